@@ -1,0 +1,190 @@
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Licensing HRESULTs as data: symbolic name, what it means, what to do.
+
+Names and meanings follow shared/reference/windows-licensing-facts.md §6 (the Windows SDK's
+slerror.h and Microsoft's "Resolving common activation error codes"). Hints are written for a
+help-desk reader: what to check next.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class HResult(NamedTuple):
+    name: str
+    meaning: str
+    hint: str
+
+
+HRESULTS: dict[int, HResult] = {
+    0xC004F074: HResult(
+        "SL_E_VL_BINDING_SERVICE_UNAVAILABLE",
+        "no Key Management Service (KMS) host could be contacted",
+        "Check that the host is on the organisation's network (VPN connected off campus), that "
+        "the KMS host name resolves in DNS, and that TCP port 1688 (or the configured port) is "
+        "open from the host to the KMS host. Event ID 12288 in the Application log has details.",
+    ),
+    0xC004F038: HResult(
+        "SL_E_VL_NOT_ENOUGH_COUNT",
+        "the count reported by the KMS host is insufficient",
+        "The KMS host activates Office only after 5 distinct clients have asked (Windows clients: "
+        "25). Add clients, and make sure cloned machines have distinct ClientMachineIDs "
+        "(sysprep /generalize the image).",
+    ),
+    0xC004F039: HResult(
+        "SL_E_VL_BINDING_SERVICE_NOT_ENABLED",
+        "the Key Management Service (KMS) is not enabled",
+        "The KMS host did not answer the request: check that TCP 1688 is not blocked and that "
+        "the KMS service runs on the host.",
+    ),
+    0xC004F041: HResult(
+        "SL_E_VL_KEY_MANAGEMENT_SERVICE_NOT_ACTIVATED",
+        "the KMS host itself is not activated",
+        "Ask the KMS host's administrator to activate its host key (online or by phone).",
+    ),
+    0xC004F042: HResult(
+        "SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH",
+        "the KMS host contacted cannot activate this product",
+        "Point the product at the KMS host that carries this Office version's host key, or ask "
+        "its administrator to install that version's Office Volume License Pack and host key.",
+    ),
+    0xC004F06C: HResult(
+        "SL_E_VL_INVALID_TIMESTAMP",
+        "the KMS host found the request timestamp invalid (client clock too far off)",
+        "Synchronise the host's clock (NTP or the domain); KMS compares UTC times.",
+    ),
+    0xC004F050: HResult(
+        "SL_E_INVALID_PRODUCT_KEY",
+        "the product key is invalid",
+        "Check the key for typos (and dashes pasted as en or em dashes); use the GVLK that "
+        "matches the installed product.",
+    ),
+    0xC004F069: HResult(
+        "SL_E_MISMATCHED_PRODUCT_SKU",
+        "the product SKU for this key is not found",
+        "The key belongs to a product whose licence is not installed: use the key of the "
+        "installed product.",
+    ),
+    0xC004C008: HResult(
+        "SL_E_CHPA_MAXIMUM_UNLOCK_EXCEEDED",
+        "the product key has exceeded its unlock limit",
+        "Contact the Microsoft Activation Center for the key's owner.",
+    ),
+    0xC004C003: HResult(
+        "SL_E_CHPA_PRODUCT_KEY_BLOCKED",
+        "the product key has been blocked",
+        "Obtain a new key from the volume licensing portal.",
+    ),
+    0xC004F015: HResult(
+        "SL_E_PRODUCT_SKU_NOT_INSTALLED",
+        "the licence is not installed",
+        "Repair or reinstall the Office product so that its licence is installed.",
+    ),
+    0xC004E015: HResult(
+        "SL_E_EUL_CONSUMPTION_FAILED",
+        "licence consumption failed",
+        "Repair the Office installation; if it persists, reinstall the product key.",
+    ),
+    0xC004F056: HResult(
+        "SL_E_VL_MACHINE_NOT_BOUND",
+        "the product could not be activated using the KMS",
+        "Activate again against a reachable KMS host.",
+    ),
+    0xC004F014: HResult(
+        "SL_E_PKEY_NOT_INSTALLED",
+        "no product key is installed",
+        "Install the product's KMS client key (GVLK), e.g. with product_key: auto.",
+    ),
+    0xC004F025: HResult(
+        "SL_E_LUA_ACCESSDENIED",
+        "the action requires administrator privilege",
+        "Connect with an account that is a local administrator on the host (for local accounts "
+        "over WinRM, remote UAC filtering applies: LocalAccountTokenFilterPolicy).",
+    ),
+    0x8007232B: HResult(
+        "DNS_ERROR_RCODE_NAME_ERROR",
+        "DNS name does not exist (no _vlmcs._tcp SRV record found)",
+        "Give kms_host explicitly, or ask the DNS administrator to publish the KMS host's "
+        "_vlmcs._tcp SRV record.",
+    ),
+    0x8007232A: HResult(
+        "DNS_ERROR_RCODE_SERVER_FAILURE",
+        "DNS server failure",
+        "Troubleshoot the host's network and DNS servers.",
+    ),
+    0x8007251D: HResult(
+        "DNS_INFO_NO_RECORDS",
+        "no records found for the DNS query",
+        "Give kms_host explicitly, or publish the _vlmcs._tcp SRV record.",
+    ),
+    0x8007007B: HResult(
+        "ERROR_INVALID_NAME",
+        "DNS name does not exist",
+        "Give kms_host explicitly; check the host's primary DNS suffix.",
+    ),
+    0x80070005: HResult(
+        "E_ACCESSDENIED",
+        "access denied",
+        "Connect with an account that is a local administrator on the host (for local accounts "
+        "over WinRM, remote UAC filtering applies: LocalAccountTokenFilterPolicy).",
+    ),
+    0x800706BA: HResult(
+        "RPC_S_SERVER_UNAVAILABLE",
+        "the RPC server is unavailable",
+        "Check the host firewall and stale _vlmcs SRV records.",
+    ),
+    0xC004F009: HResult(
+        "SL_E_GRACE_TIME_EXPIRED",
+        "the grace period expired",
+        "Activate the product against the KMS host.",
+    ),
+    0xC004F00F: HResult(
+        "SL_E_OUT_OF_TOLERANCE",
+        "the hardware ID binding is beyond the level of tolerance",
+        "Activate again; a restart of the host may be needed first.",
+    ),
+    0x4004F00C: HResult("SL_I_OOB_GRACE_PERIOD", "initial grace period", "Activate the product."),
+    0x4004F00D: HResult(
+        "SL_I_OOT_GRACE_PERIOD", "out-of-tolerance grace period (KMS activation lapsed)",
+        "Activate the product against the KMS host.",
+    ),
+    0x4004F040: HResult(
+        "SL_E_VL_INFO_PRODUCT_USER_RIGHT",
+        "licensed through KMS (informational)",
+        "Nothing to do.",
+    ),
+    0x4004F065: HResult(
+        "SL_I_NONGENUINE_GRACE_PERIOD", "non-genuine grace period", "Reinstall a genuine key.",
+    ),
+}
+
+
+def to_hex(code: int | None) -> str | None:
+    """0xC004F074 form of an HRESULT given as a signed or unsigned 32-bit integer."""
+    if code is None:
+        return None
+    return "0x%08X" % (int(code) & 0xFFFFFFFF)
+
+
+def from_hex(text: str) -> int:
+    """Parse "0xC004F074" (or a decimal string) to its unsigned value."""
+    return int(text, 16) & 0xFFFFFFFF if text.lower().startswith("0x") else int(text) & 0xFFFFFFFF
+
+
+def lookup(code: int | None) -> HResult | None:
+    """The table entry for an HRESULT, or None when it is not a known licensing code."""
+    if code is None:
+        return None
+    return HRESULTS.get(int(code) & 0xFFFFFFFF)
+
+
+def describe(code: int | None) -> dict[str, str | None]:
+    """error_code / error_name / error_hint for a result dictionary."""
+    entry = lookup(code)
+    return {
+        "error_code": to_hex(code),
+        "error_name": entry.name if entry else None,
+        "error_hint": entry.hint if entry else None,
+    }

@@ -1,0 +1,241 @@
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The licensing model: turn the raw values the inspect script reports into the documented
+return values (products, host facts, Office installations). Pure functions, no I/O.
+
+"facts §N" refers to shared/reference/windows-licensing-facts.md.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from ansible_collections.volume_licensing.kms.plugins.module_utils import hresult
+
+# ApplicationIDs (facts §3).
+OFFICE_APP_ID = "0ff1ce15-a989-479d-af46-f275c6370663"
+OFFICE14_APP_ID = "59a52881-a989-479d-af46-f275c6370663"
+WINDOWS_APP_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"
+APPLICATIONS = {OFFICE_APP_ID: "office", OFFICE14_APP_ID: "office", WINDOWS_APP_ID: "windows"}
+
+# LicenseStatus values (facts §2.1).
+LICENSE_STATUS = {
+    0: "Unlicensed",
+    1: "Licensed",
+    2: "OOBGrace",
+    3: "OOTGrace",
+    4: "NonGenuineGrace",
+    5: "Notification",
+    6: "ExtendedGrace",
+}
+LICENSED = 1
+DEFAULT_KMS_PORT = 1688
+MINUTES_PER_DAY = 1440
+
+# "Office NN" in product names, to the marketing version (Office 2016 and later share 16.0).
+OFFICE_YEARS = {14: "2010", 15: "2013", 16: "2016", 19: "2019", 21: "2021", 24: "2024"}
+
+_OFFICE_NAME = re.compile(r"^Office (?P<major>\d\d), (?P<edition>.+?) edition$")
+# Edition strings: Office24ProPlus2024VL_KMS_Client_AE, Office16ProPlusVL_KMS_Client,
+# OfficeProPlus-KMS_Client (2010), Office16O365ProPlusR_Subscription1 (facts §5.3).
+_EDITION = re.compile(r"^Office(?:\d\d)?(?P<product>[A-Za-z0-9]+?)(?P<year>20\d\d)?(?P<kind>VL_|-|R_)")
+_CHANNEL = re.compile(r",\s*(?P<channel>[^,]+?)\s+channel\s*$", re.IGNORECASE)
+
+
+def license_status_name(code: int | None) -> str:
+    """Name of a LicenseStatus value (facts §2.1); unknown values keep their number."""
+    if code is None:
+        return "Unknown"
+    return LICENSE_STATUS.get(int(code), "Unknown(%s)" % code)
+
+
+def parse_office_name(name: str | None) -> tuple[str | None, str | None]:
+    """(family, version) from an Office product name.
+
+    ``Office 24, Office24ProPlus2024VL_KMS_Client_AE edition`` gives
+    ``("ProPlus2024Volume", "2024")``; Office 2016 and 2010 names carry no year, which comes
+    from the ``Office NN`` prefix. Unrecognised names give ``(None, None)``.
+    """
+    match = _OFFICE_NAME.match(name or "")
+    if not match:
+        return None, None
+    version = OFFICE_YEARS.get(int(match.group("major")))
+    edition = _EDITION.match(match.group("edition"))
+    if not edition:
+        return None, version
+    year = edition.group("year") or version or ""
+    if edition.group("kind") == "R_":
+        # Retail and subscription names keep Microsoft's own ID shape (O365ProPlusRetail).
+        return edition.group("product") + (edition.group("year") or "") + "Retail", version
+    return edition.group("product") + year + "Volume", version
+
+
+def parse_channel(description: str | None) -> str | None:
+    """The channel from a Description such as ``Office 24, VOLUME_KMSCLIENT channel``."""
+    match = _CHANNEL.search(description or "")
+    return match.group("channel") if match else None
+
+
+def is_kms_client(description: str | None) -> bool:
+    """slmgr.vbs's rule: the Description contains VOLUME_KMSCLIENT (facts §1.3)."""
+    return "VOLUME_KMSCLIENT" in (description or "").upper()
+
+
+def remaining_days(status: int | None, minutes: int | None) -> int | None:
+    """Whole days left before (re)activation is needed; None when nothing expires
+    (a licensed product with no grace period, e.g. MAK or retail)."""
+    if minutes is None:
+        return None
+    if int(minutes) == 0 and status == LICENSED:
+        return None
+    return int(minutes) // MINUTES_PER_DAY
+
+
+def _lower_keys(raw: dict[str, Any]) -> dict[str, Any]:
+    # CIM property names are case-insensitive (OSPP spells ApplicationId); read them so.
+    return {str(key).lower(): value for key, value in raw.items()}
+
+
+def product(raw: dict[str, Any], cim_class: str) -> dict[str, Any]:
+    """One licensing product in the documented return shape."""
+    p = _lower_keys(raw)
+    app_id = (p.get("applicationid") or "").lower()
+    application = APPLICATIONS.get(app_id, "other")
+    status = p.get("licensestatus")
+    status = int(status) if status is not None else None
+    minutes = p.get("graceperiodremaining")
+    family, version = parse_office_name(p.get("name")) if application == "office" else (None, None)
+    reason = p.get("licensestatusreason")
+    reason_entry = hresult.lookup(reason)
+    port = p.get("keymanagementserviceport") or None
+    return {
+        "sku_id": (p.get("id") or "").lower(),
+        "name": p.get("name"),
+        "description": p.get("description"),
+        "application": application,
+        "application_id": app_id,
+        "license_class": cim_class,
+        "family": family,
+        "version": version,
+        "channel": parse_channel(p.get("description")),
+        "kms_client": is_kms_client(p.get("description")),
+        "partial_key": p.get("partialproductkey"),
+        "license_status": {"code": status, "name": license_status_name(status)},
+        "license_status_reason": {
+            "code": hresult.to_hex(reason),
+            "name": reason_entry.name if reason_entry else None,
+        },
+        "remaining_minutes": int(minutes) if minutes is not None else None,
+        "remaining_days": remaining_days(status, minutes),
+        "kms_host": p.get("keymanagementservicemachine") or None,
+        "kms_port": int(port) if port else None,
+        "discovered_kms_host": p.get("discoveredkeymanagementservicemachinename") or None,
+        "discovered_kms_port": int(p.get("discoveredkeymanagementservicemachineport") or 0) or None,
+    }
+
+
+def products(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """All products the inspect script reported, Windows SPP first, then osppsvc."""
+    found = [product(raw, "SoftwareLicensingProduct") for raw in _as_list(doc.get("spp"))]
+    found += [product(raw, "OfficeSoftwareProtectionProduct") for raw in _as_list(doc.get("ospp"))]
+    return found
+
+
+def is_subscription_product_id(product_id: str) -> bool:
+    """Microsoft 365 Apps product IDs (O365ProPlusRetail, O365BusinessRetail, ...)."""
+    return product_id.upper().startswith(("O365", "M365"))
+
+
+def office_installs(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Office installations, Click-to-Run first. ``subscription`` marks Microsoft 365 Apps,
+    which KMS does not manage; ``kms_managed`` is true when a volume product is installed
+    (Click-to-Run ``*Volume`` IDs), null for MSI (the products list tells)."""
+    installs = []
+    c2r = doc.get("c2r")
+    if c2r:
+        c2r = _lower_keys(c2r)
+        ids = [i.strip() for i in (c2r.get("productreleaseids") or "").split(",") if i.strip()]
+        installs.append({
+            "type": "ClickToRun",
+            "name": None,
+            "version": c2r.get("versiontoreport"),
+            "bitness": c2r.get("platform"),
+            "product_ids": ids,
+            "subscription": any(is_subscription_product_id(i) for i in ids),
+            "kms_managed": any(i.endswith("Volume") for i in ids),
+        })
+    for raw in _as_list(doc.get("msi")):
+        m = _lower_keys(raw)
+        installs.append({
+            "type": "MSI",
+            "name": m.get("displayname"),
+            "version": m.get("displayversion"),
+            "bitness": "x86" if m.get("wow") or not _is_64bit(doc) else "x64",
+            "product_ids": [m.get("pschildname")],
+            "subscription": False,
+            "kms_managed": None,
+        })
+    return installs
+
+
+def _is_64bit(doc: dict[str, Any]) -> bool:
+    return "64" in str(_lower_keys(doc.get("os") or {}).get("osarchitecture") or "")
+
+
+def parse_utc(text: str | None) -> datetime | None:
+    """The host's clock as reported (yyyy-MM-ddTHH:mm:ssZ)."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def host_facts(doc: dict[str, Any], controller_now: datetime) -> dict[str, Any]:
+    """Host facts in documented units (MHz, MB) and the clock skew against the controller."""
+    os_info = _lower_keys(doc.get("os") or {})
+    cpus = [_lower_keys(c) for c in _as_list(doc.get("cpu"))]
+    disk = _lower_keys(doc.get("disk") or {})
+    host_now = parse_utc(doc.get("utc_now"))
+    free = disk.get("freespace")
+    memory = doc.get("memory_bytes")
+    return {
+        "computer_name": doc.get("computer_name"),
+        "os_caption": os_info.get("caption"),
+        "os_version": os_info.get("version"),
+        "os_build": str(os_info.get("buildnumber")) if os_info.get("buildnumber") is not None else None,
+        "os_architecture": os_info.get("osarchitecture"),
+        "cpu_max_clock_mhz": max((int(c.get("maxclockspeed") or 0) for c in cpus), default=None),
+        "cpu_cores": sum(int(c.get("numberofcores") or 0) for c in cpus) if cpus else None,
+        "memory_mb": int(memory) // (1024 * 1024) if memory is not None else None,
+        "system_drive": disk.get("deviceid"),
+        "system_drive_free_mb": int(free) // (1024 * 1024) if free is not None else None,
+        "utc_now": doc.get("utc_now"),
+        "clock_skew_seconds": int((host_now - controller_now).total_seconds()) if host_now else None,
+        "client_machine_id": doc.get("cmid"),
+        "ospp_client_machine_id": doc.get("ospp_cmid"),
+    }
+
+
+def reachability(doc: dict[str, Any], kms_host: str | None, kms_port: int, timeout: float) -> dict[str, Any] | None:
+    """Result of the TCP connection test from the host, when one was asked for."""
+    if not kms_host:
+        return None
+    reach = doc.get("reach") or {}
+    return {
+        "kms_host": kms_host,
+        "kms_port": kms_port,
+        "connect_timeout": timeout,
+        "reachable": bool(reach.get("reachable")),
+        "error": reach.get("error"),
+    }
+
+
+def _as_list(value: Any) -> list[Any]:
+    # ConvertTo-Json writes a one-element array as the element itself in some hosts.
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,1 @@
+& ([ScriptBlock]::Create(($input | Out-String)))

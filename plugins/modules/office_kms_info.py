@@ -1,0 +1,345 @@
+#!/usr/bin/python
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file holds documentation only; the work is done on the controller by the action
+# plugin of the same name (plugins/action/office_kms_info.py).
+
+DOCUMENTATION = r"""
+---
+module: office_kms_info
+short_description: Read the Office (and Windows) volume activation state of Windows hosts
+version_added: 0.1.0
+description:
+  - Reads, in B(one) remote call and without changing anything, the licensing products of a
+    Windows host (Office 2010 to LTSC 2024, optionally Windows itself), the host facts that
+    Office's requirements depend on, the Office installations, and, when O(kms_host) is given,
+    whether the host can open a TCP connection to the KMS host.
+  - Runs through the task's own connection (C(winrm), C(psrp) or C(ssh) with PowerShell), so
+    credentials, transports and certificates come from the inventory as usual. No file is
+    copied to the host and nothing is left behind.
+  - Office 2013 and later on Windows 8 and later are read from C(SoftwareLicensingProduct);
+    Office 2010, and Office on Windows 7, from C(OfficeSoftwareProtectionProduct), as
+    Microsoft's C(ospp.vbs) does. Only products with a product key installed are reported.
+  - Microsoft 365 Apps (subscription) installations are reported with C(subscription=true),
+    because KMS does not manage them.
+  - ansible-core has no Windows fact gathering; plays use C(gather_facts=false) and this
+    module instead.
+options:
+  kms_host:
+    description:
+      - DNS name or IP address of the organisation's KMS host. When given, the host tries a
+        TCP connection to O(kms_host):O(kms_port) and the result is returned in
+        RV(kms_reachability). Nothing of the KMS protocol is sent.
+      - Internationalised names and IPv6 literals are accepted; spaces, quotes and other
+        characters that cannot be part of a host name are rejected before anything is sent.
+    type: str
+  kms_port:
+    description:
+      - TCP port of the KMS host, 1 to 65535.
+    type: int
+    default: 1688
+  connect_timeout:
+    description:
+      - Seconds the host waits for the TCP connection to O(kms_host) before reporting it
+        unreachable. More than 0, at most 300.
+    type: float
+    default: 5
+  include_windows:
+    description:
+      - Also report the Windows licensing products (ApplicationID
+        C(55c92734-d682-4d71-983e-d6ec3f16059f)). Office is always reported.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: windows
+notes:
+  - The connecting account must be a local administrator on the host. C(become) is not
+    applied to the command this module sends.
+  - Needs PowerShell 3.0 or later on the host.
+  - "A failure names the host and the step that failed (read parameters, read host facts,
+    read licensing products, read Office installations, test KMS reachability), with the
+    HRESULT in RV(error_code) when Windows returned one."
+seealso:
+  - name: Tools to manage volume activation of Office
+    description: Microsoft's ospp.vbs reference, the hand procedure this collection replaces.
+    link: https://learn.microsoft.com/office/volume-license-activation/tools-to-manage-volume-activation-of-office
+author:
+  - volume_licensing.kms contributors
+"""
+
+EXAMPLES = r"""
+- name: Read the licensing state of every lab PC
+  volume_licensing.kms.office_kms_info:
+  register: licensing
+
+- name: Read it and check that the KMS host is reachable from each PC
+  volume_licensing.kms.office_kms_info:
+    kms_host: kms.example.edu
+    kms_port: 1688
+    connect_timeout: 3
+  register: licensing
+
+- name: Show products that are not activated
+  ansible.builtin.debug:
+    msg: "{{ item.family }} is {{ item.license_status.name }}"
+  loop: "{{ licensing.products | rejectattr('license_status.name', 'equalto', 'Licensed') }}"
+  loop_control:
+    label: "{{ item.sku_id }}"
+"""
+
+RETURN = r"""
+changed:
+  description: Always false; nothing is changed.
+  returned: always
+  type: bool
+  sample: false
+remote_calls:
+  description: Number of commands sent to the host (always 1).
+  returned: always
+  type: int
+  sample: 1
+products:
+  description:
+    - Licensing products that have a key installed, Windows SPP products first, then the
+      Office Software Protection Platform (osppsvc) ones.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    sku_id:
+      description: The product's SKU ID (CIM property C(ID)), lower case.
+      type: str
+      sample: 8d368fc1-9470-4be2-8d66-90e836cbb051
+    name:
+      description: The product's name as Windows reports it.
+      type: str
+      sample: Office 24, Office24ProPlus2024VL_KMS_Client_AE edition
+    description:
+      description: The product's description; it names the channel.
+      type: str
+      sample: Office 24, VOLUME_KMSCLIENT channel
+    application:
+      description: C(office) or C(windows).
+      type: str
+      sample: office
+    application_id:
+      description: The product's ApplicationID.
+      type: str
+      sample: 0ff1ce15-a989-479d-af46-f275c6370663
+    license_class:
+      description: The CIM class the product was read from.
+      type: str
+      choices: [SoftwareLicensingProduct, OfficeSoftwareProtectionProduct]
+      sample: SoftwareLicensingProduct
+    family:
+      description:
+        - The Office product family, named like the Office Deployment Tool's product IDs
+          (product, year, C(Volume) or C(Retail)); null for Windows and unrecognised names.
+      type: str
+      sample: ProPlus2024Volume
+    version:
+      description: The Office version (2010, 2013, 2016, 2019, 2021, 2024); null for Windows.
+      type: str
+      sample: "2024"
+    channel:
+      description: The channel named in the description.
+      type: str
+      sample: VOLUME_KMSCLIENT
+    kms_client:
+      description: True when the product is a KMS client (its description names VOLUME_KMSCLIENT).
+      type: bool
+      sample: true
+    partial_key:
+      description: The last five characters of the installed product key.
+      type: str
+      sample: GCVGB
+    license_status:
+      description: The licence status, as code and name (Unlicensed, Licensed, OOBGrace,
+        OOTGrace, NonGenuineGrace, Notification, ExtendedGrace).
+      type: dict
+      sample: {code: 1, name: Licensed}
+    license_status_reason:
+      description: Why the product is in its status, as HRESULT (0x form) and symbolic name
+        when known. 0x4004F040 is informational for a product licensed through KMS.
+      type: dict
+      sample: {code: "0x4004F040", name: SL_E_VL_INFO_PRODUCT_USER_RIGHT}
+    remaining_minutes:
+      description: Minutes until the product needs (re)activation (GracePeriodRemaining).
+      type: int
+      sample: 259200
+    remaining_days:
+      description: Whole days until the product needs (re)activation; null when a licensed
+        product never expires (MAK, retail).
+      type: int
+      sample: 180
+    kms_host:
+      description: The KMS host set for this product (KeyManagementServiceMachine); null when
+        none is set and DNS auto-discovery is used.
+      type: str
+      sample: kms.example.edu
+    kms_port:
+      description: The KMS port set for this product; null when none is set (1688 is used).
+      type: int
+      sample: 1688
+    discovered_kms_host:
+      description: The KMS host last found through DNS (C(_vlmcs._tcp) SRV record).
+      type: str
+      sample: kms.example.edu
+    discovered_kms_port:
+      description: The port of the KMS host last found through DNS.
+      type: int
+      sample: 1688
+host:
+  description: Facts about the host.
+  returned: success
+  type: dict
+  contains:
+    computer_name:
+      description: The host's NetBIOS computer name.
+      type: str
+      sample: PC01
+    os_caption:
+      description: The Windows edition.
+      type: str
+      sample: Microsoft Windows 11 Education
+    os_version:
+      description: The Windows version.
+      type: str
+      sample: 10.0.22631
+    os_build:
+      description: The Windows build number.
+      type: str
+      sample: "22631"
+    os_architecture:
+      description: The Windows architecture.
+      type: str
+      sample: 64-bit
+    cpu_max_clock_mhz:
+      description: The highest maximum clock speed of the host's processors, in MHz.
+      type: int
+      sample: 2904
+    cpu_cores:
+      description: Physical cores over all processors.
+      type: int
+      sample: 6
+    memory_mb:
+      description: Physical memory in MB (as Windows reports it, a little under the installed size).
+      type: int
+      sample: 16384
+    system_drive:
+      description: The system drive.
+      type: str
+      sample: "C:"
+    system_drive_free_mb:
+      description: Free space on the system drive, in MB.
+      type: int
+      sample: 181000
+    utc_now:
+      description: The host's clock, in UTC.
+      type: str
+      sample: "2026-11-25T18:00:00Z"
+    clock_skew_seconds:
+      description: The host's clock minus the controller's, in seconds. KMS refuses skews over
+        four hours (0xC004F06C).
+      type: int
+      sample: 0
+    client_machine_id:
+      description: The licensing service's ClientMachineID. Cloned machines that share one are
+        counted once by the KMS host.
+      type: str
+      sample: 3f0c6a3e-5f0b-4b7e-9b1e-0d6c1a2b0001
+    ospp_client_machine_id:
+      description: The Office Software Protection Platform's ClientMachineID, where that
+        service exists (Office 2010, Office on Windows 7); null elsewhere.
+      type: str
+      sample: null
+office:
+  description: Office installations found in the registry.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    type:
+      description: C(ClickToRun) or C(MSI).
+      type: str
+      sample: ClickToRun
+    name:
+      description: Display name (MSI installs); null for Click-to-Run.
+      type: str
+      sample: Microsoft Office Professional Plus 2016
+    version:
+      description: Installed version.
+      type: str
+      sample: 16.0.17932.20162
+    bitness:
+      description: C(x64) or C(x86).
+      type: str
+      sample: x64
+    product_ids:
+      description: Click-to-Run product IDs, or the MSI uninstall key name.
+      type: list
+      elements: str
+      sample: [ProPlus2024Volume, VisioPro2024Volume]
+    subscription:
+      description: True for Microsoft 365 Apps (subscription) installs, which KMS does not manage.
+      type: bool
+      sample: false
+    kms_managed:
+      description: True when the install holds volume products (Click-to-Run C(*Volume) IDs),
+        false when it holds none; null for MSI installs (see RV(products)).
+      type: bool
+      sample: true
+kms_reachability:
+  description: Result of the TCP connection test from the host to the KMS host; null when
+    O(kms_host) was not given.
+  returned: success
+  type: dict
+  contains:
+    kms_host:
+      description: The KMS host tried.
+      type: str
+      sample: kms.example.edu
+    kms_port:
+      description: The port tried.
+      type: int
+      sample: 1688
+    connect_timeout:
+      description: Seconds the host waited.
+      type: float
+      sample: 5.0
+    reachable:
+      description: Whether the TCP connection opened.
+      type: bool
+      sample: true
+    error:
+      description: Why it did not (as Windows words it); null when reachable.
+      type: str
+      sample: No connection could be made because the target machine actively refused it
+msg:
+  description: What failed, on which host and at which step, and what to do.
+  returned: failure
+  type: str
+  sample: "Failed to inspect pc01 (step: read licensing products): Access denied"
+error_code:
+  description: The HRESULT that Windows returned, in 0xC004F074 form, when there was one.
+  returned: failure
+  type: str
+  sample: "0x80070005"
+error_name:
+  description: The HRESULT's symbolic name, when known.
+  returned: failure
+  type: str
+  sample: E_ACCESSDENIED
+error_hint:
+  description: What to do about the HRESULT, when known.
+  returned: failure
+  type: str
+  sample: Connect with an account that is a local administrator on the host.
+"""

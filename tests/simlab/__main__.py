@@ -1,0 +1,51 @@
+"""Start a simulated lab from a scenario and write the matching inventory.
+
+    python -m tests.simlab [--scenario default] [--inventory PATH] [--port-base N] [-- COMMAND ...]
+
+With a COMMAND (e.g. ``-- ansible-playbook playbooks/report.yml``) the lab runs for as long as
+the command does and the exit code is the command's; without one it serves until interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import threading
+
+from tests.simlab.lab import Lab
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.simlab", description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="default", help="scenario name or YAML path (default: default)")
+    parser.add_argument("--inventory", default="inventory/simlab.yml", help="where to write the inventory")
+    parser.add_argument("--port-base", type=int, default=0,
+                        help="first WinRM port, one per host in order (default: 0, ephemeral ports)")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="command to run while the lab is up")
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+
+    lab = Lab.from_scenario(args.scenario, port_base=args.port_base)
+    with lab:
+        lab.write_inventory(args.inventory)
+        ports = sorted(lab.ports.values())
+        print("simlab: %d hosts on %s ports %d-%d; inventory %s"
+              % (len(ports), lab.bind_address, ports[0], ports[-1], args.inventory), flush=True)
+        for (name, port), stand_in in lab.network.kms.items():
+            state = "listening" if stand_in.listening else "refusing connections"
+            print("simlab: KMS stand-in %s:%d (%s)" % (name, port, state), flush=True)
+        if command:
+            return subprocess.call(command)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Scenario files: the hosts of a simulated lab, loaded from YAML into plain state objects.
+
+See scenarios/default.yml for the format. Products keep the CIM property names Windows uses
+(ID, Name, Description, PartialProductKey, LicenseStatus, ...), so the emulation can report
+them exactly as the inspect script would read them.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+SCENARIO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios")
+
+PRODUCT_CLASSES = ("SoftwareLicensingProduct", "OfficeSoftwareProtectionProduct")
+PRODUCT_PROPERTIES = (
+    "ID", "Name", "Description", "ApplicationID", "PartialProductKey", "LicenseStatus",
+    "LicenseStatusReason", "GracePeriodRemaining", "KeyManagementServiceMachine",
+    "KeyManagementServicePort", "DiscoveredKeyManagementServiceMachineName",
+    "DiscoveredKeyManagementServiceMachinePort",
+)
+HOST_KEYS = {
+    "name", "username", "password", "os", "cpu", "memory_mb", "system_drive_free_mb",
+    "clock_offset_minutes", "ospp_service", "client_machine_id", "ospp_client_machine_id",
+    "computer_name", "office", "products",
+}
+
+
+class ScenarioError(ValueError):
+    """The scenario file is malformed; the message names the host and the key."""
+
+
+@dataclass
+class KmsHostSpec:
+    name: str
+    port: int = 1688
+    listening: bool = True
+
+
+@dataclass
+class HostState:
+    """Everything the emulation knows about one simulated Windows host. Tests read it."""
+
+    name: str
+    username: str
+    password: str
+    os: dict[str, str]
+    cpu: dict[str, int]
+    memory_mb: int
+    system_drive_free_mb: int
+    clock_offset_minutes: int
+    ospp_service: bool
+    client_machine_id: str
+    ospp_client_machine_id: str | None
+    computer_name: str
+    office: list[dict[str, Any]] = field(default_factory=list)
+    products: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Scenario:
+    hosts: list[HostState]
+    kms_hosts: list[KmsHostSpec]
+
+
+def scenario_path(name_or_path: str) -> str:
+    """A scenario given by name (``default``) or by path."""
+    if os.path.exists(name_or_path):
+        return name_or_path
+    return os.path.join(SCENARIO_DIR, name_or_path + ".yml")
+
+
+def load(name_or_path: str = "default") -> Scenario:
+    with open(scenario_path(name_or_path), encoding="utf-8") as handle:
+        return parse(yaml.safe_load(handle))
+
+
+def parse(data: dict[str, Any]) -> Scenario:
+    defaults = data.get("defaults") or {}
+    catalogue = data.get("catalogue") or {}
+    hosts = [_host(entry, defaults, catalogue) for entry in data.get("hosts") or []]
+    names = [h.name for h in hosts]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise ScenarioError("duplicate host names: %s" % ", ".join(sorted(duplicates)))
+    kms = [KmsHostSpec(**spec) for spec in data.get("kms_hosts") or []]
+    return Scenario(hosts=hosts, kms_hosts=kms)
+
+
+def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, Any]) -> HostState:
+    name = entry.get("name")
+    if not name:
+        raise ScenarioError("a host has no name: %r" % entry)
+    unknown = set(entry) - HOST_KEYS
+    if unknown:
+        raise ScenarioError("host %s: unknown keys %s" % (name, ", ".join(sorted(unknown))))
+    merged = copy.deepcopy(defaults)
+    merged.update(copy.deepcopy(entry))
+    return HostState(
+        name=name,
+        username=merged["username"],
+        password=merged["password"],
+        os=dict(merged["os"]),
+        cpu=dict(merged["cpu"]),
+        memory_mb=int(merged["memory_mb"]),
+        system_drive_free_mb=int(merged["system_drive_free_mb"]),
+        clock_offset_minutes=int(merged.get("clock_offset_minutes", 0)),
+        ospp_service=bool(merged.get("ospp_service", False)),
+        client_machine_id=merged["client_machine_id"],
+        ospp_client_machine_id=merged.get("ospp_client_machine_id"),
+        computer_name=merged.get("computer_name") or name.upper()[:15],
+        office=[dict(i) for i in merged.get("office") or []],
+        products=[_product(name, p, catalogue) for p in merged.get("products") or []],
+    )
+
+
+def _product(host: str, entry: dict[str, Any], catalogue: dict[str, Any]) -> dict[str, Any]:
+    entry = dict(entry)
+    sku = entry.pop("sku", None)
+    if sku is not None:
+        if sku not in catalogue:
+            raise ScenarioError("host %s: unknown catalogue product %r" % (host, sku))
+        product = copy.deepcopy(catalogue[sku])
+        product.update(entry)
+    else:
+        product = entry
+    missing = [p for p in PRODUCT_PROPERTIES + ("class",) if p not in product]
+    if missing:
+        raise ScenarioError("host %s: product %s lacks %s" % (host, sku or product.get("ID"), ", ".join(missing)))
+    if product["class"] not in PRODUCT_CLASSES:
+        raise ScenarioError("host %s: product class must be one of %s" % (host, ", ".join(PRODUCT_CLASSES)))
+    return product
