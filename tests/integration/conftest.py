@@ -1,0 +1,91 @@
+"""Fixtures that run the real ansible-playbook, over the real winrm connection plugin and
+pywinrm, against a simulated lab started in this process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.simlab.lab import Lab
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
+
+
+@dataclass
+class Run:
+    """One ansible-playbook run: exit code, console output and per-host task results."""
+
+    rc: int
+    stdout: str
+    stderr: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def results(self, host: str, task: str | None = None) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["host"] == host and (task is None or r["task"] == task)]
+
+    def result(self, host: str, task: str | None = None) -> dict[str, Any]:
+        """The single record of ``task`` on ``host`` (fails the test if not exactly one)."""
+        found = self.results(host, task)
+        assert len(found) == 1, "expected one result for %s/%s, got %d:\n%s" % (host, task, len(found), self.stdout)
+        return found[0]
+
+
+@pytest.fixture
+def lab():
+    with Lab.from_scenario("default") as running:
+        yield running
+
+
+def run_playbook(lab: Lab, playbook: str | Path, workdir: Path, *args: str,
+                 host_vars: dict[str, dict] | None = None, env: dict[str, str] | None = None) -> Run:
+    """Run ansible-playbook (playbook as YAML text or a repository path) against ``lab``."""
+    inventory = workdir / "inventory.yml"
+    data = lab.inventory()
+    for host, variables in (host_vars or {}).items():
+        data["all"]["children"]["simlab"]["hosts"][host].update(variables)
+    inventory.write_text(yaml.safe_dump(data, sort_keys=False))
+    if isinstance(playbook, str) and "\n" in playbook:
+        path = workdir / "playbook.yml"
+        path.write_text(playbook)
+    else:
+        path = ROOT / playbook
+    record = workdir / "record.jsonl"
+    if record.exists():
+        record.unlink()
+    environ = dict(os.environ)
+    environ.update({
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
+        "ANSIBLE_CALLBACKS_ENABLED": "record",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOCAL_TEMP": str(workdir / "ansible-tmp"),
+        "SIMLAB_RECORD": str(record),
+        "PATH": "%s%s%s" % (BIN, os.pathsep, os.environ.get("PATH", "")),
+    })
+    environ.update(env or {})
+    proc = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", str(inventory), str(path), *args],
+        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=900, check=False,
+    )
+    records = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
+    return Run(proc.returncode, proc.stdout, proc.stderr, records)
+
+
+@pytest.fixture
+def ansible(tmp_path):
+    """run(lab, playbook, *args, host_vars=..., env=...) -> Run, in this test's tmp_path."""
+
+    def run(lab: Lab, playbook: str | Path, *args: str, **kwargs: Any) -> Run:
+        return run_playbook(lab, playbook, tmp_path, *args, **kwargs)
+
+    return run

@@ -1,0 +1,62 @@
+"""The README's two commands: make demo from a fresh copy, and the bundled inventory."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.integration.conftest import ROOT
+from tests.simlab.lab import Lab
+
+DEMO_PORT_BASE = 25985
+
+
+def test_bundled_inventory_is_what_the_demo_lab_serves():
+    bundled = yaml.safe_load((ROOT / "inventory" / "simlab.yml").read_text())
+    with Lab.from_scenario("default", port_base=DEMO_PORT_BASE) as lab:
+        assert bundled == lab.inventory()
+        assert sorted(lab.ports.values()) == list(range(DEMO_PORT_BASE, DEMO_PORT_BASE + len(lab.host_names)))
+
+
+def fresh_copy(destination: Path) -> None:
+    """The tracked files of this checkout (as a clone would have them), without .venv."""
+    names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, names.decode().split("\0")):
+        source, target = ROOT / name, destination / name
+        if not source.exists() and not source.is_symlink():
+            continue  # deleted in the working tree, not yet committed
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+        else:
+            shutil.copy2(source, target)
+
+
+def test_make_demo_works_from_a_fresh_copy(tmp_path):
+    checkout = tmp_path / "checkout"
+    fresh_copy(checkout)
+    assert not (checkout / ".venv").exists()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "VIRTUAL_ENV"))}
+    # The machine's interpreter, not this venv's, as on a fresh machine.
+    base_python = Path(getattr(sys, "_base_executable", sys.executable))
+    proc = subprocess.run(["make", "demo", "PYTHON=%s" % base_python], cwd=checkout, env=env,
+                          capture_output=True, text=True, timeout=1200, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-5000:]
+    assert (checkout / ".venv" / "bin" / "ansible-playbook").exists()
+    summaries = dict(re.findall(r'ok: \[([^\]]+)\] => \{\s*"msg": "([^"]*)"', output))
+    with Lab.from_scenario("default") as lab:
+        assert set(summaries) == set(lab.host_names)
+    assert "ProPlus2024Volume OOBGrace" in summaries["pc01-ltsc2024-visio"]
+    assert "VisioPro2024Volume OOBGrace" in summaries["pc01-ltsc2024-visio"]
+    assert "Microsoft 365 Apps" in summaries["pc12-m365-apps"]
+    assert "no Office installed" in summaries["pc11-no-office"]
+    recap = re.findall(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output, re.M)
+    assert len(recap) == len(summaries)
+    assert all(int(failed) == 0 and int(unreachable) == 0 for _, _, _, unreachable, failed in recap)
