@@ -7,13 +7,15 @@ import os
 import subprocess
 
 import pytest
-
 from ansible_collections.volume_licensing.kms.plugins.action.office_kms_info import ARGUMENT_SPEC as INFO_SPEC
+
 from tests.integration.conftest import BIN, ROOT, run_playbook
 from tests.simlab.lab import Lab
 
 # Keys every Ansible result may carry that a module does not document.
-STANDARD_KEYS = {"failed", "skipped", "exception", "_ansible_no_log", "_ansible_verbose_always", "_ansible_verbose_override"}
+STANDARD_KEYS = {
+    "failed", "skipped", "exception", "_ansible_no_log", "_ansible_verbose_always", "_ansible_verbose_override",
+}
 
 
 def ansible_doc(name: str, plugin_type: str = "module") -> dict:
@@ -61,7 +63,8 @@ def test_every_returned_value_is_documented(info_doc, tmp_path):
       ignore_errors: true
 """
     with Lab.from_scenario("default") as lab:
-        run = run_playbook(lab, playbook, tmp_path, "--limit", "pc01-ltsc2024-visio,pc12-m365-apps,pc04-office2016-msi-x86")
+        hosts = "pc01-ltsc2024-visio,pc12-m365-apps,pc04-office2016-msi-x86"
+        run = run_playbook(lab, playbook, tmp_path, "--limit", hosts)
     docs = documented(info_doc["return"])
     seen = 0
     for record in run.records:
