@@ -5,9 +5,8 @@
 # values. It changes nothing on the host; the controller (Python) interprets the values.
 #
 # Parameters arrive as data: the controller sends `$ParamsB64 = '<base64 of UTF-8 JSON>'`
-# as the first line, followed by this file with comment and blank lines removed and each
-# line trimmed. Keys: include_windows (bool), kms_host (string or null), kms_port (int),
-# connect_timeout_ms (int).
+# as the first line (on standard input), followed by this file as shipped. Keys:
+# include_windows (bool), kms_host (string or null), kms_port (int), connect_timeout_ms (int).
 #
 # "facts §N" refers to shared/reference/windows-licensing-facts.md.
 # Needs PowerShell 3.0 or later (CIM cmdlets, ConvertTo-Json).
@@ -30,7 +29,8 @@ try {
         utc_now = [DateTime]::UtcNow.ToString('s') + 'Z'
         os = $os | Select-Object 'Caption', 'Version', 'BuildNumber', 'OSArchitecture'
         cpu = @(Get-CimInstance Win32_Processor | Select-Object 'MaxClockSpeed', 'NumberOfCores')
-        memory_bytes = (Get-CimInstance Win32_ComputerSystem).TotalPhysicalMemory
+        # Installed memory (the DIMMs), as Office's requirements count it.
+        memory_bytes = (Get-CimInstance Win32_PhysicalMemory | Measure-Object -Property 'Capacity' -Sum).Sum
         disk = Get-CimInstance Win32_LogicalDisk -Filter "DeviceID='$env:SystemDrive'" | Select-Object 'DeviceID', 'FreeSpace'
         cmid = (Get-CimInstance SoftwareLicensingService).ClientMachineID
     }

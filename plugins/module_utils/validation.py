@@ -44,6 +44,11 @@ def kms_host(value: str, option: str = "kms_host") -> str:
     except UnicodeError:
         raise ValueError("%s %s is not a valid internationalised DNS name (IDNA)" % (option, _shown(value))) from None
     name = ascii_name[:-1] if ascii_name.endswith(".") else ascii_name
+    if name.rsplit(".", 1)[-1].isdigit():
+        # Neither an IPv4 address nor a host name (RFC 1123 2.1): Windows would read it as
+        # an address (010.0.0.1 is 8.0.0.1), not as the name the operator meant.
+        raise ValueError("%s %s is not %s: it looks like an IPv4 address but is not a valid one"
+                         % (option, _shown(value), HOST_EXAMPLE))
     if len(name) > 253:
         raise ValueError("%s %s is longer than the 253 characters a DNS name may have" % (option, _shown(value)))
     for label in name.split("."):

@@ -126,7 +126,7 @@ products:
       type: str
       sample: Office 24, VOLUME_KMSCLIENT channel
     application:
-      description: C(office) or C(windows).
+      description: C(office) or C(windows) (C(other) for an ApplicationID the collection does not know).
       type: str
       sample: office
     application_id:
@@ -230,7 +230,7 @@ host:
       type: int
       sample: 6
     memory_mb:
-      description: Physical memory in MB (as Windows reports it, a little under the installed size).
+      description: Installed physical memory in MB (sum of Win32_PhysicalMemory capacities).
       type: int
       sample: 16384
     system_drive:
