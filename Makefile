@@ -6,8 +6,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Fixed ports for the demo, so the bundled inventory/simlab.yml stays valid.
-DEMO_PORT_BASE ?= 25985
 
 .PHONY: demo test lint unit integration venv clean
 
@@ -19,8 +17,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 venv: $(STAMP)
 
 demo: venv
-	$(BIN)/python -m tests.simlab --port-base $(DEMO_PORT_BASE) --inventory inventory/simlab.yml -- \
-		$(BIN)/ansible-playbook playbooks/report.yml
+	$(BIN)/python -m tests.simlab.demo
 
 lint: venv
 	$(BIN)/ruff check .

@@ -180,6 +180,12 @@ def lookup(code: int | None) -> HResult | None:
     return HRESULTS.get(int(code) & 0xFFFFFFFF)
 
 
+def name_of(code: int | None) -> str | None:
+    """The symbolic name of an HRESULT, or None when it is not in the table."""
+    entry = lookup(code)
+    return entry.name if entry else None
+
+
 def describe(code: int | None) -> dict[str, str | None]:
     """error_code / error_name / error_hint for a result dictionary."""
     entry = lookup(code)

@@ -25,7 +25,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from tests.simlab.network import Network, ResolveError
-from tests.simlab.scenario import HostState
+from tests.simlab.scenario import PRODUCT_PROPERTIES, HostState
 from tests.simlab.wsman import CommandRequest, CommandResult
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -36,6 +36,22 @@ PARAMS_LINE = re.compile(r"^\$ParamsB64 = '(?P<b64>[A-Za-z0-9+/=]*)'$")
 OFFICE_APP = "0ff1ce15-a989-479d-af46-f275c6370663"
 OFFICE14_APP = "59a52881-a989-479d-af46-f275c6370663"
 WINDOWS_APP = "55c92734-d682-4d71-983e-d6ec3f16059f"
+
+# HRESULTs the emulation answers with (facts §6).
+S_OK = 0
+SL_E_VL_BINDING_SERVICE_UNAVAILABLE = 0xC004F074
+SL_E_VL_INVALID_TIMESTAMP = 0xC004F06C
+SL_E_INVALID_PRODUCT_KEY = 0xC004F050
+SL_E_MISMATCHED_PRODUCT_SKU = 0xC004F069
+SL_E_PKEY_NOT_INSTALLED = 0xC004F014
+DNS_ERROR_RCODE_NAME_ERROR = 0x8007232B
+ERROR_NOT_FOUND = 0x80070490
+KMS_VALIDITY_MINUTES = 259200  # 180 days (facts §2.3)
+MAX_CLOCK_SKEW_MINUTES = 4 * 60  # KMS refuses larger skews (facts §6, 0xC004F06C)
+SERVICE_OF = {"SoftwareLicensingProduct": "spp", "OfficeSoftwareProtectionProduct": "ospp"}
+# The product part of an Office name (Office 24, Office24ProPlus2024VL_... -> 24, ProPlus):
+# installing a key replaces the key of the other SKUs of the same product.
+_SLOT = re.compile(r"^Office (\d\d), Office(?:\d\d)?([A-Za-z]+?)(?:20\d\d)?(?:VL_|R_|-)")
 
 # .NET SocketException messages as Windows words them.
 REFUSED = "No connection could be made because the target machine actively refused it"
@@ -59,14 +75,16 @@ def powershell_error(message: str) -> CommandResult:
 class HostEmulator:
     """Runs commands for one host against its state; keeps the log tests read."""
 
-    def __init__(self, state: HostState, network: Network) -> None:
+    def __init__(self, state: HostState, network: Network, known_keys: dict[str, dict[str, Any]] | None = None) -> None:
         self.state = state
         self.network = network
+        self.known_keys = known_keys or {}
         self.commands: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.bootstrap = read_script("office_kms_bootstrap").strip()
         self.handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "office_kms_inspect": self.inspect,
+            "office_kms_apply": self.apply,
         }
         self.scripts = {read_script(name): name for name in self.handlers}
 
@@ -167,7 +185,7 @@ class HostEmulator:
     def _keyed(self, cim_class: str, apps: list[str]) -> list[dict[str, Any]]:
         """Products of one class with a key installed, for the given ApplicationIDs."""
         return [
-            {k: v for k, v in p.items() if k != "class"}
+            {k: p[k] for k in PRODUCT_PROPERTIES}
             for p in self.state.products
             if p["class"] == cim_class and p["ApplicationID"].lower() in apps and p["PartialProductKey"]
         ]
@@ -188,3 +206,95 @@ class HostEmulator:
 
     def host_now(self) -> datetime:
         return datetime.now(timezone.utc) + timedelta(minutes=self.state.clock_offset_minutes)
+
+    # -- office_kms_apply.ps1 -----------------------------------------------------------------
+    def apply(self, params: dict[str, Any]) -> dict[str, Any]:
+        """What office_kms_apply.ps1 does to this host's state, and what it prints."""
+        doc: dict[str, Any] = {"ok": True, "reach": None, "steps": [], "jobs": [], "spp": [], "ospp": []}
+        if params.get("check_reachable"):
+            doc["reach"] = self.reach(params["kms_host"], int(params["kms_port"]), int(params["connect_timeout_ms"]))
+        jobs = [] if doc["reach"] and not doc["reach"]["reachable"] else list(params.get("jobs") or [])
+        for job in jobs:
+            sku = job["id"].lower()
+            for step in job["steps"]:
+                code, sku = self.run_step(job["class"], sku, step)
+                doc["steps"].append({
+                    "id": job["id"], "action": step["action"],
+                    "hresult": "0x%08X" % code if code else None,
+                    "error": "%s failed" % step["action"] if code else None,
+                })
+                if code:
+                    break
+            doc["jobs"].append({"id": job["id"], "id_after": sku})
+        for cim_class in sorted({job["class"] for job in jobs}):
+            doc[SERVICE_OF[cim_class]] = self._keyed(cim_class, [OFFICE_APP, OFFICE14_APP])
+        return doc
+
+    def _office_product(self, cim_class: str, sku: str) -> dict[str, Any] | None:
+        for p in self.state.products:
+            if p["class"] == cim_class and p["ApplicationID"].lower() in (OFFICE_APP, OFFICE14_APP) \
+                    and p["ID"].lower() == sku:
+                return p
+        return None
+
+    def run_step(self, cim_class: str, sku: str, step: dict[str, Any]) -> tuple[int, str]:
+        """One step's HRESULT (0 for success) and the SKU the job now follows."""
+        action, value = step["action"], step.get("value")
+        if action == "install_key":
+            return self.install_key(cim_class, sku, str(value))
+        product = self._office_product(cim_class, sku)
+        if product is None:
+            return ERROR_NOT_FOUND, sku
+        if action == "set_host":
+            product["KeyManagementServiceMachine"] = str(value)
+        elif action == "set_port":
+            product["KeyManagementServicePort"] = int(value) & 0xFFFFFFFF
+        elif action == "clear_host":
+            product["KeyManagementServiceMachine"] = None
+        elif action == "clear_port":
+            product["KeyManagementServicePort"] = 0
+        elif action == "activate":
+            return self.activate(product), sku
+        else:
+            return 0x80070057, sku
+        return S_OK, sku
+
+    def install_key(self, cim_class: str, sku: str, key: str) -> tuple[int, str]:
+        """InstallProductKey: the key lands on the SKU it belongs to, if that licence is
+        installed; the other SKUs of the same product lose theirs."""
+        known = self.known_keys.get(key.upper())
+        if known is None:
+            return SL_E_INVALID_PRODUCT_KEY, sku
+        target = self._office_product(cim_class, known["ID"].lower())
+        if target is None:
+            return SL_E_MISMATCHED_PRODUCT_SKU, sku
+        slot = _SLOT.match(target["Name"])
+        for p in self.state.products:
+            other = _SLOT.match(p["Name"]) if p is not target else None
+            if other and slot and other.groups() == slot.groups() and p["class"] == cim_class:
+                p.update(PartialProductKey=None, LicenseStatus=0, LicenseStatusReason=SL_E_PKEY_NOT_INSTALLED,
+                         GracePeriodRemaining=0)
+        target.update(PartialProductKey=key.replace("-", "")[-5:].upper(), LicenseStatus=2,
+                      LicenseStatusReason=0x4004F00C, GracePeriodRemaining=43200)
+        return S_OK, target["ID"].lower()
+
+    def activate(self, product: dict[str, Any]) -> int:
+        """Activate: a real TCP connection to the product's KMS host (or the one DNS
+        publishes), then the KMS host's answer as the scenario sets it."""
+        if not product["PartialProductKey"]:
+            return SL_E_PKEY_NOT_INSTALLED
+        host = product["KeyManagementServiceMachine"] or self.state.dns_kms_host
+        if not host:
+            return DNS_ERROR_RCODE_NAME_ERROR
+        port = product["KeyManagementServicePort"] or 1688
+        try:
+            stand_in = self.network.connect(host, port, timeout=5.0)
+        except OSError:
+            return SL_E_VL_BINDING_SERVICE_UNAVAILABLE
+        if stand_in is not None and stand_in.activation_error:
+            return stand_in.activation_error
+        if abs(self.state.clock_offset_minutes) > MAX_CLOCK_SKEW_MINUTES:
+            return SL_E_VL_INVALID_TIMESTAMP
+        product.update(LicenseStatus=1, LicenseStatusReason=0x4004F040, GracePeriodRemaining=KMS_VALIDITY_MINUTES,
+                       DiscoveredKeyManagementServiceMachineName=host, DiscoveredKeyManagementServiceMachinePort=port)
+        return S_OK

@@ -33,7 +33,7 @@ class Lab:
         self.emulators: dict[str, HostEmulator] = {}
         self.ports: dict[str, int] = {}
         for index, state in enumerate(scenario.hosts):
-            emulator = HostEmulator(state, self.network)
+            emulator = HostEmulator(state, self.network, scenario.known_keys)
             port = port_base + index if port_base else 0
             self.ports[state.name] = self.server.add_host(state.name, state.username, state.password, emulator, port)
             self.emulators[state.name] = emulator
@@ -85,7 +85,7 @@ class Lab:
         defaults = self.scenario.hosts[0] if self.scenario.hosts else None
         hosts: dict[str, Any] = {}
         for state in self.scenario.hosts:
-            hosts[state.name] = {"ansible_port": self.ports[state.name]}
+            hosts[state.name] = {"ansible_port": self.ports[state.name], **state.inventory_vars}
             if (state.username, state.password) != (defaults.username, defaults.password):
                 hosts[state.name].update(ansible_user=state.username, ansible_password=state.password)
         return {

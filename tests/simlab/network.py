@@ -24,6 +24,7 @@ class KmsStandIn:
     def __init__(self, spec: KmsHostSpec, bind_address: str = "127.0.0.1") -> None:
         self.name = spec.name
         self.port = spec.port
+        self.activation_error = spec.activation_error
         self.bind_address = bind_address
         self.contacts = 0  # TCP connections accepted so far
         self._lock = threading.Lock()
@@ -107,8 +108,9 @@ class Network:
     def stand_in(self, name: str, port: int = 1688) -> KmsStandIn:
         return self.kms[(name.lower(), port)]
 
-    def connect(self, host: str, port: int, timeout: float) -> None:
-        """Open and close a TCP connection to host:port; raises OSError when it fails."""
+    def connect(self, host: str, port: int, timeout: float) -> KmsStandIn | None:
+        """Open and close a TCP connection to host:port; raises OSError when it fails.
+        Returns the stand-in that accepted it."""
         name = host.lower().rstrip(".")
         if name not in self._names:
             raise ResolveError("No such host is known")
@@ -116,6 +118,7 @@ class Network:
         address = stand_in.address if stand_in else self._closed.getsockname()
         with socket.create_connection(address, timeout=timeout):
             pass
+        return stand_in
 
     def close(self) -> None:
         for stand_in in self.kms.values():

@@ -26,7 +26,7 @@ PRODUCT_PROPERTIES = (
 HOST_KEYS = {
     "name", "username", "password", "os", "cpu", "memory_mb", "system_drive_free_mb",
     "clock_offset_minutes", "ospp_service", "client_machine_id", "ospp_client_machine_id",
-    "computer_name", "office", "products",
+    "computer_name", "office", "products", "dns_kms_host", "inventory_vars",
 }
 
 
@@ -39,6 +39,9 @@ class KmsHostSpec:
     name: str
     port: int = 1688
     listening: bool = True
+    # An HRESULT every activation against this host ends in (0xC004F038 count too low,
+    # 0xC004F042 host cannot activate this product), or None to activate.
+    activation_error: int | None = None
 
 
 @dataclass
@@ -57,6 +60,9 @@ class HostState:
     client_machine_id: str
     ospp_client_machine_id: str | None
     computer_name: str
+    dns_kms_host: str | None = None
+    # Host variables the lab writes into the inventory (what an administrator would set).
+    inventory_vars: dict[str, Any] = field(default_factory=dict)
     office: list[dict[str, Any]] = field(default_factory=list)
     products: list[dict[str, Any]] = field(default_factory=list)
 
@@ -65,6 +71,8 @@ class HostState:
 class Scenario:
     hosts: list[HostState]
     kms_hosts: list[KmsHostSpec]
+    # Every full product key the catalogue knows, to the catalogue product it belongs to.
+    known_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def scenario_path(name_or_path: str) -> str:
@@ -88,7 +96,8 @@ def parse(data: dict[str, Any]) -> Scenario:
     if duplicates:
         raise ScenarioError("duplicate host names: %s" % ", ".join(sorted(duplicates)))
     kms = [KmsHostSpec(**spec) for spec in data.get("kms_hosts") or []]
-    return Scenario(hosts=hosts, kms_hosts=kms)
+    keys = {p["ProductKey"].upper(): p for p in catalogue.values() if p.get("ProductKey")}
+    return Scenario(hosts=hosts, kms_hosts=kms, known_keys=keys)
 
 
 def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, Any]) -> HostState:
@@ -113,6 +122,8 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         client_machine_id=merged["client_machine_id"],
         ospp_client_machine_id=merged.get("ospp_client_machine_id"),
         computer_name=merged.get("computer_name") or name.upper()[:15],
+        dns_kms_host=merged.get("dns_kms_host"),
+        inventory_vars=dict(merged.get("inventory_vars") or {}),
         office=[dict(i) for i in merged.get("office") or []],
         products=[_product(name, p, catalogue) for p in merged.get("products") or []],
     )

@@ -1,0 +1,227 @@
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The plan step of office_kms: desired state and inspected products in, ordered steps out.
+
+Pure functions, no I/O and no Ansible imports: every decision office_kms takes is here and
+is unit-tested here. A product's steps run in the order given:
+
+    install_key -> set_host -> set_port -> clear_host -> clear_port -> activate
+
+Products are the documented dictionaries of licensing.product().
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, licensing
+
+STATES = ("activated", "configured", "absent")
+_GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
+_FAMILY = re.compile(
+    r"^(ProPlus|Standard|ProjectPro|ProjectStd|VisioPro|VisioStd|VisioPrem|Access|Excel|Outlook|PowerPoint|"
+    r"Publisher|SkypeForBusiness|Word|OneNote|InfoPath|Lync|Groove|SharePointWorkspace)"
+    r"(2010|2013|2016|2019|2021|2024)Volume$",
+    re.IGNORECASE,
+)
+
+
+class PlanError(ValueError):
+    """The desired state cannot be planned (bad option value, no published key, ...)."""
+
+
+@dataclass
+class Desired:
+    state: str = "activated"
+    kms_host: str | None = None
+    kms_port: int = licensing.DEFAULT_KMS_PORT
+    products: list[str] | None = None
+    product_key: str | None = None
+    renew_below_days: int = 30
+    force: bool = False
+
+
+@dataclass
+class ProductPlan:
+    """What to do with one product, and why."""
+
+    product: dict[str, Any]
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def activates(self) -> bool:
+        return any(s["action"] == "activate" for s in self.steps)
+
+
+@dataclass
+class HostPlan:
+    plans: list[ProductPlan]
+    untouched: list[dict[str, Any]]
+    warnings: list[str]
+
+    @property
+    def changes(self) -> bool:
+        return any(p.steps for p in self.plans)
+
+
+def check_products_option(products: list[str] | None) -> list[str] | None:
+    """Each entry is an Office volume family (ProPlus2024Volume) or a SKU ID."""
+    for entry in products or []:
+        if not isinstance(entry, str) or not (_FAMILY.match(entry) or _GUID.match(entry)):
+            raise PlanError(
+                "products: %r is not an Office volume product family (such as ProPlus2024Volume, "
+                "VisioPro2024Volume, ProjectPro2021Volume) or a SKU ID (a GUID)" % (entry,)
+            )
+    return products
+
+
+def check_product_key(product_key: str | None) -> str | None:
+    """``auto``, or a product key in the 5x5 form; returned upper-case."""
+    if product_key is None or product_key == "auto":
+        return product_key
+    key = product_key.strip().upper()
+    if not gvlk.KEY_FORMAT.match(key):
+        raise PlanError(
+            "product_key must be 'auto' or a product key of five groups of five letters and digits "
+            "separated by hyphens (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX); the value given is not "
+            "(it ends in %r)" % key[-5:]
+        )
+    return key
+
+
+def check_desired(desired: Desired) -> Desired:
+    if desired.state not in STATES:
+        raise PlanError("state must be one of %s; got %r" % (", ".join(STATES), desired.state))
+    if desired.renew_below_days < 0 or desired.renew_below_days > 180:
+        raise PlanError("renew_below_days must be from 0 to 180 (a KMS activation lasts 180 days); "
+                        "got %r" % desired.renew_below_days)
+    if desired.state == "configured" and not desired.kms_host and not desired.product_key:
+        raise PlanError("state: configured needs kms_host (or product_key): there is nothing else to configure")
+    check_products_option(desired.products)
+    desired.product_key = check_product_key(desired.product_key)
+    return desired
+
+
+def _matches(product: dict[str, Any], wanted: str) -> bool:
+    wanted = wanted.strip("{}").lower()
+    return wanted in ((product.get("family") or "").lower(), product.get("sku_id"))
+
+
+def select(products: list[dict[str, Any]], desired: Desired) -> tuple[list, list, list]:
+    """(selected, untouched with reasons, warnings). Windows is never selected; MAK and
+    retail products only when a product key is given; subscription products never."""
+    selected, untouched, warnings = [], [], []
+    for product in products:
+        if product["application"] != "office":
+            continue
+        if desired.products and not any(_matches(product, w) for w in desired.products):
+            untouched.append(_note(product, "not selected by the products option"))
+        elif product["kms_client"] or (desired.product_key and desired.state != "absent"):
+            selected.append(product)
+        else:
+            untouched.append(_note(product, "%s channel: not a KMS client (product_key: auto converts "
+                                   "it to KMS)" % (product.get("channel") or "other")))
+    for wanted in desired.products or []:
+        if not any(_matches(p, wanted) for p in products):
+            warnings.append("no product %s is installed on this host" % wanted)
+    if desired.product_key not in (None, "auto") and len(selected) > 1:
+        raise PlanError(
+            "product_key is one key, but %d products are selected (%s): select the product it "
+            "belongs to with the products option, or use product_key: auto"
+            % (len(selected), ", ".join(_label(p) for p in selected))
+        )
+    return selected, untouched, warnings
+
+
+def _note(product: dict[str, Any], reason: str) -> dict[str, Any]:
+    return {"sku_id": product["sku_id"], "family": product.get("family"), "name": product.get("name"),
+            "reason": reason}
+
+
+def _label(product: dict[str, Any]) -> str:
+    return product.get("family") or product.get("name") or product["sku_id"]
+
+
+def key_step(product: dict[str, Any], desired: Desired) -> dict[str, Any] | None:
+    """install_key when the wanted key is not the installed one."""
+    if desired.product_key is None:
+        return None
+    if desired.product_key == "auto":
+        if product["kms_client"]:
+            return None
+        key = gvlk.for_family(product.get("family"))
+        if key is None:
+            raise PlanError(
+                "product_key: auto has no published KMS client key (GVLK) for %s (%s); give the "
+                "key with product_key, or leave this product out with the products option"
+                % (_label(product), product.get("name"))
+            )
+    else:
+        key = desired.product_key
+    if gvlk.last5(key) == (product.get("partial_key") or "").upper():
+        return None
+    return {"action": "install_key", "value": key}
+
+
+def host_steps(product: dict[str, Any], desired: Desired) -> list[dict[str, Any]]:
+    """set/clear the per-product KMS host and port."""
+    if desired.state == "absent":
+        steps = []
+        if product.get("kms_host"):
+            steps.append({"action": "clear_host", "value": None})
+        if product.get("kms_port"):
+            steps.append({"action": "clear_port", "value": None})
+        return steps
+    if not desired.kms_host:
+        return []  # DNS auto-discovery: leave the product's settings alone
+    steps = []
+    if (product.get("kms_host") or "").lower().rstrip(".") != desired.kms_host.lower().rstrip("."):
+        steps.append({"action": "set_host", "value": desired.kms_host})
+    if (product.get("kms_port") or licensing.DEFAULT_KMS_PORT) != desired.kms_port:
+        steps.append({"action": "set_port", "value": desired.kms_port})
+    return steps
+
+
+def activation_reasons(product: dict[str, Any], desired: Desired, changed_settings: bool) -> list[str]:
+    """Why the product must be activated now; empty when it is compliant."""
+    if desired.state != "activated":
+        return []
+    status = product["license_status"]["name"]
+    days = product.get("remaining_days")
+    reasons = []
+    if product["license_status"]["code"] != licensing.LICENSED:
+        reasons.append("not activated (%s)" % status)
+    elif days is not None and days < desired.renew_below_days:
+        reasons.append("expires in %d days (renew below %d)" % (days, desired.renew_below_days))
+    if changed_settings and not reasons:
+        reasons.append("KMS settings or key changed: activate against them")
+    if desired.force and not reasons:
+        reasons.append("force")
+    return reasons
+
+
+def plan_product(product: dict[str, Any], desired: Desired) -> ProductPlan:
+    plan = ProductPlan(product)
+    key = key_step(product, desired)
+    if key:
+        plan.steps.append(key)
+        plan.reasons.append("install the %s key" % ("published KMS client" if gvlk.is_published(key["value"])
+                                                      else "given"))
+    settings = host_steps(product, desired)
+    plan.steps += settings
+    plan.reasons += ["%s %s" % (s["action"].replace("_", " "), s["value"]) if s["value"] is not None
+                     else s["action"].replace("_", " ") for s in settings]
+    reasons = activation_reasons(product, desired, bool(key or settings))
+    if reasons:
+        plan.steps.append({"action": "activate", "value": None})
+        plan.reasons += reasons
+    return plan
+
+
+def plan_host(products: list[dict[str, Any]], desired: Desired) -> HostPlan:
+    """The whole host's plan. Raises PlanError before anything is changed."""
+    selected, untouched, warnings = select(products, desired)
+    return HostPlan([plan_product(p, desired) for p in selected], untouched, warnings)

@@ -1,0 +1,335 @@
+#!/usr/bin/python
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file holds documentation only; the work is done on the controller by the action
+# plugin of the same name (plugins/action/office_kms.py).
+
+DOCUMENTATION = r"""
+---
+module: office_kms
+short_description: Point Office at your KMS host and activate it, idempotently
+version_added: 0.1.0
+description:
+  - Does what C(ospp.vbs /sethst:<host>) then C(ospp.vbs /act) do by hand, per Office
+    product and only where needed. A product already activated against the right KMS host,
+    with more than O(renew_below_days) left, is reported C(ok) and not touched.
+  - "Three steps: B(inspect) (one remote call: read the products), B(plan) (on the
+    controller: compare with the desired state, decide the ordered steps), B(apply) (one
+    remote call: run the steps, re-read the products). A compliant host costs one remote
+    call and no contact with the KMS host; a host that needs work costs two."
+  - The KMS host and port are set B(per product) (C(SetKeyManagementServiceMachine),
+    C(SetKeyManagementServicePort)), never service-wide, so Windows' own activation
+    settings stay untouched. Windows products are never changed by this module.
+  - Office 2013 and later on Windows 8 and later are handled through
+    C(SoftwareLicensingProduct); Office 2010, and Office on Windows 7, through
+    C(OfficeSoftwareProtectionProduct), as Microsoft's C(ospp.vbs) does.
+  - Products on a MAK or retail channel are left alone unless O(product_key) is given.
+    Microsoft 365 Apps (subscription) are not managed by KMS and are never touched.
+options:
+  kms_host:
+    description:
+      - DNS name or IP address of the organisation's KMS host, set on each selected product.
+      - Omitted with O(state=activated), products activate against the KMS host that DNS
+        publishes (C(_vlmcs._tcp)) or the one already set on them; nothing is cleared.
+      - Required with O(state=configured) unless O(product_key) is given.
+    type: str
+  kms_port:
+    description:
+      - TCP port of the KMS host, 1 to 65535. Set on a product only when it differs from the
+        product's port (an unset port means 1688).
+    type: int
+    default: 1688
+  state:
+    description:
+      - V(activated) sets key, host and port where needed and activates products that are not
+        activated, expire within O(renew_below_days), or whose settings just changed.
+      - V(configured) sets key, host and port but never activates and never contacts the KMS
+        host (for images that are activated at first boot).
+      - V(absent) clears the per-product KMS host and port overrides (C(ospp.vbs /remhst)), so
+        the products go back to DNS auto-discovery. Keys and activation are left as they are.
+    type: str
+    choices: [activated, configured, absent]
+    default: activated
+  products:
+    description:
+      - Only these Office products, by family (V(ProPlus2024Volume), V(VisioPro2024Volume),
+        V(ProjectPro2021Volume) and so on; product, year and C(Volume), as RV(products[].family)
+        reports them) or by SKU ID. Default is every Office KMS-client product with a key.
+      - A family that is not installed on a host gives a warning, not a failure.
+    type: list
+    elements: str
+  product_key:
+    description:
+      - V(auto) installs Microsoft's published KMS client key (GVLK) for each selected product
+        whose installed key is not a KMS client key, for example to convert a MAK product. The
+        collection carries the GVLKs Microsoft publishes for Office 2016 to LTSC 2024; for other
+        products V(auto) fails with a message naming the product.
+      - Any other value is one product key (five groups of five characters), installed on the
+        one selected product if its last five characters differ from the installed key's.
+        Select that product with O(products) when the host has several.
+      - The key is never shown; output shows only its last five characters.
+    type: str
+  renew_below_days:
+    description:
+      - Activate again a product that is licensed but has fewer days left than this (a KMS
+        activation lasts 180 days; Windows renews by itself every 7 days when it can reach
+        the KMS host). 0 to 180.
+    type: int
+    default: 30
+  force:
+    description:
+      - Activate even products that are compliant.
+    type: bool
+    default: false
+  check_reachable:
+    description:
+      - Before changing anything on a host that needs activation, test that the host can open
+        a TCP connection to O(kms_host):O(kms_port). If it cannot, the host fails with
+        C(0xC004F074) and a hint (VPN, DNS, port), and nothing is changed. Skipped when
+        O(kms_host) is omitted (the host is then found by DNS on the host itself).
+    type: bool
+    default: true
+  connect_timeout:
+    description:
+      - Seconds the host waits for that TCP connection. More than 0, at most 300.
+    type: float
+    default: 5
+attributes:
+  check_mode:
+    support: full
+    description: Only the inspect call is made; RV(products[].steps) lists what would be done.
+  diff_mode:
+    support: full
+    description: Shows before and after of KMS host, port, key (last five characters) and status per product.
+  platform:
+    platforms: windows
+notes:
+  - The connecting account must be a local administrator on the host. C(become) is not
+    applied to the commands this module sends.
+  - Needs PowerShell 3.0 or later on the host.
+  - "Failure messages name the host, the product, the step, the HRESULT and what to do.
+    The ones an operator meets most:"
+  - "C(0xC004F074) SL_E_VL_BINDING_SERVICE_UNAVAILABLE: no KMS host could be contacted. Check
+    the VPN (off campus), DNS for the KMS host name, and TCP 1688 from the host."
+  - "C(0xC004F038) SL_E_VL_NOT_ENOUGH_COUNT: the KMS host has not yet seen 5 clients (Office).
+    Add clients; machines cloned without sysprep share a ClientMachineID and count once."
+  - "C(0xC004F042) SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH: that KMS host cannot activate
+    this Office version; it needs the version's Volume License Pack and host key."
+  - "C(0xC004F06C) SL_E_VL_INVALID_TIMESTAMP: the host's clock is too far off; synchronise it."
+  - "C(0xC004F050) SL_E_INVALID_PRODUCT_KEY / C(0xC004F069) SL_E_MISMATCHED_PRODUCT_SKU: the
+    key is mistyped or belongs to a product that is not installed."
+  - "C(0x80070005) E_ACCESSDENIED / C(0xC004F025) SL_E_LUA_ACCESSDENIED: connect with a local
+    administrator account."
+  - "Invalid option ... Nothing was sent: a bad value (state, products, product_key, port,
+    host name) is refused on the controller before anything reaches the host."
+seealso:
+  - module: volume_licensing.kms.office_kms_info
+  - name: Activate volume licensed versions of Office by using KMS
+    description: Microsoft's documentation of KMS activation for Office.
+    link: https://learn.microsoft.com/office/volume-license-activation/activate-office-by-using-kms
+author:
+  - volume_licensing.kms contributors
+"""
+
+EXAMPLES = r"""
+- name: Point every Office product at the KMS host and activate what needs it
+  volume_licensing.kms.office_kms:
+    kms_host: kms.example.edu
+
+- name: Renew products that have fewer than 60 days left
+  volume_licensing.kms.office_kms:
+    kms_host: kms.example.edu
+    renew_below_days: 60
+
+- name: Convert MAK-channel Office LTSC 2024 to KMS with Microsoft's published key
+  volume_licensing.kms.office_kms:
+    kms_host: kms.example.edu
+    products: [ProPlus2024Volume]
+    product_key: auto
+
+- name: Prepare an image - set key and host, do not activate (first boot will)
+  volume_licensing.kms.office_kms:
+    kms_host: kms.example.edu
+    state: configured
+    product_key: auto
+
+- name: Go back to DNS auto-discovery
+  volume_licensing.kms.office_kms:
+    state: absent
+"""
+
+RETURN = r"""
+changed:
+  description: Whether any step succeeded (in check mode, would be run).
+  returned: always
+  type: bool
+  sample: true
+msg:
+  description: On success, one line with what changed, what was compliant and what was left
+    alone; on failure, per failed product what failed on which host, the HRESULT and what to do.
+  returned: always
+  type: str
+  sample: "changed: ProPlus2024Volume, VisioPro2024Volume"
+remote_calls:
+  description: Commands sent to the host (1 when compliant or in check mode, 2 when work was done).
+  returned: when the options were valid
+  type: int
+  sample: 2
+products:
+  description:
+    - The selected Office products, in the shape of RV(volume_licensing.kms.office_kms_info#module:products)
+      (after the change), with what was done to each.
+  returned: when the host was inspected
+  type: list
+  elements: dict
+  contains:
+    sku_id:
+      description: The product's SKU ID. After a key installation it is the SKU the key belongs to.
+      type: str
+      sample: 8d368fc1-9470-4be2-8d66-90e836cbb051
+    name:
+      description: The product's name.
+      type: str
+      sample: Office 24, Office24ProPlus2024VL_KMS_Client_AE edition
+    description:
+      description: The product's description.
+      type: str
+      sample: Office 24, VOLUME_KMSCLIENT channel
+    application:
+      description: Always C(office).
+      type: str
+      sample: office
+    application_id:
+      description: The product's ApplicationID.
+      type: str
+      sample: 0ff1ce15-a989-479d-af46-f275c6370663
+    license_class:
+      description: The CIM class the product lives in.
+      type: str
+      sample: SoftwareLicensingProduct
+    family:
+      description: The product family.
+      type: str
+      sample: ProPlus2024Volume
+    version:
+      description: The Office version.
+      type: str
+      sample: "2024"
+    channel:
+      description: The channel.
+      type: str
+      sample: VOLUME_KMSCLIENT
+    kms_client:
+      description: Whether the product is a KMS client.
+      type: bool
+      sample: true
+    partial_key:
+      description: Last five characters of the installed key.
+      type: str
+      sample: GCVGB
+    license_status:
+      description: Licence status, code and name.
+      type: dict
+      sample: {code: 1, name: Licensed}
+    license_status_reason:
+      description: Licence status reason, HRESULT and name.
+      type: dict
+      sample: {code: "0x4004F040", name: SL_E_VL_INFO_PRODUCT_USER_RIGHT}
+    remaining_minutes:
+      description: Minutes until (re)activation is needed.
+      type: int
+      sample: 259200
+    remaining_days:
+      description: Days until (re)activation is needed.
+      type: int
+      sample: 180
+    kms_host:
+      description: KMS host set on the product.
+      type: str
+      sample: kms.example.edu
+    kms_port:
+      description: KMS port set on the product (null = 1688).
+      type: int
+      sample: 1688
+    discovered_kms_host:
+      description: KMS host last found through DNS.
+      type: str
+      sample: kms.example.edu
+    discovered_kms_port:
+      description: Port of the KMS host last found through DNS.
+      type: int
+      sample: 1688
+    before:
+      description: The product before the task (sku_id, kms_host, kms_port, partial_key,
+        license_status, remaining_days).
+      type: dict
+      sample: {sku_id: 8d368fc1-9470-4be2-8d66-90e836cbb051, kms_host: null, kms_port: null,
+               partial_key: GCVGB, license_status: {code: 2, name: OOBGrace}, remaining_days: 30}
+    reasons:
+      description: Why each step is needed, in words.
+      type: list
+      elements: str
+      sample: ["set host kms.example.edu", "not activated (OOBGrace)"]
+    steps:
+      description:
+        - The steps in order (install_key, set_host, set_port, clear_host, clear_port,
+          activate), each with C(result) (ok, failed, not run after a failure, planned in
+          check mode), C(value) (host or port) or C(key) (last five characters), and
+          C(error_code) / C(error_name) when it failed.
+      type: list
+      elements: dict
+      sample: [{action: set_host, value: kms.example.edu, result: ok}, {action: activate, result: ok}]
+    changed:
+      description: Whether a step succeeded (or would run, in check mode) for this product.
+      type: bool
+      sample: true
+    failed:
+      description: Whether a step failed for this product.
+      type: bool
+      sample: false
+    msg:
+      description: For a failed product, what failed and what to do.
+      type: str
+      sample: "Failed to activate ProPlus2024Volume on pc12: 0xC004F074 ..."
+    error_code:
+      description: For a failed product, the HRESULT.
+      type: str
+      sample: "0xC004F074"
+    error_name:
+      description: For a failed product, the HRESULT's symbolic name.
+      type: str
+      sample: SL_E_VL_BINDING_SERVICE_UNAVAILABLE
+    error_hint:
+      description: For a failed product, what to do.
+      type: str
+      sample: Check that the host is on the organisation's network (VPN connected off campus) ...
+untouched:
+  description: Office products present but left alone, each with sku_id, family, name and the reason.
+  returned: when the host was inspected
+  type: list
+  elements: dict
+  sample: [{sku_id: 0b5a0b5c-2b3e-4a7e-8c6c-6d1e0b8f2a41, family: ProPlus2024Volume,
+            name: "Office 24, Office24ProPlus2024VL_MAK_AE edition",
+            reason: "RETAIL(MAK) channel: not a KMS client (product_key: auto converts it to KMS)"}]
+diff:
+  description: With C(--diff), per changed product its KMS host, port, key and status before and after.
+  returned: with --diff
+  type: dict
+  sample: {before: "ProPlus2024Volume (8d368fc1-...): kms_host=- kms_port=- key=GCVGB status=OOBGrace\n"}
+error_code:
+  description: On failure, the HRESULT (first failed product) in 0xC004F074 form.
+  returned: failure
+  type: str
+  sample: "0xC004F074"
+error_name:
+  description: On failure, the HRESULT's symbolic name.
+  returned: failure
+  type: str
+  sample: SL_E_VL_BINDING_SERVICE_UNAVAILABLE
+error_hint:
+  description: On failure, what to do next.
+  returned: failure
+  type: str
+  sample: Check that the host is on the organisation's network (VPN connected off campus), ...
+"""
