@@ -41,7 +41,7 @@ def params(host_plan: HostPlan, desired: Desired, check_reachable: bool,
         "check_reachable": bool(check_reachable and activates and desired.kms_host),
         "kms_host": desired.kms_host,
         "kms_port": desired.kms_port,
-        "connect_timeout_ms": int(connect_timeout * 1000),
+        "connect_timeout_ms": round(connect_timeout * 1000),
         "jobs": [
             {"class": p.product["license_class"], "id": p.product["sku_id"], "steps": p.steps}
             for p in host_plan.plans if p.steps

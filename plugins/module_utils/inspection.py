@@ -44,7 +44,7 @@ def inspect_host(
         "include_windows": include_windows,
         "kms_host": validation.kms_host(kms_host) if kms_host else None,
         "kms_port": kms_port,
-        "connect_timeout_ms": int(connect_timeout * 1000),
+        "connect_timeout_ms": round(connect_timeout * 1000),
     }
     try:
         doc = remote.run_script(execute, INSPECT_SCRIPT, params)

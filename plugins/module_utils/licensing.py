@@ -148,6 +148,12 @@ def is_subscription_product_id(product_id: str) -> bool:
     return product_id.upper().startswith(("O365", "M365"))
 
 
+def is_subscription(product: dict[str, Any]) -> bool:
+    """A Microsoft 365 Apps licence (subscription channel or O365/M365 family): not KMS."""
+    return "TIMEBASED_SUB" in (product.get("channel") or "").upper() or is_subscription_product_id(
+        product.get("family") or "")
+
+
 def office_installs(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Office installations, Click-to-Run first. ``subscription`` marks Microsoft 365 Apps,
     which KMS does not manage; ``kms_managed`` is true when a volume product is installed

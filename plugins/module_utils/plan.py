@@ -119,6 +119,8 @@ def select(products: list[dict[str, Any]], desired: Desired) -> tuple[list, list
             continue
         if desired.products and not any(_matches(product, w) for w in desired.products):
             untouched.append(_note(product, "not selected by the products option"))
+        elif licensing.is_subscription(product):
+            untouched.append(_note(product, "Microsoft 365 Apps (subscription): not managed by KMS"))
         elif product["kms_client"] or (desired.product_key and desired.state != "absent"):
             selected.append(product)
         else:
@@ -147,7 +149,7 @@ def _label(product: dict[str, Any]) -> str:
 
 def key_step(product: dict[str, Any], desired: Desired) -> dict[str, Any] | None:
     """install_key when the wanted key is not the installed one."""
-    if desired.product_key is None:
+    if desired.product_key is None or desired.state == "absent":
         return None
     if desired.product_key == "auto":
         if product["kms_client"]:

@@ -31,7 +31,9 @@ class Run:
     records: list[dict[str, Any]] = field(default_factory=list)
 
     def results(self, host: str, task: str | None = None) -> list[dict[str, Any]]:
-        return [r for r in self.records if r["host"] == host and (task is None or r["task"] == task)]
+        # Role tasks are named "<role> : <task>".
+        return [r for r in self.records if r["host"] == host
+                and (task is None or r["task"] == task or r["task"].endswith(" : " + task))]
 
     def result(self, host: str, task: str | None = None) -> dict[str, Any]:
         """The single record of ``task`` on ``host`` (fails the test if not exactly one)."""

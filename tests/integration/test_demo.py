@@ -50,13 +50,28 @@ def test_make_demo_works_from_a_fresh_copy(tmp_path):
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-5000:]
     assert (checkout / ".venv" / "bin" / "ansible-playbook").exists()
-    summaries = dict(re.findall(r'ok: \[([^\]]+)\] => \{\s*"msg": "([^"]*)"', output))
+    first, second, report = output.split("=== ansible-playbook ")[1:4]
+    assert first.startswith("playbooks/activate.yml") and second.startswith("playbooks/activate.yml")
+    assert report.startswith("playbooks/report.yml")
+
+    first_recap, second_recap = recap(first), recap(second)
     with Lab.from_scenario("default") as lab:
-        assert set(summaries) == set(lab.host_names)
-    assert "ProPlus2024Volume OOBGrace" in summaries["pc01-ltsc2024-visio"]
-    assert "VisioPro2024Volume OOBGrace" in summaries["pc01-ltsc2024-visio"]
+        assert set(first_recap) == set(second_recap) == set(lab.host_names)
+    assert first_recap["pc16-lab"]["changed"] == 1          # work was needed
+    assert first_recap["pc07-activated"]["changed"] == 0    # already compliant
+    assert {h for h, r in first_recap.items() if r["failed"]} == {"pc10-underpowered", "pc15-clock-skew"}
+    assert all(r["changed"] == 0 for r in second_recap.values())  # the second run changes nothing
+    assert "0xC004F06C" in first and "needs 1600 MHz" in first  # failures come with readable reasons
+
+    summaries = dict(re.findall(r'ok: \[([^\]]+)\] => \{\s*"msg": "([^"]*)"', report))
+    assert set(summaries) == set(first_recap)
+    assert "ProPlus2024Volume Licensed 180d via kms.campus.example:1688" in summaries["pc01-ltsc2024-visio"]
+    assert "VisioPro2024Volume Licensed 180d" in summaries["pc01-ltsc2024-visio"]
     assert "Microsoft 365 Apps" in summaries["pc12-m365-apps"]
     assert "no Office installed" in summaries["pc11-no-office"]
-    recap = re.findall(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output, re.M)
-    assert len(recap) == len(summaries)
-    assert all(int(failed) == 0 and int(unreachable) == 0 for _, _, _, unreachable, failed in recap)
+    assert "second run: 0 hosts changed" in output
+
+
+def recap(output: str) -> dict[str, dict[str, int]]:
+    rows = re.findall(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output, re.M)
+    return {h: {"ok": int(o), "changed": int(c), "unreachable": int(u), "failed": int(f)} for h, o, c, u, f in rows}

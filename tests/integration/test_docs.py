@@ -7,6 +7,7 @@ import os
 import subprocess
 
 import pytest
+from ansible_collections.volume_licensing.kms.plugins.action.office_kms import ARGUMENT_SPEC as KMS_SPEC
 from ansible_collections.volume_licensing.kms.plugins.action.office_kms_info import ARGUMENT_SPEC as INFO_SPEC
 
 from tests.integration.conftest import BIN, ROOT, run_playbook
@@ -25,28 +26,90 @@ def ansible_doc(name: str, plugin_type: str = "module") -> dict:
     return json.loads(out)[name]
 
 
+MODULES = {"office_kms_info": INFO_SPEC, "office_kms": KMS_SPEC}
+
+
 @pytest.fixture(scope="module")
 def info_doc():
     return ansible_doc("volume_licensing.kms.office_kms_info")
 
 
-def test_every_option_is_documented_with_its_type_and_default(info_doc):
-    options = info_doc["doc"]["options"]
-    assert set(options) == set(INFO_SPEC)
-    for name, spec in INFO_SPEC.items():
-        assert options[name]["type"] == spec["type"], name
-        assert options[name].get("default") == spec.get("default"), name
+@pytest.mark.parametrize("module", MODULES)
+def test_every_option_is_documented_with_its_type_and_default(module):
+    doc = ansible_doc("volume_licensing.kms.%s" % module)
+    options = doc["doc"]["options"]
+    spec = MODULES[module]
+    assert set(options) == set(spec)
+    for name, option in spec.items():
+        assert options[name]["type"] == option["type"], name
+        assert options[name].get("default") == option.get("default"), name
+        assert options[name].get("choices") == option.get("choices"), name
+        assert options[name].get("elements") == option.get("elements"), name
+        assert bool(options[name].get("no_log")) is False  # no_log belongs to the spec, not the docs
         assert options[name]["description"], name
 
 
-def test_module_docs_have_examples_and_attributes(info_doc):
-    assert "volume_licensing.kms.office_kms_info:" in info_doc["examples"]
-    assert info_doc["doc"]["attributes"]["check_mode"]["support"] == "full"
-    assert info_doc["doc"]["attributes"]["platform"]["platforms"] == "windows"
+@pytest.mark.parametrize("module", MODULES)
+def test_module_docs_have_examples_and_attributes(module):
+    doc = ansible_doc("volume_licensing.kms.%s" % module)
+    assert "volume_licensing.kms.%s:" % module in doc["examples"]
+    assert doc["doc"]["attributes"]["check_mode"]["support"] == "full"
+    assert doc["doc"]["attributes"]["platform"]["platforms"] == "windows"
+
+
+def test_secret_option_is_no_log():
+    assert KMS_SPEC["product_key"]["no_log"] is True
 
 
 def documented(returns: dict) -> dict:
     return {key: set((value.get("contains") or {}).keys()) for key, value in returns.items()}
+
+
+def check_documented(returns: dict, records: list[dict]) -> int:
+    """Assert every key of every recorded result is documented; returns how many nested
+    dictionaries were checked."""
+    docs = documented(returns)
+    seen = 0
+    for record in records:
+        result = record["result"]
+        for key in set(result) - STANDARD_KEYS:
+            assert key in docs, "return value %r is not documented" % key
+            value = result[key]
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if isinstance(item, dict) and docs[key]:
+                    assert set(item) <= docs[key], "undocumented keys under %s: %s" % (key, set(item) - docs[key])
+                    seen += 1
+    return seen
+
+
+def test_every_office_kms_return_value_is_documented(tmp_path):
+    playbook = """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: check
+      volume_licensing.kms.office_kms:
+        kms_host: kms.campus.example
+      check_mode: true
+      diff: true
+    - name: good
+      volume_licensing.kms.office_kms:
+        kms_host: kms.campus.example
+    - name: failing
+      volume_licensing.kms.office_kms:
+        kms_host: kms.campus.example
+        force: true
+        check_reachable: false
+      ignore_errors: true
+"""
+    doc = ansible_doc("volume_licensing.kms.office_kms")
+    with Lab.from_scenario("default") as lab:
+        lab.kms("kms.campus.example").activation_error = 0xC004F038
+        hosts = "pc01-ltsc2024-visio,pc06-mak,pc07-activated"
+        run = run_playbook(lab, playbook, tmp_path, "--limit", hosts)
+    assert {r["status"] for r in run.records} == {"ok", "failed"}
+    assert check_documented(doc["return"], run.records) > 5
 
 
 def test_every_returned_value_is_documented(info_doc, tmp_path):
@@ -65,19 +128,7 @@ def test_every_returned_value_is_documented(info_doc, tmp_path):
     with Lab.from_scenario("default") as lab:
         hosts = "pc01-ltsc2024-visio,pc12-m365-apps,pc04-office2016-msi-x86"
         run = run_playbook(lab, playbook, tmp_path, "--limit", hosts)
-    docs = documented(info_doc["return"])
-    seen = 0
-    for record in run.records:
-        result = record["result"]
-        for key in set(result) - STANDARD_KEYS:
-            assert key in docs, "return value %r is not documented" % key
-            value = result[key]
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                if isinstance(item, dict) and docs[key]:
-                    assert set(item) <= docs[key], "undocumented keys under %s: %s" % (key, set(item) - docs[key])
-                    seen += 1
-    assert seen > 5  # products, host, office and kms_reachability were really checked
+    assert check_documented(info_doc["return"], run.records) > 5  # products, host, office, reachability
 
 
 def test_filter_is_documented():

@@ -213,8 +213,9 @@ def test_office_2010_on_windows_7_and_office_2016_msi(lab, ansible):
     assert [(p["family"], p["license_status"]["name"]) for p in msi] == [("ProPlus2016Volume", "Licensed")]
 
 
-def test_subscription_host_is_reported_and_left_alone(lab, ansible):
-    run = ansible(lab, playbook(kms_host=KMS), "--limit", "pc12-m365-apps,pc11-no-office")
+@pytest.mark.parametrize("options", [{}, {"product_key": "auto"}])
+def test_subscription_host_is_reported_and_left_alone(lab, ansible, options):
+    run = ansible(lab, playbook(kms_host=KMS, **options), "--limit", "pc12-m365-apps,pc11-no-office")
     for host in ("pc12-m365-apps", "pc11-no-office"):
         record = run.result(host, TASK)
         assert record["status"] == "ok"
