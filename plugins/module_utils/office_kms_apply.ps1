@@ -114,11 +114,11 @@ try {
     'KeyManagementServicePort', 'DiscoveredKeyManagementServiceMachineName',
     'DiscoveredKeyManagementServiceMachinePort'
     $Keyed = ') AND PartialProductKey <> NULL'
+    $Lists = @{ SoftwareLicensingProduct = 'spp'; OfficeSoftwareProtectionProduct = 'ospp' }
     $r.spp = @()
     $r.ospp = @()
     foreach ($class in @($jobs | ForEach-Object { $_.class } | Sort-Object -Unique)) {
-        $r[$Services[$class].Replace('SoftwareLicensingService', 'spp').Replace('OfficeSoftwareProtectionService', 'ospp')] =
-        @(Get-CimInstance $class -Filter ("($Office" + $Keyed) | Select-Object $Props)
+        $r[$Lists[$class]] = @(Get-CimInstance $class -Filter ("($Office" + $Keyed) | Select-Object $Props)
     }
 } catch {
     $r = @{ ok = $false; step = $step; error = $_.Exception.Message; hresult = '0x{0:X8}' -f $_.Exception.HResult }

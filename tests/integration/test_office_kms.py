@@ -277,3 +277,21 @@ def test_product_key_is_never_shown(lab, ansible):
     assert "Failed to install the product key for ProPlus2024Volume on pc16-lab" in record["result"]["msg"]
     assert secret not in run.stdout + run.stderr
     assert secret not in str(run.records)
+
+
+@pytest.mark.parametrize(("code", "name", "words"), [
+    (0xC004F038, "SL_E_VL_NOT_ENOUGH_COUNT", "5 distinct clients"),
+    (0xC004F042, "SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH", "Volume License Pack"),
+])
+def test_kms_host_answers_become_readable_failures(lab, ansible, code, name, words):
+    lab.kms(KMS).activation_error = code
+    run = ansible(lab, playbook(kms_host=KMS), "--limit", "pc16-lab")
+    record = run.result("pc16-lab", TASK)
+    assert record["status"] == "failed"
+    assert (record["result"]["error_code"], record["result"]["error_name"]) == ("0x%08X" % code, name)
+    assert words in record["result"]["error_hint"]
+    assert "Failed to activate ProPlus2024Volume on pc16-lab" in record["result"]["msg"]
+    assert office(lab, "pc16-lab")[0]["LicenseStatus"] != 1
+    lab.kms(KMS).activation_error = None
+    again = ansible(lab, playbook(kms_host=KMS), "--limit", "pc16-lab")
+    assert again.result("pc16-lab", TASK)["result"]["products"][0]["license_status"]["name"] == "Licensed"

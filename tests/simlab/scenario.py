@@ -26,7 +26,7 @@ PRODUCT_PROPERTIES = (
 HOST_KEYS = {
     "name", "username", "password", "os", "cpu", "memory_mb", "system_drive_free_mb",
     "clock_offset_minutes", "ospp_service", "client_machine_id", "ospp_client_machine_id",
-    "computer_name", "office", "products", "dns_kms_host", "inventory_vars",
+    "computer_name", "office", "products", "dns_kms_host", "inventory_vars", "faults",
 }
 
 
@@ -63,6 +63,9 @@ class HostState:
     dns_kms_host: str | None = None
     # Host variables the lab writes into the inventory (what an administrator would set).
     inventory_vars: dict[str, Any] = field(default_factory=dict)
+    # Injected faults, by name (see scenarios/faults.yml once it exists). Read live: a test
+    # may set or clear one while the lab runs.
+    faults: dict[str, Any] = field(default_factory=dict)
     office: list[dict[str, Any]] = field(default_factory=list)
     products: list[dict[str, Any]] = field(default_factory=list)
 
@@ -124,6 +127,7 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         computer_name=merged.get("computer_name") or name.upper()[:15],
         dns_kms_host=merged.get("dns_kms_host"),
         inventory_vars=dict(merged.get("inventory_vars") or {}),
+        faults=dict(merged.get("faults") or {}),
         office=[dict(i) for i in merged.get("office") or []],
         products=[_product(name, p, catalogue) for p in merged.get("products") or []],
     )
