@@ -11,13 +11,9 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import (
     plan_host,
 )
 
-GVLK_2024 = "XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB"
-SECRET = "ABCDE-FGHIJ-KLMNO-PQRST-VWXYZ"  # not a published key: must never be shown
-HOST = "kms.example.org"
+from tests.unit.factories import GVLK_2024, HOST, KMS_SKU, MAK_SKU, SECRET, VISIO_SKU, raw_product
+
 PC = "pc01.example.org"
-KMS_SKU = "8d368fc1-9470-4be2-8d66-90e836cbb051"
-MAK_SKU = "11111111-2222-3333-4444-555555555555"
-VISIO_SKU = "5b5cf08f-b81a-431d-b080-3450d8620565"
 UNAVAILABLE = hresult.lookup(0xC004F074)
 
 KMS_2024 = ("Office 24, Office24ProPlus2024VL_KMS_Client_AE edition", "Office 24, VOLUME_KMSCLIENT channel", KMS_SKU)
@@ -26,16 +22,8 @@ VISIO_2019 = ("Office 19, Office19VisioPro2019VL_KMS_Client_AE edition", "Office
               VISIO_SKU)
 
 
-def raw(kind, *, key="GCVGB", status=1, days=179, host=None, port=None):
-    """A product as the inspect and apply scripts print it (CIM property names)."""
-    name, description, sku = kind
-    return {
-        "ID": sku, "Name": name, "Description": description, "ApplicationID": licensing.OFFICE_APP_ID,
-        "PartialProductKey": key, "LicenseStatus": status, "LicenseStatusReason": 0,
-        "GracePeriodRemaining": days * 1440 if days is not None else 0,
-        "KeyManagementServiceMachine": host or "", "KeyManagementServicePort": port or 0,
-        "DiscoveredKeyManagementServiceMachineName": "", "DiscoveredKeyManagementServiceMachinePort": 0,
-    }
+def raw(kind, **kw):
+    return raw_product(*kind, **kw)
 
 
 def product(kind, **kw):

@@ -19,27 +19,16 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import (
     select,
 )
 
-GVLK_2024 = "XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB"
-SECRET = "ABCDE-FGHIJ-KLMNO-PQRST-VWXYZ"  # not a published key: must never be shown
-HOST = "kms.example.org"
-KMS_SKU = "8d368fc1-9470-4be2-8d66-90e836cbb051"
-MAK_SKU = "11111111-2222-3333-4444-555555555555"
-VISIO_SKU = "5b5cf08f-b81a-431d-b080-3450d8620565"
+from tests.unit.factories import GVLK_2024, HOST, KMS_SKU, MAK_SKU, SECRET, VISIO_SKU, raw_product
+
 O14_SKU = "6f327760-8c5c-417c-9b61-836a98287e0c"
 WIN_SKU = "e0c42288-980c-4788-a014-c080d2e1926e"
 SUB_SKU = "149dbce7-a48e-44db-8364-a53386cd4580"
 
 
-def product(name, description, sku, *, app=licensing.OFFICE_APP_ID, key="GCVGB", status=1, days=179,
-            host=None, port=None, cim="SoftwareLicensingProduct"):
-    """A documented product dict, built from a raw CIM-style one as the inspect script reports it."""
-    return licensing.product({
-        "ID": sku, "Name": name, "Description": description, "ApplicationID": app,
-        "PartialProductKey": key, "LicenseStatus": status, "LicenseStatusReason": 0,
-        "GracePeriodRemaining": days * 1440 if days is not None else 0,
-        "KeyManagementServiceMachine": host or "", "KeyManagementServicePort": port or 0,
-        "DiscoveredKeyManagementServiceMachineName": "", "DiscoveredKeyManagementServiceMachinePort": 0,
-    }, cim)
+def product(name, description, sku, *, cim="SoftwareLicensingProduct", **kw):
+    """A documented product dict, built from a raw one as the inspect script reports it."""
+    return licensing.product(raw_product(name, description, sku, **kw), cim)
 
 
 def kms2024(**kw):
