@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit integration venv clean
+.PHONY: demo test test-deps lint unit integration venv clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,28 @@ unit: venv
 integration: venv
 	$(BIN)/python -m pytest tests/integration
 
-test: lint
+# System packages the tests need: headless Chromium renders the HTML fleet report
+# (tests/integration/test_report.py). Installed from Debian's packages, as root, only when
+# missing.
+test-deps:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "chromium: $$(command -v chromium)"; \
+	else \
+		SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium; \
+	fi
+
+test: test-deps lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
+# The AWX / Automation Platform execution environment's build context (build/ee), with the
+# collection built from this checkout. Build the image from it with podman or docker.
+ee: venv
+	rm -rf build && mkdir -p build
+	$(BIN)/ansible-galaxy collection build --output-path build .
+	mv build/volume_licensing-kms-*.tar.gz build/volume_licensing-kms.tar.gz
+	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee
+
 clean:
-	rm -rf $(VENV) reports
+	rm -rf $(VENV) reports build

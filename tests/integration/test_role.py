@@ -59,6 +59,14 @@ def test_role_converges_and_prints_one_line_per_host(lab, ansible):
         assert "\n" not in line
         assert second.result(host, ACT)["result"]["changed"] is False, host
     assert first.result("pc16-lab", ACT)["result"]["changed"] is True
+    stats = [r for r in first.records if r["task"].endswith("Publish the fleet summary")]
+    assert len(stats) == 1  # run once for the play
+    published = stats[0]["result"]["ansible_stats"]["data"]["office_kms"]
+    assert published["failed_hosts"] == ["pc10-underpowered", "pc15-clock-skew"]
+    assert (published["hosts"], published["failed"]) == (len(HOSTS), 2)
+    assert published["changed"] == first_changed(first) and published["ok"] == len(HOSTS) - 2 - published["changed"]
+    second_stats = [r for r in second.records if r["task"].endswith("Publish the fleet summary")]
+    assert second_stats[0]["result"]["ansible_stats"]["data"]["office_kms"]["changed"] == 0
     assert "changed: ProPlus2024Volume" in first.result("pc16-lab", SUMMARY)["result"]["msg"]
     assert "compliant: ProPlus2024Volume" in second.result("pc16-lab", SUMMARY)["result"]["msg"]
 
@@ -69,3 +77,8 @@ def test_bad_role_variable_is_refused_before_anything_reaches_a_host(lab, ansibl
     assert "office_kms_state must be one of" in run.stdout + run.stderr
     assert lab.commands("pc16-lab") == []
     assert lab.requests("pc16-lab") == []
+
+
+def first_changed(run):
+    """Hosts whose office_kms task changed something, read from the recorded results."""
+    return sum(1 for r in run.records if r["task"].endswith(ACT) and r["result"].get("changed") and r["status"] == "ok")
