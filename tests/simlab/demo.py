@@ -18,6 +18,7 @@ from tests.simlab.lab import Lab
 
 PORT_BASE = 25985
 INVENTORY = "inventory/simlab.yml"
+REPORT = "reports/kms-report.html"  # written by playbooks/report.yml
 # Hosts the default scenario sets up to fail, and why.
 EXPECTED_FAILURES = {
     "pc10-underpowered": "below Office 2024's hardware requirements",
@@ -57,6 +58,7 @@ def main() -> int:
         print("  %s failed: %s" % (host, EXPECTED_FAILURES.get(host, "NOT EXPECTED")))
     print("second run: %d hosts changed (an unchanged lab must give 0)" % len(changed_second))
     print("TCP connections the KMS stand-ins accepted: %d" % contacts)
+    print("fleet report: %s (kms-report.json and kms-report.csv beside it)" % os.path.abspath(REPORT))
     unexpected = failed - set(EXPECTED_FAILURES)
     if changed_second or unexpected or not first:
         print("demo FAILED: %s" % (", ".join(changed_second + sorted(unexpected)) or "no recap"))

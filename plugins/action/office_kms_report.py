@@ -1,0 +1,109 @@
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for volume_licensing.kms.office_kms_report (documentation in
+plugins/modules/office_kms_report.py): turns the registered office_kms_info results of a play
+into kms-report.json, .csv and .html on the controller. Contacts no Windows host."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.volume_licensing.kms.plugins.module_utils import report
+
+ARGUMENT_SPEC = {
+    "results": {"type": "dict", "required": True},
+    "hosts": {"type": "list", "elements": "str"},
+    "dest": {"type": "path", "required": True},
+    "expiring_days": {"type": "int", "default": report.DEFAULT_EXPIRING_DAYS},
+    "max_clock_skew_seconds": {"type": "int", "default": report.DEFAULT_MAX_CLOCK_SKEW_SECONDS},
+    "kms_host": {"type": "str"},
+}
+BASENAME = "kms-report"
+RENDERERS = {
+    "json": lambda document: json.dumps(document, indent=2, sort_keys=False) + "\n",
+    "csv": report.to_csv,
+    "html": report.to_html,
+}
+# UTF-8 with a byte order mark for the CSV, so Excel does not read it as the ANSI code page.
+ENCODINGS = {"json": "utf-8", "csv": "utf-8-sig", "html": "utf-8"}
+
+
+def plain(value: Any) -> Any:
+    """The registered results as plain JSON types (templating may hand over subclasses)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def previous_fingerprint(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return report.fingerprint(json.load(handle))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+
+
+def write_atomically(path: str, text: str, encoding: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=os.path.dirname(path))
+    try:
+        with os.fdopen(handle, "w", encoding=encoding, newline="") as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        if not 0 <= args["expiring_days"] <= report.KMS_VALIDITY_DAYS:
+            return dict(result, failed=True, msg="Invalid option: expiring_days must be from 0 to 180 "
+                        "(a KMS activation lasts 180 days); got %d. Nothing was written." % args["expiring_days"])
+        if args["max_clock_skew_seconds"] < 0:
+            return dict(result, failed=True, msg="Invalid option: max_clock_skew_seconds must be 0 or more; "
+                        "got %d. Nothing was written." % args["max_clock_skew_seconds"])
+
+        # An empty or missing result means the host never answered: build_report() reports it
+        # unreachable.
+        results = {host: plain(r) for host, r in args["results"].items() if isinstance(r, Mapping) and r}
+        document = report.build_report(
+            results,
+            hosts=list(args["hosts"] or []) + list(args["results"]),
+            expiring_days=args["expiring_days"],
+            max_clock_skew_seconds=args["max_clock_skew_seconds"],
+            kms_host=args["kms_host"],
+        )
+        dest = os.path.normpath(os.path.join(self._loader.get_basedir(), args["dest"]))
+        paths = {kind: os.path.join(dest, "%s.%s" % (BASENAME, kind)) for kind in RENDERERS}
+        changed = (not all(os.path.exists(p) for p in paths.values())
+                   or previous_fingerprint(paths["json"]) != report.fingerprint(document))
+
+        if not self._task.check_mode:
+            try:
+                os.makedirs(dest, exist_ok=True)
+                for kind, render in RENDERERS.items():
+                    write_atomically(paths[kind], render(document), ENCODINGS[kind])
+            except OSError as exc:
+                return dict(result, failed=True, msg="Failed to write the report under %s: %s. Check that the "
+                            "directory is writable by the user running ansible-playbook." % (dest, exc))
+
+        return dict(
+            result,
+            changed=changed,
+            dest=dest,
+            paths=paths,
+            schema=report.SCHEMA,
+            summary=document["summary"],
+            flags=document["flags"],
+            stats=report.stats(document),
+        )

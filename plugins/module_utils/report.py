@@ -1,0 +1,615 @@
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet report: what the registered office_kms_info results of a whole play say.
+
+Pure functions, no I/O, no Ansible imports: classify each host into exactly one outcome,
+find what needs attention across hosts (flags), and render the JSON document, the CSV table
+and the self-contained HTML page. docs/report.md documents the schema these produce.
+
+"facts §N" refers to shared/reference/windows-licensing-facts.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import html
+import io
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+# Bump when a key of the JSON document is renamed, removed or changes meaning; adding a key
+# keeps the number.
+SCHEMA = 1
+
+# One per host, first match wins (see classify()).
+OUTCOMES = ("activated", "expiring", "not_activated", "unreachable", "failed", "no_kms_office")
+OUTCOME_LABELS = {
+    "activated": "Activated",
+    "expiring": "Expiring within %d days",
+    "not_activated": "Not activated",
+    "unreachable": "Unreachable",
+    "failed": "Failed",
+    "no_kms_office": "No Office KMS product",
+}
+# Across hosts, independent of the outcome.
+FLAGS = ("shared_client_machine_id", "clock_skew", "expiring", "kms_unreachable")
+FLAG_TITLES = {
+    "shared_client_machine_id": "Hosts sharing a ClientMachineID",
+    "clock_skew": "Clock off the controller's",
+    "expiring": "Activation lapsing soon",
+    "kms_unreachable": "KMS host not reachable from the host",
+}
+FLAG_LABELS = {
+    "shared_client_machine_id": "shared CMID",
+    "clock_skew": "clock skew",
+    "expiring": "expiring",
+    "kms_unreachable": "KMS unreachable",
+}
+FLAG_ADVICE = {
+    "shared_client_machine_id": (
+        "Cloned without sysprep: the KMS host counts these machines as one client, so a small pilot "
+        "stays below the activation threshold (0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT). Generalise the "
+        "image with sysprep before cloning; on machines already cloned, re-arm the licensing service "
+        "(slmgr.vbs /rearm; OSPPREARM.EXE for Office 2010) and restart to get a new ClientMachineID."
+    ),
+    "clock_skew": (
+        "KMS refuses clients whose clock is more than four hours off the KMS host's "
+        "(0xC004F06C SL_E_VL_INVALID_TIMESTAMP). Synchronise the clock (NTP or the domain hierarchy, "
+        "w32tm /resync)."
+    ),
+    "expiring": (
+        "A KMS activation lasts 180 days and renews itself while the host can reach the KMS host. "
+        "Run playbooks/activate.yml, or check why the host has not renewed (VPN, DNS, TCP 1688)."
+    ),
+    "kms_unreachable": (
+        "The host could not open a TCP connection to the KMS host: check the VPN, DNS and TCP port "
+        "1688 from the host."
+    ),
+}
+
+DEFAULT_EXPIRING_DAYS = 30
+DEFAULT_MAX_CLOCK_SKEW_SECONDS = 3600
+KMS_MAX_CLOCK_SKEW_SECONDS = 4 * 3600  # facts §6, 0xC004F06C
+KMS_VALIDITY_DAYS = 180  # facts §2.3
+LICENSED = 1
+CHART_EDGES = (0, 7, 30, 60, 90, 120, 150)
+
+CSV_COLUMNS = (
+    "host", "outcome", "flags", "reason", "computer_name", "os", "client_machine_id",
+    "clock_skew_seconds", "kms_reachable", "application", "family", "product_name", "sku_id",
+    "channel", "kms_client", "license_status", "remaining_days", "kms_host", "kms_port", "message",
+)
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# -- one host ---------------------------------------------------------------------------------
+def kms_office_products(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The Office products of a host that are KMS clients: the ones this report is about."""
+    return [p for p in result.get("products") or [] if p.get("application") == "office" and p.get("kms_client")]
+
+
+def _product_label(product: Mapping[str, Any]) -> str:
+    return product.get("family") or product.get("name") or product.get("sku_id") or "unknown product"
+
+
+def _status(product: Mapping[str, Any]) -> tuple[int | None, str]:
+    status = product.get("license_status") or {}
+    return status.get("code"), status.get("name") or "Unknown"
+
+
+def _no_kms_office_reason(result: Mapping[str, Any]) -> str:
+    installs = result.get("office") or []
+    office = [p for p in result.get("products") or [] if p.get("application") == "office"]
+    if office:
+        channels = sorted({p.get("channel") or "unknown" for p in office})
+        return "Office is licensed through another channel (%s), not KMS" % ", ".join(channels)
+    if any(i.get("subscription") for i in installs):
+        return "Microsoft 365 Apps only (subscription, not managed by KMS)"
+    if installs:
+        return "Office is installed but has no product key installed"
+    return "no Office installed"
+
+
+def classify(result: Mapping[str, Any] | None, expiring_days: int = DEFAULT_EXPIRING_DAYS) -> tuple[str, str]:
+    """(outcome, reason) for one host's registered office_kms_info result; None means that no
+    result was recorded for the host.
+
+    First match wins: unreachable (no connection, or no result at all); failed (the info task
+    failed or was skipped); no_kms_office (no Office product that is a KMS client: no Office,
+    Microsoft 365 Apps only, MAK or retail only); not_activated (an Office KMS product is not
+    Licensed: grace, notification, unlicensed); expiring (every Office KMS product is Licensed
+    and one has fewer than ``expiring_days`` whole days left, the rule office_kms applies with
+    renew_below_days); activated.
+    """
+    if result is None:
+        return "unreachable", "no result was recorded for this host (it left the play before the report)"
+    if result.get("unreachable"):
+        return "unreachable", result.get("msg") or "the host could not be reached"
+    if result.get("failed"):
+        return "failed", result.get("msg") or "the info task failed without a message"
+    if result.get("skipped"):
+        return "failed", "the info task was skipped on this host, so nothing is known about it"
+    products = kms_office_products(result)
+    if not products:
+        return "no_kms_office", _no_kms_office_reason(result)
+    pending = [p for p in products if _status(p)[0] != LICENSED]
+    if pending:
+        return "not_activated", "; ".join(
+            "%s is %s%s" % (
+                _product_label(p), _status(p)[1],
+                " (%d days of grace left)" % p["remaining_days"] if p.get("remaining_days") is not None else "",
+            )
+            for p in pending
+        )
+    lapsing = [p for p in products if p.get("remaining_days") is not None and p["remaining_days"] < expiring_days]
+    if lapsing:
+        return "expiring", "; ".join(
+            "%s activation lapses in %d days" % (_product_label(p), p["remaining_days"]) for p in lapsing
+        )
+    return "activated", "; ".join(
+        "%s Licensed%s" % (_product_label(p), ", %d days left" % p["remaining_days"]
+                           if p.get("remaining_days") is not None else "")
+        for p in products
+    )
+
+
+def _product_entry(product: Mapping[str, Any]) -> dict[str, Any]:
+    code, name = _status(product)
+    return {
+        "sku_id": product.get("sku_id"),
+        "application": product.get("application"),
+        "family": product.get("family"),
+        "name": product.get("name"),
+        "version": product.get("version"),
+        "channel": product.get("channel"),
+        "kms_client": bool(product.get("kms_client")),
+        "license_status": name,
+        "license_status_code": code,
+        "license_status_reason": (product.get("license_status_reason") or {}).get("code"),
+        "remaining_days": product.get("remaining_days"),
+        "kms_host": product.get("kms_host"),
+        "kms_port": product.get("kms_port"),
+        "discovered_kms_host": product.get("discovered_kms_host"),
+    }
+
+
+def host_entry(name: str, result: Mapping[str, Any] | None,
+               expiring_days: int = DEFAULT_EXPIRING_DAYS) -> dict[str, Any]:
+    """The report's record of one host (flags are filled in by find_flags())."""
+    outcome, reason = classify(result, expiring_days)
+    result = result or {}
+    facts = result.get("host") or {}
+    reach = result.get("kms_reachability") or {}
+    kms_days = [p["remaining_days"] for p in kms_office_products(result)
+                if _status(p)[0] == LICENSED and p.get("remaining_days") is not None]
+    error = outcome in ("unreachable", "failed")
+    return {
+        "host": name,
+        "outcome": outcome,
+        "reason": reason,
+        "flags": [],
+        "message": reason if error else None,
+        "error_code": result.get("error_code") if error else None,
+        "computer_name": facts.get("computer_name"),
+        "os_caption": facts.get("os_caption"),
+        "os_build": facts.get("os_build"),
+        "client_machine_id": facts.get("client_machine_id"),
+        "ospp_client_machine_id": facts.get("ospp_client_machine_id"),
+        "clock_skew_seconds": facts.get("clock_skew_seconds"),
+        "kms_reachable": reach.get("reachable") if reach else None,
+        "kms_reachability_error": reach.get("error") if reach else None,
+        "remaining_days": min(kms_days) if kms_days else None,
+        "office": [
+            {
+                "type": i.get("type"),
+                "version": i.get("version"),
+                "product_ids": list(i.get("product_ids") or []),
+                "subscription": bool(i.get("subscription")),
+            }
+            for i in result.get("office") or []
+        ],
+        "products": [_product_entry(p) for p in result.get("products") or []],
+    }
+
+
+# -- across hosts -----------------------------------------------------------------------------
+def shared_client_machine_ids(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Groups of hosts reporting the same ClientMachineID, per licensing service (spp for
+    Windows and Office 2013+, ospp for Office 2010 and Office on Windows 7)."""
+    groups = []
+    for service, key in (("spp", "client_machine_id"), ("ospp", "ospp_client_machine_id")):
+        owners: dict[str, list[str]] = {}
+        for entry in entries:
+            if entry.get(key):
+                owners.setdefault(entry[key].lower(), []).append(entry["host"])
+        groups += [{"client_machine_id": cmid, "service": service, "hosts": sorted(hosts)}
+                   for cmid, hosts in sorted(owners.items()) if len(hosts) > 1]
+    return groups
+
+
+def lapsing_products(entry: Mapping[str, Any], expiring_days: int) -> list[dict[str, Any]]:
+    """The host's Licensed Office KMS products with fewer than ``expiring_days`` days left."""
+    return [
+        {
+            "host": entry["host"],
+            "product": p["family"] or p["name"] or p["sku_id"],
+            "sku_id": p["sku_id"],
+            "remaining_days": p["remaining_days"],
+        }
+        for p in entry["products"]
+        if p["application"] == "office" and p["kms_client"] and p["license_status_code"] == LICENSED
+        and p["remaining_days"] is not None and p["remaining_days"] < expiring_days
+    ]
+
+
+def find_flags(entries: list[dict[str, Any]], expiring_days: int = DEFAULT_EXPIRING_DAYS,
+               max_clock_skew_seconds: int = DEFAULT_MAX_CLOCK_SKEW_SECONDS) -> dict[str, list[dict[str, Any]]]:
+    """What needs attention across the fleet; also appends each flag's name to the flags of the
+    host entries concerned. Hosts without a result (unreachable, failed) raise no flag."""
+    flags: dict[str, list[dict[str, Any]]] = {kind: [] for kind in FLAGS}
+    flags["shared_client_machine_id"] = shared_client_machine_ids(entries)
+    for entry in entries:
+        skew = entry.get("clock_skew_seconds")
+        if skew is not None and abs(skew) > max_clock_skew_seconds:
+            flags["clock_skew"].append({
+                "host": entry["host"],
+                "clock_skew_seconds": skew,
+                "refused_by_kms": abs(skew) > KMS_MAX_CLOCK_SKEW_SECONDS,
+            })
+        if entry.get("kms_reachable") is False:
+            flags["kms_unreachable"].append({"host": entry["host"], "error": entry.get("kms_reachability_error")})
+        flags["expiring"] += lapsing_products(entry, expiring_days)
+
+    by_host = {e["host"]: e for e in entries}
+    for kind, items in flags.items():
+        for host in sorted({h for item in items for h in item.get("hosts", [item.get("host")])}):
+            by_host[host]["flags"].append(kind)
+    return flags
+
+
+def build_report(results: Mapping[str, Mapping[str, Any] | None], *, hosts: Iterable[str] | None = None,
+                 expiring_days: int = DEFAULT_EXPIRING_DAYS,
+                 max_clock_skew_seconds: int = DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+                 kms_host: str | None = None, generated_at: datetime | None = None) -> dict[str, Any]:
+    """The report document for ``hosts`` (default: every host of ``results``); a host missing
+    from ``results`` is reported unreachable, never dropped."""
+    if expiring_days < 0:
+        raise ValueError("expiring_days must be 0 or more; got %r" % expiring_days)
+    if max_clock_skew_seconds < 0:
+        raise ValueError("max_clock_skew_seconds must be 0 or more; got %r" % max_clock_skew_seconds)
+    names = sorted(set(hosts if hosts is not None else []) | set(results))
+    entries = [host_entry(name, results.get(name), expiring_days) for name in names]
+    flags = find_flags(entries, expiring_days, max_clock_skew_seconds)
+    when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return {
+        "schema": SCHEMA,
+        "generator": "volume_licensing.kms.office_kms_report",
+        "generated_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "settings": {
+            "expiring_days": expiring_days,
+            "max_clock_skew_seconds": max_clock_skew_seconds,
+            "kms_host": kms_host,
+        },
+        "summary": summarise(entries, flags),
+        "flags": flags,
+        "hosts": entries,
+    }
+
+
+def summarise(entries: list[dict[str, Any]], flags: Mapping[str, list[Any]]) -> dict[str, Any]:
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for entry in entries:
+        counts[entry["outcome"]] += 1
+    return {
+        "hosts": len(entries),
+        "outcomes": counts,
+        "flagged": {kind: sum(1 for e in entries if kind in e["flags"]) for kind in flags},
+        "failed_hosts": [e["host"] for e in entries if e["outcome"] == "failed"],
+        "unreachable_hosts": [e["host"] for e in entries if e["outcome"] == "unreachable"],
+    }
+
+
+def fingerprint(document: Mapping[str, Any]) -> dict[str, Any]:
+    """What decides ``changed``: the fleet's state as the report classifies it. Leaves out the
+    generation time and the raw clock skew, which moves by a second between two reads of an
+    unchanged host (whether it is over the threshold stays in, as a flag)."""
+    return {
+        "schema": document.get("schema"),
+        "settings": document.get("settings"),
+        "flags": {kind: [{k: v for k, v in item.items() if k != "clock_skew_seconds"} for item in items]
+                  for kind, items in (document.get("flags") or {}).items()},
+        "hosts": [{k: v for k, v in entry.items() if k != "clock_skew_seconds"}
+                  for entry in document.get("hosts") or []],
+    }
+
+
+def stats(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The fleet summary for ansible.builtin.set_stats (shown on the AWX job)."""
+    summary = document["summary"]
+    return {
+        "hosts": summary["hosts"],
+        **summary["outcomes"],
+        "failed_hosts": summary["failed_hosts"],
+        "unreachable_hosts": summary["unreachable_hosts"],
+        "flagged": summary["flagged"],
+    }
+
+
+# -- CSV --------------------------------------------------------------------------------------
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    text = str(value)
+    # A text cell is shown as text, not run as a formula: prefix an apostrophe (OWASP).
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_rows(document: Mapping[str, Any]) -> list[list[str]]:
+    """Header, then one row per host and product; a host without products gets one row."""
+    rows = [list(CSV_COLUMNS)]
+    for entry in document["hosts"]:
+        host = [
+            entry["host"], entry["outcome"], ";".join(entry["flags"]), entry["reason"], entry["computer_name"],
+            " ".join(filter(None, (entry["os_caption"], entry["os_build"]))) or None, entry["client_machine_id"],
+            entry["clock_skew_seconds"], entry["kms_reachable"],
+        ]
+        for p in entry["products"] or [None]:
+            product = [None] * 10 if p is None else [
+                p["application"], p["family"], p["name"], p["sku_id"], p["channel"], p["kms_client"],
+                p["license_status"], p["remaining_days"], p["kms_host"], p["kms_port"],
+            ]
+            rows.append([_cell(v) for v in [*host, *product, entry["message"]]])
+    return rows
+
+
+def to_csv(document: Mapping[str, Any]) -> str:
+    """RFC 4180 text: CRLF line ends, fields quoted when they hold a comma, quote or line end."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerows(csv_rows(document))
+    return out.getvalue()
+
+
+# -- HTML -------------------------------------------------------------------------------------
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _outcome_label(outcome: str, expiring_days: int) -> str:
+    label = OUTCOME_LABELS[outcome]
+    return label % expiring_days if "%d" in label else label
+
+
+def chart_buckets(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Hosts with Office KMS products by days of activation left (their lowest product):
+    a "not activated" bar, then day ranges; ranges below expiring_days are marked."""
+    expiring_days = document["settings"]["expiring_days"]
+    edges = sorted({e for e in (*CHART_EDGES, expiring_days) if 0 <= e <= KMS_VALIDITY_DAYS})
+    buckets = [{"label": "Not activated", "count": 0, "kind": "not_activated"}]
+    for index, low in enumerate(edges):
+        high = edges[index + 1] - 1 if index + 1 < len(edges) else None
+        buckets.append({
+            "label": "%d-%d d" % (low, high) if high is not None else "%d+ d" % low,
+            "low": low, "high": high, "count": 0,
+            "kind": "expiring" if low < expiring_days else "activated",
+        })
+    for entry in document["hosts"]:
+        if entry["outcome"] == "not_activated":
+            buckets[0]["count"] += 1
+        elif entry["outcome"] in ("activated", "expiring") and entry["remaining_days"] is not None:
+            for bucket in buckets[1:]:
+                if entry["remaining_days"] >= bucket["low"] and (bucket["high"] is None
+                                                                 or entry["remaining_days"] <= bucket["high"]):
+                    bucket["count"] += 1
+                    break
+    return buckets
+
+
+def chart_svg(document: Mapping[str, Any]) -> str:
+    buckets = chart_buckets(document)
+    width, height, top, bottom, left = 720, 240, 24, 40, 40
+    plot = height - top - bottom
+    peak = max([b["count"] for b in buckets] + [1])
+    slot = (width - left) / len(buckets)
+    bar = slot * 0.7
+    parts = [
+        '<svg class="chart" role="img" aria-labelledby="chart-title" viewBox="0 0 %d %d" width="%d" height="%d" '
+        'xmlns="http://www.w3.org/2000/svg">' % (width, height, width, height),
+        '<title id="chart-title">Hosts by days of Office activation left</title>',
+        '<line x1="%d" y1="%d" x2="%d" y2="%d" class="axis"/>' % (left, top + plot, width, top + plot),
+    ]
+    for index, bucket in enumerate(buckets):
+        h = plot * bucket["count"] / peak
+        x = left + index * slot + (slot - bar) / 2
+        y = top + plot - h
+        parts.append(
+            '<g class="bar bar-%s"><title>%s: %d hosts</title>'
+            '<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"/>'
+            '<text class="value" x="%.1f" y="%.1f">%d</text>'
+            '<text class="label" x="%.1f" y="%d">%s</text></g>' % (
+                _e(bucket["kind"]), _e(bucket["label"]), bucket["count"], x, y, bar, h,
+                x + bar / 2, y - 6, bucket["count"], x + bar / 2, top + plot + 18, _e(bucket["label"]))
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1b1f24;background:#fff}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
+.meta{color:#57606a;margin:0 0 16px}
+.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{border:1px solid #d0d7de;border-left-width:6px;border-radius:6px;padding:10px 16px;min-width:130px}
+.card .count{display:block;font-size:30px;font-weight:700}
+.card .label{color:#57606a}
+.o-activated{border-left-color:#1a7f37}.o-expiring{border-left-color:#bf8700}
+.o-not_activated{border-left-color:#cf222e}.o-unreachable{border-left-color:#8250df}
+.o-failed{border-left-color:#a40e26}.o-no_kms_office{border-left-color:#8c959f}
+.flag{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px;margin:8px 0;background:#fff8c5}
+.flag h3{font-size:15px;margin:0 0 4px}.flag p{margin:4px 0;color:#57606a}
+.flag ul{margin:4px 0;padding-left:20px}
+.none{color:#57606a}
+svg.chart{max-width:100%;height:auto}
+svg .axis{stroke:#8c959f}
+svg .bar rect{fill:#1a7f37}svg .bar-expiring rect{fill:#bf8700}svg .bar-not_activated rect{fill:#cf222e}
+svg text{font-size:12px;text-anchor:middle;fill:#1b1f24}
+table{border-collapse:collapse;width:100%;margin-top:8px;font-size:13px}
+th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f6f8fa;position:sticky;top:0}
+th button{all:unset;cursor:pointer;font-weight:600;display:block;width:100%}
+th[aria-sort=ascending] button::after{content:" \\25B2"}th[aria-sort=descending] button::after{content:" \\25BC"}
+td.num{text-align:right}td.host{white-space:nowrap}td.details{min-width:16em;overflow-wrap:anywhere}
+tr.o-unreachable td,tr.o-failed td{background:#fff5f5}
+.badge{display:inline-block;white-space:nowrap;border-radius:10px;padding:0 8px;font-size:12px}
+.badge{color:#fff;background:#8c959f}
+.b-activated{background:#1a7f37}.b-expiring{background:#9a6700}.b-not_activated{background:#cf222e}
+.b-unreachable{background:#8250df}.b-failed{background:#a40e26}
+"""
+
+# Sort the table by the clicked column; numbers by value, empty cells last.
+_SCRIPT = """
+(function () {
+  var table = document.getElementById("hosts");
+  var heads = table.tHead.rows[0].cells;
+  function key(row, index, numeric) {
+    var cell = row.cells[index];
+    var text = cell.getAttribute("data-sort");
+    if (text === null) { text = cell.textContent.trim(); }
+    if (!numeric) { return text.toLowerCase(); }
+    return text === "" ? null : parseFloat(text);
+  }
+  function sortBy(index) {
+    var head = heads[index];
+    var numeric = head.getAttribute("data-type") === "number";
+    var ascending = head.getAttribute("aria-sort") !== "ascending";
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = key(a, index, numeric), y = key(b, index, numeric);
+      if (x === y) { return 0; }
+      if (x === null || x === "") { return 1; }
+      if (y === null || y === "") { return -1; }
+      return (x < y ? -1 : 1) * (ascending ? 1 : -1);
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    for (var i = 0; i < heads.length; i++) { heads[i].removeAttribute("aria-sort"); }
+    head.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  }
+  Array.prototype.forEach.call(heads, function (head, index) {
+    head.querySelector("button").addEventListener("click", function () { sortBy(index); });
+  });
+  table.setAttribute("data-sortable", "ready");
+})();
+"""
+
+TABLE_COLUMNS = (
+    ("Host", "text"), ("Outcome", "text"), ("Product", "text"), ("Status", "text"), ("Days left", "number"),
+    ("KMS host", "text"), ("Clock skew (s)", "number"), ("Flags", "text"), ("Details", "text"),
+)
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-%s'" % base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def _table_rows(document: Mapping[str, Any]) -> list[str]:
+    expiring_days = document["settings"]["expiring_days"]
+    rows = []
+    for entry in document["hosts"]:
+        outcome = entry["outcome"]
+        for p in entry["products"] or [None]:
+            days = p["remaining_days"] if p else None
+            kms = None
+            if p and p["kms_host"]:
+                kms = "%s:%s" % (p["kms_host"], p["kms_port"] or 1688)
+            elif p and p["kms_client"]:
+                kms = "%s (DNS)" % p["discovered_kms_host"] if p["discovered_kms_host"] else "(DNS)"
+            product = (p["family"] or p["name"] or p["sku_id"]) if p else None
+            if p and not p["kms_client"]:
+                product = "%s (%s, not KMS)" % (product, p["channel"] or "other channel")
+            cells = [
+                '<td class="host">%s</td>' % _e(entry["host"]),
+                '<td data-sort="%d"><span class="badge b-%s">%s</span></td>' % (
+                    OUTCOMES.index(outcome), _e(outcome), _e(_outcome_label(outcome, expiring_days))),
+                "<td>%s</td>" % _e(product),
+                "<td>%s</td>" % _e(p["license_status"] if p else None),
+                '<td class="num">%s</td>' % _e(days),
+                "<td>%s</td>" % _e(kms),
+                '<td class="num">%s</td>' % _e(entry["clock_skew_seconds"]),
+                "<td>%s</td>" % _e(", ".join(FLAG_LABELS[f] for f in entry["flags"])),
+                '<td class="details">%s</td>' % _e(entry["reason"]),
+            ]
+            rows.append('<tr class="o-%s">%s</tr>' % (_e(outcome), "".join(cells)))
+    return rows
+
+
+def _flag_items(kind: str, items: list[dict[str, Any]]) -> list[str]:
+    if kind == "shared_client_machine_id":
+        return ["%s (%s): %s" % (_e(i["client_machine_id"]), _e(i["service"]), _e(", ".join(i["hosts"])))
+                for i in items]
+    if kind == "clock_skew":
+        return ["%s: %+d s (%.1f h)%s" % (_e(i["host"]), i["clock_skew_seconds"], i["clock_skew_seconds"] / 3600,
+                                          ", KMS refuses it" if i["refused_by_kms"] else "") for i in items]
+    if kind == "expiring":
+        return ["%s: %s, %d days left" % (_e(i["host"]), _e(i["product"]), i["remaining_days"]) for i in items]
+    return ["%s: %s" % (_e(i["host"]), _e(i.get("error") or "not reachable")) for i in items]
+
+
+def to_html(document: Mapping[str, Any]) -> str:
+    """One self-contained page: no external asset, works offline; every value escaped."""
+    settings = document["settings"]
+    summary = document["summary"]
+    expiring_days = settings["expiring_days"]
+    cards = "".join(
+        '<div class="card o-%s"><span class="count" data-outcome="%s">%d</span>'
+        '<span class="label">%s</span></div>' % (
+            outcome, outcome, summary["outcomes"][outcome], _e(_outcome_label(outcome, expiring_days)))
+        for outcome in OUTCOMES
+    )
+    flag_blocks = []
+    for kind in FLAGS:
+        items = document["flags"].get(kind) or []
+        if not items:
+            continue
+        flag_blocks.append(
+            '<div class="flag" data-flag="%s"><h3>%s (%d)</h3><p>%s</p><ul>%s</ul></div>' % (
+                kind, _e(FLAG_TITLES[kind]), len(items), _e(FLAG_ADVICE[kind]),
+                "".join("<li>%s</li>" % item for item in _flag_items(kind, items)))
+        )
+    heads = "".join(
+        '<th data-type="%s"><button type="button">%s</button></th>' % (kind, _e(name))
+        for name, kind in TABLE_COLUMNS
+    )
+    csp = "default-src 'none'; style-src %s; script-src %s; img-src data:" % (_csp_hash(_STYLE), _csp_hash(_SCRIPT))
+    meta = "Generated %s for %d hosts%s. Expiring: fewer than %d days left. Clock flagged beyond %d s." % (
+        document["generated_at"], summary["hosts"],
+        "; KMS host %s" % settings["kms_host"] if settings.get("kms_host") else "",
+        expiring_days, settings["max_clock_skew_seconds"],
+    )
+    return "".join([
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        '<meta http-equiv="Content-Security-Policy" content="%s">' % _e(csp),
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>Office volume activation report</title><style>%s</style></head><body>" % _STYLE,
+        "<h1>Office volume activation report</h1>",
+        '<p class="meta">%s</p>' % _e(meta),
+        '<section id="summary"><h2>Summary</h2><div class="cards">%s</div></section>' % cards,
+        '<section id="flags"><h2>Needs attention</h2>%s</section>' % (
+            "".join(flag_blocks) or '<p class="none">Nothing flagged.</p>'),
+        '<section id="chart"><h2>Days of activation left</h2>%s'
+        '<p class="meta">Hosts with an Office KMS product, by their product with the fewest days left; '
+        "a KMS activation lasts %d days.</p></section>" % (chart_svg(document), KMS_VALIDITY_DAYS),
+        '<section id="table"><h2>Hosts and products</h2>'
+        '<p class="meta">Click a column heading to sort.</p>'
+        '<table id="hosts"><thead><tr>%s</tr></thead><tbody>%s</tbody></table></section>' % (
+            heads, "".join(_table_rows(document))),
+        "<script>%s</script></body></html>\n" % _SCRIPT,
+    ])
