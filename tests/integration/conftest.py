@@ -49,8 +49,10 @@ def lab():
 
 
 def run_playbook(lab: Lab, playbook: str | Path, workdir: Path, *args: str,
-                 host_vars: dict[str, dict] | None = None, env: dict[str, str] | None = None) -> Run:
-    """Run ansible-playbook (playbook as YAML text or a repository path) against ``lab``."""
+                 host_vars: dict[str, dict] | None = None, env: dict[str, str] | None = None,
+                 timeout: float = 900) -> Run:
+    """Run ansible-playbook (playbook as YAML text or a repository path) against ``lab``.
+    ``timeout`` only guards against a run that never ends (subprocess.TimeoutExpired)."""
     inventory = workdir / "inventory.yml"
     data = lab.inventory()
     for host, variables in (host_vars or {}).items():
@@ -77,7 +79,7 @@ def run_playbook(lab: Lab, playbook: str | Path, workdir: Path, *args: str,
     environ.update(env or {})
     proc = subprocess.run(
         [str(BIN / "ansible-playbook"), "-i", str(inventory), str(path), *args],
-        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=900, check=False,
+        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout, check=False,
     )
     records = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
     return Run(proc.returncode, proc.stdout, proc.stderr, records)

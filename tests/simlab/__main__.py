@@ -1,6 +1,7 @@
 """Start a simulated lab from a scenario and write the matching inventory.
 
-    python -m tests.simlab [--scenario default] [--inventory PATH] [--port-base N] [-- COMMAND ...]
+    python -m tests.simlab [--scenario default] [--inventory PATH] [--port-base N]
+                           [--transport basic|basic-https|ntlm|ntlm-https] [-- COMMAND ...]
 
 With a COMMAND (e.g. ``-- ansible-playbook playbooks/report.yml``) the lab runs for as long as
 the command does and the exit code is the command's; without one it serves until interrupted.
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import threading
 
-from tests.simlab.lab import Lab
+from tests.simlab.lab import TRANSPORTS, Lab
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,16 +24,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inventory", default="inventory/simlab.yml", help="where to write the inventory")
     parser.add_argument("--port-base", type=int, default=0,
                         help="first WinRM port, one per host in order (default: 0, ephemeral ports)")
+    parser.add_argument("--transport", default="basic", choices=list(TRANSPORTS),
+                        help="how the WinRM endpoints are reached (default: basic, Basic auth over HTTP)")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="command to run while the lab is up")
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
 
-    lab = Lab.from_scenario(args.scenario, port_base=args.port_base)
+    lab = Lab.from_scenario(args.scenario, port_base=args.port_base, transport=args.transport)
     with lab:
         lab.write_inventory(args.inventory)
         ports = sorted(lab.ports.values())
         print("simlab: %d hosts on %s ports %d-%d; inventory %s"
               % (len(ports), lab.bind_address, ports[0], ports[-1], args.inventory), flush=True)
+        if args.transport != "basic":
+            print("simlab: transport %s (%s over %s)%s" % (
+                args.transport, lab.auth, lab.scheme,
+                "; lab CA %s" % lab.certs.ca_path if lab.certs else ""), flush=True)
         for (name, port), stand_in in lab.network.kms.items():
             state = "listening" if stand_in.listening else "refusing connections"
             print("simlab: KMS stand-in %s:%d (%s)" % (name, port, state), flush=True)

@@ -5,15 +5,26 @@
         ...                     # run ansible-playbook against it
         lab.host("pc01-ltsc2024-visio").state.products   # the emulated state
         lab.commands("pc01-ltsc2024-visio")              # the commands it received
+        lab.state("pc02-ltsc2021").faults["slow"] = 30   # a wire fault, read live (wsman.py)
+
+``transport`` picks how the WinRM endpoints are reached (wsman.py and certs.py describe each;
+``inventory()`` writes the matching connection variables):
+
+    basic         Basic auth over HTTP (the default; the demo)
+    basic-https   Basic auth over HTTPS with a certificate from a CA the lab makes at start
+    ntlm          NTLM over HTTP, every message sealed (MS-WSMV 2.2.9.1.1)
+    ntlm-https    NTLM over HTTPS, bound to the TLS channel
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import yaml
 
 from tests.simlab import scenario as scenario_mod
+from tests.simlab.certs import LabCertificates
 from tests.simlab.emulator import HostEmulator
 from tests.simlab.network import KmsStandIn, Network
 from tests.simlab.scenario import HostState, Scenario
@@ -21,34 +32,68 @@ from tests.simlab.wsman import WsmanServer
 
 # The KMS host name the bundled inventory points the collection at.
 DEFAULT_KMS_HOST = "kms.campus.example"
+# transport -> (ansible_winrm_transport, ansible_winrm_scheme)
+TRANSPORTS = {
+    "basic": ("basic", "http"),
+    "basic-https": ("basic", "https"),
+    "ntlm": ("ntlm", "http"),
+    "ntlm-https": ("ntlm", "https"),
+}
 
 
 class Lab:
-    def __init__(self, scenario: Scenario, port_base: int = 0, bind_address: str = "127.0.0.1") -> None:
+    def __init__(self, scenario: Scenario, port_base: int = 0, bind_address: str = "127.0.0.1",
+                 transport: str = "basic") -> None:
+        if transport not in TRANSPORTS:
+            raise ValueError("transport must be one of %s, not %r" % (", ".join(TRANSPORTS), transport))
         self.scenario = scenario
         self.bind_address = bind_address
         self.port_base = port_base
+        self.transport = transport
+        self.auth, self.scheme = TRANSPORTS[transport]
+        self.certs: LabCertificates | None = None
         self.network = Network(scenario.kms_hosts, bind_address)
-        self.server = WsmanServer(bind_address)
-        self.emulators: dict[str, HostEmulator] = {}
-        self.ports: dict[str, int] = {}
-        for index, state in enumerate(scenario.hosts):
-            emulator = HostEmulator(state, self.network, scenario.known_keys)
-            port = port_base + index if port_base else 0
-            self.ports[state.name] = self.server.add_host(state.name, state.username, state.password, emulator, port)
-            self.emulators[state.name] = emulator
+        try:
+            if self.scheme == "https":
+                self.certs = LabCertificates(bind_address)
+            self.server = WsmanServer(
+                bind_address, auth=self.auth,
+                ssl_context=self.certs.server_context() if self.certs else None,
+                channel_bindings=self.certs.channel_bindings() if self.certs else None,
+            )
+            self.emulators: dict[str, HostEmulator] = {}
+            self.ports: dict[str, int] = {}
+            for index, state in enumerate(scenario.hosts):
+                emulator = HostEmulator(state, self.network, scenario.known_keys)
+                port = port_base + index if port_base else 0
+                self.ports[state.name] = self.server.add_host(
+                    state.name, state.username, state.password, emulator, port,
+                    # read state.faults on every request, even if a test assigns a new dict
+                    faults=functools.partial(getattr, state, "faults"),
+                    computer_name=state.computer_name,
+                )
+                self.emulators[state.name] = emulator
+        except BaseException:
+            self._close()
+            raise
 
     @classmethod
-    def from_scenario(cls, name_or_path: str = "default", port_base: int = 0) -> Lab:
-        return cls(scenario_mod.load(name_or_path), port_base=port_base)
+    def from_scenario(cls, name_or_path: str = "default", port_base: int = 0, transport: str = "basic") -> Lab:
+        return cls(scenario_mod.load(name_or_path), port_base=port_base, transport=transport)
 
     def start(self) -> Lab:
         self.server.start()
         return self
 
     def stop(self) -> None:
-        self.server.stop()
+        self._close()
+
+    def _close(self) -> None:
+        if getattr(self, "server", None) is not None:
+            self.server.stop()
         self.network.close()
+        if self.certs is not None:
+            self.certs.cleanup()
 
     def __enter__(self) -> Lab:
         return self.start()
@@ -81,20 +126,27 @@ class Lab:
 
     # -- inventory ---------------------------------------------------------------------------
     def inventory(self, kms_host: str = DEFAULT_KMS_HOST) -> dict[str, Any]:
-        """An Ansible inventory for this lab: Basic auth over HTTP on loopback."""
+        """An Ansible inventory for this lab on loopback, with the transport's variables."""
         defaults = self.scenario.hosts[0] if self.scenario.hosts else None
         hosts: dict[str, Any] = {}
         for state in self.scenario.hosts:
             hosts[state.name] = {"ansible_port": self.ports[state.name], **state.inventory_vars}
             if (state.username, state.password) != (defaults.username, defaults.password):
                 hosts[state.name].update(ansible_user=state.username, ansible_password=state.password)
+        connection: dict[str, Any] = {
+            "ansible_connection": "winrm",
+            "ansible_host": self.bind_address,
+            "ansible_winrm_scheme": self.scheme,
+            "ansible_winrm_transport": self.auth,
+        }
+        if self.certs is not None:  # validate against the lab's own CA (certs.py)
+            connection["ansible_winrm_server_cert_validation"] = "validate"
+            connection["ansible_winrm_ca_trust_path"] = self.certs.ca_path
+        # NTLM takes the same local account name ("user"; ".\\user" and "COMPUTERNAME\\user" work too).
         return {
             "all": {
                 "vars": {
-                    "ansible_connection": "winrm",
-                    "ansible_host": self.bind_address,
-                    "ansible_winrm_scheme": "http",
-                    "ansible_winrm_transport": "basic",
+                    **connection,
                     "ansible_user": defaults.username if defaults else "Administrator",
                     "ansible_password": defaults.password if defaults else "",
                     "office_kms_host": kms_host,
@@ -104,11 +156,18 @@ class Lab:
         }
 
     def write_inventory(self, path: str, kms_host: str = DEFAULT_KMS_HOST) -> str:
-        header = (
-            "# A simulated lab (tests/simlab), as written by python -m tests.simlab --inventory.\n"
-            "# Basic auth over plain HTTP on loopback: fine for the simulation, never for a real lab\n"
-            "# (see inventory/example.yml).\n"
-        )
+        if self.transport == "basic":
+            header = (
+                "# A simulated lab (tests/simlab), as written by python -m tests.simlab --inventory.\n"
+                "# Basic auth over plain HTTP on loopback: fine for the simulation, never for a real lab\n"
+                "# (see inventory/example.yml).\n"
+            )
+        else:
+            header = (
+                "# A simulated lab (tests/simlab), as written by python -m tests.simlab --inventory\n"
+                "# --transport %s.%s\n" % (self.transport, " The lab's CA file exists while the lab runs."
+                                            if self.certs else "")
+            )
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(header)
             yaml.safe_dump(self.inventory(kms_host), handle, sort_keys=False, default_flow_style=False)

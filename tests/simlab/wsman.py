@@ -4,6 +4,47 @@ Each simulated host listens on its own port and answers the subset of the Window
 Shell protocol (MS-WSMV) that pywinrm 0.5 and Ansible's winrm connection plugin
 use; see /work/shared/reference/winrm-wire.md. What a command does is up to the host's
 runner, called once per command with the command line and everything sent on stdin.
+
+Transports (one per server; ``tests.simlab.lab.Lab(transport=...)`` picks them):
+
+* Basic over HTTP (``auth="basic"``, no ``ssl_context``): the quick demo. pywinrm sends the
+  password in every request in clear, which a real host only takes with AllowUnencrypted;
+  never use it outside the simulation. Inventory: ``ansible_winrm_transport: basic``,
+  ``ansible_winrm_scheme: http``.
+* HTTPS (``ssl_context=...``, see certs.py): each accepted connection is wrapped in TLS
+  before the first request, as a real host's 5986 listener does. Inventory adds
+  ``ansible_winrm_scheme: https``, ``ansible_winrm_server_cert_validation: validate`` and
+  ``ansible_winrm_ca_trust_path: <the lab CA PEM>``.
+* NTLM (``auth="ntlm"``), served by pyspnego (``spnego.server(protocol="ntlm")``). NTLM
+  authenticates the TCP connection, not a request (winrm-wire.md): an anonymous request gets
+  ``401`` + ``WWW-Authenticate: Negotiate``, the client's NEGOTIATE token gets ``401`` with
+  the CHALLENGE, the AUTHENTICATE token establishes the context, and every later request on
+  that keep-alive connection is accepted without credentials. pyspnego reads accounts from
+  the file named by ``NTLM_USER_FILE`` (``DOMAIN:USER:PASSWORD`` lines); the server writes
+  one file per host and points that process-wide variable at the host's file, under a lock,
+  while a context takes a step. A local account is accepted as ``user``, ``.\\user`` or
+  ``COMPUTERNAME\\user``, as Windows does. Over HTTP every message is sealed with the
+  session key (pywinrm's default ``message_encryption: auto``), MS-WSMV 2.2.9.1.1:
+  ``multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted"``, each part
+  ``--Encrypted Boundary``, the original length, then ``<uint32 LE 16><16-byte NTLM
+  signature><sealed SOAP>``; replies (faults included) are sealed the same way. Over HTTPS
+  messages are not sealed (TLS protects them) but the NTLM response must carry the channel
+  binding of the server certificate (RFC 5929 tls-server-end-point, what requests-ntlm
+  sends by default); like a host with CbtHardeningLevel Strict, a client that sends none
+  (``ansible_winrm_send_cbt: false``) is refused. Inventory: ``ansible_winrm_transport:
+  ntlm`` with scheme http or https.
+
+Wire faults, read live from the host's ``faults`` mapping on every request (so a test can
+set and clear them while the lab runs):
+
+* ``unauthorized: true``: every request is answered 401 (credentials rejected).
+* ``soap_fault: {code, reason}`` (or ``true``): the Command request gets HTTP 500 with a
+  WS-Man SOAP fault (Create still succeeds, as when WinRM accepts the shell but not the process).
+* ``refused: true``: the listener stops listening (the port stays bound), so new connections
+  are refused by the kernel; restored when cleared. Checked every FAULT_POLL_SECONDS.
+* ``drop: true``: a Receive is read and the connection closed without a reply.
+* ``slow: seconds``: the reply to a Receive waits that long (``true``: until cleared). If the
+  client gives up meanwhile the command never runs, so nothing is half done.
 """
 
 from __future__ import annotations
@@ -11,15 +52,27 @@ from __future__ import annotations
 import base64
 import binascii
 import http.server
+import os
+import re
+import select
 import selectors
+import shutil
 import socket
+import ssl
+import struct
+import tempfile
 import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
+
+import spnego
+from spnego.channel_bindings import GssChannelBindings
+from spnego.exceptions import SpnegoError
 
 NS = {
     "env": "http://www.w3.org/2003/05/soap-envelope",
@@ -53,10 +106,27 @@ ERROR_WSMAN_SCHEMA_VALIDATION_ERROR = 2150858817  # 0x80338041
 ERROR_WSMAN_UNEXPECTED_SELECTORS = 2150858843  # 0x8033805B: unknown ShellId
 E_FAIL = 2147500037  # 0x80004005: a runner crashed with something other than WsmanFault
 SENDER_SUBCODES = {"a:ActionNotSupported", "w:InvalidSelectors", "w:SchemaValidationError"}
+# faults["soap_fault"] = True answers the Command with this (code, reason).
+DEFAULT_SOAP_FAULT = (2150858770, "The WS-Management service cannot process the request: "
+                                  "the simulated host refused to start the command (injected soap_fault).")
 
 LISTEN_BACKLOG = 128
 STDIN_WAIT_SECONDS = 1.0  # how long a Receive waits for the end of piped stdin before timing out
 STOP_JOIN_SECONDS = 5.0
+FAULT_POLL_SECONDS = 0.05  # how often the acceptor and a delayed Receive look at the faults again
+TLS_HANDSHAKE_SECONDS = 10.0
+HANG_SECONDS = 3600.0  # faults["slow"] = True: hang until the fault is cleared (or the server stops)
+
+# MS-WSMV 2.2.9.1.1 (Negotiate/NTLM message encryption), byte for byte as winrm/encryption.py.
+NTLM_PROTOCOL = b"application/HTTP-SPNEGO-session-encrypted"
+ENCRYPTED_BOUNDARY = b"--Encrypted Boundary"
+ENCRYPTED_CONTENT_TYPE = 'multipart/encrypted;protocol="%s";boundary="Encrypted Boundary"' % NTLM_PROTOCOL.decode()
+NTLM_SIGNATURE_SIZE = 16
+AUTH_SCHEMES = ("basic", "ntlm")
+
+# pyspnego's acceptor reads NTLM_USER_FILE from the environment of the whole process: one
+# context step at a time, with the variable naming the file of the host being connected to.
+_NTLM_ENV_LOCK = threading.Lock()
 
 
 @dataclass
@@ -88,7 +158,25 @@ class WsmanFault(Exception):
         self.subcode = subcode
 
 
+@dataclass(frozen=True)
+class WireRecord:
+    """One HTTP request as a host saw it (WsmanServer.wire_log)."""
+
+    action: str  # the SOAP action (Create, ...), or "" when no SOAP message was processed
+    status: int  # HTTP status of the reply; 0 = connection closed without a reply
+    tls: bool  # arrived over HTTPS
+    # The credentials the request carried: "basic", "ntlm-token" (an NTLM token in the
+    # Authorization header), "ntlm-session" (none: the connection's NTLM context), or "".
+    auth: str
+    sealed: bool  # request and reply sealed with the NTLM session key (MS-WSMV 2.2.9.1.1)
+
+
 Runner = Callable[[CommandRequest], CommandResult]
+Faults = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+
+
+class _DropConnection(Exception):
+    """Close the connection without a reply (faults["drop"], or the client went away)."""
 
 
 @dataclass
@@ -137,50 +225,184 @@ def _new_id() -> str:
     return str(uuid.uuid4()).upper()
 
 
-class _Host:
-    """One simulated host: credentials, runner, open shells and the request log."""
+def _injected_soap_fault(value: Any) -> WsmanFault:
+    """faults["soap_fault"]: True, or {"code": int, "reason": str, "subcode": str (optional)}."""
+    code, reason = DEFAULT_SOAP_FAULT
+    subcode = "w:InternalError"
+    if isinstance(value, Mapping):
+        code = int(value.get("code", code))
+        reason = str(value.get("reason", reason))
+        subcode = str(value.get("subcode", subcode))
+    return WsmanFault(code, reason, subcode)
 
-    def __init__(self, name: str, username: str, password: str, runner: Runner, listener: socket.socket):
+
+def _slow_seconds(value: Any) -> float:
+    if value is True:
+        return HANG_SECONDS
+    return float(value or 0)
+
+
+def ntlm_user_lines(username: str, password: str, computer_name: str | None = None) -> list[str]:
+    """NTLM_USER_FILE lines (pyspnego's ``DOMAIN:USER:PASSWORD`` form) for one account.
+
+    ``DOMAIN\\user`` is a domain account. Anything else is a local account, which Windows
+    accepts with no domain, ``.`` or the computer's NetBIOS name."""
+    for what, value in (("account name %r" % username, username), ("password", password)):
+        if ":" in value or "\r" in value or "\n" in value:
+            raise ValueError("an NTLM_USER_FILE line is DOMAIN:USER:PASSWORD: the %s cannot contain ':' "
+                             "or a line break" % what)
+    domain, _, user = username.rpartition("\\")
+    domains = [domain] if domain else ["", ".", *([computer_name] if computer_name else [])]
+    return ["%s:%s:%s" % (d, user, password) for d in dict.fromkeys(domains)]
+
+
+def _ntlm_message(scheme: str, token: str) -> tuple[int, bytes]:
+    """(NTLM message type, token) of an ``Authorization: Negotiate|NTLM <base64>`` header:
+    1 NEGOTIATE, 3 AUTHENTICATE (MS-NLMP 2.2.1), 0 for no or another kind of token."""
+    if scheme.lower() not in ("negotiate", "ntlm"):
+        return 0, b""
+    try:
+        raw = base64.b64decode(token.strip(), validate=True)
+    except binascii.Error:
+        return 0, b""
+    if raw[:8] != b"NTLMSSP\0" or len(raw) < 12:
+        return 0, b""  # e.g. a SPNEGO-wrapped Kerberos token: this lab speaks raw NTLM only
+    return struct.unpack("<I", raw[8:12])[0], raw
+
+
+def seal_message(context: Any, message: bytes) -> bytes:
+    """A SOAP message in the MS-WSMV 2.2.9.1.1 multipart/encrypted body (one part)."""
+    wrapped = context.wrap(message, encrypt=True).data  # NTLM: 16-byte signature, then sealed data
+    signature, sealed = wrapped[:NTLM_SIGNATURE_SIZE], wrapped[NTLM_SIGNATURE_SIZE:]
+    return (
+        ENCRYPTED_BOUNDARY + b"\r\n"
+        b"\tContent-Type: " + NTLM_PROTOCOL + b"\r\n"
+        b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=" + str(len(message)).encode() + b"\r\n"
+        + ENCRYPTED_BOUNDARY + b"\r\n"
+        b"\tContent-Type: application/octet-stream\r\n"
+        + struct.pack("<I", len(signature)) + signature + sealed
+        + ENCRYPTED_BOUNDARY + b"--\r\n"
+    )
+
+
+def unseal_message(context: Any, body: bytes) -> bytes:
+    """The SOAP message inside a multipart/encrypted body; ValueError or SpnegoError if it is
+    malformed, was sealed with another key or was tampered with."""
+    end = ENCRYPTED_BOUNDARY + b"--\r\n"
+    if not body.endswith(end):
+        raise ValueError("no closing boundary")
+    # maxsplit: the sealed bytes may contain anything, the boundary included.
+    parts = body[: -len(end)].split(ENCRYPTED_BOUNDARY + b"\r\n", 2)
+    if len(parts) != 3 or parts[0]:
+        raise ValueError("expected one encrypted part")
+    header, payload = parts[1], parts[2]
+    length = re.search(rb"OriginalContent:\s*type=[^\r\n]*;Length=(\d+)", header)
+    if NTLM_PROTOCOL not in header or length is None:
+        raise ValueError("not an %s part" % NTLM_PROTOCOL.decode())
+    content_type, _, data = payload.partition(b"\r\n")
+    if content_type.strip() != b"Content-Type: application/octet-stream" or len(data) < 4:
+        raise ValueError("no application/octet-stream part")
+    (signature_length,) = struct.unpack("<I", data[:4])
+    message = context.unwrap(data[4:]).data  # NTLM unwrap takes signature + sealed data
+    if signature_length != NTLM_SIGNATURE_SIZE or len(message) != int(length.group(1)):
+        raise ValueError("length does not match OriginalContent")
+    return message
+
+
+class _Host:
+    """One simulated host: credentials, runner, open shells, faults and the request log."""
+
+    def __init__(self, name: str, username: str, password: str, runner: Runner, *, faults: Faults,
+                 stopping: threading.Event, computer_name: str | None = None) -> None:
         self.name = name
         self.runner = runner
-        self.listener = listener
+        self.computer_name = computer_name
+        self._faults = faults
+        self.stopping = stopping  # the server's: set when it stops, so slow requests end at once
+        self.listener: socket.socket | None = None
+        self.address: tuple = ()
+        self.family = socket.AF_INET
+        self.refusing = False  # faults["refused"] as the acceptor last applied it
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)  # signalled when stdin arrives
         self.username = username
         self.password = password
+        self.ntlm_file: str | None = None  # this host's NTLM_USER_FILE (NTLM servers only)
         self.shells: dict[str, dict[str, _Command]] = {}
         self.log: list[str] = []
+        self.wire: list[WireRecord] = []
+
+    def faults(self) -> Mapping[str, Any]:
+        """The host's faults right now (the scenario's live dict)."""
+        faults = self._faults() if callable(self._faults) else self._faults
+        return faults or {}
 
     def record(self, entry: str) -> None:
         with self.lock:
             self.log.append(entry)
 
+    def record_wire(self, entry: WireRecord) -> None:
+        with self.lock:
+            self.wire.append(entry)
+
     def check_password(self, username: str, password: str) -> bool:
         with self.lock:  # Windows account names are case-insensitive, passwords are not
             return username.lower() == self.username.lower() and password == self.password
 
-    def handle(self, body: bytes) -> tuple[int, str]:
-        """Answer one SOAP request: (HTTP status, reply envelope)."""
-        relates_to = ""
+    def write_ntlm_file(self) -> None:
+        with self.lock:
+            lines = ntlm_user_lines(self.username, self.password, self.computer_name)
+            assert self.ntlm_file is not None
+            with open(self.ntlm_file, "w", encoding="utf-8") as handle:
+                handle.write("\n".join(lines) + "\n")
+
+    def handle(self, body: bytes, client_gone: Callable[[], bool] = lambda: False) -> tuple[int, str, str]:
+        """Answer one SOAP request: (HTTP status, reply envelope, action name). Raises
+        _DropConnection when the connection must be closed without a reply."""
+        relates_to = name = ""
         try:
             root = ET.fromstring(body)
             relates_to = _text(root, "env:Header/a:MessageID")
             action = _text(root, "env:Header/a:Action")
-            name = ACTIONS.get(action)
+            name = ACTIONS.get(action) or ""
             self.record(name or action.rsplit("/", 1)[-1] or "Unknown")
-            if name is None:
+            if not name:
                 raise WsmanFault(
                     ERROR_WSMAN_ACTION_NOT_SUPPORTED,
                     f"The WS-Management service does not support the action {action!r}.",
                     "a:ActionNotSupported",
                 )
+            self._inject_faults(name, client_gone)
             reply = getattr(self, "_do_" + name.lower())(root)
-            return 200, _envelope(action + "Response", relates_to, reply)
+            return 200, _envelope(action + "Response", relates_to, reply), name
+        except _DropConnection:
+            raise
         except WsmanFault as fault:
-            return 500, _envelope(FAULT_ACTION, relates_to, _fault_body(fault, self.name))
+            return 500, _envelope(FAULT_ACTION, relates_to, _fault_body(fault, self.name)), name
         except Exception as exc:  # noqa: BLE001 - bad XML or a crashing runner still gets a fault
             fault = WsmanFault(E_FAIL, f"{type(exc).__name__}: {exc}")
-            return 500, _envelope(FAULT_ACTION, relates_to, _fault_body(fault, self.name))
+            return 500, _envelope(FAULT_ACTION, relates_to, _fault_body(fault, self.name)), name
+
+    def _inject_faults(self, name: str, client_gone: Callable[[], bool]) -> None:
+        """Wire faults that act on one action; read on every request so tests can flip them."""
+        faults = self.faults()
+        if name == "Command" and faults.get("soap_fault"):
+            raise _injected_soap_fault(faults["soap_fault"])
+        if name != "Receive":
+            return
+        if faults.get("drop"):
+            raise _DropConnection(name)
+        seconds = _slow_seconds(faults.get("slow"))
+        if seconds > 0:
+            # Wait before the runner runs: a client that gives up leaves nothing half done.
+            deadline = time.monotonic() + seconds
+            while True:
+                if client_gone() or self.stopping.is_set():
+                    raise _DropConnection(name)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not _slow_seconds(self.faults().get("slow")):
+                    return
+                self.stopping.wait(min(FAULT_POLL_SECONDS, remaining))
 
     # -- lookups (call with self.lock held) ------------------------------------------------
 
@@ -328,23 +550,82 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
     sys_version = ""
     disable_nagle_algorithm = True  # headers and body go out in two writes; avoid delayed-ACK stalls
     server: _Host  # BaseRequestHandler keeps its third argument here; we pass the host
+    settings: _Settings  # the server's transport settings (set on the subclass WsmanServer makes)
+
+    def setup(self) -> None:
+        super().setup()
+        # NTLM authenticates this connection: the context lives as long as the socket.
+        self.ntlm: Any = None
+        self.tls = isinstance(self.connection, ssl.SSLSocket)
 
     def log_message(self, format: str, *args: object) -> None:  # base class signature
         """Stay quiet: hundreds of hosts would flood stderr."""
 
     def do_POST(self) -> None:  # http.server's naming
+        host = self.server
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))  # keeps the stream in sync
         if self.path.split("?", 1)[0].lower() != "/wsman":
             self._reply(404, b"")
-        elif not self._authenticate():
-            self.server.record("Unauthorized")
-            self._reply(401, b"", {"WWW-Authenticate": 'Basic realm="WSMAN"'})
+            return
+        auth = self._authenticate(bool(host.faults().get("unauthorized")))
+        if auth is None:
+            return  # _authenticate answered 401
+        sealed = self.headers.get("Content-Type", "").lower().startswith("multipart/encrypted")
+        if sealed:
+            try:
+                if self.ntlm is None or not self.ntlm.complete:
+                    raise ValueError("sealed message without an NTLM context")
+                body = unseal_message(self.ntlm, body)
+            except (ValueError, SpnegoError, struct.error):
+                # e.g. sealed with the key of an earlier connection: Windows answers 400 too.
+                host.record_wire(WireRecord("", 400, self.tls, auth, True))
+                self._reply(400, b"")
+                self.close_connection = True
+                return
+        elif not body and self.settings.auth == "ntlm":
+            # pywinrm's setup_encryption: an empty POST that only runs the handshake.
+            host.record_wire(WireRecord("", 200, self.tls, auth, False))
+            self._reply(200, b"")
+            return
+        try:
+            status, envelope, action = host.handle(body, self._client_gone)
+        except _DropConnection as drop:
+            host.record_wire(WireRecord(str(drop), 0, self.tls, auth, sealed))
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)  # the client reads EOF instead of a reply
+            except OSError:
+                pass
+            return
+        payload = envelope.encode("utf-8")
+        host.record_wire(WireRecord(action, status, self.tls, auth, sealed))  # before the client has the reply
+        if sealed:
+            self._reply(status, seal_message(self.ntlm, payload), {"Content-Type": ENCRYPTED_CONTENT_TYPE})
         else:
-            status, envelope = self.server.handle(body)
-            self._reply(status, envelope.encode("utf-8"), {"Content-Type": CONTENT_TYPE})
+            self._reply(status, payload, {"Content-Type": CONTENT_TYPE})
 
-    def _authenticate(self) -> bool:
-        """Check this request's credentials. Basic only; NTLM (per-connection state) and TLS go here."""
+    def _client_gone(self) -> bool:
+        """True when the client closed while we owe it a reply (HTTP clients do not pipeline,
+        so a readable socket here means EOF, a TLS close_notify or a reset)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
+
+    def _authenticate(self, rejected: bool) -> str | None:
+        """How this request is authenticated ("basic", "ntlm-token", "ntlm-session"), or None
+        after answering 401. ``rejected`` (faults["unauthorized"]) fails every credential."""
+        if self.settings.auth == "ntlm":
+            return self._authenticate_ntlm(rejected)
+        if not rejected and self._check_basic():
+            return "basic"
+        self.server.record("Unauthorized")
+        carried = "basic" if self.headers.get("Authorization", "").lower().startswith("basic") else ""
+        self._unauthorized('Basic realm="WSMAN"', carried)
+        return None
+
+    def _check_basic(self) -> bool:
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
         if scheme.lower() != "basic":
             return False
@@ -359,6 +640,57 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
         username, _, password = decoded.partition(":")
         return self.server.check_password(username, password)
 
+    def _authenticate_ntlm(self, rejected: bool) -> str | None:
+        """NTLM over HTTP (winrm-wire.md): the three-leg handshake runs on this connection;
+        once its context is complete, requests without credentials are its own."""
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        kind, raw = _ntlm_message(scheme, token)
+        if kind == 0:
+            established = self.ntlm is not None and self.ntlm.complete
+            if not scheme and established and not rejected:
+                return "ntlm-session"  # the connection's context vouches for the request
+            if scheme or established:
+                self.server.record("Unauthorized")  # a scheme we do not offer, or faults["unauthorized"]
+            self.ntlm = None
+            self._unauthorized("Negotiate", scheme.lower())  # also leg 1 of every handshake: anonymous
+            return None
+        if kind == 1:  # leg 2: NEGOTIATE -> 401 with our CHALLENGE (starts over even mid-session)
+            self.ntlm = None
+            challenge = self._ntlm_step(raw)
+            if challenge:
+                self._unauthorized("%s %s" % (scheme, base64.b64encode(challenge).decode()), "ntlm-token")
+                return None
+        elif kind == 3 and self.ntlm is not None and not self.ntlm.complete:  # leg 3: AUTHENTICATE
+            self._ntlm_step(raw)
+            if self.ntlm.complete and not rejected:
+                return "ntlm-token"
+        # Wrong password, unknown account, channel binding mismatch, or a token out of order.
+        self.ntlm = None
+        self.server.record("Unauthorized")
+        self._unauthorized("Negotiate", "ntlm-token")
+        return None
+
+    def _ntlm_step(self, token: bytes) -> bytes | None:
+        """One step of this connection's acceptor context; None when pyspnego refuses the token
+        (the context then stays incomplete)."""
+        with _NTLM_ENV_LOCK:
+            # pyspnego reads the account file named here when the context is made (it must
+            # exist) and again when it checks the AUTHENTICATE message.
+            os.environ["NTLM_USER_FILE"] = self.server.ntlm_file or ""
+            try:
+                if self.ntlm is None:
+                    bindings = self.settings.channel_bindings if self.tls else None
+                    self.ntlm = spnego.server(protocol="ntlm", channel_bindings=bindings)
+                return self.ntlm.step(token)
+            except SpnegoError:
+                return None
+
+    def _unauthorized(self, challenge: str, carried: str) -> None:
+        """401 with a WWW-Authenticate challenge; ``carried`` is the credential kind the
+        request had (for the wire log)."""
+        self.server.record_wire(WireRecord("", 401, self.tls, carried, False))
+        self._reply(401, b"", {"WWW-Authenticate": challenge})
+
     def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         for name, value in (headers or {}).items():
@@ -368,11 +700,28 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class WsmanServer:
-    """Many simulated WinRM hosts, one port each, served from one acceptor thread."""
+@dataclass(frozen=True)
+class _Settings:
+    auth: str
+    channel_bindings: GssChannelBindings | None
 
-    def __init__(self, bind_address: str = "127.0.0.1") -> None:
+
+class WsmanServer:
+    """Many simulated WinRM hosts, one port each, served from one acceptor thread.
+
+    ``auth`` is "basic" or "ntlm"; ``ssl_context`` (a server context, see certs.py) makes
+    every listener HTTPS; ``channel_bindings`` are what NTLM over HTTPS must be bound to."""
+
+    def __init__(self, bind_address: str = "127.0.0.1", *, auth: str = "basic",
+                 ssl_context: ssl.SSLContext | None = None,
+                 channel_bindings: GssChannelBindings | None = None) -> None:
+        if auth not in AUTH_SCHEMES:
+            raise ValueError("auth must be one of %s, not %r" % (", ".join(AUTH_SCHEMES), auth))
         self.bind_address = bind_address
+        self.auth = auth
+        self.ssl_context = ssl_context
+        self._handler = type("WsmanHandler", (_WsmanHandler,), {"settings": _Settings(auth, channel_bindings)})
+        self._ntlm_dir = tempfile.mkdtemp(prefix="simlab-ntlm-") if auth == "ntlm" else None
         self._lock = threading.Lock()
         self._hosts: dict[str, _Host] = {}
         self._pending: list[_Host] = []  # listeners the acceptor has not registered yet
@@ -385,14 +734,28 @@ class WsmanServer:
         self._acceptor: threading.Thread | None = None
         self._stopping = threading.Event()
 
-    def add_host(self, name: str, username: str, password: str, runner: Runner, port: int = 0) -> int:
-        """Listen for host `name` on `port` (0 = ephemeral) and return the bound port."""
+    @property
+    def scheme(self) -> str:
+        return "https" if self.ssl_context is not None else "http"
+
+    def add_host(self, name: str, username: str, password: str, runner: Runner, port: int = 0, *,
+                 faults: Faults | None = None, computer_name: str | None = None) -> int:
+        """Listen for host `name` on `port` (0 = ephemeral) and return the bound port.
+
+        ``faults`` is a mapping (or a function returning one) read live on every request;
+        ``computer_name`` is the NetBIOS name NTLM accepts as the domain of a local account."""
         family = socket.AF_INET6 if ":" in self.bind_address else socket.AF_INET
         with self._lock:
             if self._stopping.is_set():
                 raise RuntimeError("server is stopped")
             if name in self._hosts:
                 raise ValueError(f"host {name!r} already exists")
+            host = _Host(name, username, password, runner, faults=faults if faults is not None else {},
+                         stopping=self._stopping, computer_name=computer_name)
+            if self._ntlm_dir is not None:
+                safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+                host.ntlm_file = os.path.join(self._ntlm_dir, "%04d-%s.users" % (len(self._hosts), safe))
+                host.write_ntlm_file()
             listener = socket.socket(family, socket.SOCK_STREAM)
             try:
                 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -402,11 +765,11 @@ class WsmanServer:
             except OSError:
                 listener.close()
                 raise
-            host = _Host(name, username, password, runner, listener)
+            host.listener, host.address, host.family = listener, listener.getsockname(), family
             self._hosts[name] = host
             self._pending.append(host)
         self._wake()
-        return listener.getsockname()[1]
+        return host.address[1]
 
     def start(self) -> None:
         """Start the acceptor thread (idempotent)."""
@@ -419,7 +782,8 @@ class WsmanServer:
                 self._acceptor.start()
 
     def stop(self) -> None:
-        """Close all listeners and connections and join the threads."""
+        """Close all listeners and connections and join the threads. Returns promptly even
+        with slow or hung requests in flight: they wait on the stopping event."""
         with self._lock:
             if self._stopping.is_set():
                 return
@@ -431,7 +795,8 @@ class WsmanServer:
         with self._lock:
             hosts, connections = list(self._hosts.values()), list(self._connections.items())
         for host in hosts:
-            host.listener.close()
+            if host.listener is not None:
+                host.listener.close()
         for conn, _ in connections:
             try:
                 conn.shutdown(socket.SHUT_RDWR)  # wakes a handler blocked reading the next request
@@ -442,18 +807,33 @@ class WsmanServer:
         self._selector.close()
         self._wake_r.close()
         self._wake_w.close()
+        if self._ntlm_dir is not None:
+            shutil.rmtree(self._ntlm_dir, ignore_errors=True)
 
     def requests(self, host: str) -> list[str]:
-        """Actions received by `host` in order ("Create", ..., "Unauthorized" for rejected auth)."""
+        """Actions received by `host` in order ("Create", ..., "Unauthorized" for rejected auth).
+        NTLM handshakes that succeed leave no entry: the list is the same for every transport."""
         state = self._hosts[host]
         with state.lock:
             return list(state.log)
+
+    def wire_log(self, host: str) -> list[WireRecord]:
+        """Every HTTP request `host` answered (handshake legs included), oldest first."""
+        state = self._hosts[host]
+        with state.lock:
+            return list(state.wire)
+
+    def refusing(self, host: str) -> bool:
+        """True while `host`'s listener refuses connections (faults["refused"] applied)."""
+        return self._hosts[host].refusing
 
     def set_credentials(self, host: str, username: str, password: str) -> None:
         """Change the account that `host` accepts."""
         state = self._hosts[host]
         with state.lock:
             state.username, state.password = username, password
+        if state.ntlm_file is not None:
+            state.write_ntlm_file()
 
     def _wake(self) -> None:
         try:
@@ -466,9 +846,11 @@ class WsmanServer:
         while not self._stopping.is_set():
             with self._lock:
                 pending, self._pending = self._pending, []
+                hosts = list(self._hosts.values())
             for host in pending:
-                self._selector.register(host.listener, selectors.EVENT_READ, host)
-            for key, _ in self._selector.select():
+                if not host.refusing:
+                    self._selector.register(host.listener, selectors.EVENT_READ, host)
+            for key, _ in self._selector.select(FAULT_POLL_SECONDS):
                 if key.data is None:
                     try:
                         self._wake_r.recv(4096)
@@ -476,6 +858,43 @@ class WsmanServer:
                         pass
                 else:
                     self._accept(key.fileobj, key.data)
+            for host in hosts:
+                if bool(host.faults().get("refused")) != host.refusing:
+                    self._set_refusing(host, not host.refusing)
+
+    def _set_refusing(self, host: _Host, refuse: bool) -> None:
+        """faults["refused"]: a socket that is bound but not listening makes the kernel refuse
+        connects (and keeps the port ours); listening again restores the host."""
+        try:
+            if refuse:
+                try:
+                    self._selector.unregister(host.listener)
+                except KeyError:
+                    pass
+                host.listener.close()  # connects still queued in the backlog are reset
+                host.listener = None
+                host.refusing = True
+                host.listener = self._bound_socket(host)
+            else:
+                if host.listener is None:
+                    host.listener = self._bound_socket(host)
+                host.listener.listen(LISTEN_BACKLOG)
+                host.listener.setblocking(False)
+                self._selector.register(host.listener, selectors.EVENT_READ, host)
+                host.refusing = False
+        except (OSError, KeyError, ValueError):
+            pass  # e.g. the port is briefly unavailable: the next pass tries again
+
+    @staticmethod
+    def _bound_socket(host: _Host) -> socket.socket:
+        sock = socket.socket(host.family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(host.address)
+        except OSError:
+            sock.close()
+            raise
+        return sock
 
     def _accept(self, listener: socket.socket, host: _Host) -> None:
         try:
@@ -486,21 +905,32 @@ class WsmanServer:
             time.sleep(0.05)  # e.g. out of file descriptors: the connect stays queued, retry soon
             return
         conn.setblocking(True)
-        thread = threading.Thread(target=self._serve, args=(conn, address, host),
+        # TLS moves the socket into an SSLSocket; stop() shuts the connection down through a
+        # duplicate of its descriptor, which works before, during and after the handshake.
+        control = conn.dup() if self.ssl_context is not None else conn
+        thread = threading.Thread(target=self._serve, args=(conn, control, address, host),
                                   name=f"wsman-{host.name}", daemon=True)
         with self._lock:
             if self._stopping.is_set():
                 conn.close()
+                if control is not conn:
+                    control.close()
                 return
-            self._connections[conn] = thread
+            self._connections[control] = thread
             thread.start()  # under the lock, so stop() never joins a thread that has not started
 
-    def _serve(self, conn: socket.socket, address: tuple, host: _Host) -> None:
+    def _serve(self, conn: socket.socket, control: socket.socket, address: tuple, host: _Host) -> None:
         try:
-            _WsmanHandler(conn, address, host)  # type: ignore[arg-type]  # serves until the client closes
+            if self.ssl_context is not None:
+                conn.settimeout(TLS_HANDSHAKE_SECONDS)
+                conn = self.ssl_context.wrap_socket(conn, server_side=True)  # handshake: a bad CA fails here
+                conn.settimeout(None)
+            self._handler(conn, address, host)  # type: ignore[arg-type]  # serves until the client closes
         except (OSError, ValueError):
-            pass  # the client or stop() closed the socket mid-request
+            pass  # the client or stop() closed the socket mid-request, or the TLS handshake failed
         finally:
             with self._lock:
-                self._connections.pop(conn, None)
+                self._connections.pop(control, None)
             conn.close()
+            if control is not conn:
+                control.close()
