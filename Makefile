@@ -44,6 +44,10 @@ test-deps:
 test: test-deps lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
+# Fleet runs of 50, 200 and 500 simulated hosts with figures (benchmarks/README.md).
+bench: venv
+	$(BIN)/python -m benchmarks.run
+
 # The AWX / Automation Platform execution environment's build context (build/ee), with the
 # collection built from this checkout. Build the image from it with podman or docker.
 ee: venv

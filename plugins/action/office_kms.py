@@ -9,8 +9,9 @@ plan has steps and not in check mode). A compliant host costs one call and no KM
 
 from __future__ import annotations
 
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, hresult, inspection, plan
+from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, inspection, plan, remote
 
 ARGUMENT_SPEC = {
     "kms_host": {"type": "str"},
@@ -33,21 +34,22 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         host = (task_vars or {}).get("inventory_hostname", "the host")
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
+            _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
             desired = self._desired(args)
-        except ValueError as exc:
+        except (AnsibleActionFail, ArithmeticError, ValueError) as exc:
             return dict(result, changed=False, failed=True,
-                        msg="Invalid option: %s. Nothing was sent to %s." % (exc, host))
+                        msg=inspection.invalid_option(exc, ARGUMENT_SPEC, self._task.args, host))
 
         remote_calls = 1
         try:
             facts = inspection.inspect_host(self._low_level_execute_command, None, desired.kms_port,
                                             args["connect_timeout"], include_windows=False)
             host_plan = plan.plan_host(facts["products"], desired)
-        except inspection.InspectError as exc:
-            return dict(result, changed=False, failed=True, remote_calls=remote_calls,
-                        msg="Failed to inspect %s (step: %s): %s" % (host, exc.step, exc), **hresult.describe(exc.code))
+        except remote.RemoteError as exc:
+            failed = inspection.failure(host, exc)
+            failed["msg"] += " Nothing was changed."
+            return dict(result, changed=False, remote_calls=remote_calls, **failed)
         except plan.PlanError as exc:
             return dict(result, changed=False, failed=True, remote_calls=remote_calls,
                         msg="Cannot plan %s: %s. Nothing was changed." % (host, exc))
@@ -58,9 +60,8 @@ class ActionModule(ActionBase):
             try:
                 doc = apply.apply_plan(self._low_level_execute_command, host_plan, desired,
                                        args["check_reachable"], args["connect_timeout"])
-            except apply.ApplyError as exc:
-                return dict(result, changed=False, failed=True, remote_calls=remote_calls,
-                            msg="Failed on %s: %s. Run the task again: steps already done are skipped." % (host, exc))
+            except remote.RemoteError as exc:
+                return dict(result, changed=False, remote_calls=remote_calls, **apply.failure(host, exc))
             reach = doc.get("reach")
             if reach and not reach.get("reachable"):
                 return dict(result, changed=False, remote_calls=remote_calls, **apply.unreachable(host, desired, reach))
@@ -70,7 +71,7 @@ class ActionModule(ActionBase):
             for warning in host_plan.warnings:
                 self._display.warning("%s: %s" % (host, warning))
         if not outcome.get("failed"):
-            outcome["msg"] = self._summary(outcome)
+            outcome["msg"] = self._summary(outcome, facts["office"])
         if not self._task.diff:
             outcome.pop("diff")
         result.update(outcome)
@@ -90,7 +91,7 @@ class ActionModule(ActionBase):
             force=args["force"],
         ))
 
-    def _summary(self, outcome: dict) -> str:
+    def _summary(self, outcome: dict, installs: list[dict]) -> str:
         verb = "would change" if self._task.check_mode else "changed"
         changed = [p.get("family") or p["sku_id"] for p in outcome["products"] if p["changed"]]
         compliant = [p.get("family") or p["sku_id"] for p in outcome["products"] if not p["changed"]]
@@ -101,4 +102,14 @@ class ActionModule(ActionBase):
             parts.append("compliant: %s" % ", ".join(compliant))
         if outcome["untouched"]:
             parts.append("left alone: %s" % ", ".join(u.get("family") or u["sku_id"] for u in outcome["untouched"]))
-        return "; ".join(parts) or "no Office KMS client product on this host"
+        return "; ".join(parts) or self._nothing_to_do(installs)
+
+    @staticmethod
+    def _nothing_to_do(installs: list[dict]) -> str:
+        """Why a host without any Office product to manage is fine as it is."""
+        if not installs:
+            return "Office is not installed on this host: nothing to activate"
+        if all(i["subscription"] for i in installs):
+            return "only Microsoft 365 Apps (subscription) are installed: KMS does not manage them, nothing to do"
+        return ("Office is installed (%s) but has no volume licence with a product key: nothing to activate"
+                % ", ".join(i.get("name") or ", ".join(i["product_ids"]) for i in installs))

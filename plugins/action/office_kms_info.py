@@ -5,8 +5,9 @@ plugins/modules/office_kms_info.py): read-only, one remote call per host."""
 
 from __future__ import annotations
 
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hresult, inspection
+from ansible_collections.volume_licensing.kms.plugins.module_utils import inspection, remote
 
 ARGUMENT_SPEC = {
     "kms_host": {"type": "str"},
@@ -24,11 +25,12 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         result["changed"] = False
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        host = (task_vars or {}).get("inventory_hostname", "the host")
         try:
+            _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
             inspection.check_options(args["kms_host"], args["kms_port"], args["connect_timeout"])
-        except ValueError as exc:
-            return dict(result, failed=True, msg="Invalid option: %s. Nothing was sent to the host." % exc)
+        except (AnsibleActionFail, ArithmeticError, ValueError) as exc:
+            return dict(result, failed=True, msg=inspection.invalid_option(exc, ARGUMENT_SPEC, self._task.args, host))
 
         try:
             facts = inspection.inspect_host(
@@ -38,15 +40,8 @@ class ActionModule(ActionBase):
                 args["connect_timeout"],
                 args["include_windows"],
             )
-        except inspection.InspectError as exc:
-            host = task_vars.get("inventory_hostname") if task_vars else None
-            return dict(
-                result,
-                failed=True,
-                msg="Failed to inspect %s (step: %s): %s" % (host, exc.step, exc),
-                remote_calls=1,
-                **hresult.describe(exc.code),
-            )
+        except remote.RemoteError as exc:
+            return dict(result, remote_calls=1, **inspection.failure(host, exc))
         result.update(facts)
         result["remote_calls"] = 1
         return result

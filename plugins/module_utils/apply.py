@@ -28,10 +28,6 @@ STEP_WORDS = {
 }
 
 
-class ApplyError(Exception):
-    """The apply call itself failed (no JSON, script error); nothing can be said per product."""
-
-
 def params(host_plan: HostPlan, desired: Desired, check_reachable: bool,
            connect_timeout: float) -> dict[str, Any]:
     """The apply script's parameters. Reachability is tested only when something activates
@@ -51,16 +47,18 @@ def params(host_plan: HostPlan, desired: Desired, check_reachable: bool,
 
 def apply_plan(execute: Callable[..., dict[str, Any]], host_plan: HostPlan, desired: Desired,
                check_reachable: bool, connect_timeout: float) -> dict[str, Any]:
-    """Run the plan on the host; returns the script's document."""
-    try:
-        doc = remote.run_script(execute, APPLY_SCRIPT,
-                                params(host_plan, desired, check_reachable, connect_timeout))
-    except remote.RemoteError as exc:
-        raise ApplyError("could not apply the plan: %s" % exc) from None
-    if not doc.get("ok"):
-        raise ApplyError("could not %s: %s" % (doc.get("step") or "apply the plan",
-                                               doc.get("error") or "unknown error"))
-    return doc
+    """Run the plan on the host; returns the script's document. Raises remote.RemoteError
+    when the call itself failed (no JSON, script error): nothing can then be said per product."""
+    return remote.run_script(execute, APPLY_SCRIPT, params(host_plan, desired, check_reachable, connect_timeout))
+
+
+def failure(host: str, exc: remote.RemoteError) -> dict[str, Any]:
+    """The failed result of a host whose apply call failed. Some steps may have run before it
+    did; the next run inspects again and plans only what is still needed."""
+    result = exc.result("Failed to apply the plan on %s" % host)
+    result["msg"] += (" Some steps may have been done before this happened; the next run reads the host "
+                      "afresh and does only what is still needed.")
+    return result
 
 
 def shown_step(step: dict[str, Any]) -> dict[str, Any]:
@@ -103,13 +101,11 @@ def summary_line(product: dict[str, Any]) -> str:
 
 def failure_message(host: str, plan: ProductPlan, step: dict[str, Any]) -> str:
     code = hresult.from_hex(step["hresult"])
-    entry = hresult.lookup(code)
     what = "%s %s" % (STEP_WORDS.get(step["action"], step["action"]),
                       plan.product.get("family") or plan.product["sku_id"])
-    if entry:
-        return "Failed to %s on %s: %s %s: %s. %s" % (what, host, step["hresult"], entry.name, entry.meaning,
-                                                      entry.hint)
-    return "Failed to %s on %s: %s (%s)." % (what, host, step["hresult"], step.get("error") or "no message")
+    if hresult.lookup(code):
+        return "Failed to %s on %s: %s" % (what, host, hresult.explain(code))
+    return "Failed to %s on %s: %s (%s)." % (what, host, hresult.to_hex(code), step.get("error") or "no message")
 
 
 def step_results(plan: ProductPlan, done: list[dict[str, Any]] | None, check_mode: bool) -> list[dict[str, Any]]:
@@ -123,9 +119,9 @@ def step_results(plan: ProductPlan, done: list[dict[str, Any]] | None, check_mod
         if index >= len(done):
             steps.append(dict(shown_step(planned), result="not run"))
             continue
-        code = done[index].get("hresult")
-        steps.append(dict(shown_step(planned), result="failed" if code else "ok", error_code=code,
-                          error_name=hresult.name_of(hresult.from_hex(code)) if code else None))
+        code = hresult.from_hex(done[index]["hresult"]) if done[index].get("hresult") else None
+        steps.append(dict(shown_step(planned), result="failed" if code else "ok", error_code=hresult.to_hex(code),
+                          error_name=hresult.name_of(code)))
     return steps
 
 
@@ -178,12 +174,10 @@ def report(host: str, host_plan: HostPlan, doc: dict[str, Any] | None, check_mod
 
 def unreachable(host: str, desired: Desired, reach: dict[str, Any]) -> dict[str, Any]:
     """The early failure when the host cannot open a TCP connection to the KMS host."""
-    entry = hresult.lookup(UNAVAILABLE)
     return dict(
         failed=True,
         msg="Cannot activate Office on %s: it cannot open a TCP connection to the KMS host %s:%d (%s). "
-            "Nothing was changed. %s %s: %s. %s" % (
-                host, desired.kms_host, desired.kms_port, reach.get("error") or "no answer",
-                hresult.to_hex(UNAVAILABLE), entry.name, entry.meaning, entry.hint),
+            "Nothing was changed. %s" % (host, desired.kms_host, desired.kms_port, reach.get("error") or "no answer",
+                                         hresult.explain(UNAVAILABLE)),
         **hresult.describe(UNAVAILABLE),
     )

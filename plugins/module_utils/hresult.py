@@ -145,6 +145,27 @@ HRESULTS: dict[int, HResult] = {
         "the hardware ID binding is beyond the level of tolerance",
         "Activate again; a restart of the host may be needed first.",
     ),
+    # Not licensing codes: how reading the licensing classes fails when the licensing service
+    # cannot run or its classes are not there. Names and texts are Windows' own (winerror.h:
+    # ERROR_SERVICE_DISABLED is Win32 error 1058; wbemcli.h: WBEM_E_INVALID_CLASS). That a
+    # disabled Software Protection service surfaces as 0x80070422 is inference (slmgr.vbs
+    # reports it so); the fixes are inference from facts §1.1 (SppWmi.mof, ospp.vbs /regmof).
+    0x80070422: HResult(
+        "ERROR_SERVICE_DISABLED",
+        "the licensing service cannot be started because it is disabled",
+        "The Software Protection service (sppsvc), which licenses Windows and Office, is disabled "
+        "on the host. Set its start type back to the default, Automatic (Delayed Start) (registry "
+        "HKLM\\SYSTEM\\CurrentControlSet\\Services\\sppsvc, Start=2), and find the policy or "
+        "hardening script that disabled it.",
+    ),
+    0x80041010: HResult(
+        "WBEM_E_INVALID_CLASS",
+        "the licensing WMI class is not registered (invalid class)",
+        "Re-register the licensing classes as an administrator: mofcomp "
+        "%WinDir%\\System32\\wbem\\sppwmi.mof (Office 2010, or Office on Windows 7: cscript "
+        "ospp.vbs /regmof), or repair Windows (DISM /Online /Cleanup-Image /RestoreHealth, then "
+        "sfc /scannow).",
+    ),
     0x4004F00C: HResult("SL_I_OOB_GRACE_PERIOD", "initial grace period", "Activate the product."),
     0x4004F00D: HResult(
         "SL_I_OOT_GRACE_PERIOD", "out-of-tolerance grace period (KMS activation lapsed)",
@@ -184,6 +205,15 @@ def name_of(code: int | None) -> str | None:
     """The symbolic name of an HRESULT, or None when it is not in the table."""
     entry = lookup(code)
     return entry.name if entry else None
+
+
+def explain(code: int) -> str:
+    """The HRESULT in words for a message: code, name, meaning, then what to do."""
+    entry = lookup(code)
+    if entry is None:
+        return "%s (a code this collection has no description for; Microsoft's documentation of " \
+               "activation error codes may list it)." % to_hex(code)
+    return "%s %s: %s. %s" % (to_hex(code), entry.name, entry.meaning, entry.hint)
 
 
 def describe(code: int | None) -> dict[str, str | None]:

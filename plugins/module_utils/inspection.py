@@ -5,6 +5,7 @@ values turned into the documented return values."""
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -14,13 +15,29 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils import licens
 INSPECT_SCRIPT = "office_kms_inspect"
 
 
-class InspectError(Exception):
-    """The host could not be inspected; the message is written for operators."""
+def failure(host: str, exc: remote.RemoteError) -> dict[str, Any]:
+    """The failed result of a host that could not be inspected: nothing was changed on it."""
+    return exc.result("Failed to inspect %s" % host)
 
-    def __init__(self, message: str, step: str, code: int | None = None) -> None:
-        super().__init__(message)
-        self.step = step
-        self.code = code
+
+def invalid_option(exc: Exception, spec: dict[str, dict[str, Any]], args: dict[str, Any], host: str) -> str:
+    """The message for options refused on the controller, by Ansible's type checks or ours.
+    ansible-core's int check raises OverflowError on an infinity ("inf", "-Infinity") instead
+    of refusing it; those options are named here."""
+    if isinstance(exc, ArithmeticError):
+        names = [name for name, option in spec.items()
+                 if option.get("type") == "int" and isinstance(args.get(name), str) and _is_infinite(args[name])]
+        problem = "%s must be a whole number, not an infinity" % (" and ".join(names) or "an integer option")
+    else:
+        problem = str(exc).rstrip(".")
+    return "Invalid option: %s. Nothing was sent to %s." % (problem, host)
+
+
+def _is_infinite(text: str) -> bool:
+    try:
+        return decimal.Decimal(text).is_infinite()
+    except decimal.InvalidOperation:
+        return False
 
 
 def check_options(kms_host: str | None, kms_port: int, connect_timeout: float) -> None:
@@ -39,25 +56,16 @@ def inspect_host(
     include_windows: bool,
 ) -> dict[str, Any]:
     """Run the inspect script once and return products, host facts, Office installs and,
-    when ``kms_host`` is given, whether the host can open a TCP connection to it."""
+    when ``kms_host`` is given, whether the host can open a TCP connection to it. Raises
+    remote.RemoteError when the host cannot be inspected."""
     params = {
         "include_windows": include_windows,
         "kms_host": validation.kms_host(kms_host) if kms_host else None,
         "kms_port": kms_port,
         "connect_timeout_ms": round(connect_timeout * 1000),
     }
-    try:
-        doc = remote.run_script(execute, INSPECT_SCRIPT, params)
-    except remote.RemoteError as exc:
-        raise InspectError("could not read the licensing state: %s" % exc, step="inspect") from None
+    doc = remote.run_script(execute, INSPECT_SCRIPT, params)
     now = datetime.now(timezone.utc)
-    if not doc.get("ok"):
-        code = doc.get("hresult")
-        raise InspectError(
-            "could not %s: %s" % (doc.get("step") or "inspect the host", doc.get("error") or "unknown error"),
-            step=doc.get("step") or "inspect",
-            code=int(code, 16) if isinstance(code, str) and code.lower().startswith("0x") else None,
-        )
     return {
         "products": licensing.products(doc),
         "host": licensing.host_facts(doc, now),

@@ -99,7 +99,8 @@ try {
                 $id = @(Get-CimInstance $job.class -Filter $Office | Where-Object { $_.PartialProductKey -eq $last5 })[0].ID
             }
             $hr = $null
-            if ($res.code -ne 0) { $hr = '0x{0:X8}' -f ($res.code -band 0xFFFFFFFF) }
+            # 4294967295 (not 0xFFFFFFFF, which PowerShell reads as -1): the low 32 bits.
+            if ($res.code -ne 0) { $hr = '0x{0:X8}' -f ($res.code -band 4294967295) }
             $r.steps += @{ id = $job.id; action = $s.action; hresult = $hr; error = $res.error }
             # The remaining steps of this product depend on this one.
             if ($res.code -ne 0) { break }

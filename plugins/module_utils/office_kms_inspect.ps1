@@ -32,12 +32,14 @@ try {
         # Installed memory (the DIMMs), as Office's requirements count it.
         memory_bytes = (Get-CimInstance Win32_PhysicalMemory | Measure-Object -Property 'Capacity' -Sum).Sum
         disk = Get-CimInstance Win32_LogicalDisk -Filter "DeviceID='$env:SystemDrive'" | Select-Object 'DeviceID', 'FreeSpace'
-        cmid = (Get-CimInstance SoftwareLicensingService).ClientMachineID
     }
 
     # Products that have a key installed, as ospp.vbs /act selects them (facts §4.2).
-    # ApplicationIDs from facts §3; filters are built from these constants only.
+    # ApplicationIDs from facts §3; filters are built from these constants only. The
+    # service is read in this step too: when licensing cannot be read (service disabled,
+    # classes not registered, access denied), the failure names this step.
     $step = 'read licensing products'
+    $r.cmid = (Get-CimInstance SoftwareLicensingService).ClientMachineID
     $Keyed = ') AND PartialProductKey <> NULL'
     $Office = "ApplicationID='0ff1ce15-a989-479d-af46-f275c6370663'"
     $Office14 = "ApplicationID='59a52881-a989-479d-af46-f275c6370663'"
@@ -97,6 +99,12 @@ try {
         } finally { $tcp.Close() }
     }
 } catch {
-    $r = @{ ok = $false; step = $step; error = $_.Exception.Message; hresult = '0x{0:X8}' -f $_.Exception.HResult }
+    # A failed CIM query carries the provider's HRESULT in its error data (error_Code), as
+    # the apply script reads it; the exception's own HResult is then a generic one.
+    $code = [int64]$_.Exception.HResult
+    $data = $_.Exception.ErrorData
+    if ($data -and $data.CimInstanceProperties['error_Code']) { $code = [int64]$data.CimInstanceProperties['error_Code'].Value }
+    # 4294967295 (not 0xFFFFFFFF, which PowerShell reads as the Int32 -1) keeps 32 bits.
+    $r = @{ ok = $false; step = $step; error = $_.Exception.Message; hresult = '0x{0:X8}' -f ($code -band 4294967295) }
 }
 $r | ConvertTo-Json -Depth 4 -Compress

@@ -70,7 +70,8 @@ class HostPlan:
 def check_products_option(products: list[str] | None) -> list[str] | None:
     """Each entry is an Office volume family (ProPlus2024Volume) or a SKU ID."""
     for entry in products or []:
-        if not isinstance(entry, str) or not (_FAMILY.match(entry) or _GUID.match(entry)):
+        # fullmatch: "$" alone would let a trailing newline through.
+        if not isinstance(entry, str) or not (_FAMILY.fullmatch(entry) or _GUID.fullmatch(entry)):
             raise PlanError(
                 "products: %r is not an Office volume product family (such as ProPlus2024Volume, "
                 "VisioPro2024Volume, ProjectPro2021Volume) or a SKU ID (a GUID)" % (entry,)
@@ -82,14 +83,15 @@ def check_product_key(product_key: str | None) -> str | None:
     """``auto``, or a product key in the 5x5 form; returned upper-case."""
     if product_key is None or product_key == "auto":
         return product_key
-    key = product_key.strip().upper()
-    if not gvlk.KEY_FORMAT.match(key):
+    key = product_key.strip()
+    # isascii() first: str.upper() turns some other letters into ASCII ones (long s into S).
+    if not (key.isascii() and gvlk.KEY_FORMAT.match(key.upper())):
         raise PlanError(
             "product_key must be 'auto' or a product key of five groups of five letters and digits "
             "separated by hyphens (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX); the value given is not "
             "(it ends in %r)" % key[-5:]
         )
-    return key
+    return key.upper()
 
 
 def check_desired(desired: Desired) -> Desired:

@@ -32,9 +32,15 @@ def kms_host(value: str, option: str = "kms_host") -> str:
     candidate = value[1:-1] if value.startswith("[") and value.endswith("]") else value
     try:
         ipaddress.ip_address(candidate)
-        return candidate
     except ValueError:
         pass
+    else:
+        # An IPv6 zone (fe80::1%12) is an interface index or name on Windows, nothing else.
+        zone = candidate.partition("%")[2]
+        if "%" in candidate and not (zone.isascii() and zone.replace("-", "").replace("_", "").isalnum()):
+            raise ValueError("%s %s is not %s: the IPv6 zone %s must be an interface number or name"
+                             % (option, _shown(value), HOST_EXAMPLE, _shown(zone)))
+        return candidate
     bad = sorted({c for c in value if not (c.isalnum() or c in ".-_")})
     if bad:
         shown = ", ".join(repr(c) for c in bad[:5])

@@ -119,8 +119,32 @@ notes:
   - "C(0xC004F06C) SL_E_VL_INVALID_TIMESTAMP: the host's clock is too far off; synchronise it."
   - "C(0xC004F050) SL_E_INVALID_PRODUCT_KEY / C(0xC004F069) SL_E_MISMATCHED_PRODUCT_SKU: the
     key is mistyped or belongs to a product that is not installed."
-  - "C(0x80070005) E_ACCESSDENIED / C(0xC004F025) SL_E_LUA_ACCESSDENIED: connect with a local
-    administrator account."
+  - "C(0xC004F025) SL_E_LUA_ACCESSDENIED at a step (install the product key, set the KMS host,
+    activate): the account may read licensing data but not change it. Connect with a local
+    administrator account (for a local account over WinRM, remote UAC filtering applies:
+    C(LocalAccountTokenFilterPolicy))."
+  - "Failures of the first call name the step C(read licensing products) and nothing is changed
+    on the host: C(0x80070005) E_ACCESSDENIED (the account may not read licensing data: connect
+    with a local administrator account); C(0x80070422) ERROR_SERVICE_DISABLED (the Software
+    Protection service, sppsvc, is disabled: set it back to Automatic (Delayed Start));
+    C(0x80041010) WBEM_E_INVALID_CLASS (the licensing WMI classes are not registered: run
+    C(mofcomp %WinDir%\\System32\\wbem\\sppwmi.mof), or C(ospp.vbs /regmof) for Office 2010,
+    or repair Windows)."
+  - "C(the host's reply was not the JSON document the ... script prints: it was cut short or
+    garbled): the connection cut or altered the reply. Run the task again; if it keeps
+    happening, check the WinRM connection (proxies, security software) and what writes to the
+    console on the host."
+  - "C(PowerShell stopped before the ... script printed its result) followed by PowerShell's own
+    error: fix what it reports; the scripts need PowerShell 3.0 or later (Windows 7: WMF 3.0
+    or later)."
+  - "C(Failed to apply the plan on HOST): the second call failed as a whole. Some steps may
+    have been done; run the task again: it reads the host afresh and does only what is still
+    needed."
+  - "When one product fails and another succeeds, the task fails, RV(products) shows each with
+    its steps (C(changed) for the one, C(error_code) for the other), and the next run retries
+    only what failed."
+  - "A host without Office, or with only Microsoft 365 Apps (subscription), is C(ok) and
+    RV(msg) says so (C(Office is not installed on this host: nothing to activate))."
   - "Invalid option ... Nothing was sent: a bad value (state, products, product_key, port,
     host name) is refused on the controller before anything reaches the host."
 seealso:
@@ -318,7 +342,8 @@ diff:
   type: dict
   sample: {before: "ProPlus2024Volume (8d368fc1-...): kms_host=- kms_port=- key=GCVGB status=OOBGrace\n"}
 error_code:
-  description: On failure, the HRESULT (first failed product) in 0xC004F074 form.
+  description: On failure, the HRESULT (first failed product) in 0xC004F074 form; null when
+    Windows gave none (a garbled reply, PowerShell stopping the script).
   returned: failure
   type: str
   sample: "0xC004F074"
@@ -328,7 +353,8 @@ error_name:
   type: str
   sample: SL_E_VL_BINDING_SERVICE_UNAVAILABLE
 error_hint:
-  description: On failure, what to do next.
+  description: On failure, what to do next (for the HRESULT, or for a reply that was not the
+    script's JSON document).
   returned: failure
   type: str
   sample: Check that the host is on the organisation's network (VPN connected off campus), ...

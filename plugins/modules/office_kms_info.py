@@ -65,7 +65,24 @@ notes:
   - Needs PowerShell 3.0 or later on the host.
   - "A failure names the host and the step that failed (read parameters, read host facts,
     read licensing products, read Office installations, test KMS reachability), with the
-    HRESULT in RV(error_code) when Windows returned one."
+    HRESULT in RV(error_code) when Windows returned one and what to do in RV(error_hint). The
+    ones an operator meets:"
+  - "C(Failed to inspect HOST (step: read licensing products): Access denied.) C(0x80070005)
+    E_ACCESSDENIED: the account may not read licensing data. Connect with a local administrator
+    account (for a local account over WinRM, remote UAC filtering applies:
+    C(LocalAccountTokenFilterPolicy))."
+  - "C(0x80070422) ERROR_SERVICE_DISABLED at the same step: the Software Protection service
+    (sppsvc) is disabled. Set it back to Automatic (Delayed Start) and find what disabled it."
+  - "C(0x80041010) WBEM_E_INVALID_CLASS (C(Invalid class)): the licensing WMI classes are not
+    registered. Run C(mofcomp %WinDir%\\System32\\wbem\\sppwmi.mof) as an administrator
+    (Office 2010: C(ospp.vbs /regmof)), or repair Windows."
+  - "C(the host's reply was not the JSON document the office_kms_inspect script prints: it was
+    cut short or garbled): run the task again; if it keeps happening, check the WinRM
+    connection (proxies, security software) and what writes to the console on the host."
+  - "C(PowerShell stopped before the office_kms_inspect script printed its result) followed by
+    PowerShell's own error: fix what it reports; the script needs PowerShell 3.0 or later."
+  - "C(Invalid option ... Nothing was sent to HOST): a bad O(kms_host), O(kms_port) or
+    O(connect_timeout) is refused on the controller before anything reaches the host."
 seealso:
   - name: Tools to manage volume activation of Office
     description: Microsoft's ospp.vbs reference, the hand procedure this collection replaces.
@@ -326,7 +343,8 @@ msg:
   description: What failed, on which host and at which step, and what to do.
   returned: failure
   type: str
-  sample: "Failed to inspect pc01 (step: read licensing products): Access denied"
+  sample: "Failed to inspect pc01 (step: read licensing products): Access denied. 0x80070005
+    E_ACCESSDENIED: access denied. Connect with an account that is a local administrator ..."
 error_code:
   description: The HRESULT that Windows returned, in 0xC004F074 form, when there was one.
   returned: failure
@@ -338,7 +356,8 @@ error_name:
   type: str
   sample: E_ACCESSDENIED
 error_hint:
-  description: What to do about the HRESULT, when known.
+  description: What to do about the HRESULT, when known, or about a reply that was not the
+    script's JSON document.
   returned: failure
   type: str
   sample: Connect with an account that is a local administrator on the host.

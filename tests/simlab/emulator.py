@@ -9,6 +9,25 @@ The wire format it expects (plugins/module_utils/remote.py):
   command  = PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted
              -EncodedCommand <UTF-16LE base64 of office_kms_bootstrap.ps1>
   stdin    = "$ParamsB64 = '<base64 of UTF-8 JSON>'\n" + <script file text>
+
+Script-level faults, read live from HostState.faults (a test may set or clear one between
+runs). A fault given as ``true`` strikes every script; given as a script name
+(``office_kms_apply``) or a list of names, only those:
+  malformed_json   the script runs, but its output reaches the controller garbled (here: the
+                   JSON in UTF-16LE, as a console code-page mismatch would deliver it)
+  truncated_json   the script runs, but only the first half of its JSON arrives
+  clixml_error     PowerShell stops before the script prints anything: exit code 1, the error
+                   record as CLIXML on stderr (here the error Windows PowerShell 2.0 gives, which
+                   has no ConvertTo-Json), no JSON on stdout; nothing is changed
+  access_denied    the account is not an administrator: reading the licensing products fails
+                   with E_ACCESSDENIED (0x80070005) as a CIM query does; the licensing methods
+                   of the apply script answer SL_E_LUA_ACCESSDENIED (0xC004F025), as slmgr /ato
+                   does in a non-elevated prompt (facts §6). Aimed at office_kms_apply only, it
+                   is an account that may read licensing data but not change it.
+  licensing_service  "disabled" or "missing": the inspect script's query of the licensing
+                   classes fails (see LICENSING_SERVICE_FAULTS)
+A product may carry ``activation_error`` (an HRESULT, simlab only, never reported): the KMS
+host answers that product's activation with it.
 """
 
 from __future__ import annotations
@@ -24,12 +43,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from xml.sax.saxutils import escape
 
+from tests.simlab import console
 from tests.simlab.network import Network, ResolveError
 from tests.simlab.scenario import PRODUCT_PROPERTIES, HostState
 from tests.simlab.wsman import CommandRequest, CommandResult
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT_DIR = os.path.join(ROOT, "plugins", "module_utils")
+CONSOLE = "console"  # raw console commands the lab answers (tests/simlab/console.py)
 POWERSHELL_ARGS = ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Unrestricted", "-EncodedCommand"]
 PARAMS_LINE = re.compile(r"^\$ParamsB64 = '(?P<b64>[A-Za-z0-9+/=]*)'$")
 
@@ -44,8 +65,10 @@ SL_E_VL_INVALID_TIMESTAMP = 0xC004F06C
 SL_E_INVALID_PRODUCT_KEY = 0xC004F050
 SL_E_MISMATCHED_PRODUCT_SKU = 0xC004F069
 SL_E_PKEY_NOT_INSTALLED = 0xC004F014
+SL_E_LUA_ACCESSDENIED = 0xC004F025
 DNS_ERROR_RCODE_NAME_ERROR = 0x8007232B
 ERROR_NOT_FOUND = 0x80070490
+E_ACCESSDENIED = 0x80070005
 KMS_VALIDITY_MINUTES = 259200  # 180 days (facts §2.3)
 MAX_CLOCK_SKEW_MINUTES = 4 * 60  # KMS refuses larger skews (facts §6, 0xC004F06C)
 SERVICE_OF = {"SoftwareLicensingProduct": "spp", "OfficeSoftwareProtectionProduct": "ospp"}
@@ -56,6 +79,22 @@ _SLOT = re.compile(r"^Office (\d\d), Office(?:\d\d)?([A-Za-z]+?)(?:20\d\d)?(?:VL
 # .NET SocketException messages as Windows words them.
 REFUSED = "No connection could be made because the target machine actively refused it"
 NOT_FOUND = "No such host is known"
+
+# How the inspect script's query of the licensing classes fails (the error text and HRESULT
+# its catch block reports). A merely stopped Software Protection service (sppsvc) is started
+# on demand by the query, so only a disabled one fails: Win32 error 1058, which slmgr.vbs
+# reports as 0x80070422 (inference from slmgr output, no Microsoft page names it for CIM).
+# Classes that are not registered (SppWmi.mof not compiled, a damaged WMI repository) give
+# WBEM_E_INVALID_CLASS with CIM's own text "Invalid class".
+LICENSING_SERVICE_FAULTS = {
+    "disabled": ("The service cannot be started, either because it is disabled or because it has "
+                 "no enabled devices associated with it.", 0x80070422),
+    "missing": ("Invalid class ", 0x80041010),
+}
+# What Windows PowerShell 2.0 says when a script reaches ConvertTo-Json (PowerShell 3.0+).
+NO_CONVERTTO_JSON = ("The term 'ConvertTo-Json' is not recognized as the name of a cmdlet, function, "
+                     "script file, or operable program. Check the spelling of the name, or if a path "
+                     "was included, verify that the path is correct and try again.")
 
 
 def read_script(name: str) -> str:
@@ -101,8 +140,26 @@ class HostEmulator:
             })
             if problem:
                 return powershell_error(problem)
+            if name == CONSOLE:
+                return CommandResult(stdout=console.answer(self, params["command"]).encode("utf-8"))
+            if self.fault("clixml_error", name):
+                return powershell_error(NO_CONVERTTO_JSON)
             document = self.handlers[name](params)
-        return CommandResult(stdout=(json.dumps(document, separators=(",", ":")) + "\r\n").encode("utf-8"))
+        text = json.dumps(document, separators=(",", ":"))
+        if self.fault("truncated_json", name):
+            return CommandResult(stdout=text[:len(text) // 2].encode("utf-8"))
+        if self.fault("malformed_json", name):
+            return CommandResult(stdout=(text + "\r\n").encode("utf-16-le"))
+        return CommandResult(stdout=(text + "\r\n").encode("utf-8"))
+
+    def fault(self, name: str, script: str) -> bool:
+        """Whether the fault ``name`` strikes ``script`` now (see the module's docstring)."""
+        value = self.state.faults.get(name)
+        if isinstance(value, str):
+            return value == script
+        if isinstance(value, list):
+            return script in value
+        return bool(value)
 
     def _recognise(self, request: CommandRequest) -> tuple[str | None, dict[str, Any] | None, str | None]:
         # The clients send all arguments as one space-joined rsp:Arguments element.
@@ -115,6 +172,8 @@ class HostEmulator:
         except (binascii.Error, UnicodeDecodeError):
             return None, None, "Cannot process the command because the value specified with " \
                 "-EncodedCommand is not properly encoded."
+        if script.strip() != self.bootstrap and console.knows(script):
+            return CONSOLE, {"command": script.strip()}, None
         if script.strip() != self.bootstrap:
             first = script.strip().splitlines()[0] if script.strip() else ""
             return None, None, "simlab: unknown PowerShell command: %s" % first[:200]
@@ -136,6 +195,10 @@ class HostEmulator:
     def inspect(self, params: dict[str, Any]) -> dict[str, Any]:
         """What office_kms_inspect.ps1 prints for this host's state."""
         state = self.state
+        failure = self._licensing_read_failure()
+        if failure:
+            message, code = failure
+            return {"ok": False, "step": "read licensing products", "error": message, "hresult": "0x%08X" % code}
         win7 = state.os["version"].startswith("6.1.")
         spp_apps = ([] if win7 else [OFFICE_APP]) + ([WINDOWS_APP] if params.get("include_windows") else [])
         doc: dict[str, Any] = {
@@ -181,6 +244,18 @@ class HostEmulator:
         if params.get("kms_host"):
             doc["reach"] = self.reach(params["kms_host"], int(params["kms_port"]), int(params["connect_timeout_ms"]))
         return doc
+
+    def _licensing_read_failure(self) -> tuple[str, int] | None:
+        """(message, HRESULT) when the inspect script cannot read the licensing classes."""
+        service = self.state.faults.get("licensing_service")
+        if service:
+            if service not in LICENSING_SERVICE_FAULTS:
+                raise ValueError("simlab: licensing_service fault must be one of %s, not %r"
+                                 % (", ".join(LICENSING_SERVICE_FAULTS), service))
+            return LICENSING_SERVICE_FAULTS[service]
+        if self.fault("access_denied", "office_kms_inspect"):
+            return "Access denied", E_ACCESSDENIED
+        return None
 
     def _keyed(self, cim_class: str, apps: list[str]) -> list[dict[str, Any]]:
         """Products of one class with a key installed, for the given ApplicationIDs."""
@@ -240,6 +315,8 @@ class HostEmulator:
     def run_step(self, cim_class: str, sku: str, step: dict[str, Any]) -> tuple[int, str]:
         """One step's HRESULT (0 for success) and the SKU the job now follows."""
         action, value = step["action"], step.get("value")
+        if self.fault("access_denied", "office_kms_apply"):
+            return SL_E_LUA_ACCESSDENIED, sku
         if action == "install_key":
             return self.install_key(cim_class, sku, str(value))
         product = self._office_product(cim_class, sku)
@@ -293,6 +370,8 @@ class HostEmulator:
             return SL_E_VL_BINDING_SERVICE_UNAVAILABLE
         if stand_in is not None and stand_in.activation_error:
             return stand_in.activation_error
+        if product.get("activation_error"):
+            return product["activation_error"]
         if abs(self.state.clock_offset_minutes) > MAX_CLOCK_SKEW_MINUTES:
             return SL_E_VL_INVALID_TIMESTAMP
         product.update(LicenseStatus=1, LicenseStatusReason=0x4004F040, GracePeriodRemaining=KMS_VALIDITY_MINUTES,

@@ -63,8 +63,9 @@ class HostState:
     dns_kms_host: str | None = None
     # Host variables the lab writes into the inventory (what an administrator would set).
     inventory_vars: dict[str, Any] = field(default_factory=dict)
-    # Injected faults, by name (see scenarios/faults.yml once it exists). Read live: a test
-    # may set or clear one while the lab runs.
+    # Injected script-level faults, by name (listed in tests/simlab/emulator.py's docstring:
+    # malformed_json, truncated_json, clixml_error, access_denied, licensing_service). Read
+    # live: a test may set or clear one while the lab runs.
     faults: dict[str, Any] = field(default_factory=dict)
     office: list[dict[str, Any]] = field(default_factory=list)
     products: list[dict[str, Any]] = field(default_factory=list)

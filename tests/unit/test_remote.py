@@ -141,3 +141,64 @@ def test_run_script_no_json(result, fragments):
     assert caught.value.rc == result.get("rc")
     assert caught.value.stdout == (result.get("stdout") or "")
     assert caught.value.stderr == (result.get("stderr") or "")
+
+
+CLIXML = ('#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
+          '<S S="Error">The term &apos;ConvertTo-Json&apos; is not recognized_x000D__x000A_</S>'
+          '<S S="Error">At line:1 char:1_x000D__x000A_</S></Objs>')
+
+
+def test_clixml_text_decodes_error_records_and_leaves_plain_text():
+    assert remote.clixml_text(CLIXML) == "The term 'ConvertTo-Json' is not recognized\r\nAt line:1 char:1\r\n"
+    assert remote.clixml_text("Access is denied.") == "Access is denied."
+
+
+@pytest.mark.parametrize(
+    ("result", "fragments", "hint"),
+    [
+        ({"rc": 1, "stdout": "", "stderr": CLIXML},
+         ["PowerShell stopped before the office_kms_inspect script printed its result (exit code 1): "
+          "The term 'ConvertTo-Json' is not recognized"], "PowerShell 3.0"),
+        ({"rc": 0, "stdout": '{"ok":true,"computer_name":"PC', "stderr": ""},
+         ["the host's reply was not the JSON document the office_kms_inspect script prints: it was cut short "
+          "or garbled", "exit code 0", "30 characters"], "Run the task again"),
+        # A nested object of a cut-short document parses, but it is not the script's document.
+        ({"rc": 0, "stdout": '{"ok":true,"os":{"Caption":"Windows"}', "stderr": ""},
+         ["cut short or garbled"], "WinRM connection"),
+        ({"rc": 0, "stdout": "", "stderr": ""}, ["printed no output (exit code 0)"], "event log"),
+    ],
+)
+def test_run_script_says_why_there_is_no_document_and_what_to_do(result, fragments, hint):
+    with pytest.raises(remote.RemoteError) as caught:
+        remote.run_script(FakeExecute(result), "office_kms_inspect", {})
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+    assert caught.value.step == "run the office_kms_inspect script"
+    assert caught.value.code is None
+    assert hint in caught.value.hint
+    failed = caught.value.result("Failed to inspect pc16")
+    assert failed["msg"].startswith("Failed to inspect pc16 (step: run the office_kms_inspect script): ")
+    assert (failed["error_code"], failed["error_name"], failed["error_hint"]) == (None, None, caught.value.hint)
+    assert "_x000D_" not in failed["msg"] and "CLIXML" not in failed["msg"]
+
+
+def test_run_script_raises_the_scripts_own_error_with_its_hresult():
+    doc = {"ok": False, "step": "read licensing products", "error": "Access denied", "hresult": "0x80070005"}
+    with pytest.raises(remote.RemoteError) as caught:
+        remote.run_script(FakeExecute({"rc": 0, "stdout": json.dumps(doc), "stderr": ""}), "office_kms_inspect", {})
+    assert (caught.value.step, caught.value.code, str(caught.value)) == (
+        "read licensing products", 0x80070005, "Access denied")
+    failed = caught.value.result("Failed to inspect pc16")
+    assert failed["msg"].startswith("Failed to inspect pc16 (step: read licensing products): Access denied. "
+                                    "0x80070005 E_ACCESSDENIED: access denied. Connect with an account that is a "
+                                    "local administrator")
+    assert (failed["error_code"], failed["error_name"]) == ("0x80070005", "E_ACCESSDENIED")
+    assert failed["failed"] is True
+
+
+def test_an_unknown_hresult_is_shown_as_such():
+    failed = remote.RemoteError("Generic failure", step="read host facts", code=0x80041001).result("Failed to x")
+    assert failed["msg"] == ("Failed to x (step: read host facts): Generic failure. 0x80041001 (a code this "
+                             "collection has no description for; Microsoft's documentation of activation error "
+                             "codes may list it).")
+    assert (failed["error_code"], failed["error_name"], failed["error_hint"]) == ("0x80041001", None, None)

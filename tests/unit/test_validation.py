@@ -114,3 +114,14 @@ def test_timeout_seconds_maximum_and_option():
 def test_kms_host_rejects_malformed_ipv4(value):
     with pytest.raises(ValueError, match="^kms_host "):
         validation.kms_host(value)
+
+
+@pytest.mark.parametrize("value", ["fe80::1%$(Stop-Computer)", "fe80::1%a b", "fe80::1%;x"])
+def test_kms_host_rejects_ipv6_zones_that_are_not_interfaces(value):
+    with pytest.raises(ValueError, match="^kms_host .*IPv6 zone"):
+        validation.kms_host(value)
+
+
+@pytest.mark.parametrize("value", ["fe80::1%12", "fe80::1%eth0", "[fe80::1%12]"])
+def test_kms_host_accepts_ipv6_zones(value):
+    assert validation.kms_host(value) == value.strip("[]")

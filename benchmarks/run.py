@@ -1,0 +1,201 @@
+"""make bench: fleet runs against simulated labs of several sizes, with figures.
+
+For each size it measures, in one run:
+  (a) office_kms on a compliant fleet (every product activated, 170+ days left);
+  (b) office_kms on a fleet that needs activation;
+  (c) one ansible.builtin.raw task on the same hosts: the floor, the cheapest Ansible task;
+  (d) the source document's procedure done the naive way: three raw commands per host
+      (cscript ospp.vbs /sethst:<host>, /act, /dstatus), which the lab answers with
+      ospp.vbs-style console text.
+and prints, per case: wall time, hosts per second, controller CPU seconds (ansible-playbook
+and its workers), the lab's own CPU seconds, remote calls per host; then the ratios (a)/(c)
+and (d)/(a) by wall time. Results go to benchmarks/results.json.
+
+    python -m benchmarks.run [--sizes 50 200 500] [--forks N] [--output PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.simlab.lab import Lab
+from tests.simlab.scenario import parse
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+KMS = "kms.campus.example"
+OSPP = r'cscript //nologo "C:\Program Files\Microsoft Office\Office16\OSPP.VBS"'
+
+PLAYBOOKS = {
+    "office_kms": """
+- name: office_kms
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: kms
+      volume_licensing.kms.office_kms:
+        kms_host: %s
+""" % KMS,
+    "raw": """
+- name: raw floor
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: hostname
+      ansible.builtin.raw: hostname
+      changed_when: false
+""",
+    "naive": """
+- name: the source document's procedure, by hand
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: sethst
+      ansible.builtin.raw: '%s /sethst:%s'
+    - name: act
+      ansible.builtin.raw: '%s /act'
+    - name: dstatus
+      ansible.builtin.raw: '%s /dstatus'
+      changed_when: false
+""" % (OSPP, KMS, OSPP, OSPP),
+}
+
+PRODUCT = {
+    "class": "SoftwareLicensingProduct",
+    "ID": "8d368fc1-9470-4be2-8d66-90e836cbb051",
+    "Name": "Office 24, Office24ProPlus2024VL_KMS_Client_AE edition",
+    "Description": "Office 24, VOLUME_KMSCLIENT channel",
+    "ApplicationID": "0ff1ce15-a989-479d-af46-f275c6370663",
+    "PartialProductKey": "GCVGB",
+    "ProductKey": "XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB",
+    "LicenseStatus": 2, "LicenseStatusReason": 0x4004F00C, "GracePeriodRemaining": 43200,
+    "KeyManagementServiceMachine": None, "KeyManagementServicePort": 0,
+    "DiscoveredKeyManagementServiceMachineName": None, "DiscoveredKeyManagementServiceMachinePort": 0,
+}
+COMPLIANT = {"LicenseStatus": 1, "LicenseStatusReason": 0x4004F040, "GracePeriodRemaining": 250000,
+             "KeyManagementServiceMachine": KMS, "KeyManagementServicePort": 1688}
+
+
+def fleet(size: int, compliant: bool) -> Any:
+    """A lab of identical Office LTSC 2024 PCs, activated or not."""
+    product = dict(PRODUCT, **(COMPLIANT if compliant else {}))
+    return parse({
+        "defaults": {
+            "username": "Administrator", "password": "Bench-Passw0rd!",
+            "os": {"caption": "Microsoft Windows 11 Education", "version": "10.0.22631", "build": "22631",
+                   "architecture": "64-bit"},
+            "cpu": {"mhz": 2904, "cores": 6, "sockets": 1}, "memory_mb": 16384, "system_drive_free_mb": 181000,
+            "dns_kms_host": KMS,
+        },
+        "kms_hosts": [{"name": KMS, "port": 1688}],
+        "catalogue": {"proplus": product},
+        "hosts": [{"name": "pc%04d" % i, "client_machine_id": "00000000-0000-4000-8000-%012d" % i,
+                   "office": [{"type": "ClickToRun", "version": "16.0.17932.20162", "bitness": "x64",
+                               "product_ids": ["ProPlus2024Volume"]}],
+                   "products": [{"sku": "proplus"}]} for i in range(size)],
+    })
+
+
+def run_case(lab: Lab, playbook: str, workdir: Path, forks: int) -> dict[str, Any]:
+    inventory = workdir / "inventory.yml"
+    lab.write_inventory(str(inventory))
+    path = workdir / "playbook.yml"
+    path.write_text(playbook)
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="minimal",
+               ANSIBLE_LOCAL_TEMP=str(workdir / "tmp"))
+    before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before_lab = time.process_time()
+    start = time.perf_counter()
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), "-f", str(forks), str(path)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    lab_cpu = time.process_time() - before_lab
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    hosts = lab.host_names
+    calls = sum(len(lab.commands(h)) for h in hosts)
+    for host in hosts:
+        lab.host(host).commands.clear()
+    failed = proc.stdout.count("FAILED") + proc.stdout.count("UNREACHABLE")
+    return {
+        "wall_seconds": round(wall, 3),
+        "hosts_per_second": round(len(hosts) / wall, 2),
+        "controller_cpu_seconds": round((after.ru_utime - before_children.ru_utime)
+                                        + (after.ru_stime - before_children.ru_stime), 3),
+        "lab_cpu_seconds": round(lab_cpu, 3),
+        "remote_calls_per_host": round(calls / len(hosts), 2),
+        "failed_hosts": failed,
+        "rc": proc.returncode,
+    }
+
+
+def measure(size: int, forks: int) -> dict[str, Any]:
+    results: dict[str, Any] = {"hosts": size}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        with Lab(fleet(size, compliant=True)) as lab:
+            results["a_office_kms_compliant"] = run_case(lab, PLAYBOOKS["office_kms"], work, forks)
+            results["c_raw_floor"] = run_case(lab, PLAYBOOKS["raw"], work, forks)
+        with Lab(fleet(size, compliant=False)) as lab:
+            results["b_office_kms_needs_activation"] = run_case(lab, PLAYBOOKS["office_kms"], work, forks)
+        with Lab(fleet(size, compliant=False)) as lab:
+            results["d_naive_ospp"] = run_case(lab, PLAYBOOKS["naive"], work, forks)
+    a, c, d = (results[k]["wall_seconds"] for k in ("a_office_kms_compliant", "c_raw_floor", "d_naive_ospp"))
+    results["ratio_a_over_c"] = round(a / c, 3)
+    results["ratio_d_over_a"] = round(d / a, 3)
+    return results
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+
+
+def print_size(result: dict[str, Any]) -> None:
+    print("\n%d hosts" % result["hosts"])
+    print("  %-32s %8s %9s %12s %8s %11s %6s" % ("case", "wall s", "hosts/s", "ctrl CPU s", "lab CPU",
+                                                 "calls/host", "fails"))
+    for key in ("a_office_kms_compliant", "b_office_kms_needs_activation", "c_raw_floor", "d_naive_ospp"):
+        r = result[key]
+        print("  %-32s %8.2f %9.2f %12.2f %8.2f %11.2f %6d" % (
+            key, r["wall_seconds"], r["hosts_per_second"], r["controller_cpu_seconds"], r["lab_cpu_seconds"],
+            r["remote_calls_per_host"], r["failed_hosts"]))
+    print("  (a)/(c) = %.3f   (d)/(a) = %.3f" % (result["ratio_a_over_c"], result["ratio_d_over_a"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 500])
+    parser.add_argument("--forks", type=int, default=None, help="default: ansible.cfg's forks")
+    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results.json"))
+    args = parser.parse_args(argv)
+    forks = args.forks or int(next(line.split("=")[1] for line in (ROOT / "ansible.cfg").read_text().splitlines()
+                                   if line.replace(" ", "").startswith("forks=")))
+    report = {"machine": machine(), "forks": forks, "sizes": []}
+    print("machine: %(cpus)s CPUs, %(memory_gib)s GiB, %(platform)s, Python %(python)s" % report["machine"])
+    print("forks: %d" % forks)
+    for size in args.sizes:
+        result = measure(size, forks)
+        report["sizes"].append(result)
+        print_size(result)
+    Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
+    print("\nwritten: %s" % args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Hostile input end to end: hypothesis draws ~30 values per option, one ansible-playbook run
+loops over them (office_kms_info kms_host, office_kms kms_port / products / product_key, one
+lab PC each, in parallel), and each loop result is either refused with "Invalid option" with
+nothing sent to the host for it, or the lab recorded parameters equal to the value given.
+
+The values travel in an extra-vars JSON file, not on the command line (no shell quoting in
+between). Jinja opening delimiters are broken up here: Ansible renders templates in
+variables before any plugin sees them (an operator writes !unsafe for literal braces); the
+unit layer (tests/unit/test_hostile_input.py) gives the plugins such text directly.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+
+from tests.integration.conftest import run_playbook
+from tests.simlab.lab import Lab
+from tests.unit.test_hostile_input import HOSTILE_TEXT, KMS_HOSTS, PRODUCT_ENTRIES, PRODUCT_KEY_TEXT
+
+KMS = "kms.campus.example"
+VALUES = 30
+HOSTS = {"kms_host": "pc16-lab", "kms_port": "pc17-lab", "products": "pc18-lab", "product_key": "pc19-lab"}
+INSTALLED = "GCVGB"  # last five characters of the key pc19-lab has (the ProPlus 2024 GVLK)
+INSPECT_DEFAULTS = {"include_windows": False, "kms_host": None, "kms_port": 1688, "connect_timeout_ms": 5000}
+PLAYBOOK = """
+- hosts: %(hosts)s
+  gather_facts: false
+  strategy: free
+  tasks:
+    - name: kms_host
+      volume_licensing.kms.office_kms_info:
+        kms_host: "{{ item }}"
+      loop: "{{ hostile.kms_host if inventory_hostname == 'pc16-lab' else [] }}"
+      loop_control: {index_var: i, label: "{{ i }}"}
+      ignore_errors: true
+    - name: kms_port
+      volume_licensing.kms.office_kms:
+        kms_host: %(kms)s
+        kms_port: "{{ item }}"
+      loop: "{{ hostile.kms_port if inventory_hostname == 'pc17-lab' else [] }}"
+      loop_control: {index_var: i, label: "{{ i }}"}
+      ignore_errors: true
+    - name: products
+      volume_licensing.kms.office_kms:
+        kms_host: %(kms)s
+        products: "{{ item }}"
+      loop: "{{ hostile.products if inventory_hostname == 'pc18-lab' else [] }}"
+      loop_control: {index_var: i, label: "{{ i }}"}
+      ignore_errors: true
+    - name: product_key
+      volume_licensing.kms.office_kms:
+        kms_host: %(kms)s
+        product_key: "{{ item }}"
+      loop: "{{ hostile.product_key if inventory_hostname == 'pc19-lab' else [] }}"
+      loop_control: {index_var: i, label: "{{ i }}"}
+      ignore_errors: true
+""" % {"hosts": ",".join(HOSTS.values()), "kms": KMS}
+
+
+def no_jinja(value: Any) -> Any:
+    """The value with every Jinja opening delimiter ({{ {% {#) broken."""
+    if isinstance(value, list):
+        return [no_jinja(v) for v in value]
+    return re.sub(r"\{(?=[{%#])", "(", value) if isinstance(value, str) else value
+
+
+PORTS = st.one_of(st.integers(-100, 70_000), st.integers(-5, 70_000).map(str),
+                  # Numbers as Ansible reads them (Decimal): some convert, "inf" overflowed its check.
+                  st.sampled_from(["1688", "1688.0", "1688.5", "1e3", " 1688 ", "\u0661\u0666\u0668\u0668", "0x698",
+                                   "Infinity", "-inf", "NaN", "1_688"]),
+                  st.text(st.sampled_from(" 0123456789+-_.eExX$();|'\"`\n"), max_size=8), HOSTILE_TEXT)
+
+
+# Cases worth running every time, besides what hypothesis draws.
+KNOWN = {
+    "kms_host": ["kms.campus.example", "[2001:db8::10]", "2001:db8::10", "fe80::1%$(Stop-Computer)", "例え.jp",
+                 "xn--r8jz45g.jp", "kms;calc.exe", "$(Stop-Computer)", "kms`n", "kms'x", 'kms"x', "kms|x",
+                 "kms\nx", "a" * 64, "a." * 130, ""],
+    "kms_port": ["Infinity", "-inf", "NaN", 1688, "1688", 0, 65536, "\u0661\u0666\u0668\u0668", "$(1688)", "1688;"],
+    "products": [["ProPlus2024Volume"], ["ProPlus2024Volume\n"], ["{8D368FC1-9470-4BE2-8D66-90E836CBB051}"],
+                 ["x;y"], ["ProPlus2024Volume", "$(Stop-Computer)"], []],
+    "product_key": ["auto", " xj2xn-fw8rk-p4hmp-dkdbv-gcvgb ", "WQ7ZP-K3YNX-TLXAK-9X2VB-J4MRT'; calc",
+                    "\u017fQ7ZP-K3YNX-TLXAK-9X2VB-J4MRT", "WQ7ZP-K3YNX-TLXAK-9X2VB-J4MRT\n", "`$(x)`"],
+}
+
+
+def values(strategy):
+    return st.lists(strategy.map(no_jinja), min_size=VALUES, max_size=VALUES)
+
+
+def as_port(value: Any) -> int:
+    """A port as Ansible's int type converts it (decimal, whole numbers only)."""
+    return value if isinstance(value, int) else int(decimal.Decimal(value))
+
+
+def check_loop(lab: Lab, run, option: str, given_values: list, check) -> tuple[int, int]:
+    """Walk the loop results and the host's commands side by side: a refused value sent
+    nothing; an accepted one sent remote_calls commands, which ``check`` inspects.
+    Returns how many values were refused and how many accepted."""
+    host = HOSTS[option]
+    commands = lab.commands(host)
+    [record] = run.results(host, option)
+    results = record["result"]["results"]
+    assert [r["item"] for r in results] == given_values
+    cursor = refused = 0
+    for value, result in zip(given_values, results, strict=True):
+        if result.get("failed") and result["msg"].startswith("Invalid option: "):
+            assert "Nothing was sent to %s." % host in result["msg"]
+            refused += 1
+            continue
+        assert "remote_calls" in result, result  # no other kind of failure: the host was asked
+        sent = commands[cursor:cursor + result["remote_calls"]]
+        cursor += result["remote_calls"]
+        assert [c["script"] for c in sent] == ["office_kms_inspect", "office_kms_apply"][:len(sent)]
+        check(value, [c["params"] for c in sent])
+    assert cursor == len(commands), "commands the loop results do not account for"
+    assert lab.requests(host).count("Command") == len(commands)  # and no other command either
+    return refused, len(given_values) - refused
+
+
+def check_kms_host(value, sent):
+    [inspect] = sent
+    bracketed = value.startswith("[") and value.endswith("]")
+    assert inspect["kms_host"] == (value[1:-1] if bracketed else value)
+
+
+def check_kms_port(value, sent):
+    assert sent[0] == dict(INSPECT_DEFAULTS, kms_port=as_port(value))
+    for params in sent[1:]:
+        assert (params["kms_host"], params["kms_port"]) == (KMS, as_port(value))
+
+
+def check_products(value, sent):
+    assert sent[0] == INSPECT_DEFAULTS  # the products option selects; it never travels
+    for params in sent[1:]:
+        assert [j["id"] for j in params["jobs"]] == ["8d368fc1-9470-4be2-8d66-90e836cbb051"]
+
+
+def check_product_key(value, sent):
+    assert sent[0] == INSPECT_DEFAULTS
+    installed = [s["value"] for params in sent[1:] for j in params["jobs"] for s in j["steps"]
+                 if s["action"] == "install_key"]
+    if value == "auto" or value.strip().upper().endswith(INSTALLED):
+        assert installed == []  # that key (the GVLK) is already installed
+    else:
+        assert installed == [value.strip().upper()]  # keys are case-insensitive
+
+
+def test_hostile_values_are_refused_or_arrive_as_given(tmp_path_factory):
+    seen: Counter[tuple[str, str]] = Counter()  # (option, refused|accepted) over all examples
+
+    # One playbook run per example: a few examples, reproducible, and no shrinking (each step
+    # of it would be another run); a failure shows the whole example.
+    @settings(max_examples=5, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(kms_host=values(KMS_HOSTS), kms_port=values(PORTS),
+           products=values(st.lists(PRODUCT_ENTRIES, max_size=3)), product_key=values(PRODUCT_KEY_TEXT))
+    @example(kms_host=KNOWN["kms_host"], kms_port=KNOWN["kms_port"], products=KNOWN["products"],
+             product_key=KNOWN["product_key"])
+    def one_run(kms_host, kms_port, products, product_key):
+        hostile = {"kms_host": kms_host, "kms_port": kms_port, "products": products, "product_key": product_key}
+        workdir = tmp_path_factory.mktemp("hostile")
+        extra = workdir / "hostile.json"
+        extra.write_text(json.dumps({"hostile": hostile}, ensure_ascii=False), encoding="utf-8")
+        with Lab.from_scenario("default") as lab:
+            run = run_playbook(lab, PLAYBOOK, workdir, "-e", "@%s" % extra)
+            assert "Traceback" not in run.stdout + run.stderr
+            for option, check in (("kms_host", check_kms_host), ("kms_port", check_kms_port),
+                                  ("products", check_products), ("product_key", check_product_key)):
+                refused, accepted = check_loop(lab, run, option, hostile[option], check)
+                seen[option, "refused"] += refused
+                seen[option, "accepted"] += accepted
+
+    one_run()
+    # Both outcomes occurred for every option: each check above was exercised.
+    assert all(seen[option, outcome] for option in HOSTS for outcome in ("refused", "accepted")), seen
