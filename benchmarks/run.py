@@ -111,7 +111,7 @@ def run_case(lab: Lab, playbook: str, workdir: Path, forks: int) -> dict[str, An
     lab.write_inventory(str(inventory))
     path = workdir / "playbook.yml"
     path.write_text(playbook)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="minimal",
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="default",
                ANSIBLE_LOCAL_TEMP=str(workdir / "tmp"))
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     before_lab = time.process_time()

@@ -192,10 +192,12 @@ def _is_64bit(doc: dict[str, Any]) -> bool:
 
 def parse_utc(text: str | None) -> datetime | None:
     """The host's clock as reported (yyyy-MM-ddTHH:mm:ssZ)."""
-    if not text:
+    # fromisoformat, not strptime: strptime's first call in each forked Ansible worker
+    # builds its locale tables, milliseconds per host on a fleet run.
+    if not text or not text.endswith("Z") or len(text) != 20:
         return None
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
     except ValueError:
         return None
 

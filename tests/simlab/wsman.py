@@ -729,6 +729,10 @@ class WsmanServer:
         self._selector = selectors.DefaultSelector()
         # A socketpair wakes the acceptor for new listeners and for stop().
         self._wake_r, self._wake_w = socket.socketpair()
+        # Non-blocking: before start() nobody drains it, and one pending byte is wake enough
+        # (a blocking send would hang add_host once the buffer fills, a few hundred hosts in).
+        self._wake_w.setblocking(False)
+        self._wake_r.setblocking(False)
         self._wake_r.setblocking(False)
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._acceptor: threading.Thread | None = None
@@ -839,7 +843,7 @@ class WsmanServer:
         try:
             self._wake_w.send(b"\0")
         except OSError:
-            pass  # already stopped
+            pass  # already stopped, or a wake byte is already pending
 
     def _accept_loop(self) -> None:
         # One thread watches every listener: idle hosts cost a file descriptor, not a thread.
