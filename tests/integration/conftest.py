@@ -42,6 +42,23 @@ class Run:
         return found[0]
 
 
+def one_task(module: str, name: str, **options) -> str:
+    """A playbook with one task, ``name``, running ``volume_licensing.kms.<module>``."""
+    lines = "".join("        %s: %s\n" % (k, v) for k, v in options.items())
+    return """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: %s
+      volume_licensing.kms.%s:
+%s""" % (name, module, lines or "        {}\n")
+
+
+def kms_playbook(**options) -> str:
+    """One office_kms task named "kms"."""
+    return one_task("office_kms", "kms", **options)
+
+
 @pytest.fixture
 def lab():
     with Lab.from_scenario("default") as running:

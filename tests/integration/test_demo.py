@@ -70,6 +70,9 @@ def test_make_demo_works_from_a_fresh_copy(tmp_path):
     assert "Microsoft 365 Apps" in summaries["pc12-m365-apps"]
     assert "no Office installed" in summaries["pc11-no-office"]
     assert "second run: 0 hosts changed" in output
+    [report_path] = re.findall(r"^fleet report: (\S+kms-report\.html)", output, re.M)
+    assert report_path.startswith(str(checkout)) and (checkout / "reports" / "kms-report.json").exists()
+    assert "<html" in (checkout / "reports" / "kms-report.html").read_text()
 
 
 def recap(output: str) -> dict[str, dict[str, int]]:

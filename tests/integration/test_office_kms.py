@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from tests.integration.conftest import kms_playbook as playbook
 from tests.simlab.scenario import load
 
 KMS = "kms.campus.example"
@@ -17,17 +18,6 @@ OFFICE_APPS = {"0ff1ce15-a989-479d-af46-f275c6370663", "59a52881-a989-479d-af46-
 COMPLIANT = {"pc06-mak", "pc07-activated", "pc11-no-office", "pc12-m365-apps"}
 # Hosts whose activation must fail, and with what.
 FAILING = {"pc15-clock-skew": "0xC004F06C"}
-
-
-def playbook(**options) -> str:
-    lines = "".join("        %s: %s\n" % (k, v) for k, v in options.items())
-    return """
-- hosts: all
-  gather_facts: false
-  tasks:
-    - name: kms
-      volume_licensing.kms.office_kms:
-%s""" % (lines or "        {}\n")
 
 
 def office(lab, host):

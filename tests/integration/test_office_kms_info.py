@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import run_playbook
+from tests.integration.conftest import one_task, run_playbook
 from tests.simlab.lab import Lab
 from tests.simlab.scenario import load
 
 INFO_TASK = "info"
-INFO_PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  tasks:
-    - name: info
-      volume_licensing.kms.office_kms_info:
-        include_windows: true
-"""
+INFO_PLAYBOOK = one_task("office_kms_info", INFO_TASK, include_windows="true")
 OFFICE_APPS = {"0ff1ce15-a989-479d-af46-f275c6370663", "59a52881-a989-479d-af46-f275c6370663"}
 WINDOWS_APP = "55c92734-d682-4d71-983e-d6ec3f16059f"
 HOSTS = [h.name for h in load("default").hosts]

@@ -3,20 +3,15 @@ reports both, fails, and the next run retries only the one that failed."""
 
 from __future__ import annotations
 
+from tests.integration.conftest import kms_playbook
+
 KMS = "kms.campus.example"
 HOST = "pc01-ltsc2024-visio"  # ProPlus 2024 and Visio Pro 2024, neither activated yet
 OTHER = "pc16-lab"
 VISIO_SKU = "fa187091-8246-47b1-964f-80a0b1e5d69a"
 PROPLUS_SKU = "8d368fc1-9470-4be2-8d66-90e836cbb051"
 ID_MISMATCH = 0xC004F042  # SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH
-PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  tasks:
-    - name: kms
-      volume_licensing.kms.office_kms:
-        kms_host: %s
-""" % KMS
+PLAYBOOK = kms_playbook(kms_host=KMS)
 
 
 def product(lab, sku):

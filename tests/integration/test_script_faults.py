@@ -11,6 +11,8 @@ import copy
 
 import pytest
 
+from tests.integration.conftest import kms_playbook
+
 KMS = "kms.campus.example"
 FAULTY = "pc16-lab"
 HEALTHY = "pc17-lab"
@@ -30,14 +32,7 @@ BOTH = """
       volume_licensing.kms.office_kms:
         kms_host: %(kms)s
 """ % {"kms": KMS}
-KMS_ONLY = """
-- hosts: all
-  gather_facts: false
-  tasks:
-    - name: kms
-      volume_licensing.kms.office_kms:
-        kms_host: %s
-""" % KMS
+KMS_ONLY = kms_playbook(kms_host=KMS)
 
 GARBLED = ("the host's reply was not the JSON document the office_kms_inspect script prints: "
            "it was cut short or garbled")

@@ -18,6 +18,7 @@ from requests_ntlm import requests_ntlm
 from winrm.exceptions import InvalidCredentialsError
 
 from tests.integration.conftest import ROOT, run_playbook
+from tests.integration.test_office_kms_info import INFO_PLAYBOOK
 from tests.simlab.certs import LabCertificates
 from tests.simlab.lab import Lab
 from tests.simlab.scenario import load
@@ -26,14 +27,6 @@ from tests.simlab.wsman import CommandRequest, CommandResult, WsmanServer
 TRANSPORTS = ["basic-https", "ntlm", "ntlm-https"]
 HOSTS = [h.name for h in load("default").hosts]
 ONE_CALL = ["Create", "Command", "Send", "Receive", "Signal", "Delete"]
-INFO_PLAYBOOK = """
-- hosts: all
-  gather_facts: false
-  tasks:
-    - name: info
-      volume_licensing.kms.office_kms_info:
-        include_windows: true
-"""
 USER, PASSWORD = "Administrator", "Lab-Passw0rd!"
 SPNEGO_PROTOCOL = 'protocol="application/HTTP-SPNEGO-session-encrypted"'
 
