@@ -73,10 +73,14 @@ try {
     if ($r.reach -and -not $r.reach.reachable) { $jobs = @() }
     foreach ($job in $jobs) {
         $id = $job.id
+        # Read the product and its service once per product: the product query lists every
+        # Office SKU and is the slow part. Methods act on the instance's key, so later steps
+        # can use the same object.
+        $step = 'read the product to change'
+        $product = Get-CimInstance $job.class -Filter $Office | Where-Object { $_.ID -eq $id }
+        $service = Get-CimInstance $Services[$job.class]
         foreach ($s in $job.steps) {
             $step = $s.action
-            $product = Get-CimInstance $job.class -Filter $Office | Where-Object { $_.ID -eq $id }
-            $service = Get-CimInstance $Services[$job.class]
             # KMS host and port are set per product, never service-wide, so Windows' own
             # activation settings stay untouched (facts §1.4, §4.2 /sethst /setprt /remhst).
             switch ($s.action) {
@@ -96,7 +100,8 @@ try {
             if ($res.code -eq 0 -and $s.action -eq 'install_key') {
                 $last5 = ([string]$s.value).Replace('-', '')
                 $last5 = $last5.Substring($last5.Length - 5)
-                $id = @(Get-CimInstance $job.class -Filter $Office | Where-Object { $_.PartialProductKey -eq $last5 })[0].ID
+                $product = @(Get-CimInstance $job.class -Filter $Office | Where-Object { $_.PartialProductKey -eq $last5 })[0]
+                $id = $product.ID
             }
             $hr = $null
             # 4294967295 (not 0xFFFFFFFF, which PowerShell reads as -1): the low 32 bits.
