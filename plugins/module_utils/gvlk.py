@@ -95,8 +95,3 @@ def is_published(key: str) -> bool:
 def last5(key: str) -> str:
     """The last five characters, as Windows reports an installed key (PartialProductKey)."""
     return key.replace("-", "")[-5:].upper()
-
-
-def mask(key: str) -> str:
-    """A key as it may appear in output: only its last five characters."""
-    return "XXXXX-XXXXX-XXXXX-XXXXX-" + last5(key)

@@ -57,17 +57,15 @@ def test_no_office_2010_or_2013_keys():
 
 
 @pytest.mark.parametrize(
-    ("key", "last5", "masked"),
+    ("key", "last5"),
     [
-        ("XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB", "GCVGB", "XXXXX-XXXXX-XXXXX-XXXXX-GCVGB"),
-        ("xj2xn-fw8rk-p4hmp-dkdbv-gcvgb", "GCVGB", "XXXXX-XXXXX-XXXXX-XXXXX-GCVGB"),
-        ("ABCDEFGHIJKLMNOPQRSTUVWXY", "UVWXY", "XXXXX-XXXXX-XXXXX-XXXXX-UVWXY"),
+        ("XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB", "GCVGB"),
+        ("xj2xn-fw8rk-p4hmp-dkdbv-gcvgb", "GCVGB"),
+        ("ABCDEFGHIJKLMNOPQRSTUVWXY", "UVWXY"),
     ],
 )
-def test_last5_and_mask(key, last5, masked):
+def test_last5(key, last5):
     assert gvlk.last5(key) == last5
-    assert gvlk.mask(key) == masked
-    assert key[:5].upper() not in gvlk.mask(key)
 
 
 @pytest.mark.parametrize(
