@@ -7,14 +7,10 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.module_utils import inspection, remote
+from ansible_collections.volume_licensing.kms.plugins.module_utils import inspection, options
+from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError
 
-ARGUMENT_SPEC = {
-    "kms_host": {"type": "str"},
-    "kms_port": {"type": "int", "default": 1688},
-    "connect_timeout": {"type": "float", "default": 5.0},
-    "include_windows": {"type": "bool", "default": False},
-}
+SPEC = options.SPECS["office_kms_info"]
 
 
 class ActionModule(ActionBase):
@@ -27,21 +23,16 @@ class ActionModule(ActionBase):
         result["changed"] = False
         host = (task_vars or {}).get("inventory_hostname", "the host")
         try:
-            _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-            inspection.check_options(args["kms_host"], args["kms_port"], args["connect_timeout"])
+            _, args = self.validate_argument_spec(argument_spec=SPEC)
+            args = options.office_kms_info(args)
         except (AnsibleActionFail, ArithmeticError, ValueError) as exc:
-            return dict(result, failed=True, msg=inspection.invalid_option(exc, ARGUMENT_SPEC, self._task.args, host))
+            return dict(result, failed=True, msg=options.invalid_option(exc, SPEC, self._task.args, host))
 
-        try:
-            facts = inspection.inspect_host(
-                self._low_level_execute_command,
-                args["kms_host"],
-                args["kms_port"],
-                args["connect_timeout"],
-                args["include_windows"],
-            )
-        except remote.RemoteError as exc:
-            return dict(result, remote_calls=1, **inspection.failure(host, exc))
-        result.update(facts)
         result["remote_calls"] = 1
+        try:
+            facts = inspection.inspect_host(self._low_level_execute_command, args["kms_host"], args["kms_port"],
+                                            args["connect_timeout"], args["include_windows"])
+        except CallError as exc:
+            return dict(result, **inspection.failure(host, exc))
+        result.update(facts)
         return result

@@ -13,16 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.module_utils import report
+from ansible_collections.volume_licensing.kms.plugins.module_utils import options, report
 
-ARGUMENT_SPEC = {
-    "results": {"type": "dict", "required": True},
-    "hosts": {"type": "list", "elements": "str"},
-    "dest": {"type": "path", "required": True},
-    "expiring_days": {"type": "int", "default": report.DEFAULT_EXPIRING_DAYS},
-    "max_clock_skew_seconds": {"type": "int", "default": report.DEFAULT_MAX_CLOCK_SKEW_SECONDS},
-    "kms_host": {"type": "str"},
-}
+SPEC = options.SPECS["office_kms_report"]
 BASENAME = "kms-report"
 RENDERERS = {
     "json": lambda document: json.dumps(document, indent=2, sort_keys=False) + "\n",
@@ -65,13 +58,11 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        if not 0 <= args["expiring_days"] <= report.KMS_VALIDITY_DAYS:
-            return dict(result, failed=True, msg="Invalid option: expiring_days must be from 0 to 180 "
-                        "(a KMS activation lasts 180 days); got %d. Nothing was written." % args["expiring_days"])
-        if args["max_clock_skew_seconds"] < 0:
-            return dict(result, failed=True, msg="Invalid option: max_clock_skew_seconds must be 0 or more; "
-                        "got %d. Nothing was written." % args["max_clock_skew_seconds"])
+        _, args = self.validate_argument_spec(argument_spec=SPEC)
+        try:
+            args = options.office_kms_report(args)
+        except options.OptionError as exc:
+            return dict(result, failed=True, msg="Invalid option: %s. Nothing was written." % exc)
 
         # An empty or missing result means the host never answered: build_report() reports it
         # unreachable.

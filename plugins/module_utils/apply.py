@@ -1,10 +1,26 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The apply step of office_kms, and the per-product report of what was (or would be) done.
+"""The apply phase of office_kms: the write program built from the plan's steps (one remote
+call), and what came back per step.
 
-apply_plan() sends the planned steps in one remote call (office_kms_apply.ps1). report()
-turns plan, results and the re-read products into the documented return values. Product
-keys never leave this module in clear: steps show a key as its last five characters.
+Which class, method and argument each step becomes is decided here, as Microsoft's own
+scripts do it (facts §4.2 for ospp.vbs, §1.5 and §9 for slmgr.vbs):
+
+    install_key  InstallProductKey(ProductKey) on the product's service; on the Windows SPP
+                 then SoftwareLicensingService.RefreshLicenseStatus() as slmgr.vbs does. The
+                 OSPP service has no RefreshLicenseStatus (facts §1.6) and ospp.vbs never calls it.
+    set_host     SetKeyManagementServiceMachine(MachineName) on the product itself
+    set_port     SetKeyManagementServicePort(PortNumber as uint32) on the product
+    clear_host   ClearKeyManagementServiceMachine() on the product
+    clear_port   ClearKeyManagementServicePort() on the product
+    activate     Activate() on the product; on the SPP then RefreshLicenseStatus() (slmgr.vbs)
+
+The KMS host and port are set per product, never service-wide, so Windows' own activation
+settings stay untouched. A product's steps form one group: once one fails, the rest of that
+product's steps are skipped, and the other products go on. Product keys never leave this
+module in clear except inside the program itself (no_log on the option keeps it out of logs).
+
+"facts §N" refers to shared/reference/windows-licensing-facts.md.
 """
 
 from __future__ import annotations
@@ -12,172 +28,131 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, hresult, licensing, remote
-from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import Desired, HostPlan, ProductPlan
+from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, hostops, inspection, licensing
+from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import Results, cim_invoke, wql_string
+from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import HostPlan, ProductPlan
 
-APPLY_SCRIPT = "office_kms_apply"
-UNAVAILABLE = 0xC004F074  # SL_E_VL_BINDING_SERVICE_UNAVAILABLE: what activation would end in
-BEFORE_KEYS = ("sku_id", "kms_host", "kms_port", "partial_key", "license_status", "remaining_days")
-STEP_WORDS = {
-    "install_key": "install the product key for",
-    "set_host": "set the KMS host of",
-    "set_port": "set the KMS port of",
-    "clear_host": "clear the KMS host of",
-    "clear_port": "clear the KMS port of",
-    "activate": "activate",
+REACH = "reach"
+AFTER = "after:"  # re-read of the products touched, per class
+
+
+def _group(product: dict[str, Any]) -> str:
+    return "sku:%s" % product["sku_id"]
+
+
+def by_id(sku_id: str) -> str:
+    return "ID=%s" % wql_string(sku_id)
+
+
+def by_key(product: dict[str, Any], key: str) -> str:
+    """The product of the same application whose installed key is ``key``: where an installed
+    key lands (a MAK SKU's published KMS key lands on the KMS client SKU of the product)."""
+    return "ApplicationID=%s AND PartialProductKey=%s" % (wql_string(product["application_id"]),
+                                                          wql_string(gvlk.last5(key)))
+
+
+# Each step: (on the service or the product, method, its argument's name and CIM type).
+METHODS = {
+    "install_key": ("service", "InstallProductKey", ("ProductKey", "string")),
+    "set_host": ("product", "SetKeyManagementServiceMachine", ("MachineName", "string")),
+    "set_port": ("product", "SetKeyManagementServicePort", ("PortNumber", "uint32")),
+    "clear_host": ("product", "ClearKeyManagementServiceMachine", None),
+    "clear_port": ("product", "ClearKeyManagementServicePort", None),
+    "activate": ("product", "Activate", None),
 }
+# After these the Windows SPP re-evaluates its licences when asked, as slmgr.vbs asks.
+REFRESHED = ("install_key", "activate")
 
 
-def params(host_plan: HostPlan, desired: Desired, check_reachable: bool,
-           connect_timeout: float) -> dict[str, Any]:
-    """The apply script's parameters. Reachability is tested only when something activates
-    and the KMS host is named (with DNS auto-discovery the host is not known here)."""
-    activates = any(p.activates for p in host_plan.plans)
-    return {
-        "check_reachable": bool(check_reachable and activates and desired.kms_host),
-        "kms_host": desired.kms_host,
-        "kms_port": desired.kms_port,
-        "connect_timeout_ms": round(connect_timeout * 1000),
-        "jobs": [
-            {"class": p.product["license_class"], "id": p.product["sku_id"], "steps": p.steps}
-            for p in host_plan.plans if p.steps
-        ],
-    }
+def step_operations(product: dict[str, Any], steps: list[dict[str, Any]]) -> list[hostops.Operation]:
+    """One product's steps as method calls, in order, in one group."""
+    cls = product["license_class"]
+    service = inspection.SERVICE_OF[cls]
+    group = _group(product)
+    target = by_id(product["sku_id"])
+    ops = []
+    for index, step in enumerate(steps):
+        op_id = "%s:%d" % (group, index)
+        on, method, argument = METHODS[step["action"]]
+        arguments = [(*argument, step["value"])] if argument else []
+        if on == "service":
+            ops.append(cim_invoke(op_id, service, method, arguments=arguments, group=group))
+        else:
+            ops.append(cim_invoke(op_id, cls, method, where=target, arguments=arguments, group=group))
+        if step["action"] == "install_key":
+            target = by_key(product, step["value"])
+        if cls == inspection.SPP_PRODUCT and step["action"] in REFRESHED:
+            ops.append(cim_invoke(op_id + ":refresh", service, "RefreshLicenseStatus", group=group))
+    return ops
 
 
-def apply_plan(execute: Callable[..., dict[str, Any]], host_plan: HostPlan, desired: Desired,
-               check_reachable: bool, connect_timeout: float) -> dict[str, Any]:
-    """Run the plan on the host; returns the script's document. Raises remote.RemoteError
-    when the call itself failed (no JSON, script error): nothing can then be said per product."""
-    return remote.run_script(execute, APPLY_SCRIPT, params(host_plan, desired, check_reachable, connect_timeout))
-
-
-def failure(host: str, exc: remote.RemoteError) -> dict[str, Any]:
-    """The failed result of a host whose apply call failed. Some steps may have run before it
-    did; the next run inspects again and plans only what is still needed."""
-    result = exc.result("Failed to apply the plan on %s" % host)
-    result["msg"] += (" Some steps may have been done before this happened; the next run reads the host "
-                      "afresh and does only what is still needed.")
-    return result
-
-
-def shown_step(step: dict[str, Any]) -> dict[str, Any]:
-    """A step as it may appear in output: keys reduced to their last five characters."""
-    shown = {"action": step["action"]}
-    if step["action"] == "install_key":
-        shown["key"] = gvlk.last5(step["value"])
-    elif step["value"] is not None:
-        shown["value"] = step["value"]
-    return shown
-
-
-def predict(product: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any]:
-    """The product as it would be after the steps (check mode)."""
-    after = dict(product)
-    for step in steps:
-        action = step["action"]
-        if action == "install_key":
-            after["partial_key"] = gvlk.last5(step["value"])
-        elif action == "set_host":
-            after["kms_host"] = step["value"]
-        elif action == "set_port":
-            after["kms_port"] = step["value"]
-        elif action == "clear_host":
-            after["kms_host"] = None
-        elif action == "clear_port":
-            after["kms_port"] = None
-        elif action == "activate":
-            after["license_status"] = {"code": licensing.LICENSED, "name": licensing.license_status_name(1)}
-    return after
-
-
-def summary_line(product: dict[str, Any]) -> str:
-    """One product's KMS host, port, key and status, for --diff."""
-    return "%s (%s): kms_host=%s kms_port=%s key=%s status=%s\n" % (
-        product.get("family") or product.get("name"), product["sku_id"], product.get("kms_host") or "-",
-        product.get("kms_port") or "-", product.get("partial_key") or "-", product["license_status"]["name"],
-    )
-
-
-def failure_message(host: str, plan: ProductPlan, step: dict[str, Any]) -> str:
-    code = hresult.from_hex(step["hresult"])
-    what = "%s %s" % (STEP_WORDS.get(step["action"], step["action"]),
-                      plan.product.get("family") or plan.product["sku_id"])
-    if hresult.lookup(code):
-        return "Failed to %s on %s: %s" % (what, host, hresult.explain(code))
-    return "Failed to %s on %s: %s (%s)." % (what, host, hresult.to_hex(code), step.get("error") or "no message")
-
-
-def step_results(plan: ProductPlan, done: list[dict[str, Any]] | None, check_mode: bool) -> list[dict[str, Any]]:
-    """Each planned step with its result: ok / failed (with the HRESULT) / not run after a
-    failure; "planned" in check mode. ``done`` is what the apply script recorded, in order;
-    it stops at the first failure."""
-    if done is None:
-        return [dict(shown_step(s), result="planned" if check_mode else "not run") for s in plan.steps]
-    steps = []
-    for index, planned in enumerate(plan.steps):
-        if index >= len(done):
-            steps.append(dict(shown_step(planned), result="not run"))
+def reread_operations(host_plan: HostPlan) -> list[hostops.Operation]:
+    """One query per class touched, for exactly the products touched (by ID, or by the key
+    installed on them), with the properties the inspect phase reads."""
+    conditions: dict[str, list[str]] = {}
+    for plan in host_plan.plans:
+        if not plan.steps:
             continue
-        code = hresult.from_hex(done[index]["hresult"]) if done[index].get("hresult") else None
-        steps.append(dict(shown_step(planned), result="failed" if code else "ok", error_code=hresult.to_hex(code),
-                          error_name=hresult.name_of(code)))
-    return steps
+        found = conditions.setdefault(plan.product["license_class"], [])
+        found.append(by_id(plan.product["sku_id"]))
+        found += ["(%s)" % by_key(plan.product, s["value"]) for s in plan.steps if s["action"] == "install_key"]
+    return [hostops.cim_query(AFTER + cls, cls, inspection.PRODUCT_PROPERTIES, " OR ".join(found))
+            for cls, found in conditions.items()]
 
 
-def product_report(host: str, plan: ProductPlan, after: dict[str, Any], done: list[dict[str, Any]] | None,
-                   check_mode: bool) -> dict[str, Any]:
-    """One product's entry: its state after, before, reasons, steps and outcome."""
-    entry = dict(after)
-    entry["before"] = {k: plan.product.get(k) for k in BEFORE_KEYS}
-    entry["reasons"] = plan.reasons
-    entry["steps"] = step_results(plan, done, check_mode)
-    entry["changed"] = any(s["result"] in ("ok", "planned") for s in entry["steps"])
-    failed = next((r for r in done or [] if r.get("hresult")), None)
-    entry["failed"] = failed is not None
-    if failed:
-        entry.update(hresult.describe(hresult.from_hex(failed["hresult"])))
-        entry["msg"] = failure_message(host, plan, failed)
-    return entry
+def program(host_plan: HostPlan, desired: Desired) -> list[hostops.Operation]:
+    """The write program. Reachability is tested first, and stops everything when it fails,
+    only when something activates and the KMS host is named (with DNS auto-discovery the
+    host is not known here): activation could only end in 0xC004F074 (facts §6, §7.1)."""
+    ops = []
+    if desired.check_reachable and desired.kms_host and any(p.activates for p in host_plan.plans):
+        ops.append(hostops.tcp_connect(REACH, desired.kms_host, desired.kms_port, desired.connect_timeout_ms,
+                                       require=True))
+    for plan in host_plan.plans:
+        if plan.steps:
+            ops += step_operations(plan.product, plan.steps)
+    return ops + reread_operations(host_plan)
 
 
-def report(host: str, host_plan: HostPlan, doc: dict[str, Any] | None, check_mode: bool) -> dict[str, Any]:
-    """The documented result: per product before/after, steps and their results; the task's
-    changed/failed, msg and, on failure, error_code / error_name / error_hint. ``doc`` is the
-    apply script's document, None when nothing was applied (compliant, or check mode)."""
-    after_by_id = {p["sku_id"]: p for p in licensing.products(doc)} if doc else {}
-    moved = {j["id"].lower(): (j.get("id_after") or j["id"]).lower() for j in (doc or {}).get("jobs") or []}
-    products, diff_before, diff_after = [], "", ""
+def apply_plan(execute: Callable[..., dict[str, Any]], host_plan: HostPlan, desired: Desired) -> Results:
+    """Run the plan on the host. Raises hostops.CallError when the call itself gave no results."""
+    return hostops.run(execute, program(host_plan, desired), "apply the plan")
+
+
+def step_outcomes(plan: ProductPlan, results: Results) -> list[dict[str, Any]]:
+    """Per planned step: status ``ok`` / ``failed`` / ``not run``, with the HRESULT and message
+    of a failure. A step's method call and the status refresh after it count as one step;
+    ``done`` marks a failed step whose method call succeeded (only the refresh failed): the
+    host was changed."""
+    group = _group(plan.product)
+    outcomes = []
+    for index in range(len(plan.steps)):
+        op_id = "%s:%d" % (group, index)
+        call, refresh = results.get(op_id), results.get(op_id + ":refresh")
+        if call is None or call.status == "skipped":
+            outcomes.append({"status": "not run"})
+        elif call.status == "error":
+            outcomes.append({"status": "failed", "hresult": call.hresult, "message": call.message, "done": False})
+        elif refresh is not None and refresh.status == "error":
+            outcomes.append({"status": "failed", "hresult": refresh.hresult, "message": refresh.message,
+                             "done": True})
+        else:
+            outcomes.append({"status": "ok"})
+    return outcomes
+
+
+def products_after(host_plan: HostPlan, results: Results) -> dict[str, dict[str, Any]]:
+    """Each planned product as re-read after the steps, by its SKU ID before them. A product
+    whose key moved it to another SKU (MAK to KMS client) is found by that key."""
+    after = [licensing.product(raw, cls) for cls in inspection.SERVICE_OF for raw in results.instances(AFTER + cls)]
+    found = {}
     for plan in host_plan.plans:
         sku = plan.product["sku_id"]
-        if doc is None:
-            after, done = predict(plan.product, plan.steps), None
-        else:
-            after = after_by_id.get(moved.get(sku, sku)) or plan.product
-            done = [s for s in doc.get("steps") or [] if (s.get("id") or "").lower() == sku]
-        products.append(product_report(host, plan, after, done, check_mode))
-        if plan.steps:
-            diff_before += summary_line(plan.product)
-            diff_after += summary_line(after)
-    result: dict[str, Any] = {
-        "changed": any(p["changed"] for p in products),
-        "products": products,
-        "untouched": host_plan.untouched,
-        "diff": {"before": diff_before, "after": diff_after},
-    }
-    failures = [p for p in products if p["failed"]]
-    if failures:
-        result.update(failed=True, msg=" | ".join(f["msg"] for f in failures),
-                      **{k: failures[0][k] for k in ("error_code", "error_name", "error_hint")})
-    return result
-
-
-def unreachable(host: str, desired: Desired, reach: dict[str, Any]) -> dict[str, Any]:
-    """The early failure when the host cannot open a TCP connection to the KMS host."""
-    return dict(
-        failed=True,
-        msg="Cannot activate Office on %s: it cannot open a TCP connection to the KMS host %s:%d (%s). "
-            "Nothing was changed. %s" % (host, desired.kms_host, desired.kms_port, reach.get("error") or "no answer",
-                                         hresult.explain(UNAVAILABLE)),
-        **hresult.describe(UNAVAILABLE),
-    )
+        keys = [gvlk.last5(s["value"]) for s in plan.steps if s["action"] == "install_key"]
+        match = None
+        if keys:
+            match = next((p for p in after if (p.get("partial_key") or "").upper() == keys[-1]
+                          and p["license_class"] == plan.product["license_class"]), None)
+        found[sku] = match or next((p for p in after if p["sku_id"] == sku), None) or plan.product
+    return found

@@ -1,74 +1,171 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The inspect step shared by office_kms_info and office_kms: one remote call, then the raw
-values turned into the documented return values."""
+"""The inspect phase shared by office_kms_info and office_kms: the read program (one remote
+call) and its results turned into the documented return values.
+
+"facts §N" refers to shared/reference/windows-licensing-facts.md.
+"""
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import licensing, remote, validation
+from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, licensing
+from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Results, cim_query
 
-INSPECT_SCRIPT = "office_kms_inspect"
+# Documented SoftwareLicensingProduct properties (facts §1.3), the same names ospp.vbs reads
+# from OfficeSoftwareProtectionProduct (facts §1.6): only these are asked for, since the
+# licensing provider is the slow part of a read on a real PC.
+PRODUCT_PROPERTIES = (
+    "ID", "Name", "Description", "ApplicationID", "PartialProductKey", "LicenseStatus",
+    "LicenseStatusReason", "GracePeriodRemaining", "KeyManagementServiceMachine",
+    "KeyManagementServicePort", "DiscoveredKeyManagementServiceMachineName",
+    "DiscoveredKeyManagementServiceMachinePort",
+)
+SPP_PRODUCT = "SoftwareLicensingProduct"
+SPP_SERVICE = "SoftwareLicensingService"
+OSPP_PRODUCT = "OfficeSoftwareProtectionProduct"
+OSPP_SERVICE = "OfficeSoftwareProtectionService"
+# The service of each product class: keys are installed and the status refreshed there.
+SERVICE_OF = {SPP_PRODUCT: SPP_SERVICE, OSPP_PRODUCT: OSPP_SERVICE}
+OFFICE_APPS = (licensing.OFFICE_APP_ID, licensing.OFFICE14_APP_ID)
+C2R_KEY = r"HKLM:\SOFTWARE\Microsoft\Office\ClickToRun\Configuration"
+UNINSTALL_KEYS = {
+    "msi": r"HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall",
+    "msi_wow": r"HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall",
+}
+# MSI suites register an uninstall key named Office<NN>.<SKU> (e.g. Office16.PROPLUS).
+MSI_SUBKEY = r"^Office1\d\.\w+$"
 
 
-def failure(host: str, exc: remote.RemoteError) -> dict[str, Any]:
+def applications(app_ids: tuple[str, ...] | list[str]) -> str:
+    """A WQL condition on ApplicationID, from the constants of facts §3 only."""
+    return "(%s)" % " OR ".join("ApplicationID=%s" % hostops.wql_string(a) for a in app_ids)
+
+
+def keyed(app_ids: tuple[str, ...] | list[str]) -> str:
+    """Products of these applications that have a key installed, as ospp.vbs /act selects
+    them (facts §4.2)."""
+    return applications(app_ids) + " AND PartialProductKey <> NULL"
+
+
+def read_program(include_windows: bool = False, kms_host: str | None = None, kms_port: int = 1688,
+                 connect_timeout_ms: int = 5000) -> list[hostops.Operation]:
+    """Host facts, licensing products, Office installations and, when ``kms_host`` is given,
+    a TCP connection test from the host to it.
+
+    Which class holds Office follows ospp.vbs (facts §1.1): on Windows 7 Office 2013/2016 lives
+    in osppsvc, on Windows 8 and later in the Windows SPP; Office 2010 always uses osppsvc. The
+    operating system is read in the same call, so both are read: the osppsvc classes exist only
+    where that service is installed (``optional``: their absence is not an error)."""
+    spp_apps = [licensing.OFFICE_APP_ID] + ([licensing.WINDOWS_APP_ID] if include_windows else [])
+    ops = [
+        hostops.host_facts("facts"),
+        cim_query("os", "Win32_OperatingSystem", ["Caption", "Version", "BuildNumber", "OSArchitecture",
+                                                  "SystemDrive"]),
+        cim_query("cpu", "Win32_Processor", ["MaxClockSpeed", "NumberOfCores"]),
+        # Installed memory (the DIMMs), as Office's requirements count it.
+        cim_query("memory", "Win32_PhysicalMemory", ["Capacity"]),
+        cim_query("disks", "Win32_LogicalDisk", ["DeviceID", "FreeSpace"], "DriveType = 3"),
+        cim_query("spp_service", SPP_SERVICE, ["ClientMachineID"]),
+        cim_query("spp_products", SPP_PRODUCT, PRODUCT_PROPERTIES, keyed(spp_apps)),
+        cim_query("ospp_service", OSPP_SERVICE, ["ClientMachineID"], optional=True),
+        cim_query("ospp_products", OSPP_PRODUCT, PRODUCT_PROPERTIES, keyed(OFFICE_APPS), optional=True),
+        # Click-to-Run (LTSC/retail builds and Microsoft 365 Apps) keeps one configuration key.
+        hostops.registry_read("c2r", C2R_KEY, ["VersionToReport", "Platform", "ProductReleaseIds"]),
+    ]
+    ops += [hostops.registry_read(op_id, key, ["DisplayName", "DisplayVersion"], MSI_SUBKEY)
+            for op_id, key in UNINSTALL_KEYS.items()]
+    if kms_host:
+        # Can this host open a TCP connection to the KMS host? ("is the VPN up?")
+        ops.append(hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms))
+    return ops
+
+
+# Where each read happens, in words for a failure message.
+STEPS = {
+    "facts": "read host facts",
+    "os": "read host facts",
+    "cpu": "read host facts",
+    "memory": "read host facts",
+    "disks": "read host facts",
+    "spp_service": "read licensing products (Software Protection service)",
+    "spp_products": "read licensing products (Software Protection service)",
+    "ospp_service": "read Office licensing products (Office Software Protection service, osppsvc)",
+    "ospp_products": "read Office licensing products (Office Software Protection service, osppsvc)",
+    "c2r": "read Office installations",
+    "msi": "read Office installations",
+    "msi_wow": "read Office installations",
+}
+
+
+def first_error(results: Results, op_ids: list[str] | tuple[str, ...] | dict[str, str]) -> None:
+    """Raise CallError for the first of these operations that failed or did not run: a read
+    that did not happen must not look like one that found nothing."""
+    for op_id in op_ids:
+        result = results.get(op_id)
+        if result is not None and result.status == "skipped":
+            raise CallError("the host did not run this read", step=STEPS.get(op_id, op_id),
+                            hint="Run the task again: it reads the host afresh.")
+        if result is not None and result.status == "error":
+            raise CallError(hostops.sentence(result.message or "Windows reported an error without a message"),
+                            step=STEPS.get(op_id, op_id), code=result.hresult,
+                            hint=None if result.hresult else "Windows gave no error code: run the task "
+                            "again, and check the host's licensing services if it persists.")
+
+
+def interpret(results: Results, kms_host: str | None, kms_port: int, connect_timeout: float,
+              now: datetime | None = None) -> dict[str, Any]:
+    """Products, host facts, Office installations and reachability from the read program's
+    results. Raises CallError naming the step when a read failed: only an absent osppsvc
+    class means "no Office there"; a disabled service or access denied is a failure."""
+    first_error(results, STEPS)
+    os_info = (results.instances("os") or [{}])[0]
+    system_drive = str(os_info.get("SystemDrive") or "C:").upper()
+    disk = next((d for d in results.instances("disks") if str(d.get("DeviceID") or "").upper() == system_drive), None)
+    memory = [int(m["Capacity"]) for m in results.instances("memory") if m.get("Capacity") is not None]
+    facts = results.data("facts")
+    doc = {
+        "computer_name": facts.get("computer_name"),
+        "utc_now": facts.get("utc_now"),
+        "os": os_info,
+        "cpu": results.instances("cpu"),
+        "memory_bytes": sum(memory) if memory else None,
+        "disk": disk,
+        "cmid": (results.instances("spp_service") or [{}])[0].get("ClientMachineID"),
+        "ospp_cmid": (results.instances("ospp_service") or [{}])[0].get("ClientMachineID"),
+    }
+    c2r = results.data("c2r")
+    msi = [dict(sub.get("values") or {}, PSChildName=sub.get("name"), Wow=op_id == "msi_wow")
+           for op_id in UNINSTALL_KEYS for sub in hostops._as_list(results.data(op_id).get("subkeys"))]
+    reach = results.get("reach")
+    return {
+        "products": products(results),
+        "host": licensing.host_facts(doc, now or datetime.now(timezone.utc)),
+        "office": licensing.office_installs({"c2r": c2r.get("values") if c2r.get("exists") else None,
+                                              "msi": msi, "os": os_info}),
+        "kms_reachability": licensing.reachability(reach.data if reach else {}, kms_host, kms_port,
+                                                   connect_timeout),
+    }
+
+
+def products(results: Results, prefix: str = "") -> list[dict[str, Any]]:
+    """Every product read, Windows SPP first, then osppsvc."""
+    return ([licensing.product(raw, SPP_PRODUCT) for raw in results.instances(prefix + "spp_products")]
+            + [licensing.product(raw, OSPP_PRODUCT) for raw in results.instances(prefix + "ospp_products")])
+
+
+def inspect_host(execute: Callable[..., dict[str, Any]], kms_host: str | None, kms_port: int,
+                 connect_timeout: float, include_windows: bool) -> dict[str, Any]:
+    """One remote call: the read program, interpreted. Raises CallError when the host cannot
+    be read."""
+    program = read_program(include_windows, kms_host, kms_port, round(connect_timeout * 1000))
+    results = hostops.run(execute, program, "read the host")
+    return interpret(results, kms_host, kms_port, connect_timeout)
+
+
+def failure(host: str, exc: CallError) -> dict[str, Any]:
     """The failed result of a host that could not be inspected: nothing was changed on it."""
     return exc.result("Failed to inspect %s" % host)
-
-
-def invalid_option(exc: Exception, spec: dict[str, dict[str, Any]], args: dict[str, Any], host: str) -> str:
-    """The message for options refused on the controller, by Ansible's type checks or ours.
-    ansible-core's int check raises OverflowError on an infinity ("inf", "-Infinity") instead
-    of refusing it; those options are named here."""
-    if isinstance(exc, ArithmeticError):
-        names = [name for name, option in spec.items()
-                 if option.get("type") == "int" and isinstance(args.get(name), str) and _is_infinite(args[name])]
-        problem = "%s must be a whole number, not an infinity" % (" and ".join(names) or "an integer option")
-    else:
-        problem = str(exc).rstrip(".")
-    return "Invalid option: %s. Nothing was sent to %s." % (problem, host)
-
-
-def _is_infinite(text: str) -> bool:
-    try:
-        return decimal.Decimal(text).is_infinite()
-    except decimal.InvalidOperation:
-        return False
-
-
-def check_options(kms_host: str | None, kms_port: int, connect_timeout: float) -> None:
-    """Validate the connection options every task shares; raises ValueError."""
-    if kms_host is not None:
-        validation.kms_host(kms_host)
-    validation.tcp_port(kms_port)
-    validation.timeout_seconds(connect_timeout)
-
-
-def inspect_host(
-    execute: Callable[..., dict[str, Any]],
-    kms_host: str | None,
-    kms_port: int,
-    connect_timeout: float,
-    include_windows: bool,
-) -> dict[str, Any]:
-    """Run the inspect script once and return products, host facts, Office installs and,
-    when ``kms_host`` is given, whether the host can open a TCP connection to it. Raises
-    remote.RemoteError when the host cannot be inspected."""
-    params = {
-        "include_windows": include_windows,
-        "kms_host": validation.kms_host(kms_host) if kms_host else None,
-        "kms_port": kms_port,
-        "connect_timeout_ms": round(connect_timeout * 1000),
-    }
-    doc = remote.run_script(execute, INSPECT_SCRIPT, params)
-    now = datetime.now(timezone.utc)
-    return {
-        "products": licensing.products(doc),
-        "host": licensing.host_facts(doc, now),
-        "office": licensing.office_installs(doc),
-        "kms_reachability": licensing.reachability(doc, kms_host, kms_port, connect_timeout),
-    }

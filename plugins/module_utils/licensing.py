@@ -136,13 +136,6 @@ def product(raw: dict[str, Any], cim_class: str) -> dict[str, Any]:
     }
 
 
-def products(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """All products the inspect script reported, Windows SPP first, then osppsvc."""
-    found = [product(raw, "SoftwareLicensingProduct") for raw in _as_list(doc.get("spp"))]
-    found += [product(raw, "OfficeSoftwareProtectionProduct") for raw in _as_list(doc.get("ospp"))]
-    return found
-
-
 def is_subscription_product_id(product_id: str) -> bool:
     """Microsoft 365 Apps product IDs (O365ProPlusRetail, O365BusinessRetail, ...)."""
     return product_id.upper().startswith(("O365", "M365"))
@@ -228,17 +221,18 @@ def host_facts(doc: dict[str, Any], controller_now: datetime) -> dict[str, Any]:
     }
 
 
-def reachability(doc: dict[str, Any], kms_host: str | None, kms_port: int, timeout: float) -> dict[str, Any] | None:
-    """Result of the TCP connection test from the host, when one was asked for."""
+def reachability(data: dict[str, Any], kms_host: str | None, kms_port: int, timeout: float) -> dict[str, Any] | None:
+    """Result of the TCP connection test from the host (the tcp_connect operation's data),
+    when one was asked for."""
     if not kms_host:
         return None
-    reach = doc.get("reach") or {}
     return {
         "kms_host": kms_host,
         "kms_port": kms_port,
         "connect_timeout": timeout,
-        "reachable": bool(reach.get("reachable")),
-        "error": reach.get("error"),
+        "reachable": bool(data.get("reachable")),
+        "error": None if data.get("reachable") else data.get("error") or "no answer",
+        "address": data.get("connected"),
     }
 
 

@@ -12,35 +12,15 @@ Products are the documented dictionaries of licensing.product().
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, licensing
-
-STATES = ("activated", "configured", "absent")
-_GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
-_FAMILY = re.compile(
-    r"^(ProPlus|Standard|ProjectPro|ProjectStd|VisioPro|VisioStd|VisioPrem|Access|Excel|Outlook|PowerPoint|"
-    r"Publisher|SkypeForBusiness|Word|OneNote|InfoPath|Lync|Groove|SharePointWorkspace)"
-    r"(2010|2013|2016|2019|2021|2024)Volume$",
-    re.IGNORECASE,
-)
+from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
 
 
 class PlanError(ValueError):
-    """The desired state cannot be planned (bad option value, no published key, ...)."""
-
-
-@dataclass
-class Desired:
-    state: str = "activated"
-    kms_host: str | None = None
-    kms_port: int = licensing.DEFAULT_KMS_PORT
-    products: list[str] | None = None
-    product_key: str | None = None
-    renew_below_days: int = 30
-    force: bool = False
+    """The desired state cannot be planned on this host (no published key, ...)."""
 
 
 @dataclass
@@ -65,46 +45,6 @@ class HostPlan:
     @property
     def changes(self) -> bool:
         return any(p.steps for p in self.plans)
-
-
-def check_products_option(products: list[str] | None) -> list[str] | None:
-    """Each entry is an Office volume family (ProPlus2024Volume) or a SKU ID."""
-    for entry in products or []:
-        # fullmatch: "$" alone would let a trailing newline through.
-        if not isinstance(entry, str) or not (_FAMILY.fullmatch(entry) or _GUID.fullmatch(entry)):
-            raise PlanError(
-                "products: %r is not an Office volume product family (such as ProPlus2024Volume, "
-                "VisioPro2024Volume, ProjectPro2021Volume) or a SKU ID (a GUID)" % (entry,)
-            )
-    return products
-
-
-def check_product_key(product_key: str | None) -> str | None:
-    """``auto``, or a product key in the 5x5 form; returned upper-case."""
-    if product_key is None or product_key == "auto":
-        return product_key
-    key = product_key.strip()
-    # isascii() first: str.upper() turns some other letters into ASCII ones (long s into S).
-    if not (key.isascii() and gvlk.KEY_FORMAT.match(key.upper())):
-        raise PlanError(
-            "product_key must be 'auto' or a product key of five groups of five letters and digits "
-            "separated by hyphens (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX); the value given is not "
-            "(it ends in %r)" % key[-5:]
-        )
-    return key.upper()
-
-
-def check_desired(desired: Desired) -> Desired:
-    if desired.state not in STATES:
-        raise PlanError("state must be one of %s; got %r" % (", ".join(STATES), desired.state))
-    if desired.renew_below_days < 0 or desired.renew_below_days > 180:
-        raise PlanError("renew_below_days must be from 0 to 180 (a KMS activation lasts 180 days); "
-                        "got %r" % desired.renew_below_days)
-    if desired.state == "configured" and not desired.kms_host and not desired.product_key:
-        raise PlanError("state: configured needs kms_host (or product_key): there is nothing else to configure")
-    check_products_option(desired.products)
-    desired.product_key = check_product_key(desired.product_key)
-    return desired
 
 
 def _matches(product: dict[str, Any], wanted: str) -> bool:

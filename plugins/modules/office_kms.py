@@ -18,6 +18,12 @@ description:
     controller: compare with the desired state, decide the ordered steps), B(apply) (one
     remote call: run the steps, re-read the products). A compliant host costs one remote
     call and no contact with the KMS host; a host that needs work costs two."
+  - "Each step is the method Microsoft's own scripts call, on the class they call it on:
+    C(InstallProductKey) on the product's licensing service, then (Windows SPP only, as
+    C(slmgr.vbs) does) C(RefreshLicenseStatus); C(SetKeyManagementServiceMachine),
+    C(SetKeyManagementServicePort), C(Clear...) and C(Activate) on the product itself. Office's
+    own service (osppsvc) has no C(RefreshLicenseStatus) and C(ospp.vbs) never calls it, so
+    neither does this module."
   - The KMS host and port are set B(per product) (C(SetKeyManagementServiceMachine),
     C(SetKeyManagementServicePort)), never service-wide, so Windows' own activation
     settings stay untouched. Windows products are never changed by this module.
@@ -123,23 +129,29 @@ notes:
     activate): the account may read licensing data but not change it. Connect with a local
     administrator account (for a local account over WinRM, remote UAC filtering applies:
     C(LocalAccountTokenFilterPolicy))."
-  - "Failures of the first call name the step C(read licensing products) and nothing is changed
-    on the host: C(0x80070005) E_ACCESSDENIED (the account may not read licensing data: connect
+  - "Failures of the first call name the step (C(read licensing products (Software Protection
+    service)), or C(read Office licensing products (Office Software Protection service,
+    osppsvc)) for Office 2010 and Office on Windows 7) and nothing is changed on the host: C(0x80070005) E_ACCESSDENIED (the account may not read licensing data: connect
     with a local administrator account); C(0x80070422) ERROR_SERVICE_DISABLED (the Software
     Protection service, sppsvc, is disabled: set it back to Automatic (Delayed Start));
     C(0x80041010) WBEM_E_INVALID_CLASS (the licensing WMI classes are not registered: run
     C(mofcomp %WinDir%\\System32\\wbem\\sppwmi.mof), or C(ospp.vbs /regmof) for Office 2010,
     or repair Windows)."
-  - "C(the host's reply was not the JSON document the ... script prints: it was cut short or
+  - "C(the host's reply was not the JSON document the executor prints: it was cut short or
     garbled): the connection cut or altered the reply. Run the task again; if it keeps
     happening, check the WinRM connection (proxies, security software) and what writes to the
     console on the host."
-  - "C(PowerShell stopped before the ... script printed its result) followed by PowerShell's own
-    error: fix what it reports; the scripts need PowerShell 3.0 or later (Windows 7: WMF 3.0
-    or later)."
+  - "C(PowerShell stopped before it printed a result) followed by PowerShell's own error: fix
+    what it reports; the collection needs PowerShell 3.0 or later (Windows 7: WMF 3.0 or
+    later)."
+  - "C(Windows reported an error without an error code) at a step: the call failed but Windows
+    gave no HRESULT. It counts as a failure, never as success; run the task again and check the
+    licensing service on the host if it persists."
   - "C(Failed to apply the plan on HOST): the second call failed as a whole. Some steps may
     have been done; run the task again: it reads the host afresh and does only what is still
     needed."
+  - "Each product's steps run in order and stop at the first failure; the steps already done
+    stay done and are reported C(ok) (RV(changed) is true), the rest C(not run)."
   - "When one product fails and another succeeds, the task fails, RV(products) shows each with
     its steps (C(changed) for the one, C(error_code) for the other), and the next run retries
     only what failed."
@@ -300,7 +312,8 @@ products:
         - The steps in order (install_key, set_host, set_port, clear_host, clear_port,
           activate), each with C(result) (ok, failed, not run after a failure, planned in
           check mode), C(value) (host or port) or C(key) (last five characters), and
-          C(error_code) / C(error_name) when it failed.
+          C(error_code) / C(error_name) when it failed (both null when Windows gave no code,
+          which is still a failure).
       type: list
       elements: dict
       sample: [{action: set_host, value: kms.example.edu, result: ok}, {action: activate, result: ok}]

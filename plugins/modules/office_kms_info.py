@@ -63,24 +63,28 @@ notes:
   - The connecting account must be a local administrator on the host. C(become) is not
     applied to the command this module sends.
   - Needs PowerShell 3.0 or later on the host.
-  - "A failure names the host and the step that failed (read parameters, read host facts,
-    read licensing products, read Office installations, test KMS reachability), with the
+  - "A failure names the host and the step that failed (read the host, read host facts,
+    read licensing products (Software Protection service), read Office licensing products
+    (Office Software Protection service, osppsvc), read Office installations), with the
     HRESULT in RV(error_code) when Windows returned one and what to do in RV(error_hint). The
     ones an operator meets:"
-  - "C(Failed to inspect HOST (step: read licensing products): Access denied.) C(0x80070005)
+  - "C(Failed to inspect HOST (step: read licensing products (Software Protection service)):
+    Access denied.) C(0x80070005)
     E_ACCESSDENIED: the account may not read licensing data. Connect with a local administrator
     account (for a local account over WinRM, remote UAC filtering applies:
     C(LocalAccountTokenFilterPolicy))."
   - "C(0x80070422) ERROR_SERVICE_DISABLED at the same step: the Software Protection service
-    (sppsvc) is disabled. Set it back to Automatic (Delayed Start) and find what disabled it."
+    (sppsvc) is disabled. Set it back to Automatic (Delayed Start) and find what disabled it.
+    At the osppsvc step it is the Office Software Protection Platform service (Office 2010,
+    and Office 2013/2016 on Windows 7): the task fails rather than report no Office products."
   - "C(0x80041010) WBEM_E_INVALID_CLASS (C(Invalid class)): the licensing WMI classes are not
     registered. Run C(mofcomp %WinDir%\\System32\\wbem\\sppwmi.mof) as an administrator
     (Office 2010: C(ospp.vbs /regmof)), or repair Windows."
-  - "C(the host's reply was not the JSON document the office_kms_inspect script prints: it was
-    cut short or garbled): run the task again; if it keeps happening, check the WinRM
-    connection (proxies, security software) and what writes to the console on the host."
-  - "C(PowerShell stopped before the office_kms_inspect script printed its result) followed by
-    PowerShell's own error: fix what it reports; the script needs PowerShell 3.0 or later."
+  - "C(the host's reply was not the JSON document the executor prints: it was cut short or
+    garbled): run the task again; if it keeps happening, check the WinRM connection (proxies,
+    security software) and what writes to the console on the host."
+  - "C(PowerShell stopped before it printed a result) followed by PowerShell's own error: fix
+    what it reports; the collection needs PowerShell 3.0 or later."
   - "C(Invalid option ... Nothing was sent to HOST): a bad O(kms_host), O(kms_port) or
     O(connect_timeout) is refused on the controller before anything reaches the host."
 seealso:
@@ -339,11 +343,18 @@ kms_reachability:
       description: Why it did not (as Windows words it); null when reachable.
       type: str
       sample: No connection could be made because the target machine actively refused it
+    address:
+      description:
+        - The address that answered (IPv4 or IPv6, as the host resolved the name); null when
+          none did. The host resolves the name itself and tries each address with a socket
+          of that address's family, so an IPv6-only KMS host is reachable too.
+      type: str
+      sample: 2001:db8::10
 msg:
   description: What failed, on which host and at which step, and what to do.
   returned: failure
   type: str
-  sample: "Failed to inspect pc01 (step: read licensing products): Access denied. 0x80070005
+  sample: "Failed to inspect pc01 (step: read licensing products (Software Protection service)): Access denied. 0x80070005
     E_ACCESSDENIED: access denied. Connect with an account that is a local administrator ..."
 error_code:
   description: The HRESULT that Windows returned, in 0xC004F074 form, when there was one.

@@ -59,6 +59,25 @@ def kms_playbook(**options) -> str:
     return one_task("office_kms", "kms", **options)
 
 
+def calls(lab: Lab, host: str) -> list[str]:
+    """The remote calls ``host`` received, oldest first: "write" for a program that calls a
+    method (cim_invoke), "read" for one that does not, "other" for anything else."""
+    kinds = []
+    for command in lab.commands(host):
+        operations = (command.get("program") or {}).get("operations")
+        if operations is None:
+            kinds.append("other")
+        else:
+            kinds.append("write" if any(op.get("op") == "cim_invoke" for op in operations) else "read")
+    return kinds
+
+
+def invoked(lab: Lab, host: str, index: int = -1) -> list[tuple[str, str, str | None]]:
+    """(class, method, where) of each method call in the host's ``index``-th program."""
+    operations = lab.commands(host)[index]["program"]["operations"]
+    return [(op["class"], op["method"], op.get("where")) for op in operations if op["op"] == "cim_invoke"]
+
+
 @pytest.fixture
 def lab():
     with Lab.from_scenario("default") as running:

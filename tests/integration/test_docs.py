@@ -7,8 +7,9 @@ import os
 import subprocess
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.action.office_kms import ARGUMENT_SPEC as KMS_SPEC
-from ansible_collections.volume_licensing.kms.plugins.action.office_kms_info import ARGUMENT_SPEC as INFO_SPEC
+from ansible_collections.volume_licensing.kms.plugins.action.office_kms import SPEC as KMS_SPEC
+from ansible_collections.volume_licensing.kms.plugins.action.office_kms_info import SPEC as INFO_SPEC
+from ansible_collections.volume_licensing.kms.plugins.action.office_kms_report import SPEC as REPORT_SPEC
 
 from tests.integration.conftest import BIN, ROOT, run_playbook
 from tests.simlab.lab import Lab
@@ -27,6 +28,8 @@ def ansible_doc(name: str, plugin_type: str = "module") -> dict:
 
 
 MODULES = {"office_kms_info": INFO_SPEC, "office_kms": KMS_SPEC}
+# The option specs of every module, as options.SPECS holds them.
+ALL_SPECS = {**MODULES, "office_kms_report": REPORT_SPEC}
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +37,11 @@ def info_doc():
     return ansible_doc("volume_licensing.kms.office_kms_info")
 
 
-@pytest.mark.parametrize("module", MODULES)
+@pytest.mark.parametrize("module", ALL_SPECS)
 def test_every_option_is_documented_with_its_type_and_default(module):
     doc = ansible_doc("volume_licensing.kms.%s" % module)
     options = doc["doc"]["options"]
-    spec = MODULES[module]
+    spec = ALL_SPECS[module]
     assert set(options) == set(spec)
     for name, option in spec.items():
         assert options[name]["type"] == option["type"], name

@@ -1,7 +1,7 @@
 """Hostile input end to end: hypothesis draws ~30 values per option, one ansible-playbook run
 loops over them (office_kms_info kms_host, office_kms kms_port / products / product_key, one
 lab PC each, in parallel), and each loop result is either refused with "Invalid option" with
-nothing sent to the host for it, or the lab recorded parameters equal to the value given.
+nothing sent to the host for it, or the lab recorded programs carrying the value given.
 
 The values travel in an extra-vars JSON file, not on the command line (no shell quoting in
 between). Jinja opening delimiters are broken up here: Ansible renders templates in
@@ -17,10 +17,11 @@ import re
 from collections import Counter
 from typing import Any
 
+from ansible_collections.volume_licensing.kms.plugins.module_utils import inspection
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.conftest import run_playbook
+from tests.integration.conftest import calls, run_playbook
 from tests.simlab.lab import Lab
 from tests.unit.test_hostile_input import HOSTILE_TEXT, KMS_HOSTS, PRODUCT_ENTRIES, PRODUCT_KEY_TEXT
 
@@ -28,7 +29,9 @@ KMS = "kms.campus.example"
 VALUES = 30
 HOSTS = {"kms_host": "pc16-lab", "kms_port": "pc17-lab", "products": "pc18-lab", "product_key": "pc19-lab"}
 INSTALLED = "GCVGB"  # last five characters of the key pc19-lab has (the ProPlus 2024 GVLK)
-INSPECT_DEFAULTS = {"include_windows": False, "kms_host": None, "kms_port": 1688, "connect_timeout_ms": 5000}
+# office_kms's read program: no option value travels in it.
+READ = json.loads(json.dumps(inspection.read_program()))
+PROPLUS = "ID='8d368fc1-9470-4be2-8d66-90e836cbb051'"
 PLAYBOOK = """
 - hosts: %(hosts)s
   gather_facts: false
@@ -118,35 +121,44 @@ def check_loop(lab: Lab, run, option: str, given_values: list, check) -> tuple[i
         assert "remote_calls" in result, result  # no other kind of failure: the host was asked
         sent = commands[cursor:cursor + result["remote_calls"]]
         cursor += result["remote_calls"]
-        assert [c["script"] for c in sent] == ["office_kms_inspect", "office_kms_apply"][:len(sent)]
-        check(value, [c["params"] for c in sent])
+        assert calls(lab, host)[cursor - len(sent):cursor] == ["read", "write"][:len(sent)]
+        check(value, [c["program"]["operations"] for c in sent])
     assert cursor == len(commands), "commands the loop results do not account for"
     assert lab.requests(host).count("Command") == len(commands)  # and no other command either
     return refused, len(given_values) - refused
 
 
+def of_kind(program, kind):
+    return [op for op in program if op["op"] == kind]
+
+
 def check_kms_host(value, sent):
     [inspect] = sent
     bracketed = value.startswith("[") and value.endswith("]")
-    assert inspect["kms_host"] == (value[1:-1] if bracketed else value)
+    [reach] = of_kind(inspect, "tcp_connect")
+    assert (reach["host"], reach["port"]) == (value[1:-1] if bracketed else value, 1688)
 
 
 def check_kms_port(value, sent):
-    assert sent[0] == dict(INSPECT_DEFAULTS, kms_port=as_port(value))
-    for params in sent[1:]:
-        assert (params["kms_host"], params["kms_port"]) == (KMS, as_port(value))
+    assert sent[0] == READ  # office_kms reads without testing reachability
+    for program in sent[1:]:
+        [reach] = of_kind(program, "tcp_connect")
+        assert (reach["host"], reach["port"]) == (KMS, as_port(value))
+        ports = [a["value"] for op in of_kind(program, "cim_invoke") for a in op["arguments"]
+                 if op["method"] == "SetKeyManagementServicePort"]
+        assert ports == ([] if as_port(value) == 1688 else [as_port(value)])
 
 
 def check_products(value, sent):
-    assert sent[0] == INSPECT_DEFAULTS  # the products option selects; it never travels
-    for params in sent[1:]:
-        assert [j["id"] for j in params["jobs"]] == ["8d368fc1-9470-4be2-8d66-90e836cbb051"]
+    assert sent[0] == READ  # the products option selects; it never travels
+    for program in sent[1:]:
+        assert {op["where"] for op in of_kind(program, "cim_invoke") if op["where"]} == {PROPLUS}
 
 
 def check_product_key(value, sent):
-    assert sent[0] == INSPECT_DEFAULTS
-    installed = [s["value"] for params in sent[1:] for j in params["jobs"] for s in j["steps"]
-                 if s["action"] == "install_key"]
+    assert sent[0] == READ
+    installed = [a["value"] for program in sent[1:] for op in of_kind(program, "cim_invoke")
+                 if op["method"] == "InstallProductKey" for a in op["arguments"]]
     if value == "auto" or value.strip().upper().endswith(INSTALLED):
         assert installed == []  # that key (the GVLK) is already installed
     else:

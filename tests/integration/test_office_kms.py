@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from tests.integration.conftest import calls, invoked
 from tests.integration.conftest import kms_playbook as playbook
 from tests.simlab.scenario import load
 
@@ -28,8 +29,6 @@ def windows(lab, host):
     return [p for p in lab.state(host).products if p["ApplicationID"].lower() == WINDOWS_APP]
 
 
-def scripts(lab, host):
-    return [c["script"] for c in lab.commands(host)]
 
 
 def test_fresh_lab_activates_then_second_run_changes_nothing(lab, ansible):
@@ -61,15 +60,15 @@ def test_fresh_lab_activates_then_second_run_changes_nothing(lab, ansible):
         assert record["status"] == "ok"
         assert record["result"]["changed"] is False, host
         assert record["result"]["remote_calls"] == 1
-        assert scripts(lab, host)[-1:] == ["office_kms_inspect"]
+        assert calls(lab, host)[-1:] == ["read"]
 
 
 def test_remote_calls_compliant_one_needs_work_two(lab, ansible):
     run = ansible(lab, playbook(kms_host=KMS), "--limit", "pc07-activated,pc16-lab")
     assert run.result("pc07-activated", TASK)["result"]["remote_calls"] == 1
-    assert scripts(lab, "pc07-activated") == ["office_kms_inspect"]
+    assert calls(lab, "pc07-activated") == ["read"]
     assert run.result("pc16-lab", TASK)["result"]["remote_calls"] == 2
-    assert scripts(lab, "pc16-lab") == ["office_kms_inspect", "office_kms_apply"]
+    assert calls(lab, "pc16-lab") == ["read", "write"]
 
 
 def test_compliant_host_makes_no_kms_contact(lab, ansible):
@@ -85,7 +84,7 @@ def test_check_mode_reports_and_changes_nothing(lab, ansible):
     run = ansible(lab, playbook(kms_host=KMS), "--check", "--diff")
     for host in HOSTS:
         assert lab.state(host).products == before[host], host
-        assert scripts(lab, host) == ["office_kms_inspect"], host
+        assert calls(lab, host) == ["read"], host
     planned = run.result("pc01-ltsc2024-visio", TASK)["result"]
     assert planned["changed"] is True
     assert [[s["action"] for s in p["steps"]] for p in planned["products"]] == [["set_host", "activate"]] * 2
@@ -197,8 +196,8 @@ def test_office_2010_on_windows_7_and_office_2016_msi(lab, ansible):
     old = run.result("pc05-office2010-win7", TASK)["result"]["products"]
     assert [(p["family"], p["license_class"], p["license_status"]["name"]) for p in old] == [
         ("ProPlus2010Volume", "OfficeSoftwareProtectionProduct", "Licensed")]
-    jobs = lab.commands("pc05-office2010-win7")[-1]["params"]["jobs"]
-    assert [j["class"] for j in jobs] == ["OfficeSoftwareProtectionProduct"]
+    # The Office 2010 product is set up through osppsvc's classes, as ospp.vbs does (facts §1.6).
+    assert {cls for cls, _, _ in invoked(lab, "pc05-office2010-win7")} == {"OfficeSoftwareProtectionProduct"}
     msi = run.result("pc04-office2016-msi-x86", TASK)["result"]["products"]
     assert [(p["family"], p["license_status"]["name"]) for p in msi] == [("ProPlus2016Volume", "Licensed")]
 
@@ -211,7 +210,7 @@ def test_subscription_host_is_reported_and_left_alone(lab, ansible, options):
         assert record["status"] == "ok"
         assert record["result"]["changed"] is False
         assert record["result"]["products"] == []
-        assert scripts(lab, host) == ["office_kms_inspect"]
+        assert calls(lab, host) == ["read"]
 
 
 def test_configured_sets_host_and_key_never_activates_nor_contacts_kms(lab, ansible):
@@ -225,9 +224,7 @@ def test_configured_sets_host_and_key_never_activates_nor_contacts_kms(lab, ansi
         assert product["KeyManagementServiceMachine"] == KMS
         assert "VOLUME_KMSCLIENT" in product["Description"]
         assert product["LicenseStatus"] != 1
-        actions = [s["action"] for c in lab.commands(host) if c["params"] for j in c["params"].get("jobs", [])
-                   for s in j["steps"]]
-        assert "activate" not in actions
+        assert "Activate" not in [method for _, method, _ in invoked(lab, host)]
     assert stand_in.contacts == before
 
 

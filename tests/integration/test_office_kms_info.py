@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import one_task, run_playbook
+from tests.integration.conftest import calls, one_task, run_playbook
 from tests.simlab.lab import Lab
 from tests.simlab.scenario import load
 
@@ -164,8 +164,10 @@ def test_exactly_one_command_per_task(info_run, host):
     lab, run = info_run
     assert run.result(host, INFO_TASK)["result"]["remote_calls"] == 1
     commands = lab.commands(host)
-    assert [c["script"] for c in commands] == ["office_kms_inspect"]
-    assert commands[0]["params"]["include_windows"] is True
+    assert calls(lab, host) == ["read"]
+    # include_windows: the Windows ApplicationID is in the one product query (facts §3).
+    [query] = [op for op in commands[0]["program"]["operations"] if op.get("class") == "SoftwareLicensingProduct"]
+    assert "55c92734-d682-4d71-983e-d6ec3f16059f" in query["where"]
     assert lab.requests(host) == ONE_CALL
 
 
@@ -209,13 +211,15 @@ def test_reachability_follows_the_kms_listener(lab, ansible):
     contacts = stand_in.contacts
     up = ansible(lab, REACH_PLAYBOOK, "--limit", "pc16-lab", "-e", "target=kms.campus.example")
     assert reach(up) == {"kms_host": "kms.campus.example", "kms_port": 1688, "connect_timeout": 2.0,
-                         "reachable": True, "error": None}
+                         "reachable": True, "error": None, "address": "192.0.2.10"}
     assert stand_in.contacts == contacts + 1  # a real TCP connection reached the stand-in
+    assert stand_in.addresses[0] == "192.0.2.10"  # the first address the name resolves to
 
     stand_in.stop()
     down = ansible(lab, REACH_PLAYBOOK, "--limit", "pc16-lab", "-e", "target=kms.campus.example")
     assert reach(down)["reachable"] is False
     assert "refused" in reach(down)["error"]
+    assert reach(down)["address"] is None
     assert down.result("pc16-lab", INFO_TASK)["status"] == "ok"  # info reports, it does not fail
 
     stand_in.start()

@@ -2,7 +2,7 @@
 fails alone with a message naming host, step and cause; nothing is half-done on it; the
 other hosts of the run finish; once the fault is cleared the host converges.
 
-The faults are the emulator's (tests/simlab/emulator.py), set live in HostState.faults.
+The faults are the lab's (tests/simlab), set live in HostState.faults.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import copy
 
 import pytest
 
-from tests.integration.conftest import kms_playbook
+from tests.integration.conftest import calls, kms_playbook
 
 KMS = "kms.campus.example"
 FAULTY = "pc16-lab"
@@ -34,9 +34,9 @@ BOTH = """
 """ % {"kms": KMS}
 KMS_ONLY = kms_playbook(kms_host=KMS)
 
-GARBLED = ("the host's reply was not the JSON document the office_kms_inspect script prints: "
-           "it was cut short or garbled")
-INSPECT_STEP = "run the office_kms_inspect script"
+GARBLED = "the host's reply was not the JSON document the executor prints: it was cut short or garbled"
+INSPECT_STEP = "read the host"
+SPP_STEP = "read licensing products (Software Protection service)"
 
 # fault -> (step, words the message must hold, error_code, error_name, words of error_hint)
 INSPECT_FAULTS = {
@@ -45,16 +45,16 @@ INSPECT_FAULTS = {
     "truncated_json": ({"truncated_json": True}, INSPECT_STEP, [GARBLED, "Run the task again"],
                        None, None, "WinRM connection"),
     "clixml_error": ({"clixml_error": True}, INSPECT_STEP,
-                     ["PowerShell stopped before the office_kms_inspect script printed its result (exit code 1)",
+                     ["PowerShell stopped before it printed a result (exit code 1)",
                       "The term 'ConvertTo-Json' is not recognized", "PowerShell 3.0 or later"],
                      None, None, "PowerShell 3.0"),
-    "access_denied": ({"access_denied": True}, "read licensing products",
+    "access_denied": ({"access_denied": True}, SPP_STEP,
                       ["Access denied.", "0x80070005 E_ACCESSDENIED", "local administrator"],
                       "0x80070005", "E_ACCESSDENIED", "local administrator"),
-    "service_disabled": ({"licensing_service": "disabled"}, "read licensing products",
+    "service_disabled": ({"licensing_service": "disabled"}, SPP_STEP,
                          ["because it is disabled", "0x80070422 ERROR_SERVICE_DISABLED", "sppsvc"],
                          "0x80070422", "ERROR_SERVICE_DISABLED", "Software Protection service (sppsvc)"),
-    "service_missing": ({"licensing_service": "missing"}, "read licensing products",
+    "service_missing": ({"licensing_service": "missing"}, SPP_STEP,
                         ["Invalid class", "0x80041010 WBEM_E_INVALID_CLASS", "sppwmi.mof"],
                         "0x80041010", "WBEM_E_INVALID_CLASS", "sppwmi.mof"),
 }
@@ -105,7 +105,7 @@ def test_inspect_fault_fails_that_host_alone_then_converges(lab, ansible, fault)
     assert "products" not in info["result"]
     assert_failure(kms, "Failed to inspect %s" % FAULTY, expected)
     assert kms["result"]["msg"].endswith("Nothing was changed.")
-    assert [c["script"] for c in lab.commands(FAULTY)] == ["office_kms_inspect"] * 2  # no apply
+    assert calls(lab, FAULTY) == ["read"] * 2  # no apply
     assert lab.state(FAULTY).products == before  # nothing half-done
     # The other host of the same run finishes normally.
     assert run.result(HEALTHY, "info")["status"] == "ok"
@@ -121,7 +121,7 @@ def test_access_denied_on_apply_names_the_step_and_changes_nothing(lab, ansible)
     """An account that may read licensing data but not change it (not an administrator, or
     filtered by remote UAC): the first licensing call answers SL_E_LUA_ACCESSDENIED."""
     before = copy.deepcopy(lab.state(FAULTY).products)
-    lab.state(FAULTY).faults["access_denied"] = "office_kms_apply"
+    lab.state(FAULTY).faults["access_denied"] = "invoke"
     run = ansible(lab, BOTH, "--limit", LIMIT)
     assert run.result(FAULTY, "info")["status"] == "ok"  # reading is allowed
     record = run.result(FAULTY, "kms")
@@ -143,12 +143,12 @@ def test_access_denied_on_apply_names_the_step_and_changes_nothing(lab, ansible)
 
 def test_clixml_error_on_apply_changes_nothing_and_says_what_to_do(lab, ansible):
     before = copy.deepcopy(lab.state(FAULTY).products)
-    lab.state(FAULTY).faults["clixml_error"] = "office_kms_apply"
+    lab.state(FAULTY).faults["clixml_error"] = "invoke"
     run = ansible(lab, KMS_ONLY, "--limit", LIMIT)
     record = run.result(FAULTY, "kms")
     assert_failure(record, "Failed to apply the plan on %s" % FAULTY, (
-        "run the office_kms_apply script",
-        ["PowerShell stopped before the office_kms_apply script printed its result", "ConvertTo-Json",
+        "apply the plan",
+        ["PowerShell stopped before it printed a result", "ConvertTo-Json",
          "does only what is still needed"],
         None, None, "PowerShell 3.0"))
     assert record["result"]["remote_calls"] == 2
@@ -160,15 +160,14 @@ def test_clixml_error_on_apply_changes_nothing_and_says_what_to_do(lab, ansible)
 
 
 def test_reply_cut_short_after_apply_ran_is_reported_and_the_next_run_sees_it_done(lab, ansible):
-    """The apply script ran, but its reply was lost half-way: the task cannot know what was
+    """The apply program ran, but its reply was lost half-way: the task cannot know what was
     done, says so, and the next run inspects afresh and finds the host compliant."""
-    lab.state(FAULTY).faults["truncated_json"] = "office_kms_apply"
+    lab.state(FAULTY).faults["truncated_json"] = "invoke"
     run = ansible(lab, KMS_ONLY, "--limit", LIMIT)
     record = run.result(FAULTY, "kms")
     assert_failure(record, "Failed to apply the plan on %s" % FAULTY, (
-        "run the office_kms_apply script",
-        ["the host's reply was not the JSON document the office_kms_apply script prints: it was cut short or "
-         "garbled", "Some steps may have been done", "the next run reads the host afresh and does only what is "
+        "apply the plan",
+        [GARBLED, "Some steps may have been done", "the next run reads the host afresh and does only what is "
          "still needed"],
         None, None, "Run the task again"))
     # Every planned step ran (the emulated licensing calls are atomic): nothing half-applied.

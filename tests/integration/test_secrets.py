@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, remote
+from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, hostops
 
 from tests.integration.conftest import run_playbook
 from tests.simlab import scenario
@@ -86,13 +86,17 @@ def test_demo_flow_at_vvvv_shows_neither_password_nor_product_key(secret_lab, tm
     assert runs["playbooks/report.yml"].results("pc16-lab")
     assert log.stat().st_size > 0
 
-    # What the hosts received, encoded as it travelled: the base64 parameter documents.
+    # What the hosts received, encoded as it travelled: the base64 programs.
     documents = {}
     for host in lab.host_names:
         for index, command in enumerate(lab.commands(host)):
-            line = remote.params_line(command["params"])
-            documents["%s %s #%d" % (host, command["script"], index)] = line.split("'")[1].encode("ascii")
-    assert any(PRODUCT_KEY in json.dumps(c["params"]) for c in lab.commands("pc16-lab"))  # it did travel
+            documents["%s program #%d" % (host, index)] = hostops.encode_program(
+                command["program"]["operations"]).encode("ascii")
+    assert any(PRODUCT_KEY in json.dumps(c["program"]) for c in lab.commands("pc16-lab"))  # it did travel
+    # ... as data only: never in the text PowerShell makes a script block of (event 4104).
+    blocks = [text for host in lab.host_names for text in lab.script_block_log(host)]
+    assert blocks
+    assert leaks({"script block log": "\n".join(blocks).encode("utf-8")}, forms(PRODUCT_KEY)) == []
 
     haystacks = {"ansible.log": log.read_bytes()}
     for name, run in runs.items():
@@ -113,7 +117,7 @@ def test_demo_flow_at_vvvv_shows_neither_password_nor_product_key(secret_lab, tm
 
 def test_forms_finds_a_secret_inside_longer_base64():
     """The check above can fail: each form is found where the secret really is encoded."""
-    for prefix in (b"", b"x", b"xy", b"$ParamsB64 = "):
+    for prefix in (b"", b"x", b"xy", b"{\"version\":1,"):
         for encoding in ("utf-8", "utf-16-le"):
             data = base64.b64encode(prefix + PRODUCT_KEY.encode(encoding) + b"tail")
             assert leaks({"sample": data}, forms(PRODUCT_KEY)), (prefix, encoding)

@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                 "; lab CA %s" % lab.certs.ca_path if lab.certs else ""), flush=True)
         for (name, port), stand_in in lab.network.kms.items():
             state = "listening" if stand_in.listening else "refusing connections"
-            print("simlab: KMS stand-in %s:%d (%s)" % (name, port, state), flush=True)
+            print("simlab: KMS stand-in %s:%d at %s (%s)" % (name, port, ", ".join(stand_in.addresses), state),
+                  flush=True)
         if command:
             return subprocess.call(command)
         stop = threading.Event()

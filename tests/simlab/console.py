@@ -6,9 +6,13 @@ source document's procedure done by hand (facts §4.2).
     cscript //nologo "<Office folder>\\OSPP.VBS" /act
     cscript //nologo "<Office folder>\\OSPP.VBS" /dstatus
 
-The ospp.vbs verbs act on the host's emulated state as Microsoft's script does: /sethst and
-/setprt on every Office product whose description contains KMS, /act on every Office product
-with a key, and they print ospp.vbs-style console text. Anything else is not answered here.
+The ospp.vbs verbs run on the host's CIM provider the way Microsoft's script does (facts §4.1,
+§4.2): the product class by OS version (6.1: OfficeSoftwareProtectionProduct, else
+SoftwareLicensingProduct, facts §1.1), only ApplicationId 0ff1ce15-... (facts §3); /sethst and
+/setprt call SetKeyManagementServiceMachine / SetKeyManagementServicePort on every instance
+whose Description contains KMS (no key filter); /act calls Activate on every instance with
+PartialProductKey <> NULL; /dstatus lists instances with a ProductKeyID. They print
+ospp.vbs-style console text. Anything else is not answered here.
 """
 
 from __future__ import annotations
@@ -16,26 +20,23 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from tests.simlab.cim import MESSAGES, CimError
+
 if TYPE_CHECKING:
-    from tests.simlab.emulator import HostEmulator
+    from tests.simlab.host import WindowsHost
 
 OSPP = re.compile(
     r'^cscript(?:\.exe)?\s+(?://nologo\s+)?"?(?P<path>[^"]*\\OSPP\.VBS)"?\s+/(?P<verb>sethst|setprt|act|dstatus)'
     r"(?::(?P<value>\S+))?$",
     re.IGNORECASE,
 )
+OFFICE_APP = "0ff1ce15-a989-479d-af46-f275c6370663"  # ospp.vbs's OfficeAppId (facts §3)
 RULE = "-" * 39
 PROCESSING = "---Processing--------------------------\r\n" + RULE + "\r\n"
 EXITING = RULE + "\r\n---Exiting-----------------------------\r\n"
 STATUS_TEXT = {0: "---UNLICENSED---", 1: "---LICENSED---", 2: "---OOB_GRACE---", 3: "---OOT_GRACE---",
                4: "---NON_GENUINE_GRACE---", 5: "---NOTIFICATIONS---", 6: "---EXTENDED GRACE---"}
-ERROR_TEXT = {
-    0xC004F074: "The Software Licensing Service reported that the product could not be activated. "
-                "No Key Management Service (KMS) could be contacted. Please see the Application Event "
-                "Log for additional information.",
-    0xC004F06C: "The Software Licensing Service reported that the product could not be activated. "
-                "The Key Management Service (KMS) determined that the request timestamp is invalid.",
-}
+NOT_INSTALLED = "Error: The Software Protection Platform service is not installed.\r\n"
 
 
 def knows(script: str) -> bool:
@@ -44,52 +45,66 @@ def knows(script: str) -> bool:
     return command.lower() == "hostname" or OSPP.match(command) is not None
 
 
-def answer(emulator: HostEmulator, script: str) -> str | None:
+def answer(host: WindowsHost, script: str) -> str | None:
     """Console output for a known command, or None when the lab does not know it."""
     command = script.strip()
     if command.lower() == "hostname":
-        return emulator.state.computer_name + "\r\n"
+        return host.state.computer_name + "\r\n"
     match = OSPP.match(command)
     if not match:
         return None
     verb, value = match.group("verb").lower(), match.group("value")
-    if verb in ("sethst", "setprt"):
-        return set_kms(emulator, verb, value)
-    if verb == "act":
-        return activate(emulator)
-    return dstatus(emulator)
+    product_class = "OfficeSoftwareProtectionProduct" if host.state.os["version"].startswith("6.1.") \
+        else "SoftwareLicensingProduct"  # setWinOS()/setWmiClasses() (facts §1.1)
+    try:
+        if verb in ("sethst", "setprt"):
+            return set_kms(host, product_class, verb, value)
+        if verb == "act":
+            return activate(host, product_class)
+        return dstatus(host, product_class)
+    except CimError as exc:
+        if exc.hresult == 0x80041010:
+            return NOT_INSTALLED
+        return PROCESSING + _error(exc) + EXITING
 
 
-def _office(emulator: HostEmulator, keyed: bool) -> list[dict[str, Any]]:
-    from tests.simlab.emulator import OFFICE14_APP, OFFICE_APP  # noqa: PLC0415 - avoid an import cycle
-
-    return [p for p in emulator.state.products if p["ApplicationID"].lower() in (OFFICE_APP, OFFICE14_APP)
-            and (p["PartialProductKey"] or not keyed)]
+def _error(exc: CimError) -> str:
+    return "ERROR CODE: 0x%08X\r\nERROR DESCRIPTION: %s\r\n" % (exc.hresult or 0, MESSAGES.get(exc.hresult or 0, ""))
 
 
-def set_kms(emulator: HostEmulator, verb: str, value: str | None) -> str:
-    products = [p for p in _office(emulator, keyed=False) if "KMS" in p["Description"].upper()]
+def _query(host: WindowsHost, product_class: str, properties: list[str], extra: str = "") -> list[dict[str, Any]]:
+    return host.cim.query(product_class, properties, "ApplicationId = '%s'%s" % (OFFICE_APP, extra))
+
+
+def set_kms(host: WindowsHost, product_class: str, verb: str, value: str | None) -> str:
+    products = [p for p in _query(host, product_class, ["ID", "Description", "PartialProductKey", "ApplicationId"])
+                if "KMS" in (p["Description"] or "").upper()]
     if not products:
         return PROCESSING + "No Office KMS licenses were found on the system.\r\n" + EXITING
     for product in products:
+        where = "ID = '%s'" % product["ID"]
         if verb == "sethst":
-            product["KeyManagementServiceMachine"] = value
+            host.cim.invoke(product_class, where, "SetKeyManagementServiceMachine",
+                            [{"name": "MachineName", "type": "string", "value": value or ""}])
         else:
-            product["KeyManagementServicePort"] = int(value or 1688)
+            host.cim.invoke(product_class, where, "SetKeyManagementServicePort",
+                            [{"name": "PortNumber", "type": "uint32", "value": int(value or 1688)}])
     return PROCESSING + "Successfully applied setting.\r\n" + EXITING
 
 
-def activate(emulator: HostEmulator) -> str:
+def activate(host: WindowsHost, product_class: str) -> str:
     lines = [PROCESSING]
-    for product in _office(emulator, keyed=True):
+    for product in _query(host, product_class, ["ID", "ApplicationId", "PartialProductKey", "Description", "Name"],
+                          " AND PartialProductKey <> NULL"):
         lines.append(
             "Installed product key detected - attempting to activate the following product:\r\n"
             "SKU ID: %s\r\nLICENSE NAME: %s\r\nLICENSE DESCRIPTION: %s\r\n"
             "Last 5 characters of installed product key: %s\r\n"
             % (product["ID"], product["Name"], product["Description"], product["PartialProductKey"]))
-        code = emulator.activate(product)
-        if code:
-            lines.append("ERROR CODE: 0x%08X\r\nERROR DESCRIPTION: %s\r\n" % (code, ERROR_TEXT.get(code, "")))
+        try:
+            host.cim.invoke(product_class, "ID = '%s'" % product["ID"], "Activate", [])
+        except CimError as exc:
+            lines.append(_error(exc))
         else:
             lines.append("<Product activation successful>\r\n")
         lines.append(RULE + "\r\n")
@@ -97,11 +112,16 @@ def activate(emulator: HostEmulator) -> str:
     return "".join(lines)
 
 
-def dstatus(emulator: HostEmulator) -> str:
+def dstatus(host: WindowsHost, product_class: str) -> str:
     lines = [PROCESSING]
-    for product in _office(emulator, keyed=True):
+    properties = ["ID", "ApplicationId", "PartialProductKey", "Description", "Name", "LicenseStatus",
+                  "LicenseStatusReason", "GracePeriodRemaining", "KeyManagementServiceMachine",
+                  "KeyManagementServicePort", "ProductKeyID"]
+    for product in _query(host, product_class, properties):
+        if not product["ProductKeyID"]:  # VBScript: Null <> "" is not True
+            continue
         minutes = int(product["GracePeriodRemaining"] or 0)
-        host = product["KeyManagementServiceMachine"]
+        kms_host = product["KeyManagementServiceMachine"]
         lines.append(
             "SKU ID: %s\r\nLICENSE NAME: %s\r\nLICENSE DESCRIPTION: %s\r\nLICENSE STATUS:  %s\r\n"
             "REMAINING GRACE: %d days  (%d minute(s) before expiring)\r\n"
@@ -109,9 +129,9 @@ def dstatus(emulator: HostEmulator) -> str:
             % (product["ID"], product["Name"], product["Description"],
                STATUS_TEXT.get(product["LicenseStatus"], "---UNKNOWN---"), minutes // 1440, minutes,
                product["PartialProductKey"]))
-        if host:
+        if kms_host:
             lines.append("KMS machine registry override defined: %s:%d\r\n"
-                         % (host, product["KeyManagementServicePort"] or 1688))
+                         % (kms_host, product["KeyManagementServicePort"] or 1688))
         lines.append(RULE + "\r\n")
     lines.append("---Exiting-----------------------------\r\n")
     return "".join(lines)

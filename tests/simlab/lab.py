@@ -1,10 +1,12 @@
-"""A running simulated lab: WinRM endpoints, licensing emulation and KMS stand-ins.
+"""A running simulated lab: WinRM endpoints, emulated Windows hosts and KMS stand-ins.
 
     with Lab.from_scenario("default") as lab:
         lab.write_inventory("inventory.yml")
         ...                     # run ansible-playbook against it
         lab.host("pc01-ltsc2024-visio").state.products   # the emulated state
-        lab.commands("pc01-ltsc2024-visio")              # the commands it received
+        lab.commands("pc01-ltsc2024-visio")              # the commands it received (with programs)
+        lab.cim_log("pc01-ltsc2024-visio")               # every CIM query and method call
+        lab.script_block_log("pc01-ltsc2024-visio")      # what PowerShell's event 4104 would log
         lab.state("pc02-ltsc2021").faults["slow"] = 30   # a wire fault, read live (wsman.py)
 
 ``transport`` picks how the WinRM endpoints are reached (wsman.py and certs.py describe each;
@@ -25,7 +27,7 @@ import yaml
 
 from tests.simlab import scenario as scenario_mod
 from tests.simlab.certs import LabCertificates
-from tests.simlab.emulator import HostEmulator
+from tests.simlab.host import WindowsHost
 from tests.simlab.network import KmsStandIn, Network
 from tests.simlab.scenario import HostState, Scenario
 from tests.simlab.wsman import WsmanServer
@@ -61,18 +63,18 @@ class Lab:
                 ssl_context=self.certs.server_context() if self.certs else None,
                 channel_bindings=self.certs.channel_bindings() if self.certs else None,
             )
-            self.emulators: dict[str, HostEmulator] = {}
+            self.windows_hosts: dict[str, WindowsHost] = {}
             self.ports: dict[str, int] = {}
             for index, state in enumerate(scenario.hosts):
-                emulator = HostEmulator(state, self.network, scenario.known_keys)
+                windows_host = WindowsHost(state, self.network, scenario.known_keys)
                 port = port_base + index if port_base else 0
                 self.ports[state.name] = self.server.add_host(
-                    state.name, state.username, state.password, emulator, port,
+                    state.name, state.username, state.password, windows_host, port,
                     # read state.faults on every request, even if a test assigns a new dict
                     faults=functools.partial(getattr, state, "faults"),
                     computer_name=state.computer_name,
                 )
-                self.emulators[state.name] = emulator
+                self.windows_hosts[state.name] = windows_host
         except BaseException:
             self._close()
             raise
@@ -106,16 +108,28 @@ class Lab:
     def host_names(self) -> list[str]:
         return [h.name for h in self.scenario.hosts]
 
-    def host(self, name: str) -> HostEmulator:
-        return self.emulators[name]
+    def host(self, name: str) -> WindowsHost:
+        return self.windows_hosts[name]
 
     def state(self, name: str) -> HostState:
-        return self.emulators[name].state
+        return self.windows_hosts[name].state
 
     def commands(self, name: str) -> list[dict[str, Any]]:
-        """Commands the host received, oldest first (script name and parameters)."""
-        with self.emulators[name].lock:
-            return list(self.emulators[name].commands)
+        """Commands the host received, oldest first: command, arguments, stdin_bytes, script
+        (the script block text before the NULs), program (the decoded operations program)."""
+        with self.windows_hosts[name].lock:
+            return list(self.windows_hosts[name].commands)
+
+    def cim_log(self, name: str) -> list[dict[str, Any]]:
+        """The host's CIM queries and method calls, oldest first (cim.py; keys masked)."""
+        with self.windows_hosts[name].lock:
+            return list(self.windows_hosts[name].cim_log)
+
+    def script_block_log(self, name: str) -> list[str]:
+        """The script blocks the host's PowerShell compiled (event 4104): the bootstrap and the
+        text before the NULs on stdin, never the program."""
+        with self.windows_hosts[name].lock:
+            return list(self.windows_hosts[name].script_block_log)
 
     def requests(self, name: str) -> list[str]:
         """WS-Man actions the host's endpoint received (Create, Command, Send, ...)."""

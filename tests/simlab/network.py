@@ -1,41 +1,85 @@
-"""The emulated network: KMS host stand-ins and name resolution.
+"""The emulated network: name resolution per host, and KMS host stand-ins on real sockets.
 
-A KMS stand-in is a real TCP listener on loopback that accepts a connection and closes it.
-It does not speak the KMS protocol. The emulated hosts resolve KMS host names through this
-table and then open a real TCP connection, so "reachable" is decided by the socket layer,
-not by a flag.
+Every KMS stand-in (a scenario ``kms_hosts`` entry) has emulated addresses, IPv4 and/or
+IPv6 (``addresses:``; by default one of each from the documentation ranges, RFC 5737
+192.0.2.0/24 and RFC 3849 2001:db8::/32). Its name resolves to those addresses. A connection
+to an emulated IPv4 address is a real AF_INET connection to the stand-in's listener on
+127.0.0.1; to an emulated IPv6 address a real AF_INET6 connection to its listener on ::1.
+So whether a host "reaches" a KMS host over IPv6 is decided by a real IPv6 socket.
+
+A stand-in accepts a connection and closes it; it does not speak the KMS protocol. Stopped
+(``listening: false`` or ``stop()``), its sockets stay bound but do not listen, so the kernel
+refuses connections. An address nobody serves answers nothing: the connection attempt times
+out (emulated by waiting the timeout, since no real socket can reach an address that is not
+there without leaving loopback).
+
+Each host may see its own DNS (``network: {resolve: {name: [addresses]}}`` in its scenario
+entry), which replaces what the name resolves to for that host only: split DNS, or a name
+that resolves to nothing on a host off the organisation's network (``[]``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import threading
+import time
+from collections.abc import Mapping
+from typing import Any
 
 from tests.simlab.scenario import KmsHostSpec
+
+INTER_NETWORK = "InterNetwork"  # .NET AddressFamily names (System.Net.Sockets.AddressFamily)
+INTER_NETWORK_V6 = "InterNetworkV6"
 
 
 class ResolveError(OSError):
     """The name does not resolve (what Windows reports as "No such host is known")."""
 
 
-class KmsStandIn:
-    """A loopback TCP listener standing in for one KMS host name and port."""
+def ipv6_loopback_available() -> bool:
+    """Whether this machine can bind ::1 (it can on Linux unless IPv6 is disabled)."""
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
 
-    def __init__(self, spec: KmsHostSpec, bind_address: str = "127.0.0.1") -> None:
+
+def parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An IP literal (an IPv6 one may carry a %zone), or None for a name."""
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0] if ":" in text else text)
+    except ValueError:
+        return None
+
+
+def family_of(address: str) -> str:
+    parsed = parse_address(address)
+    return INTER_NETWORK_V6 if parsed is not None and parsed.version == 6 else INTER_NETWORK
+
+
+class KmsStandIn:
+    """Real loopback TCP listeners (127.0.0.1 and ::1) standing in for one KMS host and port."""
+
+    def __init__(self, spec: KmsHostSpec, addresses: list[str], ipv6: bool = True) -> None:
         self.name = spec.name
         self.port = spec.port
         self.activation_error = spec.activation_error
-        self.bind_address = bind_address
-        self.contacts = 0  # TCP connections accepted so far
+        self.addresses = addresses  # the emulated addresses the name resolves to
+        self.contacts = 0  # TCP connections accepted so far, both families
+        self.contacts_by_family = {INTER_NETWORK: 0, INTER_NETWORK_V6: 0}  # the same, by real socket family
         self._lock = threading.Lock()
-        self._socket: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-        # Reserve a real port first: while "stopped" it stays bound but not listening, so a
-        # connection to it is refused by the kernel (and no other process can take it).
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((bind_address, 0))
-        self.address = self._socket.getsockname()
+        families = [socket.AF_INET] + ([socket.AF_INET6] if ipv6 else [])
+        # Reserve real ports first: while "stopped" they stay bound but not listening, so a
+        # connection is refused by the kernel (and no other process can take them).
+        self._sockets: dict[int, socket.socket | None] = {f: _bound(f, _LOOPBACK[f], 0) for f in families}
+        self.real: dict[int, tuple[Any, ...]] = {f: s.getsockname() for f, s in self._sockets.items() if s}
+        self.address = self.real[socket.AF_INET]  # the IPv4 listener (kept for older callers)
+        self._threads: list[threading.Thread] = []
         self.listening = False
         if spec.listening:
             self.start()
@@ -45,12 +89,16 @@ class KmsStandIn:
         with self._lock:
             if self.listening:
                 return
-            if self._socket is None:
-                self._socket = self._bound_socket()
-            self._socket.listen(128)
+            for family in self._sockets:
+                if self._sockets[family] is None:
+                    self._sockets[family] = _bound(family, *self.real[family][:2])
+                sock = self._sockets[family]
+                assert sock is not None
+                sock.listen(128)
+                thread = threading.Thread(target=self._accept, args=(sock,), daemon=True)
+                thread.start()
+                self._threads.append(thread)
             self.listening = True
-            self._thread = threading.Thread(target=self._accept, args=(self._socket,), daemon=True)
-            self._thread.start()
 
     def stop(self) -> None:
         """Refuse connections (the KMS host is down or firewalled)."""
@@ -58,28 +106,20 @@ class KmsStandIn:
             if not self.listening:
                 return
             self.listening = False
-            sock, self._socket = self._socket, None
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-            self._socket = self._bound_socket()
-        if self._thread:
-            self._thread.join(timeout=2)
+            for family, sock in list(self._sockets.items()):
+                _close(sock)
+                self._sockets[family] = _bound(family, *self.real[family][:2])
+            threads, self._threads = self._threads, []
+        for thread in threads:
+            thread.join(timeout=2)
 
     def close(self) -> None:
         self.stop()
         with self._lock:
-            if self._socket is not None:
-                self._socket.close()
-                self._socket = None
-
-    def _bound_socket(self) -> socket.socket:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(self.address)
-        return sock
+            for family, sock in list(self._sockets.items()):
+                if sock is not None:
+                    sock.close()
+                self._sockets[family] = None
 
     def _accept(self, sock: socket.socket) -> None:
         while True:
@@ -89,38 +129,106 @@ class KmsStandIn:
                 return
             with self._lock:
                 self.contacts += 1
+                self.contacts_by_family[INTER_NETWORK_V6 if conn.family == socket.AF_INET6 else INTER_NETWORK] += 1
             conn.close()
 
 
+_LOOPBACK = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
+
+
+def _bound(family: int, host: str, port: int) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def _close(sock: socket.socket | None) -> None:
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
+
+
+def default_addresses(index: int) -> list[str]:
+    """One IPv4 and one IPv6 documentation address for the index-th KMS host name."""
+    return ["192.0.2.%d" % (10 + index), "2001:db8::%x" % (0x10 + index)]
+
+
 class Network:
-    """Name resolution and TCP connects as seen from the emulated hosts."""
+    """Name resolution and TCP connections as seen from the emulated hosts."""
 
     def __init__(self, specs: list[KmsHostSpec], bind_address: str = "127.0.0.1") -> None:
+        del bind_address  # stand-ins always listen on both loopbacks
+        self.ipv6 = ipv6_loopback_available()
         self.kms: dict[tuple[str, int], KmsStandIn] = {}
+        self.names: dict[str, list[str]] = {}  # the DNS every host sees, unless its view overrides
         for spec in specs:
-            self.kms[(spec.name.lower(), spec.port)] = KmsStandIn(spec, bind_address)
-        self._names = {name for name, _ in self.kms}
-        # A bound, never-listening socket: where connections to a known name on an unserved
-        # port go, so they are refused for real.
-        self._closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._closed.bind((bind_address, 0))
+            name = spec.name.lower().rstrip(".")
+            if name not in self.names:
+                self.names[name] = list(spec.addresses or default_addresses(len(self.names)))
+            elif spec.addresses and spec.addresses != self.names[name]:
+                raise ValueError("KMS host %s: all its ports must have the same addresses" % spec.name)
+            self.kms[(name, spec.port)] = KmsStandIn(spec, self.names[name], ipv6=self.ipv6)
+        owners: dict[Any, str] = {}
+        for name, addresses in self.names.items():
+            for address in addresses:
+                other = owners.setdefault(parse_address(address), name)
+                if other != name:  # one address, one machine
+                    raise ValueError("KMS hosts %s and %s both claim the address %s" % (other, name, address))
+        # Bound, never-listening sockets: where connections to a served address on a port no
+        # stand-in serves go, so they are refused for real.
+        self._closed = {f: _bound(f, _LOOPBACK[f], 0) for f in ([socket.AF_INET] + [socket.AF_INET6] * self.ipv6)}
 
     def stand_in(self, name: str, port: int = 1688) -> KmsStandIn:
-        return self.kms[(name.lower(), port)]
+        return self.kms[(name.lower().rstrip("."), port)]
 
-    def connect(self, host: str, port: int, timeout: float) -> KmsStandIn | None:
-        """Open and close a TCP connection to host:port; raises OSError when it fails.
-        Returns the stand-in that accepted it."""
+    def resolve(self, host: str, view: Mapping[str, list[str]] | None = None) -> list[str]:
+        """The addresses ``host`` resolves to, in order, as [Net.Dns]::GetHostAddresses gives
+        them; an IP literal resolves to itself. Raises ResolveError."""
+        if parse_address(host) is not None:
+            return [host]
         name = host.lower().rstrip(".")
-        if name not in self._names:
+        overrides = {k.lower().rstrip("."): v for k, v in (view or {}).items()}
+        addresses = overrides[name] if name in overrides else self.names.get(name)
+        if not addresses:
             raise ResolveError("No such host is known")
-        stand_in = self.kms.get((name, port))
-        address = stand_in.address if stand_in else self._closed.getsockname()
-        with socket.create_connection(address, timeout=timeout):
-            pass
-        return stand_in
+        return list(addresses)
+
+    def connect(self, address: str, port: int, timeout: float) -> KmsStandIn | None:
+        """A real TCP connection to the emulated ``address``:``port``; returns the stand-in
+        that accepted it. Raises ConnectionRefusedError, TimeoutError or OSError."""
+        parsed = parse_address(address)
+        if parsed is None:
+            raise ValueError("not an IP address: %r" % address)
+        family = socket.AF_INET6 if parsed.version == 6 else socket.AF_INET
+        owner = None
+        for stand_in in self.kms.values():
+            if any(parse_address(a) == parsed for a in stand_in.addresses):
+                owner = stand_in
+                if stand_in.port == port:
+                    break
+        else:
+            if owner is None:  # nobody answers at that address: the SYN goes unanswered
+                time.sleep(timeout)
+                raise TimeoutError("timed out")
+        if family not in self._closed:
+            raise OSError(97, "Address family not supported by protocol")
+        target = owner.real[family] if owner is not None and owner.port == port else self._closed[family].getsockname()
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(target[:2] if family == socket.AF_INET else target)
+            try:  # the stand-in counts the contact, then closes: wait for that, so counts are exact
+                sock.recv(1)
+            except OSError:
+                pass
+        return owner if owner is not None and owner.port == port else None
 
     def close(self) -> None:
         for stand_in in self.kms.values():
             stand_in.close()
-        self._closed.close()
+        for sock in self._closed.values():
+            sock.close()

@@ -1,8 +1,9 @@
 """Scenario files: the hosts of a simulated lab, loaded from YAML into plain state objects.
 
-See scenarios/default.yml for the format. Products keep the CIM property names Windows uses
-(ID, Name, Description, PartialProductKey, LicenseStatus, ...), so the emulation can report
-them exactly as the inspect script would read them.
+See scenarios/default.yml for the format. Products and services keep the CIM property names
+Windows uses (ID, Name, Description, PartialProductKey, LicenseStatus, ...; facts §1.3, §1.5,
+§1.6): they are the instances the CIM provider (cim.py) serves. A documented property a
+product does not list reads as null (0 for numbers, false for booleans).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ HOST_KEYS = {
     "name", "username", "password", "os", "cpu", "memory_mb", "system_drive_free_mb",
     "clock_offset_minutes", "ospp_service", "client_machine_id", "ospp_client_machine_id",
     "computer_name", "office", "products", "dns_kms_host", "inventory_vars", "faults",
+    "registry", "network",
 }
+OSPP_SERVICE_VALUES = (True, False, "disabled")
 
 
 class ScenarioError(ValueError):
@@ -42,6 +45,9 @@ class KmsHostSpec:
     # An HRESULT every activation against this host ends in (0xC004F038 count too low,
     # 0xC004F042 host cannot activate this product), or None to activate.
     activation_error: int | None = None
+    # The emulated addresses the name resolves to (IPv4 and/or IPv6); None: one of each,
+    # derived per name (network.py).
+    addresses: list[str] | None = None
 
 
 @dataclass
@@ -56,19 +62,26 @@ class HostState:
     memory_mb: int
     system_drive_free_mb: int
     clock_offset_minutes: int
-    ospp_service: bool
+    # osppsvc (facts §1.1, §1.6): True installed, False not installed, "disabled".
+    ospp_service: bool | str
     client_machine_id: str
     ospp_client_machine_id: str | None
     computer_name: str
     dns_kms_host: str | None = None
     # Host variables the lab writes into the inventory (what an administrator would set).
     inventory_vars: dict[str, Any] = field(default_factory=dict)
-    # Injected script-level faults, by name (listed in tests/simlab/emulator.py's docstring:
-    # malformed_json, truncated_json, clixml_error, access_denied, licensing_service). Read
-    # live: a test may set or clear one while the lab runs.
+    # Injected faults, by name (listed in tests/simlab/host.py's docstring; the wire faults
+    # in wsman.py's). Read live: a test may set or clear one while the lab runs.
     faults: dict[str, Any] = field(default_factory=dict)
     office: list[dict[str, Any]] = field(default_factory=list)
     products: list[dict[str, Any]] = field(default_factory=list)
+    # The licensing services' own instances, by class (SoftwareLicensingService, and
+    # OfficeSoftwareProtectionService when osppsvc is installed): facts §1.5, §1.6.
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Registry keys that replace what the lab derives from ``office`` (registry.py).
+    registry: dict[str, Any] = field(default_factory=dict)
+    # This host's view of the network: {"resolve": {name: [addresses]}} (network.py).
+    network: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,7 +126,10 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         raise ScenarioError("host %s: unknown keys %s" % (name, ", ".join(sorted(unknown))))
     merged = copy.deepcopy(defaults)
     merged.update(copy.deepcopy(entry))
-    return HostState(
+    ospp = merged.get("ospp_service", False)
+    if ospp not in OSPP_SERVICE_VALUES:
+        raise ScenarioError("host %s: ospp_service must be true, false or disabled, not %r" % (name, ospp))
+    state = HostState(
         name=name,
         username=merged["username"],
         password=merged["password"],
@@ -122,7 +138,7 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         memory_mb=int(merged["memory_mb"]),
         system_drive_free_mb=int(merged["system_drive_free_mb"]),
         clock_offset_minutes=int(merged.get("clock_offset_minutes", 0)),
-        ospp_service=bool(merged.get("ospp_service", False)),
+        ospp_service=ospp,
         client_machine_id=merged["client_machine_id"],
         ospp_client_machine_id=merged.get("ospp_client_machine_id"),
         computer_name=merged.get("computer_name") or name.upper()[:15],
@@ -131,7 +147,48 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         faults=dict(merged.get("faults") or {}),
         office=[dict(i) for i in merged.get("office") or []],
         products=[_product(name, p, catalogue) for p in merged.get("products") or []],
+        registry=dict(merged.get("registry") or {}),
+        network=dict(merged.get("network") or {}),
     )
+    state.services = _services(state)
+    return state
+
+
+def _services(state: HostState) -> dict[str, dict[str, Any]]:
+    """The service instances of a host (facts §1.5, §1.6). Values not given by the scenario are
+    those of a fresh KMS client: no KMS host set (null / port 0, facts §1.3 TN-WMI wording),
+    Microsoft's default intervals (facts §2.3), host caching on."""
+    build = state.os["version"]
+    spp: dict[str, Any] = {
+        "Version": build if build.count(".") >= 3 else build + ".1",  # e.g. 10.0.22631.1
+        "ClientMachineID": state.client_machine_id,
+        "KeyManagementServiceMachine": None,
+        "KeyManagementServicePort": 0,
+        "DiscoveredKeyManagementServiceMachineName": None,
+        "DiscoveredKeyManagementServiceMachinePort": 0,
+        "IsKeyManagementServiceMachine": 0,
+        "VLActivationInterval": 120,
+        "VLRenewalInterval": 10080,
+        "RemainingWindowsReArmCount": 1001,
+        "KeyManagementServiceHostCaching": True,
+        "KeyManagementServiceActivationDisabled": False,
+    }
+    services = {"SoftwareLicensingService": spp}
+    if state.ospp_service in (True, "disabled"):
+        services["OfficeSoftwareProtectionService"] = {
+            "Version": "14.0.7015.1000" if state.os["version"].startswith("6.1") else "16.0.0.0",
+            "ClientMachineID": state.ospp_client_machine_id,
+            "KeyManagementServiceHostCaching": True,
+        }
+    return services
+
+
+def simulated_pid(partial_key: str) -> str:
+    """A ProductKeyID (the installed key's product ID) in Windows' extended-PID shape; the
+    lab has no real PID, only the need that a keyed product has one (ospp.vbs /dstatus lists
+    products whose ProductKeyID is set, facts §4.2)."""
+    digits = "%07d" % (int.from_bytes(partial_key.encode("ascii"), "big") % 10**7)
+    return "03612-00206-000-%s-03-1033-9200.0000-0012024" % digits[:6]
 
 
 def _product(host: str, entry: dict[str, Any], catalogue: dict[str, Any]) -> dict[str, Any]:
@@ -149,4 +206,6 @@ def _product(host: str, entry: dict[str, Any], catalogue: dict[str, Any]) -> dic
         raise ScenarioError("host %s: product %s lacks %s" % (host, sku or product.get("ID"), ", ".join(missing)))
     if product["class"] not in PRODUCT_CLASSES:
         raise ScenarioError("host %s: product class must be one of %s" % (host, ", ".join(PRODUCT_CLASSES)))
+    if product["PartialProductKey"] and not product.get("ProductKeyID"):
+        product["ProductKeyID"] = simulated_pid(product["PartialProductKey"])
     return product

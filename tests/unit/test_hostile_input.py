@@ -2,28 +2,31 @@
 is either refused on the controller with an error naming the option, or reaches the host as
 data equal to what was given, never as PowerShell code.
 
-"Reaches the host" is checked with the simulated lab's own reader (HostEmulator._recognise:
-the parameter line regex, base64, JSON), applied to the exact command and standard input the
-plugins hand to the connection. tests/integration/test_hostile_input.py runs the same
-strategies end to end through ansible-playbook and WinRM.
+"Reaches the host" is checked with a reader that does what kms_bootstrap.ps1 does with the exact
+command and standard input the plugins hand to the connection: the script block is the text
+before the first four NULs (which must be the executor as shipped), the program is base64 of
+UTF-8 JSON after them (docs/host-operations.md). tests/integration/test_hostile_input.py runs
+the same strategies end to end through ansible-playbook and WinRM.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-import re
+from pathlib import Path
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, inspection, licensing, plan, remote
+from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, hostops, inspection, licensing, options
+from ansible_collections.volume_licensing.kms.plugins.module_utils import plan as planning
+from ansible_collections.volume_licensing.kms.plugins.module_utils.options import OptionError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.simlab.emulator import HostEmulator
-from tests.simlab.wsman import CommandRequest
 from tests.unit.factories import KMS_SKU, raw_product
 
 EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FIRST_LINE = re.compile(rb"\$ParamsB64 = '[A-Za-z0-9+/=]*'")
+EXECUTOR = (Path(__file__).resolve().parents[2] / "plugins" / "module_utils" / "kms_executor.ps1").read_text(
+    encoding="utf-8")
 
 # Pieces that mean something to PowerShell, cmd.exe, JSON, YAML or a terminal.
 HOSTILE_PIECES = [
@@ -68,29 +71,39 @@ PRODUCT_KEY_TEXT = st.one_of(
 )
 PRODUCT_KEYS = st.none() | PRODUCT_KEY_TEXT
 
-READER = HostEmulator(state=None, network=None)  # only its reader is used
-
-
 def arrives(command: str, in_data: bytes) -> dict[str, Any]:
-    """What the simulated host reads from a command line and its standard input."""
-    assert FIRST_LINE.fullmatch(in_data.split(b"\n", 1)[0]), in_data[:200]
-    program, _, arguments = command.partition(" ")
-    name, params, problem = READER._recognise(CommandRequest("pc", program, [arguments], in_data))
-    assert problem is None, problem
-    return {"script": name, "params": params}
+    """The program the host runs, read from a command line and its standard input as the
+    bootstrap reads them."""
+    assert command == hostops.bootstrap_command()
+    script, separator, program = in_data.decode("utf-8").partition("\0\0\0\0")
+    assert separator, in_data[:200]
+    assert script == EXECUTOR  # the only text that becomes a script block
+    return json.loads(base64.b64decode(program.strip(), validate=True).decode("utf-8"))
 
 
 class Host:
-    """Stands in for _low_level_execute_command: records what would travel, answers with a
-    document the plugins accept (one keyed Office product)."""
+    """Stands in for _low_level_execute_command: records each program that would travel, and
+    answers as the executor does (one keyed Office product, a reachable KMS host)."""
 
     def __init__(self, products: list[dict[str, Any]] | None = None) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.products = products or []
+        self.received: list[list[dict[str, Any]]] = []
+        self.products = products if products is not None else [OFFICE_2024]
 
     def __call__(self, command: str, in_data: bytes, sudoable: bool) -> dict[str, Any]:
-        self.received.append(arrives(command, in_data))
-        return {"rc": 0, "stderr": "", "stdout": json.dumps({"ok": True, "spp": self.products, "steps": []})}
+        program = arrives(command, in_data)
+        assert program["version"] == 1
+        self.received.append(program["operations"])
+        return {"rc": 0, "stderr": "", "stdout": json.dumps({"executor": 1, "results": [
+            {"id": op["id"], "op": op["op"], "status": "ok", "data": self.data(op)} for op in program["operations"]]})}
+
+    def data(self, op: dict[str, Any]) -> dict[str, Any]:
+        if op["op"] == "cim_invoke":
+            return {"return_value": 0}
+        if op["op"] == "tcp_connect":
+            return {"reachable": True, "connected": "192.0.2.10", "addresses": [], "error": None, "hresult": None}
+        if op["op"] == "cim_query" and op["class"] == "SoftwareLicensingProduct":
+            return {"instances": self.products}
+        return {"instances": []} if op["op"] == "cim_query" else {}
 
 
 OFFICE_2024 = raw_product("Office 24, Office24ProPlus2024VL_KMS_Client_AE edition",
@@ -102,62 +115,82 @@ def refused(exc: ValueError, option: str) -> None:
     assert str(exc).startswith(option), (option, str(exc))
 
 
+def connection(kms_host: Any = "kms.example.edu", kms_port: Any = 1688) -> dict[str, Any]:
+    return options.connection({"kms_host": kms_host, "kms_port": kms_port, "connect_timeout": 5.0})
+
+
+def office_kms(**given: Any) -> planning.Desired:
+    args = {name: spec.get("default") for name, spec in options.SPECS["office_kms"].items()}
+    args.update(kms_host="kms.example.edu")
+    args.update(given)
+    return options.office_kms(args)
+
+
+def reach_of(program: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [op for op in program if op["op"] == "tcp_connect"]
+
+
 @EXAMPLES
 @given(value=KMS_HOSTS)
 def test_kms_host_is_refused_by_name_or_arrives_as_given(value):
     try:
-        inspection.check_options(value, 1688, 5.0)
-    except ValueError as exc:
+        args = connection(kms_host=value)
+    except OptionError as exc:
         refused(exc, "kms_host")
         return
     host = Host()
-    inspection.inspect_host(host, value, 1688, 5.0, include_windows=False)
+    inspection.inspect_host(host, args["kms_host"], args["kms_port"], args["connect_timeout"], include_windows=False)
     [received] = host.received
-    assert received["script"] == "office_kms_inspect"
     # An IPv6 literal may come in brackets, as in a URL; the host gets the address.
     bracketed = value.startswith("[") and value.endswith("]")
-    assert received["params"]["kms_host"] == (value[1:-1] if bracketed else value)
+    [reach] = reach_of(received)
+    assert reach["host"] == (value[1:-1] if bracketed else value)
 
 
 @EXAMPLES
 @given(value=KMS_PORTS)
 def test_kms_port_is_refused_by_name_or_arrives_as_given(value):
     try:
-        inspection.check_options("kms.example.edu", value, 5.0)
-    except ValueError as exc:
+        args = connection(kms_port=value)
+    except OptionError as exc:
         refused(exc, "kms_port")
         return
     host = Host()
-    inspection.inspect_host(host, "kms.example.edu", value, 5.0, include_windows=False)
-    assert host.received[0]["params"]["kms_port"] == value
+    inspection.inspect_host(host, args["kms_host"], args["kms_port"], args["connect_timeout"], include_windows=False)
+    [reach] = reach_of(host.received[0])
+    assert reach["port"] == value
     assert 1 <= value <= 65535
 
 
-def apply_call(desired: plan.Desired) -> dict[str, Any] | None:
-    """What the apply call would send for ``desired`` on a host with Office LTSC 2024."""
+def apply_call(desired: planning.Desired) -> list[dict[str, Any]] | None:
+    """The program the apply call would send for ``desired`` on a host with Office LTSC 2024."""
     products = [licensing.product(OFFICE_2024, "SoftwareLicensingProduct")]
-    host_plan = plan.plan_host(products, desired)
+    host_plan = planning.plan_host(products, desired)
     if not host_plan.changes:
         return None
-    host = Host([OFFICE_2024])
-    apply.apply_plan(host, host_plan, desired, check_reachable=True, connect_timeout=5.0)
+    host = Host()
+    apply.apply_plan(host, host_plan, desired)
     [received] = host.received
-    assert received["script"] == "office_kms_apply"
-    return received["params"]
+    assert received == apply.program(host_plan, desired)
+    return received
+
+
+def arguments(program: list[dict[str, Any]], method: str | None = None) -> list[Any]:
+    return [a["value"] for op in program if op["op"] == "cim_invoke" and method in (None, op["method"])
+            for a in op["arguments"]]
 
 
 @EXAMPLES
 @given(value=PRODUCT_KEYS)
 def test_product_key_is_refused_by_name_or_arrives_as_given(value):
-    desired = plan.Desired(kms_host="kms.example.edu", product_key=value)
     try:
-        plan.check_desired(desired)
-    except ValueError as exc:
+        desired = office_kms(product_key=value)
+    except OptionError as exc:
         refused(exc, "product_key")
         assert value not in str(exc) or len(value) <= 5  # the key is never echoed whole
         return
-    params = apply_call(desired)
-    installed = [s["value"] for j in params["jobs"] for s in j["steps"] if s["action"] == "install_key"]
+    program = apply_call(desired)
+    installed = arguments(program, "InstallProductKey")
     if value is None or value == "auto":
         assert installed == []  # GCVGB is already the GVLK's; nothing given travels
     else:
@@ -171,51 +204,57 @@ def test_product_key_is_refused_by_name_or_arrives_as_given(value):
 @EXAMPLES
 @given(value=PRODUCTS)
 def test_products_are_refused_by_name_or_only_select(value):
-    desired = plan.Desired(kms_host="kms.example.edu", products=value)
     try:
-        plan.check_desired(desired)
-    except ValueError as exc:
+        desired = office_kms(products=value)
+    except OptionError as exc:
         refused(exc, "products")
         return
     assert all(entry.strip() == entry and entry.isprintable() for entry in value or [])
-    params = apply_call(desired)
+    program = apply_call(desired) or []
     # The products option selects on the controller; the host gets SKU IDs it reported.
-    jobs = params["jobs"] if params else []
-    assert [j["id"] for j in jobs] in ([], [KMS_SKU])
-    if params:
-        assert {s["value"] for j in jobs for s in j["steps"]} <= {"kms.example.edu", None}
+    invoked = [op for op in program if op["op"] == "cim_invoke"]
+    assert {op["group"] for op in invoked} in (set(), {"sku:" + KMS_SKU})
+    assert {op["where"] for op in invoked if op["class"] == "SoftwareLicensingProduct"} <= {"ID='%s'" % KMS_SKU}
+    assert set(arguments(program)) <= {"kms.example.edu"}
 
 
 @EXAMPLES
 @given(kms_host=KMS_HOSTS, kms_port=KMS_PORTS, products=PRODUCTS, product_key=PRODUCT_KEYS,
-       state=st.sampled_from(plan.STATES))
+       state=st.sampled_from(options.STATES))
 def test_any_combination_is_refused_or_travels_as_data(kms_host, kms_port, products, product_key, state):
-    desired = plan.Desired(state=state, kms_host=kms_host, kms_port=kms_port, products=products,
-                           product_key=product_key)
     try:
-        inspection.check_options(kms_host, kms_port, 5.0)
-        plan.check_desired(desired)
-        plan.plan_host([licensing.product(OFFICE_2024, "SoftwareLicensingProduct")], desired)
-    except plan.PlanError as exc:
+        desired = office_kms(state=state, kms_host=kms_host, kms_port=kms_port, products=products,
+                             product_key=product_key)
+        planning.plan_host([licensing.product(OFFICE_2024, "SoftwareLicensingProduct")], desired)
+    except planning.PlanError as exc:
         assert str(exc).split(":")[0].split(" ")[0] in ("products", "product_key", "state"), str(exc)
         return
-    except ValueError as exc:
-        assert str(exc).split(" ")[0] in ("kms_host", "kms_port"), str(exc)
+    except OptionError as exc:
+        assert str(exc).split(":")[0].split(" ")[0] in ("kms_host", "kms_port", "products", "product_key",
+                                                         "state"), str(exc)
         return
-    params = apply_call(desired)
-    if params:
-        assert params["kms_host"] == desired.kms_host
-        assert params["kms_port"] == desired.kms_port
+    program = apply_call(desired)
+    if program:
+        for reach in reach_of(program):
+            assert (reach["host"], reach["port"]) == (desired.kms_host, desired.kms_port)
+        assert set(arguments(program, "SetKeyManagementServiceMachine")) <= {desired.kms_host}
+        assert set(arguments(program, "SetKeyManagementServicePort")) <= {desired.kms_port}
+        if desired.kms_host:
+            assert desired.kms_host == (kms_host[1:-1] if kms_host.startswith("[") else kms_host)
 
 
-@EXAMPLES
-@given(params=st.recursive(
+JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(TEXT),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(TEXT, max_size=10), inner, max_size=4),
     max_leaves=20,
-).flatmap(lambda v: st.dictionaries(st.text(TEXT, max_size=10), st.just(v), min_size=1, max_size=3)))
-def test_any_parameter_document_travels_as_data(params):
-    """Whatever the parameters, the first line of standard input holds only base64 inside
-    its quotes, and the host reads back exactly the document sent."""
-    data = remote.build_stdin("office_kms_inspect", params)
-    assert arrives(remote.bootstrap_command(), data)["params"] == params
+)
+
+
+@EXAMPLES
+@given(operations=st.lists(st.dictionaries(st.text(TEXT, max_size=10), JSON_VALUES, min_size=1, max_size=4),
+                           max_size=4))
+def test_any_program_travels_as_data(operations):
+    """Whatever the operations hold, the script block is the executor as shipped, and the host
+    reads back exactly the program sent."""
+    data = hostops.build_stdin(operations)
+    assert arrives(hostops.bootstrap_command(), data) == {"version": 1, "operations": operations}

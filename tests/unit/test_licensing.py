@@ -162,31 +162,7 @@ def test_product_fields(overrides, key, expected):
     assert licensing.product(_raw_product(**overrides), "OfficeSoftwareProtectionProduct")[key] == expected
 
 
-def test_products_spp_then_ospp():
-    doc = {
-        "ospp": [_raw_product(ID="B-OSPP")],
-        "spp": [_raw_product(ID="A-SPP-1"), _raw_product(ID="A-SPP-2")],
-    }
-    got = [(p["sku_id"], p["license_class"]) for p in licensing.products(doc)]
-    assert got == [
-        ("a-spp-1", "SoftwareLicensingProduct"),
-        ("a-spp-2", "SoftwareLicensingProduct"),
-        ("b-ospp", "OfficeSoftwareProtectionProduct"),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("doc", "expected"),
-    [
-        # ConvertTo-Json writes a one-element array as the element itself.
-        ({"spp": _raw_product(ID="ONE"), "ospp": None}, [("one", "SoftwareLicensingProduct")]),
-        ({"ospp": _raw_product(ID="TWO")}, [("two", "OfficeSoftwareProtectionProduct")]),
-        ({"spp": [], "ospp": None}, []),
-        ({}, []),
-    ],
-)
-def test_products_single_or_missing(doc, expected):
-    assert [(p["sku_id"], p["license_class"]) for p in licensing.products(doc)] == expected
+# Products of a whole read (SPP first, then osppsvc) are in test_inspection.py.
 
 
 C2R_LTSC = {"VersionToReport": "16.0.17932.20162", "Platform": "x64",
@@ -325,22 +301,29 @@ def test_host_facts_clock_skew_follows_controller(skew):
 
 @pytest.mark.parametrize("kms_host", [None, ""])
 def test_reachability_not_asked(kms_host):
-    assert licensing.reachability({"reach": {"reachable": True}}, kms_host, 1688, 3.0) is None
+    assert licensing.reachability({"reachable": True}, kms_host, 1688, 3.0) is None
 
 
 @pytest.mark.parametrize(
-    ("reach", "reachable", "error"),
+    ("data", "reachable", "error", "address"),
     [
-        ({"reachable": True, "error": None}, True, None),
-        ({"reachable": False, "error": "timed out"}, False, "timed out"),
-        (None, False, None),
+        ({"reachable": True, "error": None, "connected": "192.0.2.10"}, True, None, "192.0.2.10"),
+        # An earlier address failed before one answered: reachable, so no error.
+        ({"reachable": True, "error": "timed out", "connected": "2001:db8::10"}, True, None, "2001:db8::10"),
+        ({"reachable": False, "error": "timed out", "hresult": "0x8007274C", "connected": None}, False, "timed out",
+         None),
+        ({"reachable": False, "error": None}, False, "no answer", None),
+        ({"reachable": False}, False, "no answer", None),
+        ({}, False, "no answer", None),  # the test did not run (no data): never reachable
     ],
 )
-def test_reachability(reach, reachable, error):
-    assert licensing.reachability({"reach": reach}, "kms.example.edu", 1700, 2.5) == {
+def test_reachability(data, reachable, error, address):
+    """From the tcp_connect operation's data."""
+    assert licensing.reachability(data, "kms.example.edu", 1700, 2.5) == {
         "kms_host": "kms.example.edu",
         "kms_port": 1700,
         "connect_timeout": 2.5,
         "reachable": reachable,
         "error": error,
+        "address": address,
     }

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from ansible_collections.volume_licensing.kms.plugins.module_utils import licensing
+from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
 from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import (
-    Desired,
     PlanError,
-    check_desired,
-    check_product_key,
-    check_products_option,
+    activation_reasons,
     host_steps,
     key_step,
     plan_host,
@@ -27,7 +23,7 @@ SUB_SKU = "149dbce7-a48e-44db-8364-a53386cd4580"
 
 
 def product(name, description, sku, *, cim="SoftwareLicensingProduct", **kw):
-    """A documented product dict, built from a raw one as the inspect script reports it."""
+    """A documented product dict, built from a raw one as the executor reports it."""
     return licensing.product(raw_product(name, description, sku, **kw), cim)
 
 
@@ -76,116 +72,7 @@ def actions(steps):
     return [s["action"] for s in steps]
 
 
-# --- check_desired -------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(
-    ("desired", "option"),
-    [
-        (Desired(state="present"), "state"),
-        (Desired(state=""), "state"),
-        (Desired(renew_below_days=-1), "renew_below_days"),
-        (Desired(renew_below_days=181), "renew_below_days"),
-        (Desired(state="configured"), "kms_host"),
-        (Desired(state="configured", kms_host=""), "kms_host"),
-        (Desired(products=["Fooo"]), "products"),
-        (Desired(product_key="nope"), "product_key"),
-    ],
-)
-def test_check_desired_rejects(desired, option):
-    with pytest.raises(PlanError, match=re.escape(option)):
-        check_desired(desired)
-
-
-@pytest.mark.parametrize(
-    "desired",
-    [
-        Desired(),
-        Desired(renew_below_days=0),
-        Desired(renew_below_days=180),
-        Desired(state="configured", kms_host=HOST),
-        Desired(state="configured", product_key="auto"),
-        Desired(state="absent"),
-        Desired(kms_host=HOST, products=["ProPlus2024Volume", KMS_SKU], product_key="auto", force=True),
-    ],
-)
-def test_check_desired_accepts(desired):
-    assert check_desired(desired) is desired
-
-
-def test_check_desired_upper_cases_the_key():
-    assert check_desired(Desired(product_key=SECRET.lower())).product_key == SECRET
-
-
-# --- check_products_option -----------------------------------------------------------------------
-
-@pytest.mark.parametrize(
-    "products",
-    [
-        None,
-        [],
-        ["ProPlus2024Volume"],
-        ["visiopro2019volume"],
-        ["SkypeForBusiness2021Volume"],
-        ["ProPlus2010Volume"],
-        [KMS_SKU],
-        ["{8D368FC1-9470-4BE2-8D66-90E836CBB051}"],
-        ["ProjectPro2021Volume", VISIO_SKU],
-    ],
-)
-def test_products_option_accepted(products):
-    assert check_products_option(products) == products
-
-
-@pytest.mark.parametrize("entry", ["ProPlus2099Volume", "Fooo", "ProPlus2024", "", 5, "8d368fc1-9470-4be2-8d66"])
-def test_products_option_rejected(entry):
-    with pytest.raises(PlanError) as exc:
-        check_products_option(["ProPlus2024Volume", entry])
-    assert repr(entry) in str(exc.value)
-    assert "products" in str(exc.value)
-
-
-# --- check_product_key ---------------------------------------------------------------------------
-
-@pytest.mark.parametrize(
-    ("given", "expected"),
-    [
-        (None, None),
-        ("auto", "auto"),
-        (SECRET, SECRET),
-        (SECRET.lower(), SECRET),
-        ("xj2xn-fw8rk-p4hmp-dkdbv-gcvgb", GVLK_2024),
-        ("  %s " % SECRET, SECRET),
-    ],
-)
-def test_product_key_accepted(given, expected):
-    assert check_product_key(given) == expected
-
-
-@pytest.mark.parametrize(
-    "given",
-    [
-        "ABCDE-FGHIJ-KLMNO-PQRST",  # four groups
-        "ABCDEF-FGHIJ-KLMNO-PQRST-VWXYZ",  # a six-character group
-        "ABCDE\u2013FGHIJ\u2013KLMNO\u2013PQRST\u2013VWXYZ",  # en dashes
-        "ABCDE-FGHIJ-KLM O-PQRST-VWXYZ",  # a space inside
-        "ABCDE FGHIJ KLMNO PQRST VWXYZ",
-        "ABCDEFGHIJKLMNOPQRSTVWXYZ",
-        "abcde-fghij-klmno-pqrst-vwxy!",
-    ],
-)
-def test_product_key_rejected_without_showing_it(given):
-    with pytest.raises(PlanError) as exc:
-        check_product_key(given)
-    msg = str(exc.value)
-    assert "product_key" in msg
-    for shown in (given, given.upper()):
-        assert shown not in msg
-        assert shown[:-5] not in msg  # at most the last five characters
-
-
-def test_product_key_empty_rejected():
-    with pytest.raises(PlanError, match="product_key"):
-        check_product_key("")
+# Option checks (state, renew_below_days, products, product_key) are in test_options.py.
 
 
 # --- select --------------------------------------------------------------------------------------
@@ -419,3 +306,30 @@ def test_plan_host_carries_untouched_and_warnings():
 def test_plan_host_raises_before_planning():
     with pytest.raises(PlanError, match="ProPlus2010Volume"):
         plan_host([kms2024(), office2010_mak()], Desired(product_key="auto"))
+
+
+CHANGED = "KMS settings or key changed: activate against them"
+
+
+@pytest.mark.parametrize(
+    ("product", "desired", "changed", "expected"),
+    [
+        (kms2024(status=5, days=0), Desired(state="configured"), True, []),
+        (kms2024(status=5, days=0), Desired(state="absent", force=True), True, []),
+        (kms2024(status=1, days=179), Desired(), True, [CHANGED]),
+        (kms2024(status=1, days=179), Desired(force=True), False, ["force"]),
+        (kms2024(status=1, days=179), Desired(force=True), True, [CHANGED]),
+        (kms2024(status=0, days=0), Desired(force=True), True, ["not activated (Unlicensed)"]),
+        (kms2024(status=1, days=None), Desired(renew_below_days=180), False, []),  # nothing expires
+    ],
+)
+def test_activation_reasons(product, desired, changed, expected):
+    assert activation_reasons(product, desired, changed) == expected
+
+
+@pytest.mark.parametrize("connection", [{"check_reachable": False}, {"connect_timeout": 0.5}, {"kms_port": 1688}])
+def test_plan_does_not_depend_on_how_the_kms_host_is_contacted(connection):
+    products = [kms2024(status=2, days=3), mak2024(), visio2019(status=1, days=179, host=HOST)]
+    base = Desired(kms_host=HOST, product_key="auto")
+    other = Desired(kms_host=HOST, product_key="auto", **connection)
+    assert plan_host(products, other) == plan_host(products, base)

@@ -1,0 +1,298 @@
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Programs of host operations: build them, send one to a Windows host, read the results.
+
+This module decides nothing about licensing. The phases (inspection.py, apply.py) build a
+program, a list of operations made with the constructors below; ``run()`` sends it over the
+task's own connection to the executor (kms_executor.ps1) and returns one Result per
+operation, or raises CallError when the call gave no usable document. The wire format and
+each operation's fields are in docs/host-operations.md.
+
+How a call travels (shared/reference/winrm-wire.md):
+
+* The command line is a fixed bootstrap, ``PowerShell -NoProfile -NonInteractive
+  -ExecutionPolicy Unrestricted -EncodedCommand <kms_bootstrap.ps1>``, which the winrm plugin
+  sends unchanged, psrp runs in its runspace and ssh passes to the remote shell.
+* Standard input is the executor as shipped, four NUL characters, then the program as base64
+  of UTF-8 JSON. The bootstrap makes a script block of the executor only and hands it the
+  program as its argument: no option value ever becomes PowerShell code or reaches the script
+  block log (event 4104), and the program is not on the command line that ``-vvvvv`` prints.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.volume_licensing.kms.plugins.module_utils import hresult
+
+SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
+BOOTSTRAP = "kms_bootstrap"
+EXECUTOR = "kms_executor"
+SEPARATOR = "\0\0\0\0"  # where the bootstrap splits standard input
+POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand "
+PROGRAM_VERSION = 1
+_CLIXML_ERROR = re.compile(r'<S S="Error">(.*?)</S>', re.DOTALL)
+_CLIXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+Operation = dict[str, Any]
+
+
+# -- operations (docs/host-operations.md) ----------------------------------------------------
+def host_facts(op_id: str) -> Operation:
+    return {"id": op_id, "op": "host_facts"}
+
+
+def cim_query(op_id: str, cim_class: str, properties: list[str] | tuple[str, ...], where: str | None = None,
+              optional: bool = False) -> Operation:
+    return {"id": op_id, "op": "cim_query", "class": cim_class, "properties": list(properties), "where": where,
+            "optional": optional}
+
+
+def cim_invoke(op_id: str, cim_class: str, method: str, *, where: str | None = None,
+               arguments: list[tuple[str, str, Any]] | None = None, group: str | None = None) -> Operation:
+    """``arguments``: (name, type, value), type ``string``, ``uint32`` or ``boolean``.
+    ``where`` selects exactly one instance; None is the first instance of a service class."""
+    op: Operation = {"id": op_id, "op": "cim_invoke", "class": cim_class, "where": where, "method": method,
+                     "arguments": [{"name": n, "type": t, "value": v} for n, t, v in arguments or []]}
+    if group:
+        op["group"] = group
+    return op
+
+
+def registry_read(op_id: str, key: str, values: list[str], subkeys: str | None = None) -> Operation:
+    return {"id": op_id, "op": "registry_read", "key": key, "values": list(values), "subkeys": subkeys}
+
+
+def tcp_connect(op_id: str, host: str, port: int, timeout_ms: int, require: bool = False) -> Operation:
+    """``require``: not reachable is an error, and then nothing after it runs."""
+    op: Operation = {"id": op_id, "op": "tcp_connect", "host": host, "port": port, "timeout_ms": timeout_ms,
+                     "require": require}
+    if require:
+        op["on_error"] = "stop"
+    return op
+
+
+def wql_string(value: str) -> str:
+    """A WQL string literal. The controller only puts constants and values it has validated
+    (GUIDs, the last five characters of a product key) in filters; escaping is a second guard."""
+    return "'%s'" % value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+# -- results ----------------------------------------------------------------------------------
+@dataclass
+class Result:
+    """What the executor reported for one operation."""
+
+    id: str
+    op: str
+    status: str  # ok | error | skipped
+    data: dict[str, Any] = field(default_factory=dict)
+    hresult: int | None = None
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Results(dict):
+    """Results by operation id, in program order."""
+
+    def data(self, op_id: str) -> dict[str, Any]:
+        result = self.get(op_id)
+        return result.data if result is not None and result.ok else {}
+
+    def instances(self, op_id: str) -> list[dict[str, Any]]:
+        return _as_list(self.data(op_id).get("instances"))
+
+
+class CallError(Exception):
+    """A call that produced no usable result document: it could not run, its reply was lost or
+    garbled, or the executor refused the program. The message (the cause) is written for
+    operators; ``step`` is where it happened, ``code`` the HRESULT when Windows gave one,
+    ``hint`` what to do when no HRESULT tells it."""
+
+    def __init__(self, message: str, step: str, *, code: int | None = None, hint: str | None = None,
+                 rc: int | None = None, stdout: str = "", stderr: str = "") -> None:
+        super().__init__(message)
+        self.step = step
+        self.code = code
+        self.hint = hint
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def result(self, what: str) -> dict[str, Any]:
+        """``failed``, ``msg`` ("<what> (step: ...): cause. HRESULT or hint") and the
+        error_code / error_name / error_hint return values."""
+        explanation = hresult.explain(self.code) if self.code is not None else (self.hint or "")
+        msg = "%s (step: %s): %s %s" % (what, self.step, sentence(str(self)), explanation)
+        described = hresult.describe(self.code)
+        if described["error_hint"] is None:
+            described["error_hint"] = self.hint
+        return dict(failed=True, msg=msg.strip(), **described)
+
+
+# -- the wire ---------------------------------------------------------------------------------
+def encode_powershell(script: str) -> str:
+    """The ``-EncodedCommand`` form of a script: base64 of its UTF-16LE text."""
+    return base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+
+
+def load_script(name: str) -> str:
+    with open(os.path.join(SCRIPT_DIR, name + ".ps1"), encoding="utf-8") as handle:
+        return handle.read()
+
+
+@functools.cache
+def bootstrap_command() -> str:
+    """The fixed command line that runs what arrives on standard input."""
+    return POWERSHELL_PREFIX + encode_powershell(load_script(BOOTSTRAP).strip())
+
+
+@functools.cache
+def _executor() -> bytes:
+    return load_script(EXECUTOR).encode("utf-8")
+
+
+def encode_program(operations: list[Operation]) -> str:
+    data = json.dumps({"version": PROGRAM_VERSION, "operations": operations}, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+    return base64.b64encode(data).decode("ascii")
+
+
+def build_stdin(operations: list[Operation]) -> bytes:
+    """Standard input for the bootstrap: the executor as shipped, the separator, the program."""
+    return _executor() + SEPARATOR.encode("ascii") + encode_program(operations).encode("ascii")
+
+
+def parse_output(stdout: str) -> dict[str, Any]:
+    """The one JSON object the executor printed; lines before it (banners, profile noise) skipped."""
+    text = stdout.strip()
+    start = text.find("{")
+    while start != -1:
+        try:
+            value = json.loads(text[start:])
+        except ValueError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(value, dict):
+            return value
+        break
+    raise ValueError("no JSON document in the output")
+
+
+def run(execute: Callable[..., dict[str, Any]], operations: list[Operation], what: str) -> Results:
+    """Send the program through ``execute`` (an action plugin's ``_low_level_execute_command``)
+    and return its results by operation id. ``what`` names the call for messages ("read the
+    host"). Raises CallError when there is no result document.
+
+    Decisions are taken on the JSON, not on the exit code: exit codes differ per connection
+    plugin (psrp returns 1 after any error record)."""
+    result = execute(bootstrap_command(), in_data=build_stdin(operations), sudoable=False)
+    stdout = result.get("stdout", "") or ""
+    stderr = result.get("stderr", "") or ""
+    rc = result.get("rc")
+    try:
+        doc = parse_output(stdout)
+        if "executor" not in doc:
+            raise ValueError("a JSON object, but not the executor's document")
+    except ValueError:
+        message, hint = _no_json(what, rc, stdout, stderr)
+        raise CallError(message, step=what, hint=hint, rc=rc, stdout=stdout, stderr=stderr) from None
+    if doc.get("error") or not isinstance(doc.get("results"), list):
+        raise CallError("the host's executor did not run the operations: %s"
+                        % (doc.get("error") or "its reply has no results"), step=what,
+                        hint="This is a defect of volume_licensing.kms or a damaged copy of it on the "
+                             "controller: reinstall the collection and report it if it persists.",
+                        rc=rc, stdout=stdout, stderr=stderr)
+    results = Results()
+    for index, reported in enumerate(doc["results"]):
+        op = operations[index] if index < len(operations) else {}
+        raw = reported if isinstance(reported, dict) else {}
+        data = raw.get("data")
+        op_id = str(raw.get("id", op.get("id")))
+        results[op_id] = Result(
+            id=op_id, op=str(raw.get("op", op.get("op"))),
+            status=raw.get("status") if raw.get("status") in ("ok", "error", "skipped") else "error",
+            data=data if isinstance(data, dict) else {}, hresult=code(raw.get("hresult")),
+            message=raw.get("message"))
+    missing = [op["id"] for op in operations if op["id"] not in results]
+    if missing:
+        raise CallError("the host's reply lacks the results of %d operations (%s)" % (len(missing), missing[0]),
+                        step=what, hint="Run the task again: it reads the host afresh.", rc=rc, stdout=stdout,
+                        stderr=stderr)
+    return results
+
+
+def code(text: Any) -> int | None:
+    """The HRESULT an operation reported ("0x80070005"), or None."""
+    try:
+        return hresult.from_hex(text) if isinstance(text, str) and text.strip() else None
+    except ValueError:
+        return None
+
+
+def _no_json(what: str, rc: int | None, stdout: str, stderr: str) -> tuple[str, str]:
+    """Why there is no result document, and what to do: (cause, hint)."""
+    error = _first_line(clixml_text(stderr))
+    if error and "{" not in stdout:
+        return ("PowerShell stopped before it printed a result (exit code %s): %s" % (rc, error),
+                "Fix what PowerShell reports on the host (the collection needs PowerShell 3.0 or later; "
+                "Windows 7 needs WMF 3.0 or later installed), then run the task again.")
+    if stdout.strip():
+        return ("the host's reply was not the JSON document the executor prints: it was cut short or "
+                "garbled (exit code %s, %d characters, starting %s)" % (rc, len(stdout), _shown(stdout)),
+                "Run the task again: it re-reads the host. If it keeps happening, check the WinRM "
+                "connection (a proxy or security software that alters or cuts replies) and what else "
+                "writes to the console on the host (logon scripts, console code page settings).")
+    return ("the host printed no output (exit code %s)" % rc,
+            "Run the task again. If it keeps happening, look in the host's Windows PowerShell event "
+            "log for what stopped PowerShell.")
+
+
+def clixml_text(stderr: str) -> str:
+    """Error text from PowerShell's CLIXML stream (``#< CLIXML`` then ``<S S="Error">`` lines,
+    newlines escaped as _x000D__x000A_); other text unchanged. The winrm plugin decodes it
+    already; other connections may not."""
+    if not stderr.lstrip().startswith("#< CLIXML"):
+        return stderr
+    lines = []
+    for match in _CLIXML_ERROR.finditer(stderr):
+        text = _CLIXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), match.group(1))
+        lines.append(html.unescape(text))
+    return "".join(lines)
+
+
+def sentence(text: str) -> str:
+    """The text as one sentence ending in a full stop."""
+    text = " ".join(text.split())
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """The start of a garbled reply, printable: control characters shown escaped."""
+    start = text.strip()[:limit]
+    return repr(start) + ("..." if len(text.strip()) > limit else "")
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:300]
+    return ""
+
+
+def _as_list(value: Any) -> list[Any]:
+    # ConvertTo-Json may write a one-element array as the element itself.
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,262 @@
+# kms_executor.ps1: runs one program of host operations for volume_licensing.kms and prints
+# ONE JSON document with one result per operation (docs/host-operations.md).
+#
+# It holds no project logic: which classes to read, which methods to call and in what order
+# is decided by the controller (plugins/module_utils/*.py). It only checks that the program
+# asks for allowed things, runs each operation as a thin wrapper over one Windows facility,
+# and reports what Windows answered.
+#
+# The program arrives as data: kms_bootstrap.ps1 passes it as this script block's argument
+# (base64 of UTF-8 JSON), never as script text, so no option value ever reaches the script
+# block log (event 4104).
+#
+# PowerShell 3.0 to 5.1 (CIM cmdlets, ConvertFrom-Json/ConvertTo-Json); works the same over
+# winrm, psrp and ssh: the controller decides on the JSON, never on the exit code.
+# "facts §N" refers to shared/reference/windows-licensing-facts.md.
+param([string]$Program)
+
+$ErrorActionPreference = 'Stop'
+# Progress records would otherwise reach the controller as CLIXML on stderr.
+$ProgressPreference = 'SilentlyContinue'
+# Throws under some hosts (psrp); the JSON is ASCII-safe either way.
+try { [Console]::OutputEncoding = New-Object Text.UTF8Encoding $false } catch { }
+
+# What a program may touch. Licensing classes (facts §1.1) and basic Win32 classes may be
+# read; methods may be called on the licensing classes only.
+$LicensingClasses = @('SoftwareLicensingProduct', 'SoftwareLicensingService',
+    'OfficeSoftwareProtectionProduct', 'OfficeSoftwareProtectionService')
+$QueryClasses = $LicensingClasses + @('Win32_OperatingSystem', 'Win32_ComputerSystem', 'Win32_Processor',
+    'Win32_PhysicalMemory', 'Win32_LogicalDisk', 'Win32_Service')
+# Office installations (Click-to-Run configuration, MSI uninstall entries) and the licensing
+# services' own keys (facts §1.5, §1.6).
+$RegistryKeys = @('HKLM:\SOFTWARE\Microsoft\Office\ClickToRun\Configuration',
+    'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall',
+    'HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall',
+    'HKLM:\SOFTWARE\Microsoft\OfficeSoftwareProtectionPlatform',
+    'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform')
+$ArgumentTypes = @('string', 'uint32', 'boolean')
+# \z, not $: in .NET, $ also matches before a final newline.
+$Identifier = '^[A-Za-z_][A-Za-z0-9_]*\z'
+
+# Why the program cannot run, or $null. Checked before any operation runs.
+function Test-Program($Operations) {
+    foreach ($op in $Operations) {
+        $names = @()
+        switch ([string]$op.op) {
+            'host_facts' { }
+            'cim_query' {
+                if ($QueryClasses -notcontains $op.class) { return "class $($op.class) may not be read" }
+                $names = @($op.properties)
+                if (-not $names.Count) { return "cim_query $($op.id) names no property" }
+            }
+            'cim_invoke' {
+                if ($LicensingClasses -notcontains $op.class) { return "methods of $($op.class) may not be called" }
+                $names = @($op.method) + @($op.arguments | ForEach-Object { $_.name })
+                foreach ($a in $op.arguments) {
+                    if ($ArgumentTypes -notcontains $a.type) { return "argument type $($a.type) is not supported" }
+                }
+            }
+            'registry_read' {
+                if ($RegistryKeys -notcontains $op.key) { return "registry key $($op.key) may not be read" }
+                $names = @($op.values)
+            }
+            'tcp_connect' {
+                $port = $op.port -as [int]
+                if (-not ($port -ge 1 -and $port -le 65535)) { return "port $($op.port) is not a TCP port" }
+            }
+            default { return "unknown operation kind $($op.op)" }
+        }
+        foreach ($n in $names) {
+            if ([string]$n -notmatch $Identifier) { return "$n is not a plain name" }
+        }
+    }
+    return $null
+}
+
+# Fails the current operation with an HRESULT the executor chose (as text, 0x + 8 digits).
+function Stop-Operation([string]$HResult, [string]$Message) {
+    $e = New-Object Management.Automation.RuntimeException $Message
+    $e.Data['hresult'] = $HResult
+    throw $e
+}
+
+# 0x + 8 hex digits, or $null when there is no code: a missing code is a failure, never 0.
+# 4294967295 (not 0xFFFFFFFF, which PowerShell reads as the Int32 -1) keeps the low 32 bits.
+function Format-HResult($Code) {
+    if ($null -eq $Code -or [int64]$Code -eq 0) { return $null }
+    return '0x{0:X8}' -f ([int64]$Code -band 4294967295)
+}
+
+# The HRESULT of a failed operation, taken here and nowhere else (facts §10.1, §9 item 8):
+# the executor's own code; else the CIM error's ErrorData.error_Code (MSFT_WmiError); else
+# "HRESULT 0x..." in the CimException's MessageId; else, for errors that are not CIM errors,
+# the innermost exception's HResult (public from .NET 4.5; a CimException never sets it).
+function Get-HResult($ErrorRecord) {
+    $ex = $ErrorRecord.Exception
+    if ($ex.Data.Contains('hresult')) { return $ex.Data['hresult'] }
+    if ($ex.PSObject.Properties['ErrorData'] -and $ex.ErrorData) {
+        $code = $ex.ErrorData.CimInstanceProperties['error_Code']
+        if ($code -and $null -ne $code.Value -and [int64]$code.Value -ne 0) { return Format-HResult $code.Value }
+    }
+    if ($ex.PSObject.Properties['MessageId'] -and "$($ex.MessageId)" -match 'HRESULT 0x([0-9A-Fa-f]{8})') {
+        return '0x' + $Matches[1].ToUpper()
+    }
+    while ($ex.InnerException) { $ex = $ex.InnerException }
+    if ($ex.GetType().FullName -ne 'Microsoft.Management.Infrastructure.CimException' -and $ex.PSObject.Properties['HResult']) {
+        return Format-HResult $ex.HResult
+    }
+    return $null
+}
+
+function Get-HostFacts {
+    @{
+        computer_name = $env:COMPUTERNAME
+        utc_now = [DateTime]::UtcNow.ToString('s') + 'Z'
+        powershell_version = $PSVersionTable.PSVersion.ToString()
+    }
+}
+
+# SELECT <properties> FROM <class> [WHERE <where>]: only the properties asked for.
+function Invoke-Query($Op) {
+    $wql = 'SELECT ' + (@($Op.properties) -join ', ') + ' FROM ' + $Op.class
+    if ($Op.where) { $wql += ' WHERE ' + $Op.where }
+    try {
+        $found = @(Get-CimInstance -Query $wql)
+    } catch {
+        # Only "invalid class" means the class is not there (e.g. no osppsvc on this host);
+        # a disabled service or access denied is an error like any other.
+        if ($Op.optional -and (Get-HResult $_) -eq '0x80041010') { return @{ absent = $true; instances = @() } }
+        throw
+    }
+    $rows = @(foreach ($instance in $found) {
+            $row = @{}
+            foreach ($p in $Op.properties) { $row[$p] = $instance.$p }
+            $row
+        })
+    return @{ instances = $rows }
+}
+
+# One method call on one instance: the one $Op.where selects, or the first instance of a
+# service class, as slmgr.vbs and ospp.vbs take it (facts §1.2).
+function Invoke-Method($Op) {
+    if ($Op.where) {
+        $targets = @(Get-CimInstance -ClassName $Op.class -Filter $Op.where)
+    } else {
+        $targets = @(Get-CimInstance -ClassName $Op.class)
+    }
+    if ($targets.Count -eq 0) { Stop-Operation '0x80041002' "No instance of $($Op.class) matches $($Op.where)." }
+    if ($Op.where -and $targets.Count -gt 1) { Stop-Operation '0x80070057' "$($targets.Count) instances of $($Op.class) match $($Op.where); expected one." }
+    $arguments = @{}
+    foreach ($a in $Op.arguments) {
+        # Typed as the method declares them, e.g. PortNumber is uint32 (facts §1.4, §4.4).
+        switch ($a.type) {
+            'string' { $arguments[$a.name] = [string]$a.value }
+            'uint32' { $arguments[$a.name] = [uint32]$a.value }
+            'boolean' { $arguments[$a.name] = [bool]$a.value }
+        }
+    }
+    $out = Invoke-CimMethod -InputObject $targets[0] -MethodName $Op.method -Arguments $arguments
+    $code = Format-HResult $out.ReturnValue
+    if ($code) { Stop-Operation $code "$($Op.method) returned $code." }
+    return @{ return_value = 0 }
+}
+
+function Read-Values($Key, $Names) {
+    $values = @{}
+    foreach ($n in $Names) { $values[$n] = $Key.GetValue($n) }
+    return $values
+}
+
+function Read-Registry($Op) {
+    if (-not (Test-Path -LiteralPath $Op.key)) { return @{ exists = $false; values = @{}; subkeys = @() } }
+    $data = @{ exists = $true; values = (Read-Values (Get-Item -LiteralPath $Op.key) $Op.values); subkeys = @() }
+    if ($Op.subkeys) {
+        $data.subkeys = @(Get-ChildItem -LiteralPath $Op.key | Where-Object { $_.PSChildName -match $Op.subkeys } |
+                ForEach-Object { @{ name = $_.PSChildName; values = (Read-Values $_ $Op.values) } })
+    }
+    return $data
+}
+
+# Resolve, then connect to each address with a socket of that address's family: .NET
+# Framework's parameterless TcpClient is IPv4-only (facts §9 item 7). A plain connect and
+# close: nothing of the KMS protocol is sent.
+function Test-Tcp($Op) {
+    $data = @{ reachable = $false; addresses = @(); connected = $null; error = $null; hresult = $null }
+    try {
+        $addresses = @([Net.Dns]::GetHostAddresses([string]$Op.host))
+    } catch {
+        $e = $_.Exception
+        while ($e.InnerException) { $e = $e.InnerException }
+        # HRESULT_FROM_WIN32 of the socket error: 2147942400 is 0x80070000.
+        if ($e -is [Net.Sockets.SocketException]) { $data.hresult = Format-HResult (2147942400 + $e.ErrorCode) }
+        $data.error = $e.Message
+        return $data
+    }
+    foreach ($address in $addresses) {
+        $data.addresses += @{ address = $address.ToString(); family = $address.AddressFamily.ToString() }
+        $tcp = New-Object Net.Sockets.TcpClient($address.AddressFamily)
+        try {
+            $ar = $tcp.BeginConnect($address, [int]$Op.port, $null, $null)
+            if ($ar.AsyncWaitHandle.WaitOne([int]$Op.timeout_ms)) {
+                $tcp.EndConnect($ar)
+                $data.reachable = $true
+                $data.connected = $address.ToString()
+                break
+            }
+            $data.error = 'A connection attempt failed because the connected party did not properly respond after a period of time.'
+            $data.hresult = '0x8007274C'  # WSAETIMEDOUT
+        } catch {
+            $e = $_.Exception
+            while ($e.InnerException) { $e = $e.InnerException }
+            if ($e -is [Net.Sockets.SocketException]) { $data.hresult = Format-HResult (2147942400 + $e.ErrorCode) }
+            $data.error = $e.Message
+        } finally { $tcp.Close() }
+    }
+    return $data
+}
+
+try {
+    $P = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($Program)) | ConvertFrom-Json
+    $operations = @($P.operations)
+    $problem = Test-Program $operations
+    if ($problem) {
+        $doc = @{ executor = 1; error = "program refused: $problem" }
+    } else {
+        $results = @()
+        $failedGroups = @{}
+        $stopped = $false
+        foreach ($op in $operations) {
+            $r = @{ id = $op.id; op = $op.op; status = 'ok' }
+            if ($stopped -or ($op.group -and $failedGroups.ContainsKey([string]$op.group))) {
+                $r.status = 'skipped'
+                $results += $r
+                continue
+            }
+            try {
+                switch ($op.op) {
+                    'host_facts' { $r.data = Get-HostFacts }
+                    'cim_query' { $r.data = Invoke-Query $op }
+                    'cim_invoke' { $r.data = Invoke-Method $op }
+                    'registry_read' { $r.data = Read-Registry $op }
+                    'tcp_connect' {
+                        $r.data = Test-Tcp $op
+                        if ($op.require -and -not $r.data.reachable) {
+                            Stop-Operation $r.data.hresult "Cannot connect to $($op.host):$($op.port): $($r.data.error)"
+                        }
+                    }
+                }
+            } catch {
+                $r.status = 'error'
+                $r.hresult = Get-HResult $_
+                $r.message = $_.Exception.Message
+                if ($op.group) { $failedGroups[[string]$op.group] = $true }
+                if ($op.on_error -eq 'stop') { $stopped = $true }
+            }
+            $results += $r
+        }
+        $doc = @{ executor = 1; results = $results }
+    }
+} catch {
+    $doc = @{ executor = 1; error = $_.Exception.Message }
+}
+$doc | ConvertTo-Json -Depth 8 -Compress

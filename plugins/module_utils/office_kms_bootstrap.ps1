@@ -1,1 +1,0 @@
-& ([ScriptBlock]::Create(($input | Out-String)))

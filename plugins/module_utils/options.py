@@ -1,0 +1,239 @@
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every option of every module, checked on the controller before anything reaches a host.
+
+The argument specs (types and defaults, which Ansible checks first), then our own checks of
+the values, then the desired state built from them. Each check returns the value to use or
+raises OptionError with a message that says what is wrong and what a valid value looks like.
+"""
+
+from __future__ import annotations
+
+import decimal
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, licensing
+from ansible_collections.volume_licensing.kms.plugins.module_utils.report import (
+    DEFAULT_EXPIRING_DAYS,
+    DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+    KMS_VALIDITY_DAYS,
+)
+
+STATES = ("activated", "configured", "absent")
+HOST_EXAMPLE = "a DNS name such as kms.example.edu or an IP address such as 192.0.2.10 or 2001:db8::10"
+_SHOWN = 80  # characters of a rejected value shown back in an error message
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+_GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
+_FAMILY = re.compile(
+    r"^(ProPlus|Standard|ProjectPro|ProjectStd|VisioPro|VisioStd|VisioPrem|Access|Excel|Outlook|PowerPoint|"
+    r"Publisher|SkypeForBusiness|Word|OneNote|InfoPath|Lync|Groove|SharePointWorkspace)"
+    r"(2010|2013|2016|2019|2021|2024)Volume$",
+    re.IGNORECASE,
+)
+
+_CONNECTION = {
+    "kms_host": {"type": "str"},
+    "kms_port": {"type": "int", "default": licensing.DEFAULT_KMS_PORT},
+    "connect_timeout": {"type": "float", "default": 5.0},
+}
+SPECS: dict[str, dict[str, dict[str, Any]]] = {
+    "office_kms_info": {
+        **_CONNECTION,
+        "include_windows": {"type": "bool", "default": False},
+    },
+    "office_kms": {
+        **_CONNECTION,
+        "state": {"type": "str", "default": "activated", "choices": list(STATES)},
+        "products": {"type": "list", "elements": "str"},
+        "product_key": {"type": "str", "no_log": True},
+        "renew_below_days": {"type": "int", "default": 30},
+        "force": {"type": "bool", "default": False},
+        "check_reachable": {"type": "bool", "default": True},
+    },
+    "office_kms_report": {
+        "results": {"type": "dict", "required": True},
+        "hosts": {"type": "list", "elements": "str"},
+        "dest": {"type": "path", "required": True},
+        "expiring_days": {"type": "int", "default": DEFAULT_EXPIRING_DAYS},
+        "max_clock_skew_seconds": {"type": "int", "default": DEFAULT_MAX_CLOCK_SKEW_SECONDS},
+        "kms_host": {"type": "str"},
+    },
+}
+
+
+class OptionError(ValueError):
+    """An option value that cannot be used; nothing was sent to any host."""
+
+
+@dataclass
+class Desired:
+    """What office_kms is asked to make true on each host."""
+
+    state: str = "activated"
+    kms_host: str | None = None
+    kms_port: int = licensing.DEFAULT_KMS_PORT
+    products: list[str] | None = None
+    product_key: str | None = None
+    renew_below_days: int = 30
+    force: bool = False
+    check_reachable: bool = True
+    connect_timeout: float = 5.0
+
+    @property
+    def connect_timeout_ms(self) -> int:
+        return round(self.connect_timeout * 1000)
+
+
+# -- the modules' options --------------------------------------------------------------------
+def connection(args: dict[str, Any]) -> dict[str, Any]:
+    """kms_host, kms_port and connect_timeout, as every module that contacts hosts has them."""
+    return dict(args, kms_host=kms_host(args["kms_host"]) if args.get("kms_host") is not None else None,
+                kms_port=tcp_port(args["kms_port"]), connect_timeout=timeout_seconds(args["connect_timeout"]))
+
+
+def office_kms_info(args: dict[str, Any]) -> dict[str, Any]:
+    return connection(args)
+
+
+def office_kms(args: dict[str, Any]) -> Desired:
+    """The desired state of office_kms from its validated arguments."""
+    args = connection(args)
+    if args["state"] not in STATES:
+        raise OptionError("state must be one of %s; got %r" % (", ".join(STATES), args["state"]))
+    days = args["renew_below_days"]
+    if days < 0 or days > KMS_VALIDITY_DAYS:
+        raise OptionError("renew_below_days must be from 0 to 180 (a KMS activation lasts 180 days); got %r" % days)
+    key = product_key(args["product_key"])
+    if args["state"] == "configured" and not args["kms_host"] and not key:
+        raise OptionError("state: configured needs kms_host (or product_key): there is nothing else to configure")
+    return Desired(state=args["state"], kms_host=args["kms_host"], kms_port=args["kms_port"],
+                   products=products(args["products"]), product_key=key, renew_below_days=days,
+                   force=args["force"], check_reachable=args["check_reachable"],
+                   connect_timeout=args["connect_timeout"])
+
+
+def office_kms_report(args: dict[str, Any]) -> dict[str, Any]:
+    if not 0 <= args["expiring_days"] <= KMS_VALIDITY_DAYS:
+        raise OptionError("expiring_days must be from 0 to 180 (a KMS activation lasts 180 days); got %d"
+                          % args["expiring_days"])
+    if args["max_clock_skew_seconds"] < 0:
+        raise OptionError("max_clock_skew_seconds must be 0 or more; got %d" % args["max_clock_skew_seconds"])
+    return args
+
+
+def invalid_option(exc: Exception, spec: dict[str, dict[str, Any]], args: dict[str, Any], host: str) -> str:
+    """The message for options refused on the controller, by Ansible's type checks or ours.
+    ansible-core's int check raises OverflowError on an infinity ("inf", "-Infinity") instead
+    of refusing it; those options are named here."""
+    if isinstance(exc, ArithmeticError):
+        names = [name for name, option in spec.items()
+                 if option.get("type") == "int" and isinstance(args.get(name), str) and _is_infinite(args[name])]
+        problem = "%s must be a whole number, not an infinity" % (" and ".join(names) or "an integer option")
+    else:
+        problem = str(exc).rstrip(".")
+    return "Invalid option: %s. Nothing was sent to %s." % (problem, host)
+
+
+def _is_infinite(text: str) -> bool:
+    try:
+        return decimal.Decimal(text).is_infinite()
+    except decimal.InvalidOperation:
+        return False
+
+
+# -- single values ---------------------------------------------------------------------------
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "...")
+
+
+def kms_host(value: str, option: str = "kms_host") -> str:
+    """A KMS host given as a DNS name (internationalised names allowed), IPv4 or IPv6 address.
+
+    The value is returned unchanged (an IPv6 literal loses its brackets): what the operator
+    typed is what the host is asked to contact.
+    """
+    if not isinstance(value, str) or not value:
+        raise OptionError("%s must be %s; got an empty value" % (option, HOST_EXAMPLE))
+    candidate = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    try:
+        ipaddress.ip_address(candidate)
+    except ValueError:
+        pass
+    else:
+        # An IPv6 zone (fe80::1%12) is an interface index or name on Windows, nothing else.
+        zone = candidate.partition("%")[2]
+        if "%" in candidate and not (zone.isascii() and zone.replace("-", "").replace("_", "").isalnum()):
+            raise OptionError("%s %s is not %s: the IPv6 zone %s must be an interface number or name"
+                              % (option, _shown(value), HOST_EXAMPLE, _shown(zone)))
+        return candidate
+    bad = sorted({c for c in value if not (c.isalnum() or c in ".-_")})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad[:5])
+        raise OptionError("%s %s is not %s: it contains %s" % (option, _shown(value), HOST_EXAMPLE, shown))
+    try:
+        ascii_name = value.encode("idna").decode("ascii") if not value.isascii() else value
+    except UnicodeError:
+        raise OptionError("%s %s is not a valid internationalised DNS name (IDNA)" % (option, _shown(value))) from None
+    name = ascii_name[:-1] if ascii_name.endswith(".") else ascii_name
+    if name.rsplit(".", 1)[-1].isdigit():
+        # Neither an IPv4 address nor a host name (RFC 1123 2.1): Windows would read it as
+        # an address (010.0.0.1 is 8.0.0.1), not as the name the operator meant.
+        raise OptionError("%s %s is not %s: it looks like an IPv4 address but is not a valid one"
+                          % (option, _shown(value), HOST_EXAMPLE))
+    if len(name) > 253:
+        raise OptionError("%s %s is longer than the 253 characters a DNS name may have" % (option, _shown(value)))
+    for label in name.split("."):
+        if not _LABEL.match(label):
+            raise OptionError(
+                "%s %s is not %s: the label %s must be 1-63 letters, digits or hyphens, "
+                "not starting or ending with a hyphen" % (option, _shown(value), HOST_EXAMPLE, _shown(label))
+            )
+    return value
+
+
+def tcp_port(value: int, option: str = "kms_port") -> int:
+    """A TCP port number, 1-65535."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise OptionError("%s must be a TCP port number from 1 to 65535; got %r" % (option, value))
+    return value
+
+
+def timeout_seconds(value: float, option: str = "connect_timeout", maximum: float = 300) -> float:
+    """A positive number of seconds, at most ``maximum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= maximum:
+        raise OptionError("%s must be a number of seconds above 0 and at most %s; got %r" % (option, maximum, value))
+    return value
+
+
+def products(entries: list[str] | None) -> list[str] | None:
+    """Each entry is an Office volume family (ProPlus2024Volume) or a SKU ID."""
+    for entry in entries or []:
+        # fullmatch: "$" alone would let a trailing newline through.
+        if not isinstance(entry, str) or not (_FAMILY.fullmatch(entry) or _GUID.fullmatch(entry)):
+            raise OptionError(
+                "products: %r is not an Office volume product family (such as ProPlus2024Volume, "
+                "VisioPro2024Volume, ProjectPro2021Volume) or a SKU ID (a GUID)" % (entry,)
+            )
+    return entries
+
+
+def product_key(value: str | None) -> str | None:
+    """``auto``, or a product key in the 5x5 form; returned upper-case."""
+    if value is None or value == "auto":
+        return value
+    key = value.strip()
+    # isascii() first: str.upper() turns some other letters into ASCII ones (long s into S).
+    if not (key.isascii() and gvlk.KEY_FORMAT.match(key.upper())):
+        raise OptionError(
+            "product_key must be 'auto' or a product key of five groups of five letters and digits "
+            "separated by hyphens (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX); the value given is not "
+            "(it ends in %r)" % key[-5:]
+        )
+    return key.upper()
+
+
+def is_guid(value: str) -> bool:
+    return bool(_GUID.fullmatch(value))

@@ -1,0 +1,200 @@
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The outcome phase of office_kms: the per-host result, its messages and ``changed``.
+
+Pure functions: the plan, and what the apply call reported (or nothing, in check mode or
+when the host was compliant), in; the documented return values out. Product keys appear
+only as their last five characters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, gvlk, hresult, licensing
+from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Results
+from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import HostPlan, ProductPlan
+
+UNAVAILABLE = 0xC004F074  # SL_E_VL_BINDING_SERVICE_UNAVAILABLE: what activation would end in
+BEFORE_KEYS = ("sku_id", "kms_host", "kms_port", "partial_key", "license_status", "remaining_days")
+STEP_WORDS = {
+    "install_key": "install the product key for",
+    "set_host": "set the KMS host of",
+    "set_port": "set the KMS port of",
+    "clear_host": "clear the KMS host of",
+    "clear_port": "clear the KMS port of",
+    "activate": "activate",
+}
+
+
+def inspect_failure(host: str, exc: CallError) -> dict[str, Any]:
+    """The failed result of a host that could not be read: nothing was changed on it."""
+    failed = exc.result("Failed to inspect %s" % host)
+    failed["msg"] += " Nothing was changed."
+    return failed
+
+
+def apply_failure(host: str, exc: CallError) -> dict[str, Any]:
+    """The failed result of a host whose apply call gave no results. Some steps may have run
+    before it failed; the next run inspects again and plans only what is still needed."""
+    result = exc.result("Failed to apply the plan on %s" % host)
+    result["msg"] += (" Some steps may have been done before this happened; the next run reads the host "
+                      "afresh and does only what is still needed.")
+    return result
+
+
+def shown_step(step: dict[str, Any]) -> dict[str, Any]:
+    """A step as it may appear in output: keys reduced to their last five characters."""
+    shown = {"action": step["action"]}
+    if step["action"] == "install_key":
+        shown["key"] = gvlk.last5(step["value"])
+    elif step["value"] is not None:
+        shown["value"] = step["value"]
+    return shown
+
+
+def predict(product: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The product as it would be after the steps (check mode)."""
+    after = dict(product)
+    for step in steps:
+        action = step["action"]
+        if action == "install_key":
+            after["partial_key"] = gvlk.last5(step["value"])
+        elif action == "set_host":
+            after["kms_host"] = step["value"]
+        elif action == "set_port":
+            after["kms_port"] = step["value"]
+        elif action == "clear_host":
+            after["kms_host"] = None
+        elif action == "clear_port":
+            after["kms_port"] = None
+        elif action == "activate":
+            after["license_status"] = {"code": licensing.LICENSED, "name": licensing.license_status_name(1)}
+    return after
+
+
+def summary_line(product: dict[str, Any]) -> str:
+    """One product's KMS host, port, key and status, for --diff."""
+    return "%s (%s): kms_host=%s kms_port=%s key=%s status=%s\n" % (
+        product.get("family") or product.get("name"), product["sku_id"], product.get("kms_host") or "-",
+        product.get("kms_port") or "-", product.get("partial_key") or "-", product["license_status"]["name"],
+    )
+
+
+def failure_message(host: str, plan: ProductPlan, step: dict[str, Any], outcome: dict[str, Any]) -> str:
+    what = "%s %s" % (STEP_WORDS.get(step["action"], step["action"]),
+                      plan.product.get("family") or plan.product["sku_id"])
+    if outcome.get("done"):  # the call succeeded; the licence status refresh after it did not
+        what = "refresh the licence status after the attempt to " + what
+    code = outcome.get("hresult")
+    if code is None:
+        return ("Failed to %s on %s: Windows reported an error without an error code (%s). Run the task again; "
+                "if it persists, check the licensing service on the host." % (what, host,
+                                                                              outcome.get("message") or "no message"))
+    if hresult.lookup(code):
+        return "Failed to %s on %s: %s" % (what, host, hresult.explain(code))
+    return "Failed to %s on %s: %s (%s)." % (what, host, hresult.to_hex(code), outcome.get("message") or "no message")
+
+
+def step_results(plan: ProductPlan, outcomes: list[dict[str, Any]] | None, check_mode: bool) -> list[dict[str, Any]]:
+    """Each planned step with its result: ok / failed (with the HRESULT) / not run after a
+    failure; "planned" in check mode."""
+    if outcomes is None:
+        return [dict(shown_step(s), result="planned" if check_mode else "not run") for s in plan.steps]
+    steps = []
+    for planned, outcome in zip(plan.steps, outcomes, strict=True):
+        entry = dict(shown_step(planned), result=outcome["status"])
+        if outcome["status"] != "not run":
+            code = outcome.get("hresult")
+            entry.update(error_code=hresult.to_hex(code), error_name=hresult.name_of(code))
+        steps.append(entry)
+    return steps
+
+
+def product_report(host: str, plan: ProductPlan, after: dict[str, Any], outcomes: list[dict[str, Any]] | None,
+                   check_mode: bool) -> dict[str, Any]:
+    """One product's entry: its state after, before, reasons, steps and outcome."""
+    entry = dict(after)
+    entry["before"] = {k: plan.product.get(k) for k in BEFORE_KEYS}
+    entry["reasons"] = plan.reasons
+    entry["steps"] = step_results(plan, outcomes, check_mode)
+    entry["changed"] = (any(s["result"] in ("ok", "planned") for s in entry["steps"])
+                        or any(o.get("done") for o in outcomes or []))
+    done = zip(plan.steps, outcomes or [], strict=False)
+    failed = next(((step, o) for step, o in done if o["status"] == "failed"), None)
+    entry["failed"] = failed is not None
+    if failed:
+        entry.update(hresult.describe(failed[1].get("hresult")))
+        entry["msg"] = failure_message(host, plan, *failed)
+    return entry
+
+
+def report(host: str, host_plan: HostPlan, results: Results | None, check_mode: bool) -> dict[str, Any]:
+    """The documented result: per product before/after, steps and their results; the task's
+    changed/failed, msg and, on failure, error_code / error_name / error_hint. ``results`` is
+    what the apply call reported, None when nothing was applied (compliant, or check mode)."""
+    after_by_sku = apply.products_after(host_plan, results) if results is not None else {}
+    products, diff_before, diff_after = [], "", ""
+    for plan in host_plan.plans:
+        if results is None:
+            after, outcomes = predict(plan.product, plan.steps), None
+        else:
+            after, outcomes = after_by_sku[plan.product["sku_id"]], apply.step_outcomes(plan, results)
+        products.append(product_report(host, plan, after, outcomes, check_mode))
+        if plan.steps:
+            diff_before += summary_line(plan.product)
+            diff_after += summary_line(after)
+    result: dict[str, Any] = {
+        "changed": any(p["changed"] for p in products),
+        "products": products,
+        "untouched": host_plan.untouched,
+        "diff": {"before": diff_before, "after": diff_after},
+    }
+    failures = [p for p in products if p["failed"]]
+    if failures:
+        result.update(failed=True, msg=" | ".join(f["msg"] for f in failures),
+                      **{k: failures[0][k] for k in ("error_code", "error_name", "error_hint")})
+    return result
+
+
+def unreachable(host: str, desired: Desired, results: Results) -> dict[str, Any] | None:
+    """The early failure when the host cannot open a TCP connection to the KMS host (the
+    apply program then stopped before changing anything), or None."""
+    reach = results.get(apply.REACH)
+    if reach is None or reach.status != "error":
+        return None
+    return dict(
+        failed=True,
+        changed=False,
+        msg="Cannot activate Office on %s: it cannot open a TCP connection to the KMS host %s:%d (%s). "
+            "Nothing was changed. %s" % (host, desired.kms_host, desired.kms_port,
+                                         reach.data.get("error") or reach.message or "no answer",
+                                         hresult.explain(UNAVAILABLE)),
+        **hresult.describe(UNAVAILABLE),
+    )
+
+
+def summary(outcome: dict[str, Any], installs: list[dict[str, Any]], check_mode: bool) -> str:
+    """The one-line message of a host that did not fail."""
+    verb = "would change" if check_mode else "changed"
+    changed = [p.get("family") or p["sku_id"] for p in outcome["products"] if p["changed"]]
+    compliant = [p.get("family") or p["sku_id"] for p in outcome["products"] if not p["changed"]]
+    parts = []
+    if changed:
+        parts.append("%s: %s" % (verb, ", ".join(changed)))
+    if compliant:
+        parts.append("compliant: %s" % ", ".join(compliant))
+    if outcome["untouched"]:
+        parts.append("left alone: %s" % ", ".join(u.get("family") or u["sku_id"] for u in outcome["untouched"]))
+    return "; ".join(parts) or nothing_to_do(installs)
+
+
+def nothing_to_do(installs: list[dict[str, Any]]) -> str:
+    """Why a host without any Office product to manage is fine as it is."""
+    if not installs:
+        return "Office is not installed on this host: nothing to activate"
+    if all(i["subscription"] for i in installs):
+        return "only Microsoft 365 Apps (subscription) are installed: KMS does not manage them, nothing to do"
+    return ("Office is installed (%s) but has no volume licence with a product key: nothing to activate"
+            % ", ".join(i.get("name") or ", ".join(i["product_ids"]) for i in installs))

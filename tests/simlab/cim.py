@@ -1,0 +1,385 @@
+"""The CIM provider of one simulated host: the classes of cim_classes.yml, served as Windows does.
+
+    provider.query(class, properties, where)          -> instances with exactly those properties
+    provider.invoke(class, where, method, arguments)  -> the method's return value (0)
+
+Both raise CimError(hresult, message) with the error Windows gives (facts §10.1):
+- a class that does not exist, or whose provider is not installed (osppsvc absent, or the
+  ``licensing_service: missing`` fault: SppWmi.mof not registered): WBEM_E_INVALID_CLASS
+  0x80041010, "Invalid class ";
+- a class whose service is disabled: 0x80070422 (HRESULT_FROM_WIN32(ERROR_SERVICE_DISABLED)),
+  with Windows' text for error 1058. A merely stopped sppsvc/osppsvc is started on demand;
+- a property the class lacks (in the property list or the condition), or a syntax error:
+  WBEM_E_INVALID_QUERY 0x80041017;
+- a condition that selects no instance for a method call: WBEM_E_NOT_FOUND 0x80041002;
+- a method the class lacks: WBEM_E_INVALID_METHOD 0x8004102E;
+- an argument name the method lacks, a missing or repeated one, or a wrong type:
+  WBEM_E_INVALID_METHOD_PARAMETERS 0x8004102F;
+- the ``access_denied`` fault: 0x80070005 E_ACCESSDENIED on every licensing class, or (given
+  as "invoke") SL_E_LUA_ACCESSDENIED 0xC004F025 on licensing method calls only (facts §6).
+Methods change the state as Microsoft documents them (each handler cites facts). The
+provider knows classes, instances and methods; nothing about what its callers intend.
+Every query and call goes to ``log`` (the host's CIM log), product keys masked.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import yaml
+
+from tests.simlab import win32, wql
+from tests.simlab.network import Network
+from tests.simlab.scenario import HostState, simulated_pid
+
+CLASSES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cim_classes.yml")
+
+# WMI errors (facts §10.1) and the texts the CIM cmdlets show for them.
+WBEM_E_NOT_FOUND = 0x80041002
+WBEM_E_INVALID_CLASS = 0x80041010
+WBEM_E_INVALID_QUERY = 0x80041017
+WBEM_E_INVALID_METHOD = 0x8004102E
+WBEM_E_INVALID_METHOD_PARAMETERS = 0x8004102F
+E_ACCESSDENIED = 0x80070005
+E_INVALIDARG = 0x80070057
+E_NOTIMPL = 0x80004001
+ERROR_SERVICE_DISABLED = 0x80070422
+# Licensing errors (facts §6)
+SL_E_PKEY_NOT_INSTALLED = 0xC004F014
+SL_E_LUA_ACCESSDENIED = 0xC004F025
+SL_E_INVALID_PRODUCT_KEY = 0xC004F050
+SL_E_MISMATCHED_PRODUCT_SKU = 0xC004F069
+SL_E_VL_INVALID_TIMESTAMP = 0xC004F06C
+SL_E_VL_BINDING_SERVICE_UNAVAILABLE = 0xC004F074
+DNS_ERROR_RCODE_NAME_ERROR = 0x8007232B
+SL_I_OOB_GRACE_PERIOD = 0x4004F00C
+SL_E_VL_INFO_PRODUCT_USER_RIGHT = 0x4004F040
+
+MESSAGES = {
+    WBEM_E_NOT_FOUND: "Not found ",
+    WBEM_E_INVALID_CLASS: "Invalid class ",
+    WBEM_E_INVALID_QUERY: "Invalid query ",
+    WBEM_E_INVALID_METHOD: "Invalid method ",
+    WBEM_E_INVALID_METHOD_PARAMETERS: "Invalid method Parameter(s) ",
+    E_ACCESSDENIED: "Access denied ",
+    E_INVALIDARG: "The parameter is incorrect.",
+    ERROR_SERVICE_DISABLED: "The service cannot be started, either because it is disabled or because it has "
+                            "no enabled devices associated with it.",
+    # slerror.h texts, abridged as in facts §6
+    SL_E_PKEY_NOT_INSTALLED: "The Software Licensing Service reported that the product key is not available.",
+    SL_E_LUA_ACCESSDENIED: "The Software Licensing Service reported that the action requires administrator "
+                           "privilege.",
+    SL_E_INVALID_PRODUCT_KEY: "The Software Licensing Service determined that the specified product key is invalid.",
+    SL_E_MISMATCHED_PRODUCT_SKU: "The Software Licensing Service reported that the product SKU is not found.",
+    SL_E_VL_INVALID_TIMESTAMP: "The Software Licensing Service reported that the product could not be activated. "
+                               "The Key Management Service (KMS) determined that the request timestamp is invalid.",
+    SL_E_VL_BINDING_SERVICE_UNAVAILABLE: "The Software Licensing Service reported that the product could not be "
+                                         "activated. No Key Management Service (KMS) could be contacted. Please see "
+                                         "the Application Event Log for additional information.",
+    DNS_ERROR_RCODE_NAME_ERROR: "DNS name does not exist.",
+}
+KMS_PORT = 1688  # facts §7.1; a port of 0 means it (facts §1.3)
+KMS_VALIDITY_MINUTES = 259200  # 180 days (facts §2.3)
+OOB_GRACE_MINUTES = 43200  # 30 days of initial grace after a key is installed (facts §2.3, Office)
+MAX_CLOCK_SKEW_MINUTES = 4 * 60  # larger skews: SL_E_VL_INVALID_TIMESTAMP (facts §6)
+ACTIVATION_TIMEOUT_SECONDS = 2.0
+# The product part of an Office name (Office 24, Office24ProPlus2024VL_... -> 24, ProPlus):
+# installing a key replaces the key of the other SKUs of the same product.
+_SLOT = re.compile(r"^Office (\d\d), Office(?:\d\d)?([A-Za-z]+?)(?:20\d\d)?(?:VL_|R_|-)")
+PRODUCT_CLASS_OF = {"SoftwareLicensingService": "SoftwareLicensingProduct",
+                    "OfficeSoftwareProtectionService": "OfficeSoftwareProtectionProduct"}
+LICENSING_PROVIDERS = ("sppsvc", "osppsvc")
+LICENSING_SERVICE_FAULTS = ("disabled", "missing")
+
+
+class CimError(Exception):
+    """A CIM operation failed; ``hresult`` is None when Windows gives no code."""
+
+    def __init__(self, hresult: int | None, message: str | None = None) -> None:
+        self.hresult = hresult
+        self.message = message or MESSAGES.get(hresult or 0, "0x%08X" % (hresult or 0))
+        super().__init__(self.message)
+
+
+@dataclass(frozen=True)
+class CimClass:
+    name: str
+    provider: str
+    kind: str  # product | service | win32
+    key: str
+    properties: dict[str, str]  # name -> CIM type
+    methods: dict[str, dict[str, str]]  # name -> {argument: CIM type}
+
+    @property
+    def licensing(self) -> bool:
+        return self.provider in LICENSING_PROVIDERS
+
+
+@functools.cache
+def classes() -> dict[str, CimClass]:
+    """The class tables, by lower-case name (CIM names are case-insensitive)."""
+    with open(CLASSES_FILE, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    return {
+        name.lower(): CimClass(name, entry["provider"], entry["kind"], entry["key"], dict(entry["properties"]),
+                               {m: dict(a or {}) for m, a in (entry["methods"] or {}).items()})
+        for name, entry in data.items()
+    }
+
+
+def _default(cim_type: str) -> Any:
+    return 0 if cim_type.startswith(("uint", "sint")) else False if cim_type == "boolean" else None
+
+
+def _lookup(names: dict[str, Any], name: str) -> str | None:
+    return next((n for n in names if n.lower() == name.lower()), None)
+
+
+class CimProvider:
+    def __init__(self, state: HostState, network: Network, known_keys: dict[str, dict[str, Any]],
+                 now: Callable[[], datetime]) -> None:
+        self.state = state
+        self.network = network
+        self.known_keys = known_keys
+        self.now = now  # the host's clock
+        self.log: list[dict[str, Any]] = []
+        self.handlers: dict[str, Callable[[CimClass, dict[str, Any], dict[str, Any]], int]] = {
+            "Activate": self.activate,
+            "UninstallProductKey": self.uninstall_product_key,
+            "SetKeyManagementServiceMachine": self.set_kms_machine,
+            "ClearKeyManagementServiceMachine": self.clear_kms_machine,
+            "SetKeyManagementServicePort": self.set_kms_port,
+            "ClearKeyManagementServicePort": self.clear_kms_port,
+            "InstallProductKey": self.install_product_key,
+            "RefreshLicenseStatus": lambda *_: 0,  # re-evaluates licences; no state the lab keeps changes
+            "DisableKeyManagementServiceHostCaching": self.disable_host_caching,
+        }
+
+    # -- what the executor calls ----------------------------------------------------------------
+    def query(self, class_name: str, properties: list[str], where: str | None) -> list[dict[str, Any]]:
+        entry: dict[str, Any] = {"kind": "query", "class": class_name, "properties": list(properties),
+                                 "where": where, "wql": wql.select_text(class_name, properties, where)}
+        try:
+            cls = self.cim_class(class_name)
+            names = [self._property(cls, p) for p in properties]
+            if not names:
+                raise CimError(WBEM_E_INVALID_QUERY)
+            found = self._select(cls, where)
+            result = [{asked: self._value(cls, inst, name) for asked, name in zip(properties, names, strict=True)}
+                      for inst in found]
+        except CimError as exc:
+            self.log.append({**entry, "instances": 0, "hresult": exc.hresult})
+            raise
+        self.log.append({**entry, "instances": len(result), "hresult": 0})
+        return result
+
+    def invoke(self, class_name: str, where: str | None, method: str, arguments: list[dict[str, Any]]) -> int:
+        masked = [dict(a, value=str(a.get("value"))[-5:]) if str(a.get("name", "")).lower() == "productkey"
+                  else dict(a) for a in arguments]
+        entry: dict[str, Any] = {"kind": "invoke", "class": class_name, "where": where, "method": method,
+                                 "arguments": masked}
+        try:
+            cls = self.cim_class(class_name)
+            found = self._select(cls, where)
+            if not found:
+                raise CimError(WBEM_E_NOT_FOUND)
+            if where is not None and len(found) > 1:
+                raise CimError(None, "simlab: the condition selects %d instances of %s; a method call needs "
+                                     "exactly one" % (len(found), cls.name))
+            name = _lookup(cls.methods, method)
+            if name is None:
+                raise CimError(WBEM_E_INVALID_METHOD)
+            args = self._arguments(cls.methods[name], arguments)
+            if cls.licensing and self.state.faults.get("access_denied") == "invoke":
+                raise CimError(SL_E_LUA_ACCESSDENIED)
+            handler = self.handlers.get(name)
+            if handler is None:
+                raise CimError(E_NOTIMPL, "simlab: %s.%s exists on Windows but the lab does not emulate it"
+                               % (cls.name, name))
+            value = handler(cls, found[0], args)
+        except CimError as exc:
+            self.log.append({**entry, "hresult": exc.hresult})
+            raise
+        self.log.append({**entry, "hresult": 0, "return_value": value})
+        return value
+
+    # -- classes and instances ------------------------------------------------------------------
+    def cim_class(self, name: str) -> CimClass:
+        """The class, if it is registered and its service can serve it now."""
+        cls = classes().get(name.lower())
+        if cls is None:
+            raise CimError(WBEM_E_INVALID_CLASS)
+        faults = self.state.faults
+        if cls.provider == "sppsvc":
+            service = faults.get("licensing_service")
+            if service and service not in LICENSING_SERVICE_FAULTS:
+                raise ValueError("simlab: licensing_service fault must be disabled or missing, not %r" % service)
+            if service == "missing":
+                raise CimError(WBEM_E_INVALID_CLASS)
+            if service == "disabled":
+                raise CimError(ERROR_SERVICE_DISABLED)
+        if cls.provider == "osppsvc":
+            if self.state.ospp_service is False:
+                raise CimError(WBEM_E_INVALID_CLASS)
+            if self.state.ospp_service == "disabled":
+                raise CimError(ERROR_SERVICE_DISABLED)
+        if cls.licensing and faults.get("access_denied") is True:
+            raise CimError(E_ACCESSDENIED)
+        return cls
+
+    def instances(self, cls: CimClass) -> list[dict[str, Any]]:
+        """The live instance dicts of a class (products and services are the state itself)."""
+        if cls.kind == "product":
+            return [p for p in self.state.products if p["class"] == cls.name]
+        if cls.kind == "service":
+            return [self.state.services[cls.name]] if cls.name in self.state.services else []
+        return win32.instances(cls.name, self.state, self.now())
+
+    def _property(self, cls: CimClass, name: str) -> str:
+        found = _lookup(cls.properties, name)
+        if found is None:
+            raise CimError(WBEM_E_INVALID_QUERY)
+        return found
+
+    @staticmethod
+    def _value(cim_class: CimClass, instance: dict[str, Any], name: str) -> Any:
+        return instance.get(name, _default(cim_class.properties[name]))
+
+    def _select(self, cls: CimClass, where: str | None) -> list[dict[str, Any]]:
+        """Instances matching the condition (all of them for None)."""
+        try:
+            predicate = wql.parse(where, cls.properties) if where is not None else None
+        except wql.WqlError as exc:
+            raise CimError(WBEM_E_INVALID_QUERY) from exc
+        return [inst for inst in self.instances(cls)
+                if predicate is None or predicate(lambda n, i=inst: self._value(cls, i, n))]
+
+    @staticmethod
+    def _arguments(parameters: dict[str, str], arguments: list[dict[str, Any]]) -> dict[str, Any]:
+        """The call's arguments by parameter name, checked as WMI checks them."""
+        given: dict[str, Any] = {}
+        for argument in arguments:
+            name = _lookup(parameters, str(argument.get("name")))
+            if name is None or name in given or argument.get("type") != parameters[name]:
+                raise CimError(WBEM_E_INVALID_METHOD_PARAMETERS)
+            value = argument.get("value")
+            ok = {
+                "string": isinstance(value, str),
+                "uint32": isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFFFFFF,
+                "boolean": isinstance(value, bool),
+            }.get(parameters[name], False)
+            if not ok:
+                raise CimError(WBEM_E_INVALID_METHOD_PARAMETERS)
+            given[name] = value
+        if set(given) != set(parameters):
+            raise CimError(WBEM_E_INVALID_METHOD_PARAMETERS)
+        return given
+
+    # -- methods (facts §1.4, §1.5, §1.6) -----------------------------------------------------------
+    def set_kms_machine(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
+        # "Sets the KMS hostname to use for volume activation" (facts §1.4); on the service,
+        # service-wide (facts §1.5). An empty name is refused (UNCONFIRMED: E_INVALIDARG assumed).
+        if not args["MachineName"].strip():
+            raise CimError(E_INVALIDARG)
+        instance["KeyManagementServiceMachine"] = args["MachineName"]
+        return 0
+
+    def clear_kms_machine(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
+        instance["KeyManagementServiceMachine"] = None  # "Returns null if ... not been called" (facts §1.3)
+        return 0
+
+    def set_kms_port(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
+        # A TCP port; 0 or more than 65535 is refused (UNCONFIRMED: E_INVALIDARG assumed).
+        if not 0 < args["PortNumber"] <= 0xFFFF:
+            raise CimError(E_INVALIDARG)
+        instance["KeyManagementServicePort"] = args["PortNumber"]
+        return 0
+
+    def clear_kms_port(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
+        instance["KeyManagementServicePort"] = 0  # "Returns 0 if ... not been called" (facts §1.3)
+        return 0
+
+    def disable_host_caching(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
+        instance["KeyManagementServiceHostCaching"] = not args["DisableCaching"]
+        return 0
+
+    def uninstall_product_key(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
+        instance.update(PartialProductKey=None, ProductKeyID=None, LicenseStatus=0,
+                        LicenseStatusReason=SL_E_PKEY_NOT_INSTALLED, GracePeriodRemaining=0)
+        return 0
+
+    def install_product_key(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
+        """InstallProductKey is a service call (facts §1.5, §4.2 /inpkey): the key lands on the
+        SKU it belongs to, if that SKU's licence is installed; the other SKUs of the same
+        product lose theirs ("replaces existing key", facts §4.2)."""
+        key = args["ProductKey"].strip().upper()
+        known = self.known_keys.get(key)
+        if known is None:
+            raise CimError(SL_E_INVALID_PRODUCT_KEY)
+        product_class = PRODUCT_CLASS_OF[cls.name]
+        target = next((p for p in self.state.products if p["class"] == product_class
+                       and p["ID"].lower() == known["ID"].lower()), None)
+        if target is None:
+            raise CimError(SL_E_MISMATCHED_PRODUCT_SKU)  # facts §6: a key for a SKU not installed
+        slot = _SLOT.match(target["Name"])
+        for product in self.state.products:
+            other = _SLOT.match(product["Name"]) if product is not target else None
+            if other and slot and other.groups() == slot.groups() and product["class"] == product_class:
+                product.update(PartialProductKey=None, ProductKeyID=None, LicenseStatus=0,
+                               LicenseStatusReason=SL_E_PKEY_NOT_INSTALLED, GracePeriodRemaining=0)
+        last5 = key.replace("-", "")[-5:]
+        target.update(PartialProductKey=last5, ProductKeyID=simulated_pid(last5), LicenseStatus=2,
+                      LicenseStatusReason=SL_I_OOB_GRACE_PERIOD, GracePeriodRemaining=OOB_GRACE_MINUTES)
+        return 0
+
+    def activate(self, cls: CimClass, product: dict[str, Any], args: dict[str, Any]) -> int:
+        """Activate (facts §1.4): contact the KMS host the product would use, over a real TCP
+        connection, then take the KMS host's answer."""
+        if not product.get("PartialProductKey"):
+            raise CimError(SL_E_PKEY_NOT_INSTALLED)
+        host, port, discovered = self.kms_target(cls, product)
+        try:
+            addresses = self.network.resolve(host, self.state.network.get("resolve"))
+        except OSError:
+            raise CimError(SL_E_VL_BINDING_SERVICE_UNAVAILABLE) from None
+        stand_in, reached = None, False
+        for address in addresses:
+            try:
+                stand_in = self.network.connect(address, port, ACTIVATION_TIMEOUT_SECONDS)
+            except OSError:
+                continue
+            reached = True
+            break
+        if not reached:
+            raise CimError(SL_E_VL_BINDING_SERVICE_UNAVAILABLE)  # facts §6: no KMS could be contacted
+        for error in (stand_in.activation_error if stand_in else None, product.get("activation_error")):
+            if error:
+                raise CimError(error)
+        if abs(self.state.clock_offset_minutes) > MAX_CLOCK_SKEW_MINUTES:
+            raise CimError(SL_E_VL_INVALID_TIMESTAMP)
+        product.update(LicenseStatus=1, LicenseStatusReason=SL_E_VL_INFO_PRODUCT_USER_RIGHT,
+                       GracePeriodRemaining=KMS_VALIDITY_MINUTES)  # facts §2.2, §2.3
+        if discovered:  # "Last discovered KMS host name/port through DNS" (facts §1.3)
+            product.update(DiscoveredKeyManagementServiceMachineName=host,
+                           DiscoveredKeyManagementServiceMachinePort=port)
+        return 0
+
+    def kms_target(self, cls: CimClass, product: dict[str, Any]) -> tuple[str, int, bool]:
+        """(host, port, from DNS): the product's override, else (SoftwareLicensingProduct only)
+        the service-wide setting (facts §1.5; which wins is UNCONFIRMED there, the per-product
+        one is taken as the more specific), else the _vlmcs._tcp SRV record (facts §7.1)."""
+        service = self.state.services.get("SoftwareLicensingService", {}) if cls.name == "SoftwareLicensingProduct" \
+            else {}
+        port = product.get("KeyManagementServicePort") or service.get("KeyManagementServicePort") or KMS_PORT
+        for host in (product.get("KeyManagementServiceMachine"), service.get("KeyManagementServiceMachine")):
+            if host:
+                return host, port, False
+        if not self.state.dns_kms_host:
+            raise CimError(DNS_ERROR_RCODE_NAME_ERROR)  # facts §10.3: no SRV record
+        return self.state.dns_kms_host, KMS_PORT, True  # the SRV record's port (facts §7.1)

@@ -1,0 +1,75 @@
+"""The registry of a simulated host, as far as the executor may read it.
+
+Derived from the scenario's ``office`` installs, as Office writes it:
+- Click-to-Run: ``HKLM:\\SOFTWARE\\Microsoft\\Office\\ClickToRun\\Configuration`` with
+  VersionToReport, Platform (x86/x64) and ProductReleaseIds (comma-separated);
+- MSI: an Uninstall subkey per product named like ``Office16.PROPLUS``, with DisplayName and
+  DisplayVersion; a 32-bit Office on 64-bit Windows registers under WOW6432Node
+  (https://learn.microsoft.com/windows/win32/winprog64/shared-registry-keys);
+- the licensing services' keys (facts §1.5 TN-REG, §1.6): SoftwareProtectionPlatform with
+  KeyManagementServiceName / KeyManagementServicePort (REG_SZ) once the service-wide KMS host
+  or port is set; OfficeSoftwareProtectionPlatform when osppsvc is installed.
+A scenario's ``registry: {<key>: {values: {...}, subkeys: {<name>: {values: {...}}}}}``
+replaces a derived key (``<key>: null`` removes it).
+
+A key is {"values": {name: value}, "subkeys": {name: {"values": {...}}}}.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from tests.simlab.scenario import HostState
+
+C2R = "HKLM:\\SOFTWARE\\Microsoft\\Office\\ClickToRun\\Configuration"
+UNINSTALL = "HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
+UNINSTALL_WOW = "HKLM:\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
+OSPP = "HKLM:\\SOFTWARE\\Microsoft\\OfficeSoftwareProtectionPlatform"
+SPP = "HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform"
+# The keys the executor may read (docs/host-operations.md).
+ALLOWED_KEYS = (C2R, UNINSTALL, UNINSTALL_WOW, OSPP, SPP)
+
+
+def _key(values: dict[str, Any] | None = None, subkeys: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"values": values or {}, "subkeys": subkeys or {}}
+
+
+def build(state: HostState) -> dict[str, dict[str, Any]]:
+    """Every readable key of the host now, by its path (case as in ALLOWED_KEYS)."""
+    wow64 = "64" in state.os.get("architecture", "")
+    keys: dict[str, dict[str, Any]] = {
+        # Windows always has the Uninstall key; a non-Office entry keeps a subkey filter honest.
+        UNINSTALL: _key(subkeys={"Microsoft Edge": {"values": {"DisplayName": "Microsoft Edge",
+                                                               "DisplayVersion": "131.0.2903.70"}}}),
+    }
+    if wow64:
+        keys[UNINSTALL_WOW] = _key()
+    for install in state.office:
+        if install["type"] == "ClickToRun":
+            keys[C2R] = _key({
+                "VersionToReport": install["version"],
+                "Platform": install["bitness"],
+                "ProductReleaseIds": ",".join(install["product_ids"]),
+            })
+        else:
+            target = UNINSTALL_WOW if install["bitness"] == "x86" and wow64 else UNINSTALL
+            keys[target]["subkeys"][install["key"]] = {
+                "values": {"DisplayName": install["name"], "DisplayVersion": install["version"]},
+            }
+    spp_service = state.services.get("SoftwareLicensingService", {})
+    spp_values: dict[str, Any] = {}
+    if spp_service.get("KeyManagementServiceMachine"):
+        spp_values["KeyManagementServiceName"] = spp_service["KeyManagementServiceMachine"]
+    if spp_service.get("KeyManagementServicePort"):
+        spp_values["KeyManagementServicePort"] = str(spp_service["KeyManagementServicePort"])
+    keys[SPP] = _key(spp_values)
+    if state.ospp_service in (True, "disabled"):
+        keys[OSPP] = _key()
+    for path, override in state.registry.items():
+        canonical = next((k for k in ALLOWED_KEYS if k.lower() == path.lower()), path)
+        if override is None:
+            keys.pop(canonical, None)
+        else:
+            keys[canonical] = _key(copy.deepcopy(override.get("values")), copy.deepcopy(override.get("subkeys")))
+    return keys

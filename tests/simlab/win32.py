@@ -1,0 +1,81 @@
+"""Instances of the basic Win32 classes, derived from a host's scenario entry.
+
+Property meanings and units are Microsoft's (cim_classes.yml cites each class's page):
+TotalVisibleMemorySize in kilobytes, TotalPhysicalMemory, Capacity, FreeSpace and Size in
+bytes, MaxClockSpeed in MHz, DriveType 3 for a local disk. Win32_Service reflects the
+licensing services as the scenario and the faults set them (sppsvc disabled by the
+``licensing_service: disabled`` fault, osppsvc by ``ospp_service``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from tests.simlab.scenario import HostState
+
+MB = 1024 * 1024
+UPTIME = timedelta(hours=26)  # when the simulated PCs last booted, before "now"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def instances(class_name: str, state: HostState, now: datetime) -> list[dict[str, Any]]:
+    os_ = state.os
+    cpu = state.cpu
+    sockets = int(cpu.get("sockets", 1))
+    cores = int(cpu["cores"]) // sockets
+    threads = int(cpu.get("threads", cpu["cores"])) // sockets
+    if class_name == "Win32_OperatingSystem":
+        return [{
+            "Name": "%s|C:\\WINDOWS|\\Device\\Harddisk0\\Partition2" % os_["caption"],
+            "Caption": os_["caption"],
+            "Version": os_["version"],
+            "BuildNumber": str(os_["build"]),
+            "OSArchitecture": os_["architecture"],
+            "SystemDrive": "C:",
+            "CSName": state.computer_name,
+            "TotalVisibleMemorySize": state.memory_mb * 1024,
+            "FreePhysicalMemory": state.memory_mb * 1024 // 2,
+            "LastBootUpTime": _iso(now - UPTIME),
+        }]
+    if class_name == "Win32_ComputerSystem":
+        return [{
+            "Name": state.computer_name,
+            "Domain": "WORKGROUP",
+            "PartOfDomain": False,
+            "TotalPhysicalMemory": state.memory_mb * MB,
+            "Manufacturer": "Simulated Hardware",
+            "Model": "Simulated PC",
+            "NumberOfProcessors": sockets,
+            "NumberOfLogicalProcessors": threads * sockets,
+        }]
+    if class_name == "Win32_Processor":
+        return [{
+            "DeviceID": "CPU%d" % index,
+            "Name": cpu.get("name", "Simulated x64 processor @ %.2f GHz" % (int(cpu["mhz"]) / 1000)),
+            "MaxClockSpeed": int(cpu["mhz"]),
+            "NumberOfCores": cores,
+            "NumberOfLogicalProcessors": threads,
+        } for index in range(sockets)]
+    if class_name == "Win32_PhysicalMemory":
+        return [{"Tag": "Physical Memory 0", "Capacity": state.memory_mb * MB}]
+    if class_name == "Win32_LogicalDisk":
+        free = state.system_drive_free_mb * MB
+        return [{"DeviceID": "C:", "DriveType": 3, "FreeSpace": free, "Size": max(free * 2, 256000 * MB)}]
+    if class_name == "Win32_Service":
+        spp_disabled = state.faults.get("licensing_service") == "disabled"
+        services = [
+            {"Name": "sppsvc", "DisplayName": "Software Protection",
+             "State": "Stopped" if spp_disabled else "Running", "StartMode": "Disabled" if spp_disabled else "Auto"},
+            {"Name": "WinRM", "DisplayName": "Windows Remote Management (WS-Management)",
+             "State": "Running", "StartMode": "Auto"},
+        ]
+        if state.ospp_service in (True, "disabled"):
+            disabled = state.ospp_service == "disabled"
+            services.append({"Name": "osppsvc", "DisplayName": "Office Software Protection Platform",
+                             "State": "Stopped", "StartMode": "Disabled" if disabled else "Manual"})
+        return services
+    return []

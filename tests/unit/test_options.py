@@ -1,0 +1,408 @@
+"""Unit tests for plugins/module_utils/options.py: every option check, the argument specs and the
+desired state built from them."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.volume_licensing.kms.plugins.module_utils import options
+from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired, OptionError
+
+LABEL_63 = "a" * 63
+NAME_253 = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61])
+NAME_254 = NAME_253 + "e"
+assert len(NAME_253) == 253 and len(NAME_254) == 254
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("kms.example.edu", "kms.example.edu"),
+        ("KMS", "KMS"),
+        ("kms-01.campus.example.", "kms-01.campus.example."),
+        ("192.0.2.10", "192.0.2.10"),
+        ("2001:db8::10", "2001:db8::10"),
+        ("[2001:db8::10]", "2001:db8::10"),
+        ("kms.universität.example", "kms.universität.example"),
+        ("キー.例え.jp", "キー.例え.jp"),
+        (LABEL_63 + ".example", LABEL_63 + ".example"),
+        (NAME_253, NAME_253),
+        (NAME_253 + ".", NAME_253 + "."),  # the root dot does not count
+    ],
+)
+def test_kms_host_accepts(value, expected):
+    assert options.kms_host(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "fragments"),
+    [
+        ("kms campus", ["' '"]),
+        ('kms"x', ["'\"'"]),
+        ("kms'x", ['"\'"']),
+        ("kms;calc", ["';'"]),
+        ("$(calc)", ["'$'", "'('", "')'"]),
+        ("kms`x", ["'`'"]),
+        ("kms|x", ["'|'"]),
+        ("kms\nx", [repr("\n")]),
+        ("kms\tx", [repr("\t")]),
+        ("kms\x00x", [repr("\x00")]),
+        ("", ["empty"]),
+        ("-kms.example", ["'-kms'"]),
+        ("kms-.example", ["'kms-'"]),
+        ("a" * 64 + ".example", [repr("a" * 64)]),
+        (NAME_254, ["253"]),
+        ("a..b", ["label ''"]),
+        ("[kms.example]", ["'['", "']'"]),
+    ],
+)
+def test_kms_host_rejects(value, fragments):
+    with pytest.raises(OptionError, match="^kms_host ") as caught:
+        options.kms_host(value)
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [None, 1688, b"kms.example.edu"])
+def test_kms_host_rejects_non_strings(value):
+    with pytest.raises(OptionError, match="^kms_host "):
+        options.kms_host(value)
+
+
+def test_kms_host_names_the_given_option():
+    with pytest.raises(OptionError, match="^activation_host .*';'"):
+        options.kms_host("a;b", option="activation_host")
+
+
+def test_kms_host_long_value_shown_shortened():
+    with pytest.raises(OptionError) as caught:
+        options.kms_host("x" * 5000 + ";")
+    assert len(str(caught.value)) < 500
+
+
+@pytest.mark.parametrize("value", [1, 1688, 65535])
+def test_tcp_port_accepts(value):
+    assert options.tcp_port(value) == value
+
+
+@pytest.mark.parametrize("value", [0, 65536, 70000, -1, True, False, "1688", 1688.0, None])
+def test_tcp_port_rejects(value):
+    with pytest.raises(OptionError, match="^kms_port .*got " + re.escape(repr(value))):
+        options.tcp_port(value)
+
+
+@pytest.mark.parametrize("value", [0.5, 1, 300, 300.0])
+def test_timeout_seconds_accepts(value):
+    assert options.timeout_seconds(value) == value
+
+
+@pytest.mark.parametrize("value", [0, -1, 301, 300.01, True, "5", None, math.nan, math.inf])
+def test_timeout_seconds_rejects(value):
+    with pytest.raises(OptionError, match="^connect_timeout "):
+        options.timeout_seconds(value)
+
+
+def test_timeout_seconds_maximum_and_option():
+    assert options.timeout_seconds(600, maximum=600) == 600
+    with pytest.raises(OptionError, match="^wait .*600"):
+        options.timeout_seconds(601, option="wait", maximum=600)
+
+
+# A last label of digits only is neither an IPv4 address nor a host name (RFC 1123 2.1,
+# RFC 3696 2); .NET on the host would read it as an address (010.0.0.1 -> 8.0.0.1).
+@pytest.mark.parametrize("value", ["192.0.2.300", "010.0.0.1", "1.2.3", "1688"])
+def test_kms_host_rejects_malformed_ipv4(value):
+    with pytest.raises(OptionError, match="^kms_host "):
+        options.kms_host(value)
+
+
+@pytest.mark.parametrize("value", ["fe80::1%$(Stop-Computer)", "fe80::1%a b", "fe80::1%;x"])
+def test_kms_host_rejects_ipv6_zones_that_are_not_interfaces(value):
+    with pytest.raises(OptionError, match="^kms_host .*IPv6 zone"):
+        options.kms_host(value)
+
+
+@pytest.mark.parametrize("value", ["fe80::1%12", "fe80::1%eth0", "[fe80::1%12]"])
+def test_kms_host_accepts_ipv6_zones(value):
+    assert options.kms_host(value) == value.strip("[]")
+
+
+# --- products (was plan.check_products_option) ---------------------------------------------------
+
+KMS_SKU = "8d368fc1-9470-4be2-8d66-90e836cbb051"
+VISIO_SKU = "5b5cf08f-b81a-431d-b080-3450d8620565"
+SECRET = "ABCDE-FGHIJ-KLMNO-PQRST-VWXYZ"  # not a published key: must never be shown
+GVLK_2024 = "XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB"
+HOST = "kms.example.org"
+
+
+@pytest.mark.parametrize(
+    "products",
+    [
+        None,
+        [],
+        ["ProPlus2024Volume"],
+        ["visiopro2019volume"],
+        ["SkypeForBusiness2021Volume"],
+        ["ProPlus2010Volume"],
+        [KMS_SKU],
+        ["{8D368FC1-9470-4BE2-8D66-90E836CBB051}"],
+        ["ProjectPro2021Volume", VISIO_SKU],
+    ],
+)
+def test_products_option_accepted(products):
+    assert options.products(products) == products
+
+
+@pytest.mark.parametrize("entry", ["ProPlus2099Volume", "Fooo", "ProPlus2024", "", 5, "8d368fc1-9470-4be2-8d66",
+                                   "ProPlus2024Volume\n", KMS_SKU + "\n"])
+def test_products_option_rejected(entry):
+    with pytest.raises(OptionError) as exc:
+        options.products(["ProPlus2024Volume", entry])
+    assert repr(entry) in str(exc.value)
+    assert str(exc.value).startswith("products")
+
+
+# --- product_key (was plan.check_product_key) -----------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, None),
+        ("auto", "auto"),
+        (SECRET, SECRET),
+        (SECRET.lower(), SECRET),
+        ("xj2xn-fw8rk-p4hmp-dkdbv-gcvgb", GVLK_2024),
+        ("  %s " % SECRET, SECRET),
+    ],
+)
+def test_product_key_accepted(given, expected):
+    assert options.product_key(given) == expected
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "ABCDE-FGHIJ-KLMNO-PQRST",  # four groups
+        "ABCDEF-FGHIJ-KLMNO-PQRST-VWXYZ",  # a six-character group
+        "ABCDE\u2013FGHIJ\u2013KLMNO\u2013PQRST\u2013VWXYZ",  # en dashes
+        "ABCDE-FGHIJ-KLM O-PQRST-VWXYZ",  # a space inside
+        "ABCDE FGHIJ KLMNO PQRST VWXYZ",
+        "ABCDEFGHIJKLMNOPQRSTVWXYZ",
+        "abcde-fghij-klmno-pqrst-vwxy!",
+        "ABCDE-FGHIJ-KLMNO-PQRST-VWXY\u017f",  # long s: upper() would make it an ASCII S
+    ],
+)
+def test_product_key_rejected_without_showing_it(given):
+    with pytest.raises(OptionError) as exc:
+        options.product_key(given)
+    msg = str(exc.value)
+    assert msg.startswith("product_key")
+    for shown in (given, given.upper()):
+        assert shown not in msg
+        assert shown[:-5] not in msg  # at most the last five characters
+
+
+def test_product_key_empty_rejected():
+    with pytest.raises(OptionError, match="^product_key"):
+        options.product_key("")
+
+
+# --- office_kms: the desired state (was plan.check_desired) ---------------------------------------
+
+def office_kms_args(**given: Any) -> dict[str, Any]:
+    """The arguments as Ansible's argument spec check hands them over: defaults filled in."""
+    args = {name: spec.get("default") for name, spec in options.SPECS["office_kms"].items()}
+    args.update(given)
+    return args
+
+
+@pytest.mark.parametrize(
+    ("given", "option"),
+    [
+        ({"state": "present"}, "state"),
+        ({"state": ""}, "state"),
+        ({"renew_below_days": -1}, "renew_below_days"),
+        ({"renew_below_days": 181}, "renew_below_days"),
+        ({"state": "configured"}, "kms_host"),
+        ({"state": "configured", "kms_host": ""}, "kms_host"),
+        ({"products": ["Fooo"]}, "products"),
+        ({"product_key": "nope"}, "product_key"),
+        ({"kms_host": "kms;calc"}, "kms_host"),
+        ({"kms_port": 0}, "kms_port"),
+        ({"kms_port": 65536}, "kms_port"),
+        ({"connect_timeout": 0.0}, "connect_timeout"),
+        ({"connect_timeout": 301.0}, "connect_timeout"),
+    ],
+)
+def test_office_kms_rejects(given, option):
+    with pytest.raises(OptionError) as exc:
+        options.office_kms(office_kms_args(**given))
+    assert option in str(exc.value)
+    assert str(exc.value).split(" ")[0].rstrip(":") in (option, "state")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({}, Desired()),
+        ({"renew_below_days": 0}, Desired(renew_below_days=0)),
+        ({"renew_below_days": 180}, Desired(renew_below_days=180)),
+        ({"state": "configured", "kms_host": HOST}, Desired(state="configured", kms_host=HOST)),
+        ({"state": "configured", "product_key": "auto"}, Desired(state="configured", product_key="auto")),
+        ({"state": "absent"}, Desired(state="absent")),
+        ({"kms_host": HOST, "products": ["ProPlus2024Volume", KMS_SKU], "product_key": "auto", "force": True},
+         Desired(kms_host=HOST, products=["ProPlus2024Volume", KMS_SKU], product_key="auto", force=True)),
+        ({"kms_host": "[2001:db8::10]", "kms_port": 1689}, Desired(kms_host="2001:db8::10", kms_port=1689)),
+        ({"check_reachable": False, "connect_timeout": 2.5}, Desired(check_reachable=False, connect_timeout=2.5)),
+    ],
+)
+def test_office_kms_accepts(given, expected):
+    assert options.office_kms(office_kms_args(**given)) == expected
+
+
+def test_office_kms_upper_cases_the_key():
+    assert options.office_kms(office_kms_args(product_key=" %s " % SECRET.lower())).product_key == SECRET
+
+
+def test_office_kms_does_not_change_the_arguments():
+    args = office_kms_args(kms_host="[2001:db8::10]", product_key=SECRET.lower())
+    kept = dict(args)
+    options.office_kms(args)
+    assert args == kept
+
+
+def test_desired_defaults_match_the_argument_spec():
+    """A task that gives no option gets the documented defaults, whichever way it is built."""
+    validated = ArgumentSpecValidator(options.SPECS["office_kms"]).validate({})
+    assert validated.error_messages == []
+    assert options.office_kms(validated.validated_parameters) == Desired()
+    assert set(options.SPECS["office_kms"]) == set(Desired.__dataclass_fields__)
+
+
+def test_product_key_is_no_log():
+    assert options.SPECS["office_kms"]["product_key"]["no_log"] is True
+    validated = ArgumentSpecValidator(options.SPECS["office_kms"]).validate({"product_key": SECRET})
+    assert SECRET in validated._no_log_values
+
+
+@pytest.mark.parametrize(
+    ("seconds", "ms"),
+    [
+        (5, 5000),
+        (0.5, 500),
+        (2.5, 2500),
+        (0.1, 100),
+        (300, 300000),
+        (1.005, 1005),  # rounded, not truncated
+    ],
+)
+def test_connect_timeout_ms(seconds, ms):
+    assert options.office_kms(office_kms_args(connect_timeout=seconds)).connect_timeout_ms == ms
+    assert Desired(connect_timeout=seconds).connect_timeout_ms == ms
+
+
+# --- connection / office_kms_info / office_kms_report ---------------------------------------------
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"kms_host": None, "kms_port": 1688, "connect_timeout": 5.0}, (None, 1688, 5.0)),
+        ({"kms_host": HOST, "kms_port": 1700, "connect_timeout": 0.5}, (HOST, 1700, 0.5)),
+        ({"kms_host": "[2001:db8::10]", "kms_port": 1688, "connect_timeout": 5.0}, ("2001:db8::10", 1688, 5.0)),
+    ],
+)
+def test_connection(given, expected):
+    args = dict(given, include_windows=True)
+    kept = dict(args)
+    got = options.connection(args)
+    assert (got["kms_host"], got["kms_port"], got["connect_timeout"]) == expected
+    assert got["include_windows"] is True  # other options pass through
+    assert args == kept
+
+
+@pytest.mark.parametrize(
+    ("given", "option"),
+    [
+        ({"kms_host": ""}, "kms_host"),
+        ({"kms_host": "a b"}, "kms_host"),
+        ({"kms_port": 0}, "kms_port"),
+        ({"kms_port": True}, "kms_port"),
+        ({"connect_timeout": -1.0}, "connect_timeout"),
+        ({"connect_timeout": math.inf}, "connect_timeout"),
+    ],
+)
+def test_office_kms_info_rejects(given, option):
+    args = {"kms_host": None, "kms_port": 1688, "connect_timeout": 5.0, "include_windows": False}
+    with pytest.raises(OptionError, match="^" + option):
+        options.office_kms_info(dict(args, **given))
+
+
+def report_args(**given: Any) -> dict[str, Any]:
+    args = {name: spec.get("default") for name, spec in options.SPECS["office_kms_report"].items()}
+    args.update(results={}, dest="report.html")
+    args.update(given)
+    return args
+
+
+@pytest.mark.parametrize(
+    ("given", "option"),
+    [
+        ({"expiring_days": -1}, "expiring_days"),
+        ({"expiring_days": 181}, "expiring_days"),
+        ({"max_clock_skew_seconds": -1}, "max_clock_skew_seconds"),
+    ],
+)
+def test_office_kms_report_rejects(given, option):
+    with pytest.raises(OptionError, match="^" + option):
+        options.office_kms_report(report_args(**given))
+
+
+@pytest.mark.parametrize("given", [{}, {"expiring_days": 0}, {"expiring_days": 180}, {"max_clock_skew_seconds": 0}])
+def test_office_kms_report_accepts(given):
+    args = report_args(**given)
+    assert options.office_kms_report(args) == args
+
+
+# --- invalid_option ------------------------------------------------------------------------------
+
+def test_invalid_option_of_our_own_check():
+    spec = options.SPECS["office_kms"]
+    args = {"kms_host": "a;b"}
+    with pytest.raises(OptionError) as exc:
+        options.office_kms(office_kms_args(**args))
+    msg = options.invalid_option(exc.value, spec, args, "pc01")
+    assert msg.startswith("Invalid option: kms_host 'a;b' is not ")
+    assert msg.endswith(". Nothing was sent to pc01.")
+    assert ".." not in msg
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        ({"kms_port": "inf"}, "kms_port must be a whole number, not an infinity"),
+        ({"renew_below_days": "-Infinity"}, "renew_below_days must be a whole number, not an infinity"),
+        ({"kms_port": "inf", "renew_below_days": "INF"},
+         "kms_port and renew_below_days must be a whole number, not an infinity"),
+        # A float option may be infinite as far as this is concerned (connect_timeout's own check refuses it).
+        ({"connect_timeout": "inf"}, "an integer option must be a whole number, not an infinity"),
+        ({"kms_port": "1e999x"}, "an integer option must be a whole number, not an infinity"),
+    ],
+)
+def test_invalid_option_names_the_infinite_integer_options(args, named):
+    """ansible-core's int check raises OverflowError on an infinity instead of refusing it."""
+    with pytest.raises(ArithmeticError) as exc:
+        ArgumentSpecValidator(options.SPECS["office_kms"]).validate({"kms_port": "inf"})
+    msg = options.invalid_option(exc.value, options.SPECS["office_kms"], args, "pc01")
+    assert msg == "Invalid option: %s. Nothing was sent to pc01." % named
+
+
+def test_is_guid():
+    assert options.is_guid(KMS_SKU)
+    assert options.is_guid("{%s}" % KMS_SKU.upper())
+    assert not options.is_guid(KMS_SKU + "\n")
+    assert not options.is_guid("ProPlus2024Volume")
