@@ -13,8 +13,8 @@ How a call travels (shared/reference/winrm-wire.md):
 * The command line is a fixed bootstrap, ``PowerShell -NoProfile -NonInteractive
   -ExecutionPolicy Unrestricted -EncodedCommand <kms_bootstrap.ps1>``, which the winrm plugin
   sends unchanged, psrp runs in its runspace and ssh passes to the remote shell.
-* Standard input is the executor as shipped, four NUL characters, then the program as base64
-  of UTF-8 JSON. The bootstrap makes a script block of the executor only and hands it the
+* Standard input is the executor (its code lines, see executor_text), four NUL characters,
+  then the program as base64 of UTF-8 JSON. The bootstrap makes a script block of the executor only and hands it the
   program as its argument: no option value ever becomes PowerShell code or reaches the script
   block log (event 4104), and the program is not on the command line that ``-vvvvv`` prints.
 """
@@ -159,8 +159,12 @@ def bootstrap_command() -> str:
 
 
 @functools.cache
-def _executor() -> bytes:
-    return load_script(EXECUTOR).encode("utf-8")
+def executor_text() -> str:
+    """The executor as it travels: its code lines in order, without indentation, blank lines
+    or comment lines (as ansible-core's PowerShell shell plugin strips scripts), a third of the
+    file's size. The executor has no here-string or multi-line string, where that would matter."""
+    lines = [line.strip() for line in load_script(EXECUTOR).splitlines()]
+    return "\n".join(line for line in lines if line and not line.startswith("#"))
 
 
 def encode_program(operations: list[Operation]) -> str:
@@ -170,8 +174,8 @@ def encode_program(operations: list[Operation]) -> str:
 
 
 def build_stdin(operations: list[Operation]) -> bytes:
-    """Standard input for the bootstrap: the executor as shipped, the separator, the program."""
-    return _executor() + SEPARATOR.encode("ascii") + encode_program(operations).encode("ascii")
+    """Standard input for the bootstrap: the executor, the separator, the program."""
+    return (executor_text() + SEPARATOR + encode_program(operations)).encode("utf-8")
 
 
 def parse_output(stdout: str) -> dict[str, Any]:

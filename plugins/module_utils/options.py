@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, licensing
-from ansible_collections.volume_licensing.kms.plugins.module_utils.report import (
-    DEFAULT_EXPIRING_DAYS,
-    DEFAULT_MAX_CLOCK_SKEW_SECONDS,
-    KMS_VALIDITY_DAYS,
-)
 
 STATES = ("activated", "configured", "absent")
+KMS_VALIDITY_DAYS = 180  # facts §2.3
+DEFAULT_EXPIRING_DAYS = 30  # office_kms_report
+DEFAULT_MAX_CLOCK_SKEW_SECONDS = 3600  # office_kms_report
 HOST_EXAMPLE = "a DNS name such as kms.example.edu or an IP address such as 192.0.2.10 or 2001:db8::10"
 _SHOWN = 80  # characters of a rejected value shown back in an error message
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")

@@ -20,6 +20,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from ansible_collections.volume_licensing.kms.plugins.module_utils.options import (
+    DEFAULT_EXPIRING_DAYS,
+    DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+    KMS_VALIDITY_DAYS,
+)
+
 # Bump when a key of the JSON document is renamed, removed or changes meaning; adding a key
 # keeps the number.
 SCHEMA = 1
@@ -70,10 +76,7 @@ FLAG_ADVICE = {
     ),
 }
 
-DEFAULT_EXPIRING_DAYS = 30
-DEFAULT_MAX_CLOCK_SKEW_SECONDS = 3600
 KMS_MAX_CLOCK_SKEW_SECONDS = 4 * 3600  # facts §6, 0xC004F06C
-KMS_VALIDITY_DAYS = 180  # facts §2.3
 LICENSED = 1
 CHART_EDGES = (0, 7, 30, 60, 90, 120, 150)
 

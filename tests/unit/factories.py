@@ -3,11 +3,13 @@ returns them, for unit tests."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ansible_collections.volume_licensing.kms.plugins.module_utils import licensing
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import Operation, Result, Results
 
+EXECUTOR_FILE = Path(__file__).resolve().parents[2] / "plugins" / "module_utils" / "kms_executor.ps1"
 GVLK_2024 = "XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB"
 SECRET = "ABCDE-FGHIJ-KLMNO-PQRST-VWXYZ"  # not a published key: must never be shown
 HOST = "kms.example.org"
@@ -86,3 +88,10 @@ def answer(program: list[Operation], data: dict[str, dict[str, Any]] | None = No
         default = {"return_value": 0} if op["op"] == "cim_invoke" else {}
         found[op["id"]] = Result(op["id"], op["op"], "ok", dict(data.get(op["id"], default)))
     return found
+
+
+def executor_code() -> str:
+    """The executor file's code lines in order, without indentation, blank or comment lines:
+    what may become a script block on the host, and nothing else."""
+    lines = [line.strip() for line in EXECUTOR_FILE.read_text(encoding="utf-8").splitlines()]
+    return "\n".join(line for line in lines if line and not line.startswith("#"))

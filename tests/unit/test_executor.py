@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 import tree_sitter
 import tree_sitter_powershell as tsp
-from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, inspection, licensing
+from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, hostops, inspection, licensing
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
 from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import HostPlan, ProductPlan
 
 from tests.unit.factories import HOST, KMS_2010, KMS_2024, MAK_2024, SECRET, ospp_raw_product, raw_product
+from tests.unit.test_powershell_grammar import first_error
 
 EXECUTOR = (Path(__file__).resolve().parents[2] / "plugins" / "module_utils" / "kms_executor.ps1").read_bytes()
 PARSER = tree_sitter.Parser(tree_sitter.Language(tsp.language()))
@@ -390,3 +391,15 @@ def test_controller_programs_are_allowed(name):
 def test_executor_identifier_is_anchored_at_the_very_end(name, plain):
     # A trailing newline would pass a pattern that ends in $ rather than \z.
     assert bool(IDENTIFIER.match(name)) is plain
+
+
+def test_the_executor_as_sent_parses_and_keeps_every_function():
+    """hostops sends the executor without comment lines and indentation: still valid
+    PowerShell, with every function and the param block first."""
+    sent = hostops.executor_text().encode("utf-8")
+    assert first_error(sent) is None
+    assert sent.startswith(b"param([string]$Program)")
+    functions = re.findall(rb"(?m)^function ([\w-]+)", EXECUTOR)
+    assert len(functions) >= 6
+    assert re.findall(rb"(?m)^function ([\w-]+)", sent) == functions
+    assert len(sent) < len(EXECUTOR) * 0.75

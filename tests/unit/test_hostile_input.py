@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 from typing import Any
 
 from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, hostops, inspection, licensing, options
@@ -22,11 +21,10 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils.options impor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.factories import KMS_SKU, raw_product
+from tests.unit.factories import KMS_SKU, executor_code, raw_product
 
 EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-EXECUTOR = (Path(__file__).resolve().parents[2] / "plugins" / "module_utils" / "kms_executor.ps1").read_text(
-    encoding="utf-8")
+EXECUTOR = executor_code()
 
 # Pieces that mean something to PowerShell, cmd.exe, JSON, YAML or a terminal.
 HOSTILE_PIECES = [

@@ -13,6 +13,8 @@ from ansible.plugins.shell.powershell import ShellModule
 from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Result, Results
 
+from tests.unit.factories import executor_code
+
 SCRIPTS = Path(__file__).resolve().parents[2] / "plugins" / "module_utils"
 SEPARATOR = b"\0\0\0\0"
 BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
@@ -32,6 +34,10 @@ def _decode_ps(encoded: str) -> str:
 def _script_bytes(name: str) -> bytes:
     # Bytes as shipped, no newline translation.
     return (SCRIPTS / (name + ".ps1")).read_bytes()
+
+
+def _executor_code() -> bytes:
+    return executor_code().encode("utf-8")
 
 
 def _split_stdin(data: bytes) -> tuple[bytes, dict]:
@@ -93,7 +99,7 @@ def test_executor_has_no_separator_of_its_own():
 )
 def test_build_stdin_is_executor_separator_program(operations):
     data = hostops.build_stdin(operations)
-    executor = _script_bytes("kms_executor")
+    executor = _executor_code()
     program = json.dumps({"version": 1, "operations": operations}, separators=(",", ":"), ensure_ascii=False)
     assert data == executor + SEPARATOR + base64.b64encode(program.encode("utf-8"))
     script, doc = _split_stdin(data)
@@ -127,7 +133,7 @@ def test_hostile_values_travel_as_data(value):
     script, doc = _split_stdin(data)
     # The script block text is the executor as shipped, whatever the operations hold: no value
     # is in it, and the first four NULs are the separator (the value's own NULs are in base64).
-    assert script == _script_bytes("kms_executor")
+    assert script == _executor_code()
     assert data.count(SEPARATOR) == 1
     # ... and the host reads back exactly what was sent.
     assert doc["operations"] == operations
@@ -246,7 +252,7 @@ def test_run_calls_execute_once_with_the_bootstrap_and_the_program():
     assert args == (hostops.bootstrap_command(),)
     assert kwargs["in_data"] == hostops.build_stdin(PROGRAM)
     script, doc = _split_stdin(kwargs["in_data"])
-    assert script == _script_bytes("kms_executor")
+    assert script == _executor_code()
     assert doc["operations"] == PROGRAM
 
 
