@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.module_utils import inspection, options
+from ansible_collections.volume_licensing.kms.plugins.module_utils import inspection, options, outcome
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError
 
 SPEC = options.SPECS["office_kms_info"]
@@ -33,6 +33,6 @@ class ActionModule(ActionBase):
             facts = inspection.inspect_host(self._low_level_execute_command, args["kms_host"], args["kms_port"],
                                             args["connect_timeout"], args["include_windows"])
         except CallError as exc:
-            return dict(result, **inspection.failure(host, exc))
+            return dict(result, **outcome.inspect_failure(host, exc, changes=False))
         result.update(facts)
         return result

@@ -116,9 +116,9 @@ class Results(dict):
 
 class CallError(Exception):
     """A call that produced no usable result document: it could not run, its reply was lost or
-    garbled, or the executor refused the program. The message (the cause) is written for
-    operators; ``step`` is where it happened, ``code`` the HRESULT when Windows gave one,
-    ``hint`` what to do when no HRESULT tells it."""
+    garbled, or the executor refused the program; or (raised by the phases) a read that failed.
+    The message (the cause) is written for operators; ``step`` is where it happened, ``code``
+    the HRESULT when Windows gave one, ``hint`` what to do when no HRESULT tells it."""
 
     def __init__(self, message: str, step: str, *, code: int | None = None, hint: str | None = None,
                  rc: int | None = None, stdout: str = "", stderr: str = "") -> None:
@@ -129,16 +129,6 @@ class CallError(Exception):
         self.rc = rc
         self.stdout = stdout
         self.stderr = stderr
-
-    def result(self, what: str) -> dict[str, Any]:
-        """``failed``, ``msg`` ("<what> (step: ...): cause. HRESULT or hint") and the
-        error_code / error_name / error_hint return values."""
-        explanation = hresult.explain(self.code) if self.code is not None else (self.hint or "")
-        msg = "%s (step: %s): %s %s" % (what, self.step, sentence(str(self)), explanation)
-        described = hresult.describe(self.code)
-        if described["error_hint"] is None:
-            described["error_hint"] = self.hint
-        return dict(failed=True, msg=msg.strip(), **described)
 
 
 # -- the wire ---------------------------------------------------------------------------------

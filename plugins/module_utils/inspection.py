@@ -164,8 +164,3 @@ def inspect_host(execute: Callable[..., dict[str, Any]], kms_host: str | None, k
     program = read_program(include_windows, kms_host, kms_port, round(connect_timeout * 1000))
     results = hostops.run(execute, program, "read the host")
     return interpret(results, kms_host, kms_port, connect_timeout)
-
-
-def failure(host: str, exc: CallError) -> dict[str, Any]:
-    """The failed result of a host that could not be inspected: nothing was changed on it."""
-    return exc.result("Failed to inspect %s" % host)

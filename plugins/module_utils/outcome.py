@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, gvlk, hresult, licensing
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Results
+from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Results, sentence
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
 from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import HostPlan, ProductPlan
 
@@ -28,17 +28,30 @@ STEP_WORDS = {
 }
 
 
-def inspect_failure(host: str, exc: CallError) -> dict[str, Any]:
-    """The failed result of a host that could not be read: nothing was changed on it."""
-    failed = exc.result("Failed to inspect %s" % host)
-    failed["msg"] += " Nothing was changed."
+def call_failure(what: str, exc: CallError) -> dict[str, Any]:
+    """``failed``, ``msg`` ("<what> (step: ...): cause. HRESULT or hint") and the error_code /
+    error_name / error_hint return values of a call or read that failed."""
+    explanation = hresult.explain(exc.code) if exc.code is not None else (exc.hint or "")
+    msg = "%s (step: %s): %s %s" % (what, exc.step, sentence(str(exc)), explanation)
+    described = hresult.describe(exc.code)
+    if described["error_hint"] is None:
+        described["error_hint"] = exc.hint
+    return dict(failed=True, msg=msg.strip(), **described)
+
+
+def inspect_failure(host: str, exc: CallError, changes: bool = True) -> dict[str, Any]:
+    """The failed result of a host that could not be read. ``changes``: the module would have
+    changed the host, so the message says that nothing was."""
+    failed = call_failure("Failed to inspect %s" % host, exc)
+    if changes:
+        failed["msg"] += " Nothing was changed."
     return failed
 
 
 def apply_failure(host: str, exc: CallError) -> dict[str, Any]:
     """The failed result of a host whose apply call gave no results. Some steps may have run
     before it failed; the next run inspects again and plans only what is still needed."""
-    result = exc.result("Failed to apply the plan on %s" % host)
+    result = call_failure("Failed to apply the plan on %s" % host, exc)
     result["msg"] += (" Some steps may have been done before this happened; the next run reads the host "
                       "afresh and does only what is still needed.")
     return result

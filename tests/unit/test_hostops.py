@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from ansible.plugins.shell.powershell import ShellModule
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops
+from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, outcome
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Result, Results
 
 from tests.unit.factories import executor_code
@@ -367,7 +367,7 @@ def test_run_says_why_there_is_no_document_and_what_to_do(result, fragments, hin
     assert caught.value.step == "read the host"
     assert caught.value.code is None
     assert hint in caught.value.hint
-    failed = caught.value.result("Failed to inspect pc16")
+    failed = outcome.call_failure("Failed to inspect pc16", caught.value)
     assert failed["msg"].startswith("Failed to inspect pc16 (step: read the host): ")
     assert failed["msg"].endswith(caught.value.hint)
     assert (failed["error_code"], failed["error_name"], failed["error_hint"]) == (None, None, caught.value.hint)
@@ -392,7 +392,7 @@ def test_run_executor_error(doc, fragment):
     assert caught.value.step == "apply the plan"
     assert caught.value.code is None
     assert "reinstall the collection" in caught.value.hint
-    failed = caught.value.result("Failed to apply the plan on pc16")
+    failed = outcome.call_failure("Failed to apply the plan on pc16", caught.value)
     assert failed["failed"] is True
     assert failed["msg"].startswith("Failed to apply the plan on pc16 (step: apply the plan): the host's executor")
 
@@ -419,7 +419,7 @@ def test_run_results_of_other_ids_do_not_stand_in_for_missing_ones():
 
 def test_call_error_with_hresult():
     error = CallError("Access denied", step="read licensing products", code=0x80070005)
-    failed = error.result("Failed to inspect pc16")
+    failed = outcome.call_failure("Failed to inspect pc16", error)
     assert failed["msg"].startswith("Failed to inspect pc16 (step: read licensing products): Access denied. "
                                     "0x80070005 E_ACCESSDENIED: access denied. Connect with an account that is a "
                                     "local administrator")
@@ -428,7 +428,7 @@ def test_call_error_with_hresult():
 
 
 def test_an_unknown_hresult_is_shown_as_such():
-    failed = CallError("Generic failure", step="read host facts", code=0x80041001).result("Failed to x")
+    failed = outcome.call_failure("Failed to x", CallError("Generic failure", step="read host facts", code=0x80041001))
     assert failed["msg"] == ("Failed to x (step: read host facts): Generic failure. 0x80041001 (a code this "
                              "collection has no description for; Microsoft's documentation of activation error "
                              "codes may list it).")

@@ -8,7 +8,13 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, hresult, inspection, licensing
+from ansible_collections.volume_licensing.kms.plugins.module_utils import (
+    hostops,
+    hresult,
+    inspection,
+    licensing,
+    outcome,
+)
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError
 
 from tests.unit.factories import KMS_2010, KMS_2024, KMS_SKU, O14_SKU, answer, ospp_raw_product, raw_product, skipped
@@ -177,7 +183,7 @@ def test_interpret_osppsvc_error_raises(op_id, code, message):
     assert "osppsvc" in caught.value.step
     assert caught.value.code == code
     assert str(caught.value) == hostops.sentence(message)
-    failed = caught.value.result("Failed to inspect pc01")
+    failed = outcome.call_failure("Failed to inspect pc01", caught.value)
     assert failed["msg"].startswith("Failed to inspect pc01 (step: %s): %s" % (OSPP_STEP, message))
     assert failed["error_code"] == hresult.to_hex(code)
 
@@ -226,7 +232,7 @@ def test_interpret_error_without_code_raises(message):
     assert caught.value.code is None
     assert "Windows gave no error code" in caught.value.hint
     assert str(caught.value) == (message + "." if message else "Windows reported an error without a message.")
-    failed = caught.value.result("Failed to inspect pc01")
+    failed = outcome.call_failure("Failed to inspect pc01", caught.value)
     assert (failed["error_code"], failed["error_hint"]) == (None, caught.value.hint)
 
 
