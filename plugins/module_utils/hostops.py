@@ -111,7 +111,7 @@ class Results(dict):
         return result.data if result is not None and result.ok else {}
 
     def instances(self, op_id: str) -> list[dict[str, Any]]:
-        return _as_list(self.data(op_id).get("instances"))
+        return as_list(self.data(op_id).get("instances"))
 
 
 class CallError(Exception):
@@ -285,7 +285,7 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     # ConvertTo-Json may write a one-element array as the element itself.
     if value is None:
         return []

@@ -139,7 +139,7 @@ def interpret(results: Results, kms_host: str | None, kms_port: int, connect_tim
     }
     c2r = results.data("c2r")
     msi = [dict(sub.get("values") or {}, PSChildName=sub.get("name"), Wow=op_id == "msi_wow")
-           for op_id in UNINSTALL_KEYS for sub in hostops._as_list(results.data(op_id).get("subkeys"))]
+           for op_id in UNINSTALL_KEYS for sub in hostops.as_list(results.data(op_id).get("subkeys"))]
     reach = results.get("reach")
     return {
         "products": products(results),

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ansible_collections.volume_licensing.kms.plugins.module_utils import hresult
+from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import as_list
 
 # ApplicationIDs (facts §3).
 OFFICE_APP_ID = "0ff1ce15-a989-479d-af46-f275c6370663"
@@ -165,7 +166,7 @@ def office_installs(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "subscription": any(is_subscription_product_id(i) for i in ids),
             "kms_managed": any(i.endswith("Volume") for i in ids),
         })
-    for raw in _as_list(doc.get("msi")):
+    for raw in as_list(doc.get("msi")):
         m = _lower_keys(raw)
         installs.append({
             "type": "MSI",
@@ -198,7 +199,7 @@ def parse_utc(text: str | None) -> datetime | None:
 def host_facts(doc: dict[str, Any], controller_now: datetime) -> dict[str, Any]:
     """Host facts in documented units (MHz, MB) and the clock skew against the controller."""
     os_info = _lower_keys(doc.get("os") or {})
-    cpus = [_lower_keys(c) for c in _as_list(doc.get("cpu"))]
+    cpus = [_lower_keys(c) for c in as_list(doc.get("cpu"))]
     disk = _lower_keys(doc.get("disk") or {})
     host_now = parse_utc(doc.get("utc_now"))
     free = disk.get("freespace")
@@ -234,10 +235,3 @@ def reachability(data: dict[str, Any], kms_host: str | None, kms_port: int, time
         "error": None if data.get("reachable") else data.get("error") or "no answer",
         "address": data.get("connected"),
     }
-
-
-def _as_list(value: Any) -> list[Any]:
-    # ConvertTo-Json writes a one-element array as the element itself in some hosts.
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
