@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, inspection, options, outcome, plan
+from ansible_collections.volume_licensing.kms.plugins.module_utils import (
+    apply,
+    inspection,
+    options,
+    outcome,
+    plan,
+    requirements,
+)
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError
 
 SPEC = options.SPECS["office_kms"]
@@ -35,11 +42,18 @@ class ActionModule(ActionBase):
 
         result["remote_calls"] = 1
         try:
+            # Licences installed without a key are read only when products are named.
             facts = inspection.inspect_host(self._low_level_execute_command, None, desired.kms_port,
-                                            desired.connect_timeout, include_windows=False)
-            host_plan = plan.plan_host(facts["products"], desired)
+                                            desired.connect_timeout, include_windows=False,
+                                            keyless_office=bool(desired.products) and desired.state != "absent")
         except CallError as exc:
             return dict(result, **outcome.inspect_failure(host, exc))
+
+        if self._below_requirements(host, facts, desired, result):
+            return result
+
+        try:
+            host_plan = plan.plan_host(facts["products"], desired)
         except plan.PlanError as exc:
             return dict(result, failed=True, msg="Cannot plan %s: %s. Nothing was changed." % (host, exc))
 
@@ -55,11 +69,29 @@ class ActionModule(ActionBase):
                 return dict(result, **stopped)
 
         done = outcome.report(host, host_plan, results, self._task.check_mode)
-        for warning in host_plan.warnings:
-            self._display.warning("%s: %s" % (host, warning))
+        if host_plan.warnings:
+            result.setdefault("warnings", []).extend("%s: %s" % (host, w) for w in host_plan.warnings)
         if not done.get("failed"):
             done["msg"] = outcome.summary(done, facts["office"], self._task.check_mode)
         if not self._task.diff:
             done.pop("diff")
         result.update(done)
         return result
+
+    @staticmethod
+    def _below_requirements(host: str, facts: dict, desired: options.Desired, result: dict) -> bool:
+        """Check the host against its Office version's system requirements, from the facts
+        just read (no extra remote call). True when that stops the task (enforce)."""
+        if desired.requirements == "skip" or desired.state == "absent":
+            return False
+        verdict = requirements.verdict(facts["products"], facts["office"], facts["host"], desired.requirement_overrides)
+        result["requirements"] = verdict
+        if not verdict["shortfalls"]:
+            return False
+        enforced = desired.requirements == "enforce"
+        message = outcome.below_requirements(host, verdict, enforced)
+        if enforced:
+            result.update(failed=True, msg=message)
+        else:
+            result.setdefault("warnings", []).append(message)
+        return enforced

@@ -24,6 +24,9 @@ PRODUCT_PROPERTIES = (
     "KeyManagementServicePort", "DiscoveredKeyManagementServiceMachineName",
     "DiscoveredKeyManagementServiceMachinePort",
 )
+# For licences installed without a key (read only when office_kms names products): enough
+# to recognise the family and channel, nothing the licensing provider must compute.
+KEYLESS_PROPERTIES = ("ID", "Name", "Description", "ApplicationID", "PartialProductKey", "LicenseStatus")
 SPP_PRODUCT = "SoftwareLicensingProduct"
 SPP_SERVICE = "SoftwareLicensingService"
 OSPP_PRODUCT = "OfficeSoftwareProtectionProduct"
@@ -51,10 +54,16 @@ def keyed(app_ids: tuple[str, ...] | list[str]) -> str:
     return applications(app_ids) + " AND PartialProductKey <> NULL"
 
 
+def keyless(app_ids: tuple[str, ...] | list[str]) -> str:
+    """Licences of these applications installed without a key."""
+    return applications(app_ids) + " AND PartialProductKey = NULL"
+
+
 def read_program(include_windows: bool = False, kms_host: str | None = None, kms_port: int = 1688,
-                 connect_timeout_ms: int = 5000) -> list[hostops.Operation]:
+                 connect_timeout_ms: int = 5000, keyless_office: bool = False) -> list[hostops.Operation]:
     """Host facts, licensing products, Office installations and, when ``kms_host`` is given,
-    a TCP connection test from the host to it.
+    a TCP connection test from the host to it. ``keyless_office`` adds the Office licences
+    installed without a key (a few properties each), for office_kms when products are named.
 
     Which class holds Office follows ospp.vbs (facts §1.1): on Windows 7 Office 2013/2016 lives
     in osppsvc, on Windows 8 and later in the Windows SPP; Office 2010 always uses osppsvc. The
@@ -73,6 +82,11 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
         cim_query("spp_products", SPP_PRODUCT, PRODUCT_PROPERTIES, keyed(spp_apps)),
         cim_query("ospp_service", OSPP_SERVICE, ["ClientMachineID"], optional=True),
         cim_query("ospp_products", OSPP_PRODUCT, PRODUCT_PROPERTIES, keyed(OFFICE_APPS), optional=True),
+    ]
+    if keyless_office:
+        ops += [cim_query("spp_keyless", SPP_PRODUCT, KEYLESS_PROPERTIES, keyless([licensing.OFFICE_APP_ID])),
+                cim_query("ospp_keyless", OSPP_PRODUCT, KEYLESS_PROPERTIES, keyless(OFFICE_APPS), optional=True)]
+    ops += [
         # Click-to-Run (LTSC/retail builds and Microsoft 365 Apps) keeps one configuration key.
         hostops.registry_read("c2r", C2R_KEY, ["VersionToReport", "Platform", "ProductReleaseIds"]),
     ]
@@ -95,6 +109,8 @@ STEPS = {
     "spp_products": "read licensing products (Software Protection service)",
     "ospp_service": "read Office licensing products (Office Software Protection service, osppsvc)",
     "ospp_products": "read Office licensing products (Office Software Protection service, osppsvc)",
+    "spp_keyless": "read licensing products (Software Protection service)",
+    "ospp_keyless": "read Office licensing products (Office Software Protection service, osppsvc)",
     "c2r": "read Office installations",
     "msi": "read Office installations",
     "msi_wow": "read Office installations",
@@ -151,16 +167,18 @@ def interpret(results: Results, kms_host: str | None, kms_port: int, connect_tim
     }
 
 
-def products(results: Results, prefix: str = "") -> list[dict[str, Any]]:
-    """Every product read, Windows SPP first, then osppsvc."""
-    return ([licensing.product(raw, SPP_PRODUCT) for raw in results.instances(prefix + "spp_products")]
-            + [licensing.product(raw, OSPP_PRODUCT) for raw in results.instances(prefix + "ospp_products")])
+def products(results: Results) -> list[dict[str, Any]]:
+    """Every product read, Windows SPP first, then osppsvc; then, when read, the Office
+    licences installed without a key."""
+    reads = (("spp_products", SPP_PRODUCT), ("ospp_products", OSPP_PRODUCT),
+             ("spp_keyless", SPP_PRODUCT), ("ospp_keyless", OSPP_PRODUCT))
+    return [licensing.product(raw, cls) for op_id, cls in reads for raw in results.instances(op_id)]
 
 
 def inspect_host(execute: Callable[..., dict[str, Any]], kms_host: str | None, kms_port: int,
-                 connect_timeout: float, include_windows: bool) -> dict[str, Any]:
+                 connect_timeout: float, include_windows: bool, *, keyless_office: bool = False) -> dict[str, Any]:
     """One remote call: the read program, interpreted. Raises CallError when the host cannot
     be read."""
-    program = read_program(include_windows, kms_host, kms_port, round(connect_timeout * 1000))
+    program = read_program(include_windows, kms_host, kms_port, round(connect_timeout * 1000), keyless_office)
     results = hostops.run(execute, program, "read the host")
     return interpret(results, kms_host, kms_port, connect_timeout)

@@ -12,12 +12,16 @@ from __future__ import annotations
 import decimal
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, licensing
+from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, licensing, requirements
 
 STATES = ("activated", "configured", "absent")
+REQUIREMENT_CHECKS = ("enforce", "warn", "skip")
+# office_kms option -> requirements.check_overrides key
+REQUIREMENT_OPTIONS = {"min_cpu_mhz": "cpu_mhz", "min_cpu_cores": "cpu_cores", "min_memory_mb": "memory_mb",
+                       "min_free_disk_mb": "free_disk_mb", "min_os_version": "min_os_version"}
 KMS_VALIDITY_DAYS = 180  # facts §2.3
 DEFAULT_EXPIRING_DAYS = 30  # office_kms_report
 DEFAULT_MAX_CLOCK_SKEW_SECONDS = 3600  # office_kms_report
@@ -50,6 +54,12 @@ SPECS: dict[str, dict[str, dict[str, Any]]] = {
         "renew_below_days": {"type": "int", "default": 30},
         "force": {"type": "bool", "default": False},
         "check_reachable": {"type": "bool", "default": True},
+        "requirements": {"type": "str", "default": "skip", "choices": list(REQUIREMENT_CHECKS)},
+        "min_cpu_mhz": {"type": "int"},
+        "min_cpu_cores": {"type": "int"},
+        "min_memory_mb": {"type": "int"},
+        "min_free_disk_mb": {"type": "int"},
+        "min_os_version": {"type": "str"},
     },
     "office_kms_report": {
         "results": {"type": "dict", "required": True},
@@ -79,6 +89,10 @@ class Desired:
     force: bool = False
     check_reachable: bool = True
     connect_timeout: float = 5.0
+    # Office's system requirements for the version installed: enforce, warn or skip, and
+    # figures that replace Microsoft's (requirements.check_overrides keys).
+    requirements: str = "skip"
+    requirement_overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def connect_timeout_ms(self) -> int:
@@ -107,10 +121,15 @@ def office_kms(args: dict[str, Any]) -> Desired:
     key = product_key(args["product_key"])
     if args["state"] == "configured" and not args["kms_host"] and not key:
         raise OptionError("state: configured needs kms_host (or product_key): there is nothing else to configure")
+    try:
+        overrides = requirements.check_overrides({key: args.get(option) for option, key in REQUIREMENT_OPTIONS.items()})
+    except ValueError as exc:
+        raise OptionError(str(exc)) from None
     return Desired(state=args["state"], kms_host=args["kms_host"], kms_port=args["kms_port"],
                    products=products(args["products"]), product_key=key, renew_below_days=days,
                    force=args["force"], check_reachable=args["check_reachable"],
-                   connect_timeout=args["connect_timeout"])
+                   connect_timeout=args["connect_timeout"], requirements=args.get("requirements") or "skip",
+                   requirement_overrides={k: v for k, v in overrides.items() if v is not None})
 
 
 def office_kms_report(args: dict[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,18 @@ def apply_failure(host: str, exc: CallError) -> dict[str, Any]:
     return result
 
 
+def below_requirements(host: str, verdict: dict[str, Any], enforced: bool) -> str:
+    """Why a host falls short of its Office version's system requirements, and what to do."""
+    shortfalls = "; ".join(verdict["shortfalls"])
+    if not enforced:
+        return ("%s is below %s's system requirements: %s. Activating anyway (requirements: warn)."
+                % (host, verdict["name"], shortfalls))
+    return ("%s is below %s's system requirements: %s. Nothing was changed on it. Raise the hardware (or "
+            "upgrade Windows), or, to activate anyway, set requirements: warn (in the role: "
+            "office_kms_requirements: warn in this host's host_vars, or -e office_kms_requirements=warn "
+            "with --limit)." % (host, verdict["name"], shortfalls))
+
+
 def shown_step(step: dict[str, Any]) -> dict[str, Any]:
     """A step as it may appear in output: keys reduced to their last five characters."""
     shown = {"action": step["action"]}

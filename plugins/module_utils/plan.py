@@ -56,10 +56,20 @@ def select(products: list[dict[str, Any]], desired: Desired) -> tuple[list, list
     """(selected, untouched with reasons, warnings). Windows is never selected; MAK and
     retail products only when a product key is given; subscription products never."""
     selected, untouched, warnings = [], [], []
+    # Families that have a keyed SKU: a key installed on it reaches the family's KMS client
+    # SKU, so that SKU's keyless licence needs no plan of its own.
+    keyed_families = {p.get("family") for p in products if p.get("partial_key")}
     for product in products:
         if product["application"] != "office":
             continue
-        if desired.products and not any(_matches(product, w) for w in desired.products):
+        if not product.get("partial_key"):
+            verdict = _keyless(product, desired, keyed_families)
+            if verdict == "select":
+                selected.append(product)
+            elif verdict:
+                untouched.append(_note(product, verdict))
+                warnings.append("%s: %s" % (_label(product), verdict))
+        elif desired.products and not any(_matches(product, w) for w in desired.products):
             untouched.append(_note(product, "not selected by the products option"))
         elif licensing.is_subscription(product):
             untouched.append(_note(product, "Microsoft 365 Apps (subscription): not managed by KMS"))
@@ -80,6 +90,19 @@ def select(products: list[dict[str, Any]], desired: Desired) -> tuple[list, list
     return selected, untouched, warnings
 
 
+def _keyless(product: dict[str, Any], desired: Desired, keyed_families: set) -> str | None:
+    """A KMS client licence installed without a key (a leftover SKU, a repaired install; read
+    only when products are named): "select" when it is named and a key is given (what
+    ``ospp.vbs /inpkey`` then ``/act`` would do), why it is left alone when no key is
+    given, None when it is not this task's business."""
+    named = desired.products and any(_matches(product, w) for w in desired.products)
+    if not named or not product["kms_client"] or desired.state == "absent" or product.get("family") in keyed_families:
+        return None
+    if desired.product_key:
+        return "select"
+    return "licence installed without a key; give product_key: auto (or its key) to install and activate it"
+
+
 def _note(product: dict[str, Any], reason: str) -> dict[str, Any]:
     return {"sku_id": product["sku_id"], "family": product.get("family"), "name": product.get("name"),
             "reason": reason}
@@ -94,7 +117,7 @@ def key_step(product: dict[str, Any], desired: Desired) -> dict[str, Any] | None
     if desired.product_key is None or desired.state == "absent":
         return None
     if desired.product_key == "auto":
-        if product["kms_client"]:
+        if product["kms_client"] and product.get("partial_key"):
             return None
         key = gvlk.for_family(product.get("family"))
         if key is None:
@@ -136,7 +159,9 @@ def activation_reasons(product: dict[str, Any], desired: Desired, changed_settin
     status = product["license_status"]["name"]
     days = product.get("remaining_days")
     reasons = []
-    if product["license_status"]["code"] != licensing.LICENSED:
+    if not product.get("partial_key"):
+        reasons.append("no key was installed")
+    elif product["license_status"]["code"] != licensing.LICENSED:
         reasons.append("not activated (%s)" % status)
     elif days is not None and days < desired.renew_below_days:
         reasons.append("expires in %d days (renew below %d)" % (days, desired.renew_below_days))

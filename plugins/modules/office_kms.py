@@ -63,6 +63,11 @@ options:
         V(ProjectPro2021Volume) and so on; product, year and C(Volume), as RV(products[].family)
         reports them) or by SKU ID. Default is every Office KMS-client product with a key.
       - A family that is not installed on a host gives a warning, not a failure.
+      - "A named product whose KMS client licence is installed without a key (a leftover SKU, a
+        repaired install) is found too: with O(product_key) its key is installed and it is
+        activated, as C(ospp.vbs /inpkey) then C(/act) would do; without, the task says so
+        (C(licence installed without a key; give product_key: auto)). Those licences are read
+        (a few properties each) only when this option is given."
     type: list
     elements: str
   product_key:
@@ -101,6 +106,38 @@ options:
       - Seconds the host waits for that TCP connection. More than 0, at most 300.
     type: float
     default: 5
+  requirements:
+    description:
+      - "Check the host against Microsoft's system requirements for the newest Office version
+        installed on it (Office 2010 to LTSC 2024: minimum Windows client and server versions,
+        CPU, memory, free disk; each figure from Microsoft's page for that version, none
+        invented where Microsoft gives none), using the facts the first call reads anyway: no
+        extra remote call. A fact the host did not report is unknown, never a shortfall."
+      - "C(enforce) fails a host below them with one message listing every shortfall, before
+        anything is changed; C(warn) adds that message to the task's warnings and carries on;
+        C(skip) does not check. Not checked with O(state=absent)."
+    type: str
+    choices: [enforce, warn, skip]
+    default: skip
+  min_cpu_mhz:
+    description:
+      - Lowest processor speed in MHz, instead of the installed Office version's figure.
+        Office LTSC 2024's default is the source procedure's 1.6 GHz.
+    type: int
+  min_cpu_cores:
+    description: Fewest processor cores, instead of the installed Office version's figure.
+    type: int
+  min_memory_mb:
+    description: Least installed memory in MB, instead of the installed Office version's figure.
+    type: int
+  min_free_disk_mb:
+    description: Least free space on the system drive in MB, instead of the installed Office version's figure.
+    type: int
+  min_os_version:
+    description:
+      - Lowest Windows version (C(10.0) Windows 10 and 11, C(6.3) Windows 8.1, C(6.1.7601)
+        Windows 7 SP1), instead of the installed Office version's client and server minimums.
+    type: str
 attributes:
   check_mode:
     support: full
@@ -207,6 +244,29 @@ msg:
   returned: always
   type: str
   sample: "changed: ProPlus2024Volume, VisioPro2024Volume"
+requirements:
+  description:
+    - The requirement check, when O(requirements) is not C(skip) (and O(state) is not C(absent)).
+  returned: when checked
+  type: dict
+  contains:
+    office:
+      description: The Office version whose requirements applied (the newest installed); null when no Office version is known.
+      type: str
+      sample: "2021"
+    name:
+      description: That version's name, for messages.
+      type: str
+      sample: Office LTSC 2021
+    source:
+      description: The Microsoft page(s) the figures come from.
+      type: str
+      sample: https://learn.microsoft.com/office/ltsc/2021/overview
+    shortfalls:
+      description: Every way the host falls short, in words; empty when it meets them.
+      type: list
+      elements: str
+      sample: ["1 CPU core, needs 2", "2048 MB of memory, needs 4096 MB"]
 remote_calls:
   description: Commands sent to the host (1 when compliant or in check mode, 2 when work was done).
   returned: when the options were valid

@@ -61,7 +61,7 @@ def test_make_demo_works_from_a_fresh_copy(tmp_path):
     assert first_recap["pc07-activated"]["changed"] == 0    # already compliant
     assert {h for h, r in first_recap.items() if r["failed"]} == {"pc10-underpowered", "pc15-clock-skew"}
     assert all(r["changed"] == 0 for r in second_recap.values())  # the second run changes nothing
-    assert "0xC004F06C" in first and "needs 1600 MHz" in first  # failures come with readable reasons
+    assert "0xC004F06C" in first and "2048 MB of memory, needs 4096 MB" in first  # readable reasons
 
     summaries = dict(re.findall(r'ok: \[([^\]]+)\] => \{\s*"msg": "([^"]*)"', report))
     assert set(summaries) == set(first_recap)

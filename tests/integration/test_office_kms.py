@@ -282,3 +282,54 @@ def test_kms_host_answers_become_readable_failures(lab, ansible, code, name, wor
     lab.kms(KMS).activation_error = None
     again = ansible(lab, playbook(kms_host=KMS), "--limit", "pc16-lab")
     assert again.result("pc16-lab", TASK)["result"]["products"][0]["license_status"]["name"] == "Licensed"
+
+
+PROJECT_SKU = "f510af75-8ab7-4426-a236-1bfb95c34ff8"  # pc01: Project Pro 2024's KMS licence, no key
+
+
+def project(lab):
+    [found] = [p for p in lab.state("pc01-ltsc2024-visio").products if p["ID"].lower() == PROJECT_SKU]
+    return found
+
+
+def test_a_named_keyless_licence_is_said_so_without_a_key(lab, ansible):
+    run = ansible(lab, playbook(kms_host=KMS, products="[ProjectPro2024Volume]"), "--limit", "pc01-ltsc2024-visio")
+    result = run.result("pc01-ltsc2024-visio", TASK)["result"]
+    assert result["changed"] is False
+    [left] = [u for u in result["untouched"] if u["family"] == "ProjectPro2024Volume"]
+    assert (left["family"], left["reason"]) == (
+        "ProjectPro2024Volume",
+        "licence installed without a key; give product_key: auto (or its key) to install and activate it")
+    assert result["warnings"] == ["pc01-ltsc2024-visio: ProjectPro2024Volume: " + left["reason"]]
+    assert not any("is installed on this host" in w for w in result["warnings"])
+    assert project(lab)["PartialProductKey"] is None
+    # The keyless licences are asked for by name only because products named one.
+    [read] = lab.commands("pc01-ltsc2024-visio")
+    assert [op["id"] for op in read["program"]["operations"] if "keyless" in op["id"]] == ["spp_keyless",
+                                                                                         "ospp_keyless"]
+
+
+def test_a_named_keyless_licence_gets_its_key_and_is_activated(lab, ansible):
+    run = ansible(lab, playbook(kms_host=KMS, products="[ProjectPro2024Volume]", product_key="auto"),
+                  "--limit", "pc01-ltsc2024-visio")
+    record = run.result("pc01-ltsc2024-visio", TASK)
+    assert record["status"] == "ok", record
+    [product] = record["result"]["products"]
+    assert [(s["action"], s["result"]) for s in product["steps"]] == [
+        ("install_key", "ok"), ("set_host", "ok"), ("activate", "ok")]
+    assert (product["family"], product["partial_key"], product["license_status"]["name"]) == (
+        "ProjectPro2024Volume", "76HF4", "Licensed")  # Microsoft's GVLK for Project Pro 2024 ends in 76HF4
+    assert (project(lab)["PartialProductKey"], project(lab)["LicenseStatus"],
+            project(lab)["KeyManagementServiceMachine"]) == ("76HF4", 1, KMS)
+    # ProPlus and Visio, not named, are untouched.
+    assert [p["LicenseStatus"] for p in lab.state("pc01-ltsc2024-visio").products
+            if p["Name"].startswith("Office 24") and p["ID"].lower() != PROJECT_SKU] == [2, 2]
+    again = ansible(lab, playbook(kms_host=KMS, products="[ProjectPro2024Volume]", product_key="auto"),
+                    "--limit", "pc01-ltsc2024-visio")
+    assert again.result("pc01-ltsc2024-visio", TASK)["result"]["changed"] is False
+
+
+def test_keyless_licences_are_not_read_unless_products_are_named(lab, ansible):
+    ansible(lab, playbook(kms_host=KMS), "--limit", "pc01-ltsc2024-visio")
+    read = lab.commands("pc01-ltsc2024-visio")[0]["program"]["operations"]
+    assert not [op for op in read if "PartialProductKey = NULL" in (op.get("where") or "")]

@@ -322,3 +322,15 @@ def test_products_spp_then_ospp():
 def test_products_single_or_missing(data, expected):
     got = answer(inspection.read_program(), data)
     assert [(p["sku_id"], p["license_class"]) for p in inspection.products(got)] == expected
+
+
+def test_read_program_reads_keyless_office_licences_only_when_asked():
+    plain = inspection.read_program(False, None, 1688, 5000)
+    assert not [op for op in plain if "PartialProductKey = NULL" in (op.get("where") or "")]
+    asked = inspection.read_program(False, None, 1688, 5000, keyless_office=True)
+    keyless = {op["id"]: op for op in asked if "PartialProductKey = NULL" in (op.get("where") or "")}
+    assert set(keyless) == {"spp_keyless", "ospp_keyless"}
+    for op in keyless.values():
+        assert "*" not in op["properties"] and len(op["properties"]) < len(inspection.PRODUCT_PROPERTIES)
+        assert "ApplicationID=" in op["where"]
+    assert keyless["ospp_keyless"]["optional"] is True and keyless["spp_keyless"]["optional"] is False

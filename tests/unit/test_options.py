@@ -281,7 +281,30 @@ def test_desired_defaults_match_the_argument_spec():
     validated = ArgumentSpecValidator(options.SPECS["office_kms"]).validate({})
     assert validated.error_messages == []
     assert options.office_kms(validated.validated_parameters) == Desired()
-    assert set(options.SPECS["office_kms"]) == set(Desired.__dataclass_fields__)
+    # Every option is a field, but the requirement figures travel together as one.
+    fields = set(Desired.__dataclass_fields__) - {"requirement_overrides"} | set(options.REQUIREMENT_OPTIONS)
+    assert set(options.SPECS["office_kms"]) == fields
+
+
+@pytest.mark.parametrize(("given", "overrides"), [
+    ({}, {}),
+    ({"min_cpu_mhz": 1100, "min_os_version": "6.1.7601"}, {"cpu_mhz": 1100, "min_os_version": "6.1.7601"}),
+    ({"min_memory_mb": 0}, {"memory_mb": 0}),
+])
+def test_requirement_figures_become_overrides(given, overrides):
+    validated = ArgumentSpecValidator(options.SPECS["office_kms"]).validate(dict(given, requirements="warn"))
+    desired = options.office_kms(validated.validated_parameters)
+    assert (desired.requirements, desired.requirement_overrides) == ("warn", overrides)
+
+
+@pytest.mark.parametrize(("given", "words"), [
+    ({"min_os_version": "abc"}, "min_os_version (the role's office_kms_min_os_version): abc is not a Windows version"),
+    ({"min_cpu_cores": -1}, "min_cpu_cores (the role's office_kms_min_cpu_cores): -1 is not a whole number"),
+])
+def test_bad_requirement_figures_are_refused(given, words):
+    validated = ArgumentSpecValidator(options.SPECS["office_kms"]).validate(given)
+    with pytest.raises(options.OptionError, match=re.escape(words)):
+        options.office_kms(validated.validated_parameters)
 
 
 def test_product_key_is_no_log():

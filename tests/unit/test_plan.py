@@ -333,3 +333,55 @@ def test_plan_does_not_depend_on_how_the_kms_host_is_contacted(connection):
     base = Desired(kms_host=HOST, product_key="auto")
     other = Desired(kms_host=HOST, product_key="auto", **connection)
     assert plan_host(products, other) == plan_host(products, base)
+
+
+# -- licences installed without a key (read only when products are named) --------------------
+PROJECT_SKU = "f510af75-8ab7-4426-a236-1bfb95c34ff8"
+
+
+def keyless_project():
+    return product("Office 24, Office24ProjectPro2024VL_KMS_Client_AE edition", "Office 24, VOLUME_KMSCLIENT channel",
+                   PROJECT_SKU, key=None, status=0, days=None)
+
+
+@pytest.mark.parametrize(("desired", "steps"), [
+    (Desired(kms_host=HOST, products=["ProjectPro2024Volume"], product_key="auto"),
+     ["install_key", "set_host", "activate"]),
+    (Desired(kms_host=HOST, products=[PROJECT_SKU], product_key=SECRET), ["install_key", "set_host", "activate"]),
+    (Desired(state="configured", kms_host=HOST, products=["ProjectPro2024Volume"], product_key="auto"),
+     ["install_key", "set_host"]),
+])
+def test_a_named_keyless_licence_with_a_key_is_installed_and_activated(desired, steps):
+    host_plan = plan_host([kms2024(), keyless_project()], desired)
+    [project_plan] = host_plan.plans
+    assert [s["action"] for s in project_plan.steps] == steps
+    assert project_plan.steps[0]["value"] == ("FQQ23-N4YCY-73HQ3-FM9WC-76HF4" if desired.product_key == "auto"
+                                               else SECRET)
+    assert host_plan.warnings == []
+
+
+def test_a_named_keyless_licence_without_a_key_is_said_so():
+    host_plan = plan_host([kms2024(), keyless_project()], Desired(kms_host=HOST, products=["ProjectPro2024Volume"]))
+    assert host_plan.plans == []
+    [reason] = [u["reason"] for u in host_plan.untouched if u["sku_id"] == PROJECT_SKU]
+    assert reason.startswith("licence installed without a key; give product_key: auto")
+    assert host_plan.warnings == ["ProjectPro2024Volume: " + reason]
+
+
+@pytest.mark.parametrize("desired", [
+    Desired(kms_host=HOST, product_key="auto"),  # not named
+    Desired(kms_host=HOST, products=["ProPlus2024Volume"], product_key="auto"),  # another family named
+    Desired(state="absent", products=["ProjectPro2024Volume"], product_key="auto"),
+])
+def test_an_unnamed_keyless_licence_is_none_of_the_task_s_business(desired):
+    host_plan = plan_host([kms2024(), keyless_project()], desired)
+    assert PROJECT_SKU not in [p.product["sku_id"] for p in host_plan.plans]
+    assert PROJECT_SKU not in [u["sku_id"] for u in host_plan.untouched]
+
+
+def test_a_keyless_kms_licence_beside_a_keyed_sku_of_its_family_is_reached_through_it():
+    """A MAK install: the published key installed on the MAK SKU lands on the KMS one."""
+    keyless_kms = kms2024(key=None, status=0, days=None)
+    host_plan = plan_host([mak2024(), keyless_kms], Desired(kms_host=HOST, products=["ProPlus2024Volume"],
+                                                            product_key="auto"))
+    assert [p.product["sku_id"] for p in host_plan.plans] == [MAK_SKU]

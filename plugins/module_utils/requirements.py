@@ -1,0 +1,399 @@
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Microsoft's published system requirements for each supported Office version, as data, and
+pure functions that check a host (the ``host`` facts of licensing.host_facts) against them.
+
+One table, ``REQUIREMENTS``, one row per Office version. Every row names the Microsoft page(s)
+it comes from. A figure Microsoft does not publish (or that only a third-party source gives)
+is ``None`` and is not checked; the comment on the row says what was looked for. Figures kept
+without reading Microsoft's own requirement table are listed in the row's ``unconfirmed``.
+
+"facts §N" refers to shared/reference/windows-licensing-facts.md. Microsoft paths such as
+``office/ltsc/2024/overview.md`` are in the MicrosoftDocs/OfficeDocs-DeployOffice repository
+(snapshot commit 947f018871a6, 2024-10-21); its pages are published under
+https://learn.microsoft.com/office/ (the same path without ``.md``).
+
+No I/O, no Ansible imports: the office_kms action plugin calls these with facts it already has.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+# Windows NT versions used below (Win32_OperatingSystem.Version).
+WINDOWS_7_SP1 = "6.1.7601"  # Windows 7 SP1 / Windows Server 2008 R2 SP1
+WINDOWS_7 = "6.1"  # Windows 7 / Windows Server 2008 R2, any service pack
+WINDOWS_10 = "10.0"  # Windows 10 (any build) and Windows 11 (10.0.22000 and later)
+WINDOWS_SERVER_2022 = "10.0.20348"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Minimum system requirements of one Office version. ``None`` = no figure, not checked."""
+
+    office: str  # "2024", "2021", "2019", "2016", "2013", "2010"
+    min_client_os: str | None  # NT version, e.g. "10.0", "6.1.7601"
+    min_server_os: str | None  # NT version, e.g. "10.0.20348" (Windows Server 2022)
+    cpu_mhz: int | None
+    cpu_cores: int | None
+    memory_mb: int | None
+    free_disk_mb: int | None
+    source: str  # the Microsoft page(s) the row comes from
+    name: str = ""  # "Office LTSC 2024"
+    client_os_name: str | None = None  # "Windows 10", for messages
+    server_os_name: str | None = None  # "Windows Server 2022", for messages
+    # Figures kept although Microsoft's own requirement table for this version was not read
+    # (the row's comment gives the grounds); field names of this class.
+    unconfirmed: tuple[str, ...] = ()
+
+
+REQUIREMENTS: dict[str, Requirement] = {
+    # Microsoft (office/ltsc/2024/overview.md, "Minimum system requirements", ms.date 09/19/2024;
+    # facts §8): supported on "Windows 11*; Windows 10; Windows 10 LTSC 2021; Windows 10 LTSC
+    # 2019; Windows Server 2022" (*Arm devices need Windows 11), and "at least a 1.1 GHz,
+    # two-core processor, 4 GB of RAM, 4 GB of available disk space".
+    # The CPU figure deliberately stays the source procedure's 1.6 GHz dual-core (the
+    # organisation's published recommendation, shared/reference/seed-office2024-kms-procedure.md),
+    # not Microsoft's 1.1 GHz. Server: 2022 is listed and 2019 is not, so 10.0.20348; Windows
+    # Server 2025 (10.0.26100) passes as "later" though that revision of the page does not list
+    # it (UNCONFIRMED either way).
+    "2024": Requirement(
+        office="2024",
+        name="Office LTSC 2024",
+        min_client_os=WINDOWS_10,
+        client_os_name="Windows 10",
+        min_server_os=WINDOWS_SERVER_2022,
+        server_os_name="Windows Server 2022",
+        cpu_mhz=1600,
+        cpu_cores=2,
+        memory_mb=4096,
+        free_disk_mb=4096,
+        source="https://learn.microsoft.com/office/ltsc/2024/overview (MicrosoftDocs/OfficeDocs-DeployOffice "
+        "office/ltsc/2024/overview.md); CPU 1.6 GHz from the source procedure, Microsoft's page says 1.1 GHz",
+    ),
+    # Microsoft (office/ltsc/2021/overview.md, ms.date 09/19/2024): "supported on devices running
+    # Windows 10 or Windows 11"; no Windows Server edition is named, so the server minimum is
+    # None (UNCONFIRMED). The page gives no hardware figures; it links the detailed table at
+    # support.microsoft.com/topic/5e59b928-c35c-4b7f-806d-8b44c23d2eb9#bkmk_oltsc21, which could
+    # not be retrieved (UNCONFIRMED). Decision: the hardware figures are those Microsoft states
+    # for the same Click-to-Run 16.0 generation on its LTSC 2024 overview (1.1 GHz, two cores,
+    # 4 GB RAM, 4 GB disk), so a host this weak is still flagged; override them if your reading
+    # of Microsoft's table differs (some copies give 2 GB RAM for 32-bit Office).
+    "2021": Requirement(
+        office="2021",
+        name="Office LTSC 2021",
+        min_client_os=WINDOWS_10,
+        client_os_name="Windows 10",
+        min_server_os=None,
+        cpu_mhz=1100,
+        cpu_cores=2,
+        memory_mb=4096,
+        free_disk_mb=4096,
+        source="https://learn.microsoft.com/office/ltsc/2021/overview (MicrosoftDocs/OfficeDocs-DeployOffice "
+        "office/ltsc/2021/overview.md); hardware as on https://learn.microsoft.com/office/ltsc/2024/overview",
+        unconfirmed=("cpu_mhz", "cpu_cores", "memory_mb", "free_disk_mb"),
+    ),
+    # Microsoft (office/2019/overview.md, ms.date 09/19/2024): "only supported on Windows 11 and
+    # Windows 10" (the 2018 revision: "isn't supported on Windows 7 or Windows 8.1"). No Windows
+    # Server edition and no hardware figure on Microsoft's page (the linked table, #bkmk_o19comm,
+    # could not be retrieved); only third-party copies give 1.6 GHz dual-core, 4 GB (2 GB for
+    # 32-bit) and 4 GB disk: all None (UNCONFIRMED), server minimum None (UNCONFIRMED).
+    "2019": Requirement(
+        office="2019",
+        name="Office 2019",
+        min_client_os=WINDOWS_10,
+        client_os_name="Windows 10",
+        min_server_os=None,
+        cpu_mhz=None,
+        cpu_cores=None,
+        memory_mb=None,
+        free_disk_mb=None,
+        source="https://learn.microsoft.com/office/2019/overview (MicrosoftDocs/OfficeDocs-DeployOffice "
+        "office/2019/overview.md)",
+    ),
+    # Microsoft (office/2016/whats-new-admins.md): "for Office 2016, the minimum requirement is
+    # now 2 GB of RAM". Operating system: Microsoft's table (#bkmk_o16comm) could not be
+    # retrieved; Microsoft's Telemetry Dashboard page (office/compatibility/
+    # deploy-telemetry-dashboard.md: installed with Office Professional Plus 2016, started on
+    # "Windows 10, Windows Server 2008 R2, or Windows 7 with Service Pack 1", 8.1, 2012, 2012 R2)
+    # and its KMS host page (office/volume-license-activation/configure-a-kms-host-computer-for-
+    # office.md: "Office 2016: At least Windows Server 2008 R2 or at least Windows 7 Service
+    # Pack 1") show Office 2016 on Windows 7 SP1 and Server 2008 R2, so those are the minimums
+    # (kept, listed in unconfirmed). CPU 1 GHz and disk 3 GB come from third-party copies only:
+    # None (UNCONFIRMED); no core count is published: None.
+    "2016": Requirement(
+        office="2016",
+        name="Office 2016",
+        min_client_os=WINDOWS_7_SP1,
+        client_os_name="Windows 7 SP1",
+        min_server_os=WINDOWS_7,
+        server_os_name="Windows Server 2008 R2",
+        cpu_mhz=None,
+        cpu_cores=None,
+        memory_mb=2048,
+        free_disk_mb=None,
+        source="https://learn.microsoft.com/office/2016/whats-new-admins (RAM); "
+        "https://learn.microsoft.com/office/compatibility/deploy-telemetry-dashboard and "
+        "https://learn.microsoft.com/office/volume-license-activation/configure-a-kms-host-computer-for-office "
+        "(Windows 7 SP1 / Server 2008 R2) (MicrosoftDocs/OfficeDocs-DeployOffice)",
+        unconfirmed=("min_client_os", "min_server_os"),
+    ),
+    # Microsoft ("Volume activation methods in Office 2013", technet jj219430(v=office.15),
+    # facts §10.5): "KMS and MAK are supported on Windows 7 and Windows 8. Active Directory-Based
+    # activation is supported only on Windows 8 and Windows Server 2012." Client minimum:
+    # Windows 7 (6.1). Server minimum: third-party sources say Server 2008 R2, Microsoft's page
+    # names only Server 2012 (for AD-based activation): None (UNCONFIRMED). Hardware: only
+    # third-party sources (1 GHz, 1 GB x86 / 2 GB x64, 3 GB disk): None (UNCONFIRMED).
+    "2013": Requirement(
+        office="2013",
+        name="Office 2013",
+        min_client_os=WINDOWS_7,
+        client_os_name="Windows 7",
+        min_server_os=None,
+        cpu_mhz=None,
+        cpu_cores=None,
+        memory_mb=None,
+        free_disk_mb=None,
+        source="http://technet.microsoft.com/en-us/library/jj219430(v=office.15)",
+    ),
+    # Microsoft (technet ee624349(v=office.14), facts §10.5): "Office 2010 is supported on
+    # Windows 8 and Windows Server 2012" (a list of supported systems, not a minimum). The
+    # minimums (Windows XP SP3 32-bit, Vista SP1, Server 2003 R2; 500 MHz, 256 MB) come from
+    # third-party reports of a 2010 Microsoft blog post only: all None (UNCONFIRMED). Nothing is
+    # checked for Office 2010.
+    "2010": Requirement(
+        office="2010",
+        name="Office 2010",
+        min_client_os=None,
+        min_server_os=None,
+        cpu_mhz=None,
+        cpu_cores=None,
+        memory_mb=None,
+        free_disk_mb=None,
+        source="https://technet.microsoft.com/library/ee624349(v=office.14)",
+    ),
+}
+
+# Office major versions (14 = Office 2010, 15 = 2013, 16 = 2016 and later).
+MAJOR_TO_OFFICE = {14: "2010", 15: "2013", 16: "2016"}
+
+# Override keys, as office_kms names its options and the role its variables.
+OVERRIDE_VARS = {
+    "cpu_mhz": "min_cpu_mhz (the role's office_kms_min_cpu_mhz)",
+    "cpu_cores": "min_cpu_cores (the role's office_kms_min_cpu_cores)",
+    "memory_mb": "min_memory_mb (the role's office_kms_min_memory_mb)",
+    "free_disk_mb": "min_free_disk_mb (the role's office_kms_min_free_disk_mb)",
+    "min_os_version": "min_os_version (the role's office_kms_min_os_version)",
+}
+
+_VERSION = re.compile(r"^\d+(?:\.\d+){1,3}$")
+_YEAR_ID = re.compile(r"(20\d\d)(?:Volume|Retail)$", re.IGNORECASE)
+_MSI_ID = re.compile(r"^Office(\d\d)\.", re.IGNORECASE)
+
+
+def parse_version(text: Any) -> tuple[int, ...] | None:
+    """``"10.0.22631"`` -> ``(10, 0, 22631)``; anything else -> None."""
+    if not isinstance(text, str) or not _VERSION.match(text.strip()):
+        return None
+    return tuple(int(part) for part in text.strip().split("."))
+
+
+def version_less(left: tuple[int, ...], right: tuple[int, ...]) -> bool:
+    """Numeric comparison; missing parts count as 0, so (10, 0) < (10, 0, 14393)."""
+    width = max(len(left), len(right))
+    return left + (0,) * (width - len(left)) < right + (0,) * (width - len(right))
+
+
+def _is_subscription_id(product_id: str) -> bool:
+    return product_id.upper().startswith(("O365", "M365"))
+
+
+def _known(version: str | None) -> str | None:
+    return version if version in REQUIREMENTS else None
+
+
+def _from_major(version: Any) -> str | None:
+    parsed = parse_version(version) if isinstance(version, str) else None
+    return MAJOR_TO_OFFICE.get(parsed[0]) if parsed else None
+
+
+def _product_version(product: dict[str, Any]) -> str | None:
+    if product.get("application") != "office":
+        return None
+    family = str(product.get("family") or "")
+    channel = str(product.get("channel") or "").upper()
+    if _is_subscription_id(family) or "TIMEBASED_SUB" in channel:
+        return None
+    if product.get("kms_client") or channel.startswith("VOLUME") or family.endswith("Volume"):
+        return _known(product.get("version"))
+    return None
+
+
+def _install_versions(install: dict[str, Any]) -> list[str]:
+    ids = [str(i) for i in install.get("product_ids") or [] if i]
+    if install.get("type") == "MSI":
+        # Uninstall keys Office14.PROPLUS / Office15.* / Office16.*: MSI stops at Office 2016.
+        majors = [int(m.group(1)) for m in (_MSI_ID.match(i) for i in ids) if m]
+        found = [MAJOR_TO_OFFICE[m] for m in majors if m in MAJOR_TO_OFFICE]
+        return found or [v for v in [_from_major(install.get("version"))] if v]
+    # Click-to-Run: the year is in the product ID (ProPlus2024Volume); IDs without one
+    # (ProPlusRetail, VisioProVolume) are Office 2016 (16.0) or 2013 (15.0).
+    ids = [i for i in ids if not _is_subscription_id(i)]
+    if not ids:
+        return [] if install.get("subscription") else [v for v in [_from_major(install.get("version"))] if v]
+    found = []
+    for product_id in ids:
+        match = _YEAR_ID.search(product_id)
+        version = _known(match.group(1)) if match else _from_major(install.get("version"))
+        if version:
+            found.append(version)
+    return found
+
+
+def office_versions(products: list[dict[str, Any]], installs: list[dict[str, Any]]) -> list[str]:
+    """Office versions installed on the host, oldest first: from KMS-client/volume Office
+    products (their ``version``) and from Click-to-Run and MSI installations. Microsoft 365
+    Apps (O365*/M365* IDs, subscription licences) are ignored."""
+    found = {v for v in (_product_version(p) for p in products or []) if v}
+    for install in installs or []:
+        found.update(_install_versions(install))
+    return sorted(found, key=int)
+
+
+def requirement_for(versions: list[str], overrides: dict[str, Any] | None = None) -> Requirement | None:
+    """The requirement of the newest known Office version in ``versions`` (a host with Office
+    2024 and a leftover 2013 licence is checked against 2024); None when none is known.
+    ``overrides`` (validated by check_overrides) replace the row's figures where not None;
+    ``min_os_version`` replaces both the client and the server minimum."""
+    known = [v for v in versions or [] if v in REQUIREMENTS]
+    if not known:
+        return None
+    requirement = REQUIREMENTS[max(known, key=int)]
+    if not overrides:
+        return requirement
+    values = check_overrides(overrides)
+    changes: dict[str, Any] = {k: values[k] for k in ("cpu_mhz", "cpu_cores", "memory_mb", "free_disk_mb")
+                               if values.get(k) is not None}
+    if values.get("min_os_version") is not None:
+        changes.update(min_client_os=values["min_os_version"], min_server_os=values["min_os_version"],
+                       client_os_name=None, server_os_name=None)
+    return replace(requirement, **changes) if changes else requirement
+
+
+def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Validate user overrides; returns them normalised (ints; a stripped version string).
+    None means "not overridden". Raises ValueError with the role variable's name."""
+    if not isinstance(overrides, dict):
+        raise ValueError("requirement overrides must be a mapping, not %s" % type(overrides).__name__)
+    result: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key not in OVERRIDE_VARS:
+            raise ValueError("unknown requirement override %r (expected one of %s)"
+                             % (key, ", ".join(sorted(OVERRIDE_VARS))))
+        var = OVERRIDE_VARS[key]
+        if value is None:
+            result[key] = None
+        elif key == "min_os_version":
+            # An unquoted YAML 6.3 arrives as a float; str() gives back "6.3".
+            text = str(value).strip() if isinstance(value, (str, float)) and not isinstance(value, bool) else None
+            if text is None or parse_version(text) is None:
+                raise ValueError("%s: %s is not a Windows version such as 10.0 or 6.1.7601" % (var, value))
+            result[key] = text
+        else:
+            number = _whole_number(value)
+            if number is None:
+                raise ValueError("%s: %r is not a whole number of 0 or more" % (var, value))
+            result[key] = number
+    return result
+
+
+def _whole_number(value: Any) -> int | None:
+    """An int >= 0, or a string of digits (``-e`` values arrive as strings); bool is refused."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _fact(value: Any, positive: bool = False) -> int | None:
+    """A numeric host fact, or None when unknown. With ``positive``, 0 is unknown too
+    (host_facts reports 0 MHz / 0 cores when WMI left the property empty)."""
+    if isinstance(value, float):
+        number = int(value) if math.isfinite(value) and value >= 0 else None  # NaN, inf, < 0: unknown
+    else:
+        number = _whole_number(value)
+    if number is None or (positive and number <= 0):
+        return None
+    return number
+
+
+def _host_os(host: dict[str, Any]) -> tuple[int, ...] | None:
+    version = parse_version(host.get("os_version"))
+    build = str(host.get("os_build") or "")
+    if version and len(version) == 2 and build.isdigit():
+        version = (*version, int(build))
+    return version
+
+
+def _os_minimum(host: dict[str, Any], requirement: Requirement) -> tuple[str, str | None] | None:
+    """(minimum version, its name) that applies to this host, or None when not checkable."""
+    client = (requirement.min_client_os, requirement.client_os_name)
+    server = (requirement.min_server_os, requirement.server_os_name)
+    caption = host.get("os_caption")
+    if isinstance(caption, str) and caption.strip():
+        chosen = server if "server" in caption.lower() else client
+        return chosen if chosen[0] is not None else None
+    # Edition unknown: only a host below the minimum of every edition falls short.
+    if client[0] is None or server[0] is None:
+        return None
+    client_v, server_v = parse_version(client[0]), parse_version(server[0])
+    if client_v is None or server_v is None:
+        return None
+    return server if version_less(server_v, client_v) else client
+
+
+def shortfalls(host: dict[str, Any], requirement: Requirement) -> list[str]:
+    """Every way ``host`` falls short of ``requirement``, in words. A fact that is None
+    (unknown) is never a shortfall; a requirement figure that is None is not checked."""
+    host = host or {}
+    found = []
+    mhz = _fact(host.get("cpu_max_clock_mhz"), positive=True)
+    if requirement.cpu_mhz is not None and mhz is not None and mhz < requirement.cpu_mhz:
+        found.append("CPU %d MHz, needs %d MHz" % (mhz, requirement.cpu_mhz))
+    cores = _fact(host.get("cpu_cores"), positive=True)
+    if requirement.cpu_cores is not None and cores is not None and cores < requirement.cpu_cores:
+        found.append("%d CPU core%s, needs %d" % (cores, "" if cores == 1 else "s", requirement.cpu_cores))
+    memory = _fact(host.get("memory_mb"), positive=True)
+    if requirement.memory_mb is not None and memory is not None and memory < requirement.memory_mb:
+        found.append("%d MB of memory, needs %d MB" % (memory, requirement.memory_mb))
+    free = _fact(host.get("system_drive_free_mb"))  # 0 MB free is a real (full) disk
+    if requirement.free_disk_mb is not None and free is not None and free < requirement.free_disk_mb:
+        found.append("%d MB free on %s, needs %d MB"
+                     % (free, host.get("system_drive") or "the system drive", requirement.free_disk_mb))
+    os_version = _host_os(host)
+    minimum = _os_minimum(host, requirement)
+    if os_version is not None and minimum is not None:
+        needed = parse_version(minimum[0])
+        if needed is not None and version_less(os_version, needed):
+            found.append("Windows %s (%s), needs Windows %s or later%s for %s" % (
+                host.get("os_version"), host.get("os_caption") or "unknown edition", minimum[0],
+                " (%s)" % minimum[1] if minimum[1] else "", requirement.name or "Office " + requirement.office))
+    return found
+
+
+def verdict(products: list[dict[str, Any]], installs: list[dict[str, Any]], host: dict[str, Any],
+            overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The requirement check of one host, as office_kms returns it: the Office version that
+    decides (the newest installed), its requirement's source, and every shortfall. With no
+    known Office version nothing is checked (``office`` null, no shortfall)."""
+    requirement = requirement_for(office_versions(products, installs), overrides)
+    if requirement is None:
+        return {"office": None, "name": None, "source": None, "shortfalls": []}
+    return {"office": requirement.office, "name": requirement.name or "Office " + requirement.office,
+            "source": requirement.source, "shortfalls": shortfalls(host, requirement)}
