@@ -1,6 +1,6 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The licensing model: turn the raw values the inspect script reports into the documented
+"""The licensing model: turn the raw values the read program reports (CIM property names) into the documented
 return values (products, host facts, Office installations). Pure functions, no I/O.
 
 "facts §N" refers to shared/reference/windows-licensing-facts.md.
