@@ -28,7 +28,7 @@ import functools
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -115,6 +115,12 @@ class CimClass:
     key: str
     properties: dict[str, str]  # name -> CIM type
     methods: dict[str, dict[str, str]]  # name -> {argument: CIM type}
+    since: dict[str, tuple[int, ...]] = field(default_factory=dict)  # lower-case member -> Windows version
+
+    def has(self, member: str, os_version: str) -> bool:
+        """Whether a member the table lists exists on a host of this Windows version."""
+        added = self.since.get(member.lower())
+        return added is None or _version(os_version)[:len(added)] >= added
 
     @property
     def licensing(self) -> bool:
@@ -128,9 +134,16 @@ def classes() -> dict[str, CimClass]:
         data = yaml.safe_load(handle)
     return {
         name.lower(): CimClass(name, entry["provider"], entry["kind"], entry["key"], dict(entry["properties"]),
-                               {m: dict(a or {}) for m, a in (entry["methods"] or {}).items()})
+                               {m: dict(a or {}) for m, a in (entry["methods"] or {}).items()},
+                               {m.lower(): _version(version) for version, members in (entry.get("since") or {}).items()
+                                for m in members})
         for name, entry in data.items()
     }
+
+
+def _version(text: str) -> tuple[int, ...]:
+    """"6.1.7601" -> (6, 1, 7601)."""
+    return tuple(int(part) for part in str(text).split(".") if part.isdigit())
 
 
 def _default(cim_type: str) -> Any:
@@ -193,7 +206,7 @@ class CimProvider:
                 raise CimError(None, "simlab: the condition selects %d instances of %s; a method call needs "
                                      "exactly one" % (len(found), cls.name))
             name = _lookup(cls.methods, method)
-            if name is None:
+            if name is None or not cls.has(name, self.state.os["version"]):
                 raise CimError(WBEM_E_INVALID_METHOD)
             args = self._arguments(cls.methods[name], arguments)
             if cls.licensing and self.state.faults.get("access_denied") == "invoke":
@@ -241,8 +254,12 @@ class CimProvider:
             return [self.state.services[cls.name]] if cls.name in self.state.services else []
         return win32.instances(cls.name, self.state, self.now())
 
+    def _properties(self, cls: CimClass) -> dict[str, str]:
+        """The class's properties as this host's Windows version has them."""
+        return {n: t for n, t in cls.properties.items() if cls.has(n, self.state.os["version"])}
+
     def _property(self, cls: CimClass, name: str) -> str:
-        found = _lookup(cls.properties, name)
+        found = _lookup(self._properties(cls), name)
         if found is None:
             raise CimError(WBEM_E_INVALID_QUERY)
         return found
@@ -254,7 +271,7 @@ class CimProvider:
     def _select(self, cls: CimClass, where: str | None) -> list[dict[str, Any]]:
         """Instances matching the condition (all of them for None)."""
         try:
-            predicate = wql.parse(where, cls.properties) if where is not None else None
+            predicate = wql.parse(where, self._properties(cls)) if where is not None else None
         except wql.WqlError as exc:
             raise CimError(WBEM_E_INVALID_QUERY) from exc
         return [inst for inst in self.instances(cls)

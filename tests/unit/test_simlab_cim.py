@@ -62,6 +62,8 @@ SCENARIO: dict[str, Any] = {
         "project": _product(PROJECT, "Office 24, Office24ProjectPro2024VL_KMS_Client_AE edition", PROJECT_KEY, None),
         "standard": _product("bbac904f-6a7e-418a-bb4b-24c85da06187",
                              "Office 24, Office24Standard2024VL_KMS_Client_AE edition", STANDARD_KEY, None),
+        "win7pro": _product("b92e9980-b9d5-4821-9c94-140f632f6312", "Windows(R) 7, Professional edition",
+                            "FJ82H-XT6CR-J8D7P-XQJJ2-GPDD4", "GPDD4", app="55c92734-d682-4d71-983e-d6ec3f16059f"),
         "o14": _product(O14, "Office 14, OfficeProPlus-KMS_Client edition", "VYBBJ-TRJPB-QFQRF-QFT4D-H3GVB",
                         "H3GVB", cls="OfficeSoftwareProtectionProduct", app="59a52881-a989-479d-af46-f275c6370663"),
     },
@@ -72,7 +74,7 @@ SCENARIO: dict[str, Any] = {
         {"name": "win7", "client_machine_id": "c-3", "ospp_client_machine_id": "o-3", "ospp_service": True,
          "os": {"caption": "Microsoft Windows 7 Professional", "version": "6.1.7601", "build": "7601",
                 "architecture": "64-bit"},
-         "products": [{"sku": "o14"}]},
+         "products": [{"sku": "win7pro"}, {"sku": "o14"}]},
         {"name": "win7-disabled", "client_machine_id": "c-4", "ospp_service": "disabled",
          "products": [{"sku": "o14"}]},
         {"name": "split", "client_machine_id": "c-5", "network": {"resolve": {"kms.test": ["2001:db8::20"]}},
@@ -168,6 +170,25 @@ def test_wrong_method_name(hosts: dict[str, WindowsHost]) -> None:
     # a service-wide method called on a product is a method that class lacks
     assert one_error(hosts["win11"], invoke("SoftwareLicensingProduct", "RefreshLicenseStatus", sku(PROPLUS)))[0] == \
         "0x8004102E"
+
+
+def test_members_a_windows_version_added_do_not_exist_before_it(hosts: dict[str, WindowsHost]) -> None:
+    """facts §1.3, §1.4: the activation type and lookup domain came with Windows 8 (6.2); on
+    Windows 7 (6.1) naming them fails as naming any property or method the class lacks."""
+    windows_product = "ApplicationID = '55c92734-d682-4d71-983e-d6ec3f16059f'"
+    for name, expected in (("win11", "ok"), ("win7", "error")):
+        [read] = results(hosts[name], query("SoftwareLicensingProduct", ["ID", "VLActivationType"]))
+        [where] = results(hosts[name], query("SoftwareLicensingProduct", ["ID"], "VLActivationType = 1"))
+        assert (read["status"], where["status"]) == (expected, expected), name
+        [call] = results(hosts[name], invoke("SoftwareLicensingProduct", "ClearKeyManagementServiceLookupDomain",
+                                             sku(PROPLUS) if name == "win11" else windows_product))
+        # On Windows 8 and later the method exists (the lab does not emulate it: E_NOTIMPL).
+        assert (call.get("hresult") == "0x8004102E") is (expected == "error"), call
+        if expected == "error":
+            assert (read["hresult"], where["hresult"], call["hresult"]) == ("0x80041017", "0x80041017", "0x8004102E")
+    # ... while what Windows 7 already had is there.
+    [ok] = results(hosts["win7"], query("SoftwareLicensingProduct", ["ID", "KeyManagementServicePort"]))
+    assert ok["status"] == "ok"
 
 
 def test_wrong_property_in_filter_or_list(hosts: dict[str, WindowsHost]) -> None:
