@@ -12,14 +12,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.module_utils import (
-    apply,
-    inspection,
-    options,
-    outcome,
-    plan,
-    requirements,
-)
+from ansible_collections.volume_licensing.kms.plugins.module_utils import inspection, options, outcome, requirements
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError
 
 SPEC = options.SPECS["office_kms"]
@@ -52,31 +45,7 @@ class ActionModule(ActionBase):
         if self._below_requirements(host, facts, desired, result):
             return result
 
-        try:
-            host_plan = plan.plan_host(facts["products"], desired)
-        except plan.PlanError as exc:
-            return dict(result, failed=True, msg="Cannot plan %s: %s. Nothing was changed." % (host, exc))
-
-        results = None
-        if host_plan.changes and not self._task.check_mode:
-            result["remote_calls"] = 2
-            try:
-                results = apply.apply_plan(self._low_level_execute_command, host_plan, desired)
-            except CallError as exc:
-                return dict(result, **outcome.apply_failure(host, exc))
-            stopped = outcome.unreachable(host, desired, results)
-            if stopped:
-                return dict(result, **stopped)
-
-        done = outcome.report(host, host_plan, results, self._task.check_mode)
-        if host_plan.warnings:
-            result.setdefault("warnings", []).extend("%s: %s" % (host, w) for w in host_plan.warnings)
-        if not done.get("failed"):
-            done["msg"] = outcome.summary(done, facts["office"], self._task.check_mode)
-        if not self._task.diff:
-            done.pop("diff")
-        result.update(done)
-        return result
+        return outcome.converge(self._low_level_execute_command, host, facts, desired, task=self._task, result=result)
 
     @staticmethod
     def _below_requirements(host: str, facts: dict, desired: options.Desired, result: dict) -> bool:

@@ -35,6 +35,7 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import H
 
 REACH = "reach"
 AFTER = "after:"  # re-read of the products touched, per class
+AFTER_ACTIVATION = "activation:after"  # and of how Windows is now activated
 
 
 def _group(product: dict[str, Any]) -> str:
@@ -97,8 +98,14 @@ def reread_operations(host_plan: HostPlan) -> list[hostops.Operation]:
         found = conditions.setdefault(plan.product["license_class"], [])
         found.append(by_id(plan.product["sku_id"]))
         found += ["(%s)" % by_key(plan.product, s["value"]) for s in plan.steps if s["action"] == "install_key"]
-    return [hostops.cim_query(AFTER + cls, cls, inspection.PRODUCT_PROPERTIES, " OR ".join(found))
-            for cls, found in conditions.items()]
+    ops = [hostops.cim_query(AFTER + cls, cls, inspection.PRODUCT_PROPERTIES, " OR ".join(found))
+           for cls, found in conditions.items()]
+    windows = [plan.product for plan in host_plan.plans if plan.steps and plan.product["application"] == "windows"]
+    if windows:
+        # How Windows is now activated, in an operation of its own (Windows 8 and later only).
+        ops.append(hostops.cim_query(AFTER_ACTIVATION, inspection.SPP_PRODUCT, inspection.ACTIVATION_PROPERTIES,
+                                     " OR ".join(conditions[inspection.SPP_PRODUCT])))
+    return ops
 
 
 def program(host_plan: HostPlan, desired: Desired) -> list[hostops.Operation]:
@@ -145,7 +152,9 @@ def step_outcomes(plan: ProductPlan, results: Results) -> list[dict[str, Any]]:
 def products_after(host_plan: HostPlan, results: Results) -> dict[str, dict[str, Any]]:
     """Each planned product as re-read after the steps, by its SKU ID before them. A product
     whose key moved it to another SKU (MAK to KMS client) is found by that key."""
-    after = [licensing.product(raw, cls) for cls in inspection.SERVICE_OF for raw in results.instances(AFTER + cls)]
+    after = inspection.with_activation_types(
+        [licensing.product(raw, cls) for cls in inspection.SERVICE_OF for raw in results.instances(AFTER + cls)],
+        results, AFTER_ACTIVATION, strict=False)
     found = {}
     for plan in host_plan.plans:
         sku = plan.product["sku_id"]

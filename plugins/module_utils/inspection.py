@@ -24,6 +24,9 @@ PRODUCT_PROPERTIES = (
     "KeyManagementServicePort", "DiscoveredKeyManagementServiceMachineName",
     "DiscoveredKeyManagementServiceMachinePort",
 )
+# How a product was last activated (facts §10.7); Windows 8 and later only.
+ACTIVATION_PROPERTIES = ("ID", "VLActivationType", "ADActivationObjectName")
+WBEM_E_INVALID_QUERY = 0x80041017
 # For licences installed without a key (read only when office_kms names products): enough
 # to recognise the family and channel, nothing the licensing provider must compute.
 KEYLESS_PROPERTIES = ("ID", "Name", "Description", "ApplicationID", "PartialProductKey", "LicenseStatus")
@@ -59,8 +62,23 @@ def keyless(app_ids: tuple[str, ...] | list[str]) -> str:
     return applications(app_ids) + " AND PartialProductKey = NULL"
 
 
+def windows_program(kms_host: str | None = None, kms_port: int = 1688,
+                    connect_timeout_ms: int = 5000) -> list[hostops.Operation]:
+    """windows_kms's read: host facts (the Windows version picks the published key), the
+    Windows products with a key and how they were last activated. VLActivationType and the
+    ADActivation* properties exist from Windows 8 on (facts §1.3, §10.7), so they are read
+    in an operation of their own: on Windows 7 that one fails with WBEM_E_INVALID_QUERY and
+    the rest stands."""
+    windows = [licensing.WINDOWS_APP_ID]
+    ops = read_program(True, kms_host, kms_port, connect_timeout_ms, office=False)
+    ops.insert(ops.index(next(o for o in ops if o["id"] == "spp_products")) + 1,
+               cim_query("spp_activation", SPP_PRODUCT, ACTIVATION_PROPERTIES, keyed(windows)))
+    return ops
+
+
 def read_program(include_windows: bool = False, kms_host: str | None = None, kms_port: int = 1688,
-                 connect_timeout_ms: int = 5000, keyless_office: bool = False) -> list[hostops.Operation]:
+                 connect_timeout_ms: int = 5000, *, keyless_office: bool = False,
+                 office: bool = True) -> list[hostops.Operation]:
     """Host facts, licensing products, Office installations and, when ``kms_host`` is given,
     a TCP connection test from the host to it. ``keyless_office`` adds the Office licences
     installed without a key (a few properties each), for office_kms when products are named.
@@ -69,7 +87,7 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
     in osppsvc, on Windows 8 and later in the Windows SPP; Office 2010 always uses osppsvc. The
     operating system is read in the same call, so both are read: the osppsvc classes exist only
     where that service is installed (``optional``: their absence is not an error)."""
-    spp_apps = [licensing.OFFICE_APP_ID] + ([licensing.WINDOWS_APP_ID] if include_windows else [])
+    spp_apps = ([licensing.OFFICE_APP_ID] if office else []) + ([licensing.WINDOWS_APP_ID] if include_windows else [])
     ops = [
         hostops.host_facts("facts"),
         cim_query("os", "Win32_OperatingSystem", ["Caption", "Version", "BuildNumber", "OSArchitecture",
@@ -80,6 +98,10 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
         cim_query("disks", "Win32_LogicalDisk", ["DeviceID", "FreeSpace"], "DriveType = 3"),
         cim_query("spp_service", SPP_SERVICE, ["ClientMachineID"]),
         cim_query("spp_products", SPP_PRODUCT, PRODUCT_PROPERTIES, keyed(spp_apps)),
+    ]
+    if not office:
+        return ops + ([hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms)] if kms_host else [])
+    ops += [
         cim_query("ospp_service", OSPP_SERVICE, ["ClientMachineID"], optional=True),
         cim_query("ospp_products", OSPP_PRODUCT, PRODUCT_PROPERTIES, keyed(OFFICE_APPS), optional=True),
     ]
@@ -110,6 +132,7 @@ STEPS = {
     "ospp_service": "read Office licensing products (Office Software Protection service, osppsvc)",
     "ospp_products": "read Office licensing products (Office Software Protection service, osppsvc)",
     "spp_keyless": "read licensing products (Software Protection service)",
+    "spp_activation": "read how Windows was activated (Software Protection service)",
     "ospp_keyless": "read Office licensing products (Office Software Protection service, osppsvc)",
     "c2r": "read Office installations",
     "msi": "read Office installations",
@@ -137,7 +160,7 @@ def interpret(results: Results, kms_host: str | None, kms_port: int, connect_tim
     """Products, host facts, Office installations and reachability from the read program's
     results. Raises CallError naming the step when a read failed: only an absent osppsvc
     class means "no Office there"; a disabled service or access denied is a failure."""
-    first_error(results, STEPS)
+    first_error(results, [op_id for op_id in STEPS if op_id != "spp_activation"])  # see with_activation_types
     os_info = (results.instances("os") or [{}])[0]
     system_drive = str(os_info.get("SystemDrive") or "C:").upper()
     disk = next((d for d in results.instances("disks") if str(d.get("DeviceID") or "").upper() == system_drive), None)
@@ -158,13 +181,33 @@ def interpret(results: Results, kms_host: str | None, kms_port: int, connect_tim
            for op_id in UNINSTALL_KEYS for sub in hostops.as_list(results.data(op_id).get("subkeys"))]
     reach = results.get("reach")
     return {
-        "products": products(results),
+        "products": with_activation_types(products(results), results),
         "host": licensing.host_facts(doc, now or datetime.now(timezone.utc)),
         "office": licensing.office_installs({"c2r": c2r.get("values") if c2r.get("exists") else None,
                                               "msi": msi, "os": os_info}),
         "kms_reachability": licensing.reachability(reach.data if reach else {}, kms_host, kms_port,
                                                    connect_timeout),
     }
+
+
+def with_activation_types(found: list[dict[str, Any]], results: Results, op_id: str = "spp_activation",
+                          strict: bool = True) -> list[dict[str, Any]]:
+    """Each product's last activation type and AD activation object, where ``op_id`` read
+    them. Windows 7 has no such properties (WBEM_E_INVALID_QUERY): then they stay unknown,
+    and AD-based activation, which needs Windows 8 (facts §1.1), cannot be the case. Any
+    other error fails the read (``strict``) or leaves them unknown (a re-read after changes)."""
+    read = results.get(op_id)
+    if read is None:
+        return found
+    if strict and read.status == "error" and read.hresult != WBEM_E_INVALID_QUERY:
+        first_error(results, [op_id])
+    types = {str(row.get("ID") or "").lower(): row for row in results.instances(op_id)}
+    for product in found:
+        row = types.get(product["sku_id"])
+        if row is not None:
+            product["activation_type"] = licensing.ACTIVATION_TYPES.get(row.get("VLActivationType"))
+            product["ad_activation_object"] = row.get("ADActivationObjectName") or None
+    return found
 
 
 def products(results: Results) -> list[dict[str, Any]]:
@@ -176,9 +219,12 @@ def products(results: Results) -> list[dict[str, Any]]:
 
 
 def inspect_host(execute: Callable[..., dict[str, Any]], kms_host: str | None, kms_port: int,
-                 connect_timeout: float, include_windows: bool, *, keyless_office: bool = False) -> dict[str, Any]:
-    """One remote call: the read program, interpreted. Raises CallError when the host cannot
-    be read."""
-    program = read_program(include_windows, kms_host, kms_port, round(connect_timeout * 1000), keyless_office)
+                 connect_timeout: float, include_windows: bool, *, keyless_office: bool = False,
+                 windows_only: bool = False) -> dict[str, Any]:
+    """One remote call: the read program (windows_kms's with ``windows_only``), interpreted.
+    Raises CallError when the host cannot be read."""
+    timeout_ms = round(connect_timeout * 1000)
+    program = (windows_program(kms_host, kms_port, timeout_ms) if windows_only
+               else read_program(include_windows, kms_host, kms_port, timeout_ms, keyless_office=keyless_office))
     results = hostops.run(execute, program, "read the host")
     return interpret(results, kms_host, kms_port, connect_timeout)

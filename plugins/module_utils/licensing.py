@@ -45,6 +45,15 @@ _EDITION = re.compile(r"^Office(?:\d\d)?(?P<product>[A-Za-z0-9]+?)(?P<year>20\d\
 _CHANNEL = re.compile(r",\s*(?P<channel>[^,]+?)\s+channel\s*$", re.IGNORECASE)
 
 
+# VLActivationType (facts §10.7): how the product was last activated.
+ACTIVATION_TYPES = {1: "ActiveDirectory", 2: "KMS", 3: "Token"}
+
+
+def label(product: dict[str, Any]) -> str:
+    """How messages name a product: its Office family, else its name, else its SKU ID."""
+    return product.get("family") or product.get("name") or product["sku_id"]
+
+
 def license_status_name(code: int | None) -> str:
     """Name of a LicenseStatus value (facts §2.1); unknown values keep their number."""
     if code is None:

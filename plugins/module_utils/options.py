@@ -61,6 +61,14 @@ SPECS: dict[str, dict[str, dict[str, Any]]] = {
         "min_free_disk_mb": {"type": "int"},
         "min_os_version": {"type": "str"},
     },
+    "windows_kms": {
+        **_CONNECTION,
+        "state": {"type": "str", "default": "activated", "choices": list(STATES)},
+        "product_key": {"type": "str", "no_log": True},
+        "renew_below_days": {"type": "int", "default": 30},
+        "force": {"type": "bool", "default": False},
+        "check_reachable": {"type": "bool", "default": True},
+    },
     "office_kms_report": {
         "results": {"type": "dict", "required": True},
         "hosts": {"type": "list", "elements": "str"},
@@ -80,6 +88,7 @@ class OptionError(ValueError):
 class Desired:
     """What office_kms is asked to make true on each host."""
 
+    application: str = "office"  # which licensing products the task manages: office or windows
     state: str = "activated"
     kms_host: str | None = None
     kms_port: int = licensing.DEFAULT_KMS_PORT
@@ -110,8 +119,14 @@ def office_kms_info(args: dict[str, Any]) -> dict[str, Any]:
     return connection(args)
 
 
-def office_kms(args: dict[str, Any]) -> Desired:
-    """The desired state of office_kms from its validated arguments."""
+def windows_kms(args: dict[str, Any]) -> Desired:
+    """The desired state of windows_kms from its validated arguments."""
+    return office_kms(dict(args, products=None), application="windows")
+
+
+def office_kms(args: dict[str, Any], application: str = "office") -> Desired:
+    """The desired state of office_kms (or, with ``application="windows"``, windows_kms) from
+    its validated arguments."""
     args = connection(args)
     if args["state"] not in STATES:
         raise OptionError("state must be one of %s; got %r" % (", ".join(STATES), args["state"]))
@@ -125,7 +140,7 @@ def office_kms(args: dict[str, Any]) -> Desired:
         overrides = requirements.check_overrides({key: args.get(option) for option, key in REQUIREMENT_OPTIONS.items()})
     except ValueError as exc:
         raise OptionError(str(exc)) from None
-    return Desired(state=args["state"], kms_host=args["kms_host"], kms_port=args["kms_port"],
+    return Desired(application=application, state=args["state"], kms_host=args["kms_host"], kms_port=args["kms_port"],
                    products=products(args["products"]), product_key=key, renew_below_days=days,
                    force=args["force"], check_reachable=args["check_reachable"],
                    connect_timeout=args["connect_timeout"], requirements=args.get("requirements") or "skip",

@@ -14,7 +14,12 @@ from typing import Any
 from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, gvlk, hresult, licensing
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Results, sentence
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
-from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import HostPlan, ProductPlan
+from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import (
+    HostPlan,
+    PlanError,
+    ProductPlan,
+    plan_host,
+)
 
 UNAVAILABLE = 0xC004F074  # SL_E_VL_BINDING_SERVICE_UNAVAILABLE: what activation would end in
 BEFORE_KEYS = ("sku_id", "kms_host", "kms_port", "partial_key", "license_status", "remaining_days")
@@ -102,14 +107,13 @@ def predict(product: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, A
 def summary_line(product: dict[str, Any]) -> str:
     """One product's KMS host, port, key and status, for --diff."""
     return "%s (%s): kms_host=%s kms_port=%s key=%s status=%s\n" % (
-        product.get("family") or product.get("name"), product["sku_id"], product.get("kms_host") or "-",
+        licensing.label(product), product["sku_id"], product.get("kms_host") or "-",
         product.get("kms_port") or "-", product.get("partial_key") or "-", product["license_status"]["name"],
     )
 
 
 def failure_message(host: str, plan: ProductPlan, step: dict[str, Any], outcome: dict[str, Any]) -> str:
-    what = "%s %s" % (STEP_WORDS.get(step["action"], step["action"]),
-                      plan.product.get("family") or plan.product["sku_id"])
+    what = "%s %s" % (STEP_WORDS.get(step["action"], step["action"]), licensing.label(plan.product))
     if outcome.get("done"):  # the call succeeded; the licence status refresh after it did not
         what = "refresh the licence status after the attempt to " + what
     code = outcome.get("hresult")
@@ -192,27 +196,32 @@ def unreachable(host: str, desired: Desired, results: Results) -> dict[str, Any]
     return dict(
         failed=True,
         changed=False,
-        msg="Cannot activate Office on %s: it cannot open a TCP connection to the KMS host %s:%d (%s). "
-            "Nothing was changed. %s" % (host, desired.kms_host, desired.kms_port,
+        msg="Cannot activate %s on %s: it cannot open a TCP connection to the KMS host %s:%d (%s). "
+            "Nothing was changed. %s" % (desired.application.capitalize(), host, desired.kms_host, desired.kms_port,
                                          reach.data.get("error") or reach.message or "no answer",
                                          hresult.explain(UNAVAILABLE)),
         **hresult.describe(UNAVAILABLE),
     )
 
 
-def summary(outcome: dict[str, Any], installs: list[dict[str, Any]], check_mode: bool) -> str:
+def summary(outcome: dict[str, Any], installs: list[dict[str, Any]], check_mode: bool,
+            application: str = "office") -> str:
     """The one-line message of a host that did not fail."""
     verb = "would change" if check_mode else "changed"
-    changed = [p.get("family") or p["sku_id"] for p in outcome["products"] if p["changed"]]
-    compliant = [p.get("family") or p["sku_id"] for p in outcome["products"] if not p["changed"]]
+    changed = [licensing.label(p) for p in outcome["products"] if p["changed"]]
+    compliant = [licensing.label(p) for p in outcome["products"] if not p["changed"]]
     parts = []
     if changed:
         parts.append("%s: %s" % (verb, ", ".join(changed)))
     if compliant:
         parts.append("compliant: %s" % ", ".join(compliant))
     if outcome["untouched"]:
-        parts.append("left alone: %s" % ", ".join(u.get("family") or u["sku_id"] for u in outcome["untouched"]))
-    return "; ".join(parts) or nothing_to_do(installs)
+        parts.append("left alone: %s" % ", ".join(licensing.label(u) for u in outcome["untouched"]))
+    if parts:
+        return "; ".join(parts)
+    if application == "windows":
+        return "Windows reports no product with a key installed: nothing to activate"
+    return nothing_to_do(installs)
 
 
 def nothing_to_do(installs: list[dict[str, Any]]) -> str:
@@ -223,3 +232,34 @@ def nothing_to_do(installs: list[dict[str, Any]]) -> str:
         return "only Microsoft 365 Apps (subscription) are installed: KMS does not manage them, nothing to do"
     return ("Office is installed (%s) but has no volume licence with a product key: nothing to activate"
             % ", ".join(i.get("name") or ", ".join(i["product_ids"]) for i in installs))
+
+
+def converge(execute: Any, host: str, facts: dict[str, Any], desired: Desired, *, task: Any,
+             result: dict[str, Any]) -> dict[str, Any]:
+    """plan -> apply (one more remote call, only when the plan has steps and not in check
+    mode) -> the task's result, for office_kms and windows_kms alike. ``execute`` is the action
+    plugin's ``_low_level_execute_command``, ``task`` its task (check_mode, diff), ``facts``
+    what the inspect call read, ``result`` the result so far."""
+    try:
+        host_plan = plan_host(facts["products"], desired, facts["host"])
+    except PlanError as exc:
+        return dict(result, failed=True, msg="Cannot plan %s: %s. Nothing was changed." % (host, exc))
+    results = None
+    if host_plan.changes and not task.check_mode:
+        result["remote_calls"] = 2
+        try:
+            results = apply.apply_plan(execute, host_plan, desired)
+        except CallError as exc:
+            return dict(result, **apply_failure(host, exc))
+        stopped = unreachable(host, desired, results)
+        if stopped:
+            return dict(result, **stopped)
+    done = report(host, host_plan, results, task.check_mode)
+    if host_plan.warnings:
+        result.setdefault("warnings", []).extend("%s: %s" % (host, w) for w in host_plan.warnings)
+    if not done.get("failed"):
+        done["msg"] = summary(done, facts["office"], task.check_mode, desired.application)
+    if not task.diff:
+        done.pop("diff")
+    result.update(done)
+    return result

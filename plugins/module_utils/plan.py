@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, licensing
+from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, gvlk_windows, licensing
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
 
 
@@ -53,14 +53,15 @@ def _matches(product: dict[str, Any], wanted: str) -> bool:
 
 
 def select(products: list[dict[str, Any]], desired: Desired) -> tuple[list, list, list]:
-    """(selected, untouched with reasons, warnings). Windows is never selected; MAK and
-    retail products only when a product key is given; subscription products never."""
+    """(selected, untouched with reasons, warnings). Only products of the task's application
+    (Office for office_kms, Windows for windows_kms); MAK and retail products only when a
+    product key is given; subscription products never; AD-activated ones only when forced."""
     selected, untouched, warnings = [], [], []
     # Families that have a keyed SKU: a key installed on it reaches the family's KMS client
     # SKU, so that SKU's keyless licence needs no plan of its own.
     keyed_families = {p.get("family") for p in products if p.get("partial_key")}
     for product in products:
-        if product["application"] != "office":
+        if product["application"] != desired.application:
             continue
         if not product.get("partial_key"):
             verdict = _keyless(product, desired, keyed_families)
@@ -68,16 +69,13 @@ def select(products: list[dict[str, Any]], desired: Desired) -> tuple[list, list
                 selected.append(product)
             elif verdict:
                 untouched.append(_note(product, verdict))
-                warnings.append("%s: %s" % (_label(product), verdict))
-        elif desired.products and not any(_matches(product, w) for w in desired.products):
-            untouched.append(_note(product, "not selected by the products option"))
-        elif licensing.is_subscription(product):
-            untouched.append(_note(product, "Microsoft 365 Apps (subscription): not managed by KMS"))
-        elif product["kms_client"] or (desired.product_key and desired.state != "absent"):
-            selected.append(product)
+                warnings.append("%s: %s" % (licensing.label(product), verdict))
+            continue
+        reason = _left_alone(product, desired)
+        if reason:
+            untouched.append(_note(product, reason))
         else:
-            untouched.append(_note(product, "%s channel: not a KMS client (product_key: auto converts "
-                                   "it to KMS)" % (product.get("channel") or "other")))
+            selected.append(product)
     for wanted in desired.products or []:
         if not any(_matches(p, wanted) for p in products):
             warnings.append("no product %s is installed on this host" % wanted)
@@ -85,9 +83,26 @@ def select(products: list[dict[str, Any]], desired: Desired) -> tuple[list, list
         raise PlanError(
             "product_key is one key, but %d products are selected (%s): select the product it "
             "belongs to with the products option, or use product_key: auto"
-            % (len(selected), ", ".join(_label(p) for p in selected))
+            % (len(selected), ", ".join(licensing.label(p) for p in selected))
         )
     return selected, untouched, warnings
+
+
+def _left_alone(product: dict[str, Any], desired: Desired) -> str | None:
+    """Why a keyed product is not this task's to change, or None to select it."""
+    if desired.products and not any(_matches(product, w) for w in desired.products):
+        return "not selected by the products option"
+    if licensing.is_subscription(product):
+        return "Microsoft 365 Apps (subscription): not managed by KMS"
+    if product.get("activation_type") == "ActiveDirectory" and not (desired.force or desired.product_key):
+        # AD-based activation (facts §10.7) renews itself from the domain: KMS settings would
+        # not be used, and changing them would only confuse the next reader.
+        return ("activated by Active Directory (%s): left alone; force or product_key would move it to KMS"
+                % (product.get("ad_activation_object") or "an activation object"))
+    if product["kms_client"] or (desired.product_key and desired.state != "absent"):
+        return None
+    return ("%s channel: not a KMS client (product_key: auto converts it to KMS)"
+            % (product.get("channel") or "other"))
 
 
 def _keyless(product: dict[str, Any], desired: Desired, keyed_families: set) -> str | None:
@@ -108,23 +123,33 @@ def _note(product: dict[str, Any], reason: str) -> dict[str, Any]:
             "reason": reason}
 
 
-def _label(product: dict[str, Any]) -> str:
-    return product.get("family") or product.get("name") or product["sku_id"]
+def published_key(product: dict[str, Any], host: dict[str, Any] | None) -> str | None:
+    """Microsoft's GVLK for the product: Office's by family (gvlk.py), Windows' by edition and
+    Windows version (gvlk_windows.py)."""
+    if product["application"] == "windows":
+        found = gvlk_windows.for_windows(product.get("name"), (host or {}).get("os_version"),
+                                         (host or {}).get("os_caption"))
+        return found.key if found else None
+    return gvlk.for_family(product.get("family"))
 
 
-def key_step(product: dict[str, Any], desired: Desired) -> dict[str, Any] | None:
-    """install_key when the wanted key is not the installed one."""
+def key_step(product: dict[str, Any], desired: Desired, host: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """install_key when the wanted key is not the installed one. ``host``: the host facts, for
+    Windows' published keys (which depend on the Windows version)."""
     if desired.product_key is None or desired.state == "absent":
         return None
     if desired.product_key == "auto":
         if product["kms_client"] and product.get("partial_key"):
             return None
-        key = gvlk.for_family(product.get("family"))
+        key = published_key(product, host)
         if key is None:
             raise PlanError(
-                "product_key: auto has no published KMS client key (GVLK) for %s (%s); give the "
-                "key with product_key, or leave this product out with the products option"
-                % (_label(product), product.get("name"))
+                "product_key: auto has no published KMS client key (GVLK) for %s (%s%s); give the "
+                "key with product_key%s"
+                % (licensing.label(product), product.get("name"),
+                   ", %s" % (host or {}).get("os_caption") if product["application"] == "windows" else "",
+                   ", or leave this product out with the products option" if product["application"] == "office"
+                   else "")
             )
     else:
         key = desired.product_key
@@ -172,9 +197,9 @@ def activation_reasons(product: dict[str, Any], desired: Desired, changed_settin
     return reasons
 
 
-def plan_product(product: dict[str, Any], desired: Desired) -> ProductPlan:
+def plan_product(product: dict[str, Any], desired: Desired, host: dict[str, Any] | None = None) -> ProductPlan:
     plan = ProductPlan(product)
-    key = key_step(product, desired)
+    key = key_step(product, desired, host)
     if key:
         plan.steps.append(key)
         plan.reasons.append("install the %s key" % ("published KMS client" if gvlk.is_published(key["value"])
@@ -190,7 +215,7 @@ def plan_product(product: dict[str, Any], desired: Desired) -> ProductPlan:
     return plan
 
 
-def plan_host(products: list[dict[str, Any]], desired: Desired) -> HostPlan:
+def plan_host(products: list[dict[str, Any]], desired: Desired, host: dict[str, Any] | None = None) -> HostPlan:
     """The whole host's plan. Raises PlanError before anything is changed."""
     selected, untouched, warnings = select(products, desired)
-    return HostPlan([plan_product(p, desired) for p in selected], untouched, warnings)
+    return HostPlan([plan_product(p, desired, host) for p in selected], untouched, warnings)

@@ -57,7 +57,9 @@ def test_make_demo_works_from_a_fresh_copy(tmp_path):
     first_recap, second_recap = recap(first), recap(second)
     with Lab.from_scenario("default") as lab:
         assert set(first_recap) == set(second_recap) == set(lab.host_names)
-    assert first_recap["pc16-lab"]["changed"] == 1          # work was needed
+    assert first_recap["pc19-lab"]["changed"] == 1          # work was needed
+    assert first_recap["pc16-lab"]["changed"] == 2          # Office, and Windows (office_kms_windows)
+    assert "Windows: changed: Windows(R), Education edition" in first
     assert first_recap["pc07-activated"]["changed"] == 0    # already compliant
     assert {h for h, r in first_recap.items() if r["failed"]} == {"pc10-underpowered", "pc15-clock-skew"}
     assert all(r["changed"] == 0 for r in second_recap.values())  # the second run changes nothing

@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.volume_licensing.kms.plugins.action.office_kms import SPEC as KMS_SPEC
 from ansible_collections.volume_licensing.kms.plugins.action.office_kms_info import SPEC as INFO_SPEC
 from ansible_collections.volume_licensing.kms.plugins.action.office_kms_report import SPEC as REPORT_SPEC
+from ansible_collections.volume_licensing.kms.plugins.action.windows_kms import SPEC as WINDOWS_SPEC
 
 from tests.integration.conftest import BIN, ROOT, run_playbook
 from tests.simlab.lab import Lab
@@ -29,7 +30,7 @@ def ansible_doc(name: str, plugin_type: str = "module") -> dict:
     return json.loads(out)[name]
 
 
-MODULES = {"office_kms_info": INFO_SPEC, "office_kms": KMS_SPEC}
+MODULES = {"office_kms_info": INFO_SPEC, "office_kms": KMS_SPEC, "windows_kms": WINDOWS_SPEC}
 # The option specs of every module, as options.SPECS holds them.
 ALL_SPECS = {**MODULES, "office_kms_report": REPORT_SPEC}
 
@@ -117,6 +118,36 @@ def test_every_office_kms_return_value_is_documented(tmp_path):
         run = run_playbook(lab, playbook, tmp_path, "--limit", hosts)
     assert {r["status"] for r in run.records} == {"ok", "failed"}
     assert check_documented(doc["return"], run.records) > 5
+
+
+def test_every_windows_kms_return_value_is_documented(tmp_path):
+    playbook = """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: check
+      volume_licensing.kms.windows_kms:
+        kms_host: kms.campus.example
+      check_mode: true
+      diff: true
+    - name: good
+      volume_licensing.kms.windows_kms:
+        kms_host: kms.campus.example
+    - name: failing
+      volume_licensing.kms.windows_kms:
+        kms_host: kms.campus.example
+        force: true
+        check_reachable: false
+      ignore_errors: true
+"""
+    doc = ansible_doc("volume_licensing.kms.windows_kms")
+    with Lab.from_scenario("windows") as lab:
+        run = run_playbook(lab, playbook, tmp_path, "--limit", "win11-edu,win11-ad,win11-mak")
+        lab.kms("kms.campus.example").activation_error = 0xC004F038
+        failing = run_playbook(lab, playbook, tmp_path, "--limit", "win11-edu")
+    records = run.records + failing.records
+    assert {r["status"] for r in records} == {"ok", "failed"}
+    assert check_documented(doc["return"], records) > 5
 
 
 def test_every_returned_value_is_documented(info_doc, tmp_path):

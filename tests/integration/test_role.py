@@ -79,12 +79,12 @@ def command_requests(lab, host):
 
 def test_role_costs_one_call_when_compliant_and_two_when_it_acts(lab, ansible):
     """Counted at the WinRM endpoint: WS-Man Command requests per host through activate.yml."""
-    first = ansible(lab, ACTIVATE, "--limit", "pc07-activated,pc16-lab")
+    first = ansible(lab, ACTIVATE, "--limit", "pc07-activated,pc19-lab")
     assert first.rc == 0, first.stdout[-3000:]
-    assert (command_requests(lab, "pc07-activated"), command_requests(lab, "pc16-lab")) == (1, 2)
-    ansible(lab, ACTIVATE, "--limit", "pc07-activated,pc16-lab")
-    assert (command_requests(lab, "pc07-activated"), command_requests(lab, "pc16-lab")) == (2, 3)
-    assert lab.kms("kms.campus.example").contacts == 2  # pc16's reachability test and activation
+    assert (command_requests(lab, "pc07-activated"), command_requests(lab, "pc19-lab")) == (1, 2)
+    ansible(lab, ACTIVATE, "--limit", "pc07-activated,pc19-lab")
+    assert (command_requests(lab, "pc07-activated"), command_requests(lab, "pc19-lab")) == (2, 3)
+    assert lab.kms("kms.campus.example").contacts == 2  # pc19's reachability test and activation
 
 
 def test_role_converges_and_prints_one_line_per_host(lab, ansible):
@@ -161,3 +161,25 @@ def test_office_2013_on_windows_8_1_and_2016_on_windows_7_pass_by_default(ansibl
             assert result["changed"] is True and "warnings" not in result
             assert [p["LicenseStatus"] for p in office(lab, host)] == [1]
             assert calls(lab, host) == ["read", "write"]
+
+
+def test_role_activates_windows_too_when_asked_at_two_and_four_calls(ansible):
+    """office_kms_windows: the role also runs windows_kms; 2 calls for a compliant host, 4 for
+    one where both Office and Windows need work (WS-Man Command requests at the endpoint)."""
+    with Lab.from_scenario("windows") as lab:
+        host = "win11-office"
+        first = ansible(lab, ACTIVATE, "--limit", host, "-e", "office_kms_windows=true")
+        assert first.rc == 0, first.stdout[-3000:]
+        assert lab.requests(host).count("Command") == 4
+        summary = first.result(host, SUMMARY)["result"]["msg"]
+        assert "changed: ProPlus2024Volume" in summary
+        assert " | Windows: changed: Windows(R), Education edition" in summary
+        windows = [p for p in lab.state(host).products if p["ApplicationID"] == "55c92734-d682-4d71-983e-d6ec3f16059f"]
+        assert [(p["LicenseStatus"], p["KeyManagementServiceMachine"]) for p in windows] == [
+            (1, "kms.campus.example")]
+        published = [r for r in first.records if r["task"].endswith("Publish the fleet summary")]
+        assert published[0]["result"]["ansible_stats"]["data"]["office_kms"]["changed_hosts"] == [host]
+
+        second = ansible(lab, ACTIVATE, "--limit", host, "-e", "office_kms_windows=true")
+        assert lab.requests(host).count("Command") == 6  # two more: one read each, nothing to do
+        assert " | Windows: compliant: " in second.result(host, SUMMARY)["result"]["msg"]

@@ -92,6 +92,7 @@ ACTIVATION_TIMEOUT_SECONDS = 2.0
 # The product part of an Office name (Office 24, Office24ProPlus2024VL_... -> 24, ProPlus):
 # installing a key replaces the key of the other SKUs of the same product.
 _SLOT = re.compile(r"^Office (\d\d), Office(?:\d\d)?([A-Za-z]+?)(?:20\d\d)?(?:VL_|R_|-)")
+WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"  # facts §3
 PRODUCT_CLASS_OF = {"SoftwareLicensingService": "SoftwareLicensingProduct",
                     "OfficeSoftwareProtectionService": "OfficeSoftwareProtectionProduct"}
 LICENSING_PROVIDERS = ("sppsvc", "osppsvc")
@@ -105,6 +106,15 @@ class CimError(Exception):
         self.hresult = hresult
         self.message = message or MESSAGES.get(hresult or 0, "0x%08X" % (hresult or 0))
         super().__init__(self.message)
+
+
+def _same_slot(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether two SKUs share one installed key: the SKUs of one Office product, or any two of
+    Windows itself, which has one product key at a time (slmgr /ipk replaces it, facts §4.2)."""
+    if one["ApplicationID"].lower() == other["ApplicationID"].lower() == WINDOWS_APPLICATION_ID:
+        return True
+    first, second = _SLOT.match(one["Name"]), _SLOT.match(other["Name"])
+    return bool(first and second and first.groups() == second.groups())
 
 
 @dataclass(frozen=True)
@@ -344,10 +354,8 @@ class CimProvider:
                        and p["ID"].lower() == known["ID"].lower()), None)
         if target is None:
             raise CimError(SL_E_MISMATCHED_PRODUCT_SKU)  # facts §6: a key for a SKU not installed
-        slot = _SLOT.match(target["Name"])
         for product in self.state.products:
-            other = _SLOT.match(product["Name"]) if product is not target else None
-            if other and slot and other.groups() == slot.groups() and product["class"] == product_class:
+            if product is not target and product["class"] == product_class and _same_slot(product, target):
                 product.update(PartialProductKey=None, ProductKeyID=None, LicenseStatus=0,
                                LicenseStatusReason=SL_E_PKEY_NOT_INSTALLED, GracePeriodRemaining=0)
         last5 = key.replace("-", "")[-5:]
@@ -382,6 +390,8 @@ class CimProvider:
             raise CimError(SL_E_VL_INVALID_TIMESTAMP)
         product.update(LicenseStatus=1, LicenseStatusReason=SL_E_VL_INFO_PRODUCT_USER_RIGHT,
                        GracePeriodRemaining=KMS_VALIDITY_MINUTES)  # facts §2.2, §2.3
+        if cls.has("VLActivationType", self.state.os["version"]):
+            product["VLActivationType"] = 2  # "last successful client activation: ... 2=KMS" (facts §10.7)
         if discovered:  # "Last discovered KMS host name/port through DNS" (facts §1.3)
             product.update(DiscoveredKeyManagementServiceMachineName=host,
                            DiscoveredKeyManagementServiceMachinePort=port)

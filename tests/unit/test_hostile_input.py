@@ -185,7 +185,10 @@ def test_product_key_is_refused_by_name_or_arrives_as_given(value):
         desired = office_kms(product_key=value)
     except OptionError as exc:
         refused(exc, "product_key")
-        assert value not in str(exc) or len(value) <= 5  # the key is never echoed whole
+        # The key is never echoed whole: only its last five characters, shown as repr() (which
+        # doubles a backslash, so "\\0000" can look like a longer tail of the value).
+        rest = str(exc).replace(repr(value.strip()[-5:]), "")
+        assert value not in rest or len(value) <= 5
         return
     program = apply_call(desired)
     installed = arguments(program, "InstallProductKey")

@@ -281,8 +281,10 @@ def test_desired_defaults_match_the_argument_spec():
     validated = ArgumentSpecValidator(options.SPECS["office_kms"]).validate({})
     assert validated.error_messages == []
     assert options.office_kms(validated.validated_parameters) == Desired()
-    # Every option is a field, but the requirement figures travel together as one.
-    fields = set(Desired.__dataclass_fields__) - {"requirement_overrides"} | set(options.REQUIREMENT_OPTIONS)
+    # Every option is a field, but the requirement figures travel together as one, and the
+    # application is the module's, not an option.
+    fields = set(Desired.__dataclass_fields__) - {"requirement_overrides", "application"} | set(
+        options.REQUIREMENT_OPTIONS)
     assert set(options.SPECS["office_kms"]) == fields
 
 

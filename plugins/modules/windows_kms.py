@@ -1,0 +1,326 @@
+#!/usr/bin/python
+# Copyright: volume_licensing.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file holds documentation only; the work is done on the controller by the action
+# plugin of the same name (plugins/action/windows_kms.py).
+
+DOCUMENTATION = r"""
+---
+module: windows_kms
+short_description: Point Windows at your KMS host and activate it, idempotently
+version_added: 0.2.0
+description:
+  - Does for the Windows product itself what C(slmgr.vbs /skms host:port <ActivationID>) then
+    C(slmgr.vbs /ato) do by hand, and only where needed. Windows already activated against
+    the right KMS host, with more than O(renew_below_days) left, is reported C(ok) and not
+    touched.
+  - "Three steps, as M(volume_licensing.kms.office_kms): B(inspect) (one remote call: the
+    Windows product with a key, how it was last activated, the Windows version), B(plan) (on
+    the controller), B(apply) (one remote call: run the steps, re-read the product). A
+    compliant host costs one remote call and no contact with the KMS host; a host that needs
+    work costs two."
+  - "Each step is what C(slmgr.vbs) calls: C(InstallProductKey) on C(SoftwareLicensingService)
+    then C(RefreshLicenseStatus); C(SetKeyManagementServiceMachine),
+    C(SetKeyManagementServicePort), C(Clear...) and C(Activate) on the Windows
+    C(SoftwareLicensingProduct) itself, then C(RefreshLicenseStatus)."
+  - "The KMS host and port are set on the Windows product only (as C(slmgr /skms host:port
+    <ActivationID>) does), never service-wide and never on Office's products: Office keeps its
+    own settings (M(volume_licensing.kms.office_kms)), and the two modules never disturb each
+    other. A service-wide value set by someone else (C(slmgr /skms) without an Activation ID, or
+    a policy) stays as it is; a per-product value takes precedence over it on the product it is
+    set on."
+  - "Windows activated another way is reported in RV(untouched) and left alone: retail, OEM or
+    MAK channels (unless O(product_key) is given) and Active Directory-based activation (unless
+    O(force) or O(product_key) is given: an AD-activated Windows renews from the domain)."
+options:
+  kms_host:
+    description:
+      - DNS name or IP address of the organisation's KMS host, set on the Windows product.
+      - Omitted with O(state=activated), Windows activates against the KMS host that DNS
+        publishes (C(_vlmcs._tcp)) or the one already set; nothing is cleared.
+      - Required with O(state=configured) unless O(product_key) is given.
+    type: str
+  kms_port:
+    description:
+      - TCP port of the KMS host, 1 to 65535. Set only when it differs from the product's port
+        (an unset port means 1688).
+    type: int
+    default: 1688
+  state:
+    description:
+      - V(activated) sets key, host and port where needed and activates Windows when it is not
+        activated, expires within O(renew_below_days), or its settings just changed.
+      - V(configured) sets key, host and port but never activates and never contacts the KMS
+        host (for images).
+      - V(absent) clears the product's KMS host and port (C(slmgr /ckms <ActivationID>)), back
+        to DNS auto-discovery. Keys and activation are left as they are.
+    type: str
+    choices: [activated, configured, absent]
+    default: activated
+  product_key:
+    description:
+      - V(auto) installs Microsoft's published KMS client key (GVLK) for the installed edition
+        and Windows version when the installed key is not a KMS client key, for example to
+        convert a MAK install. The collection carries every key of Microsoft's KMS client key
+        page (Windows Server 2008 to 2025, Windows Vista to 11 with LTSC/LTSB); an edition it
+        cannot tell fails with a message naming it.
+      - "Any other value is one product key (five groups of five characters), installed when
+        its last five characters differ from the installed key's. It is a secret, which never
+        appears in output except as its last five characters."
+    type: str
+  renew_below_days:
+    description:
+      - Activate again when Windows is activated but has fewer days than this left (0 to 180;
+        a KMS activation lasts 180 days and renews itself every 7 days while the KMS host is
+        reachable).
+    type: int
+    default: 30
+  force:
+    description:
+      - Activate even when Windows is compliant; also moves an AD-activated Windows to KMS.
+    type: bool
+    default: false
+  check_reachable:
+    description:
+      - Before activating, check that the host can open a TCP connection to O(kms_host) (over
+        IPv4 or IPv6), and fail with C(0xC004F074) before anything is changed when it cannot.
+        Only done when something activates and O(kms_host) is given.
+    type: bool
+    default: true
+  connect_timeout:
+    description:
+      - Seconds the host waits for that TCP connection. More than 0, at most 300.
+    type: float
+    default: 5
+attributes:
+  check_mode:
+    support: full
+    description: Only the inspect call is made; RV(products[].steps) lists what would be done.
+  diff_mode:
+    support: full
+    description: Shows before and after of KMS host, port, key (last five characters) and status.
+  platform:
+    platforms: windows
+notes:
+  - The connecting account must be a local administrator on the host. C(become) is not
+    applied to the commands this module sends.
+  - Needs PowerShell 3.0 or later on the host.
+  - "Failure messages name the host, the product, the step, the HRESULT and what to do, as
+    M(volume_licensing.kms.office_kms) documents them. For Windows, C(0xC004F038)
+    SL_E_VL_NOT_ENOUGH_COUNT means the KMS host has not yet counted 25 client PCs (5 servers)."
+  - "Invalid option ... Nothing was sent: a bad value is refused on the controller before
+    anything reaches the host."
+seealso:
+  - module: volume_licensing.kms.office_kms
+  - name: KMS client activation and product keys
+    description: Microsoft's published GVLKs for every Windows edition.
+    link: https://learn.microsoft.com/windows-server/get-started/kms-client-activation-keys
+author:
+  - volume_licensing.kms contributors
+"""
+
+EXAMPLES = r"""
+- name: Point Windows at the KMS host and activate it where needed
+  volume_licensing.kms.windows_kms:
+    kms_host: kms.example.edu
+
+- name: Convert MAK installs to KMS with Microsoft's published key for each edition
+  volume_licensing.kms.windows_kms:
+    kms_host: kms.example.edu
+    product_key: auto
+
+- name: Go back to DNS auto-discovery
+  volume_licensing.kms.windows_kms:
+    state: absent
+"""
+
+RETURN = r"""
+changed:
+  description: Whether any step succeeded (in check mode, would be run).
+  returned: always
+  type: bool
+  sample: true
+msg:
+  description: On success, one line with what changed, what was compliant and what was left
+    alone; on failure, per failed product what failed on which host, the HRESULT and what to do.
+  returned: always
+  type: str
+  sample: "changed: Windows(R), Education edition, VisioPro2024Volume"
+remote_calls:
+  description: Commands sent to the host (1 when compliant or in check mode, 2 when work was done).
+  returned: when the options were valid
+  type: int
+  sample: 2
+products:
+  description:
+    - The selected Office products, in the shape of RV(volume_licensing.kms.office_kms_info#module:products)
+      (after the change), with what was done to each.
+  returned: when the host was inspected
+  type: list
+  elements: dict
+  contains:
+    sku_id:
+      description: The product's SKU ID. After a key installation it is the SKU the key belongs to.
+      type: str
+      sample: e0c42288-980c-4788-a014-c080d2e1926e
+    name:
+      description: The product's name.
+      type: str
+      sample: Windows(R), Education edition
+    description:
+      description: The product's description.
+      type: str
+      sample: Windows(R) Operating System, VOLUME_KMSCLIENT channel
+    application:
+      description: Always C(windows).
+      type: str
+      sample: windows
+    application_id:
+      description: The product's ApplicationID.
+      type: str
+      sample: 55c92734-d682-4d71-983e-d6ec3f16059f
+    license_class:
+      description: The CIM class the product lives in.
+      type: str
+      sample: SoftwareLicensingProduct
+    family:
+      description: Null for Windows (Office families only).
+      type: str
+      sample: null
+    version:
+      description: Null for Windows (Office versions only).
+      type: str
+      sample: null
+    channel:
+      description: The channel.
+      type: str
+      sample: VOLUME_KMSCLIENT
+    kms_client:
+      description: Whether the product is a KMS client.
+      type: bool
+      sample: true
+    activation_type:
+      description:
+        - How the product was last activated (VLActivationType, Windows 8 and later),
+          C(ActiveDirectory), C(KMS) or C(Token); null when never activated or on Windows 7,
+          which does not report it.
+      type: str
+      sample: KMS
+    ad_activation_object:
+      description: The Active Directory activation object of the last AD-based activation, or null.
+      type: str
+      sample: Windows-KMS-Campus
+    partial_key:
+      description: Last five characters of the installed key.
+      type: str
+      sample: VCFB2
+    license_status:
+      description: Licence status, code and name.
+      type: dict
+      sample: {code: 1, name: Licensed}
+    license_status_reason:
+      description: Licence status reason, HRESULT and name.
+      type: dict
+      sample: {code: "0x4004F040", name: SL_E_VL_INFO_PRODUCT_USER_RIGHT}
+    remaining_minutes:
+      description: Minutes until (re)activation is needed.
+      type: int
+      sample: 259200
+    remaining_days:
+      description: Days until (re)activation is needed.
+      type: int
+      sample: 180
+    kms_host:
+      description: KMS host set on the product.
+      type: str
+      sample: kms.example.edu
+    kms_port:
+      description: KMS port set on the product (null = 1688).
+      type: int
+      sample: 1688
+    discovered_kms_host:
+      description: KMS host last found through DNS.
+      type: str
+      sample: kms.example.edu
+    discovered_kms_port:
+      description: Port of the KMS host last found through DNS.
+      type: int
+      sample: 1688
+    before:
+      description: The product before the task (sku_id, kms_host, kms_port, partial_key,
+        license_status, remaining_days).
+      type: dict
+      sample: {sku_id: 8d368fc1-9470-4be2-8d66-90e836cbb051, kms_host: null, kms_port: null,
+               partial_key: VCFB2, license_status: {code: 2, name: OOBGrace}, remaining_days: 30}
+    reasons:
+      description: Why each step is needed, in words.
+      type: list
+      elements: str
+      sample: ["set host kms.example.edu", "not activated (OOBGrace)"]
+    steps:
+      description:
+        - The steps in order (install_key, set_host, set_port, clear_host, clear_port,
+          activate), each with C(result) (ok, failed, not run after a failure, planned in
+          check mode), C(value) (host or port) or C(key) (last five characters), and
+          C(error_code) / C(error_name) when it failed (both null when Windows gave no code,
+          which is still a failure).
+      type: list
+      elements: dict
+      sample: [{action: set_host, value: kms.example.edu, result: ok}, {action: activate, result: ok}]
+    changed:
+      description: Whether a step succeeded (or would run, in check mode) for this product.
+      type: bool
+      sample: true
+    failed:
+      description: Whether a step failed for this product.
+      type: bool
+      sample: false
+    msg:
+      description: For a failed product, what failed and what to do.
+      type: str
+      sample: "Failed to activate Windows(R), Education edition on pc12: 0xC004F074 ..."
+    error_code:
+      description: For a failed product, the HRESULT.
+      type: str
+      sample: "0xC004F074"
+    error_name:
+      description: For a failed product, the HRESULT's symbolic name.
+      type: str
+      sample: SL_E_VL_BINDING_SERVICE_UNAVAILABLE
+    error_hint:
+      description: For a failed product, what to do.
+      type: str
+      sample: Check that the host is on the organisation's network (VPN connected off campus) ...
+untouched:
+  description:
+    - Windows products present but left alone (another channel, or activated by Active
+      Directory), each with sku_id, family (null), name and the reason.
+  returned: when the host was inspected
+  type: list
+  elements: dict
+  sample: [{sku_id: e091b119-5a35-438b-95d5-0e90ea51ef80, family: null, name: "Windows(R), Professional edition",
+            reason: "VOLUME_MAK channel: not a KMS client (product_key: auto converts it to KMS)"}]
+diff:
+  description: With C(--diff), per changed product its KMS host, port, key and status before and after.
+  returned: with --diff
+  type: dict
+  sample: {before: "Windows(R), Education edition (e0c42288-...): kms_host=- kms_port=- key=VCFB2 status=OOBGrace\n"}
+error_code:
+  description: On failure, the HRESULT (first failed product) in 0xC004F074 form; null when
+    Windows gave none (a garbled reply, PowerShell stopping the script).
+  returned: failure
+  type: str
+  sample: "0xC004F074"
+error_name:
+  description: On failure, the HRESULT's symbolic name.
+  returned: failure
+  type: str
+  sample: SL_E_VL_BINDING_SERVICE_UNAVAILABLE
+error_hint:
+  description: On failure, what to do next (for the HRESULT, or for a reply that was not the
+    script's JSON document).
+  returned: failure
+  type: str
+  sample: Check that the host is on the organisation's network (VPN connected off campus), ...
+"""
