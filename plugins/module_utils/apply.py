@@ -35,7 +35,7 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import H
 
 REACH = "reach"
 AFTER = "after:"  # re-read of the products touched, per class
-AFTER_ACTIVATION = "activation:after"  # and of how Windows is now activated
+AFTER_ACTIVATION = "activation:after"  # and of how the SPP products touched are now activated
 
 
 def _group(product: dict[str, Any]) -> str:
@@ -100,9 +100,8 @@ def reread_operations(host_plan: HostPlan) -> list[hostops.Operation]:
         found += ["(%s)" % by_key(plan.product, s["value"]) for s in plan.steps if s["action"] == "install_key"]
     ops = [hostops.cim_query(AFTER + cls, cls, inspection.PRODUCT_PROPERTIES, " OR ".join(found))
            for cls, found in conditions.items()]
-    windows = [plan.product for plan in host_plan.plans if plan.steps and plan.product["application"] == "windows"]
-    if windows:
-        # How Windows is now activated, in an operation of its own (Windows 8 and later only).
+    if inspection.SPP_PRODUCT in conditions:
+        # How they are now activated, in an operation of its own (Windows 8 and later only).
         ops.append(hostops.cim_query(AFTER_ACTIVATION, inspection.SPP_PRODUCT, inspection.ACTIVATION_PROPERTIES,
                                      " OR ".join(conditions[inspection.SPP_PRODUCT])))
     return ops

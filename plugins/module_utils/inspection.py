@@ -65,15 +65,11 @@ def keyless(app_ids: tuple[str, ...] | list[str]) -> str:
 def windows_program(kms_host: str | None = None, kms_port: int = 1688,
                     connect_timeout_ms: int = 5000) -> list[hostops.Operation]:
     """windows_kms's read: host facts (the Windows version picks the published key), the
-    Windows products with a key and how they were last activated. VLActivationType and the
-    ADActivation* properties exist from Windows 8 on (facts §1.3, §10.7), so they are read
-    in an operation of their own: on Windows 7 that one fails with WBEM_E_INVALID_QUERY and
-    the rest stands."""
-    windows = [licensing.WINDOWS_APP_ID]
-    ops = read_program(True, kms_host, kms_port, connect_timeout_ms, office=False)
-    ops.insert(ops.index(next(o for o in ops if o["id"] == "spp_products")) + 1,
-               cim_query("spp_activation", SPP_PRODUCT, ACTIVATION_PROPERTIES, keyed(windows)))
-    return ops
+    Windows products with a key and how they were last activated (VLActivationType and the
+    ADActivation* properties exist from Windows 8 on, facts §1.3, §10.7: they are read in an
+    operation of their own, which on Windows 7 fails with WBEM_E_INVALID_QUERY while the
+    rest stands)."""
+    return read_program(True, kms_host, kms_port, connect_timeout_ms, office=False)
 
 
 def read_program(include_windows: bool = False, kms_host: str | None = None, kms_port: int = 1688,
@@ -98,6 +94,9 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
         cim_query("disks", "Win32_LogicalDisk", ["DeviceID", "FreeSpace"], "DriveType = 3"),
         cim_query("spp_service", SPP_SERVICE, ["ClientMachineID"]),
         cim_query("spp_products", SPP_PRODUCT, PRODUCT_PROPERTIES, keyed(spp_apps)),
+        # How they were last activated (AD-based activation is left alone), apart: Windows 7
+        # has no such properties (see with_activation_types). osppsvc's classes have none.
+        cim_query("spp_activation", SPP_PRODUCT, ACTIVATION_PROPERTIES, keyed(spp_apps)),
     ]
     if not office:
         return ops + ([hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms)] if kms_host else [])

@@ -31,7 +31,9 @@ description:
     C(SoftwareLicensingProduct); Office 2010, and Office on Windows 7, through
     C(OfficeSoftwareProtectionProduct), as Microsoft's C(ospp.vbs) does.
   - Products on a MAK or retail channel are left alone unless O(product_key) is given.
-    Microsoft 365 Apps (subscription) are not managed by KMS and are never touched.
+    Microsoft 365 Apps (subscription) are not managed by KMS and are never touched. A product
+    activated by Active Directory (RV(products[].activation_type) C(ActiveDirectory)) is left
+    alone unless O(force) or O(product_key) is given.
 options:
   kms_host:
     description:
@@ -320,6 +322,17 @@ products:
       description: Whether the product is a KMS client.
       type: bool
       sample: true
+    activation_type:
+      description:
+        - How the product was last activated (VLActivationType), C(ActiveDirectory), C(KMS) or
+          C(Token); null when never activated, and absent where Windows does not report it
+          (Windows 7, and Office 2010 / Office on Windows 7 in osppsvc).
+      type: str
+      sample: KMS
+    ad_activation_object:
+      description: The Active Directory activation object of the last AD-based activation, or null.
+      type: str
+      sample: Office-KMS-Campus
     partial_key:
       description: Last five characters of the installed key.
       type: str

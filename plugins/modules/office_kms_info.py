@@ -177,6 +177,17 @@ products:
       description: True when the product is a KMS client (its description names VOLUME_KMSCLIENT).
       type: bool
       sample: true
+    activation_type:
+      description:
+        - How the product was last activated (VLActivationType), C(ActiveDirectory), C(KMS) or
+          C(Token); null when never activated, and absent where Windows does not report it
+          (Windows 7, and Office 2010 / Office on Windows 7 in osppsvc).
+      type: str
+      sample: KMS
+    ad_activation_object:
+      description: The Active Directory activation object of the last AD-based activation, or null.
+      type: str
+      sample: Office-KMS-Campus
     partial_key:
       description: The last five characters of the installed product key.
       type: str

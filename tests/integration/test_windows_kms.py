@@ -39,6 +39,11 @@ def product(lab, host, app=WINDOWS_APP):
 
 @pytest.mark.parametrize("host", VERSIONS)
 def test_activates_each_windows_version_then_changes_nothing(lab, ansible, host):
+    before = copy.deepcopy(lab.state(host).products)
+    checked = ansible(lab, windows(kms_host=KMS), "--limit", host, "--check")
+    assert checked.result(host, "win")["result"]["changed"] is True
+    assert lab.state(host).products == before  # check mode changed nothing
+
     run = ansible(lab, windows(kms_host=KMS), "--limit", host)
     record = run.result(host, "win")
     assert record["status"] == "ok", record
@@ -58,7 +63,11 @@ def test_activates_each_windows_version_then_changes_nothing(lab, ansible, host)
     result = again.result(host, "win")["result"]
     assert (result["changed"], result["remote_calls"]) == (False, 1)
     assert result["msg"].startswith("compliant: ")
-    assert calls(lab, host) == ["read", "write", "read"]
+    assert calls(lab, host) == ["read", "read", "write", "read"]
+
+    gone = ansible(lab, windows(state="absent"), "--limit", host)
+    assert [s["action"] for s in gone.result(host, "win")["result"]["products"][0]["steps"]] == ["clear_host"]
+    assert (product(lab, host)["KeyManagementServiceMachine"], product(lab, host)["LicenseStatus"]) == (None, 1)
 
 
 def test_check_mode_plans_and_changes_nothing(lab, ansible):
@@ -152,3 +161,21 @@ def test_unreachable_kms_host_changes_nothing(lab, ansible):
                                               "connection to the KMS host kms-old.campus.example:1688")
     assert record["result"]["error_code"] == "0xC004F074"
     assert lab.state("srv2022-std").products == before
+
+
+def test_office_activated_by_active_directory_is_left_alone_too(lab, ansible):
+    """The same recognition in office_kms (facts §10.7): VLActivationType 1 is AD-based."""
+    host = "win11-office"
+    office_product = product(lab, host, OFFICE_APP)
+    office_product.update(LicenseStatus=1, GracePeriodRemaining=259200, VLActivationType=1,
+                          ADActivationObjectName="Office-KMS-Campus")
+    before = copy.deepcopy(lab.state(host).products)
+    run = ansible(lab, office(kms_host=KMS), "--limit", host)
+    result = run.result(host, "office")["result"]
+    assert result["changed"] is False and result["products"] == []
+    [left] = result["untouched"]
+    assert left["reason"].startswith("activated by Active Directory (Office-KMS-Campus): left alone")
+    assert lab.state(host).products == before
+    forced = ansible(lab, office(kms_host=KMS, force=True), "--limit", host)
+    [done] = forced.result(host, "office")["result"]["products"]
+    assert (done["activation_type"], done["kms_host"]) == ("KMS", KMS)

@@ -229,8 +229,12 @@ def test_reads_name_their_properties_and_writes_select_one_instance(truth_lab, a
     log = truth_lab.cim_log(host)
     queries = [e for e in log if e["kind"] == "query"]
     assert queries and all("*" not in e["properties"] for e in queries), queries
-    licensing = [e for e in queries if e["class"] in (SPP, OSPP) and e["hresult"] == 0]
+    licensing = [e for e in queries if e["class"] in (SPP, OSPP) and e["hresult"] == 0
+                 and set(e["properties"]) != set(inspection.ACTIVATION_PROPERTIES)]
     assert all(set(e["properties"]) == set(inspection.PRODUCT_PROPERTIES) for e in licensing)
+    # How the products were (and are now) activated: three properties, the same products.
+    activation = [e for e in queries if set(e["properties"]) == set(inspection.ACTIVATION_PROPERTIES)]
+    assert [e["where"] for e in activation] == [e["where"] for e in licensing]
     # Two calls: the inspect lists the keyed Office products once (osppsvc is not installed
     # here: that query finds no class); the apply re-reads only the two products it touched, by ID.
     assert len(licensing) == 2, licensing

@@ -220,7 +220,8 @@ def test_program_reachability_once_with_the_desired_port_and_timeout():
 # --- program: the re-read ------------------------------------------------------------------------
 
 def rereads(program):
-    return [op for op in program if op["op"] == "cim_query"]
+    """The re-reads of the products touched (not the read of how they are now activated)."""
+    return [op for op in program if op["op"] == "cim_query" and op["id"].startswith(apply.AFTER)]
 
 
 def test_program_rereads_the_products_touched_last():
@@ -229,7 +230,12 @@ def test_program_rereads_the_products_touched_last():
                           desired)
     program = apply.program(host_plan, desired)
     [query] = rereads(program)
-    assert program[-1] is query
+    # Last come the re-read and how the SPP products touched are now activated.
+    assert program[-2] is query
+    assert program[-1] == {
+        "id": apply.AFTER_ACTIVATION, "op": "cim_query", "class": SPP,
+        "properties": list(inspection.ACTIVATION_PROPERTIES), "where": query["where"], "optional": False,
+    }
     assert query == {
         "id": apply.AFTER + SPP, "op": "cim_query", "class": SPP, "properties": list(inspection.PRODUCT_PROPERTIES),
         "where": "%s OR (%s) OR %s" % (by_id(MAK_SKU), by_key(OFFICE, "GCVGB"), by_id(VISIO_SKU)),
@@ -298,7 +304,7 @@ def test_step_outcomes_of_a_program_run():
     host_plan = HostPlan([PLAN], [], [])
     program = apply.program(host_plan, desired)
     got = answer(program, errors={GROUP + ":1": (0xC004F074, "x")})
-    assert [got[op["id"]].status for op in program] == ["ok", "ok", "error", "skipped", "skipped", "ok"]
+    assert [got[op["id"]].status for op in program] == ["ok", "ok", "error", "skipped", "skipped", "ok", "ok"]
     assert [o["status"] for o in apply.step_outcomes(PLAN, got)] == ["ok", "failed", "not run"]
     stopped = answer(program, errors={apply.REACH: (0x8007274D, "refused")})
     assert [o["status"] for o in apply.step_outcomes(PLAN, stopped)] == ["not run"] * 3
