@@ -179,3 +179,41 @@ def test_office_activated_by_active_directory_is_left_alone_too(lab, ansible):
     forced = ansible(lab, office(kms_host=KMS, force=True), "--limit", host)
     [done] = forced.result(host, "office")["result"]["products"]
     assert (done["activation_type"], done["kms_host"]) == ("KMS", KMS)
+
+
+@pytest.mark.parametrize("host", VERSIONS)
+def test_each_version_gets_its_own_published_key_and_leaves_mak_and_ad_alone(lab, ansible, host):
+    """Per Windows version: a MAK install is left alone; product_key: auto installs the key
+    Microsoft publishes for that edition and version (gvlk_windows), which lands on the KMS
+    client licence, and activates; an AD-activated Windows (8 and later) is left alone."""
+    state = lab.state(host)
+    kms_client = product(lab, host)
+    gvlk_last5 = kms_client["PartialProductKey"]
+    # Make it a MAK install: a MAK SKU carries the key, the KMS client licence has none.
+    mak = dict(kms_client, ID="0000d00d-0000-4000-8000-%012d" % VERSIONS.index(host),
+               Description="Windows(R) Operating System, VOLUME_MAK channel", PartialProductKey="M4KXX",
+               LicenseStatus=1, LicenseStatusReason=0, GracePeriodRemaining=0)
+    kms_client.update(PartialProductKey=None, LicenseStatus=0, LicenseStatusReason=0xC004F014, GracePeriodRemaining=0)
+    state.products.append(mak)
+
+    left = ansible(lab, windows(kms_host=KMS), "--limit", host).result(host, "win")["result"]
+    assert left["changed"] is False and left["untouched"][0]["reason"].startswith("VOLUME_MAK channel")
+
+    record = ansible(lab, windows(kms_host=KMS, product_key="auto"), "--limit", host).result(host, "win")
+    assert record["status"] == "ok", record
+    [done] = record["result"]["products"]
+    assert [(s["action"], s.get("key"), s["result"]) for s in done["steps"]] == [
+        ("install_key", gvlk_last5, "ok"), ("set_host", None, "ok"), ("activate", None, "ok")]
+    assert (kms_client["PartialProductKey"], kms_client["LicenseStatus"], mak["PartialProductKey"]) == (
+        gvlk_last5, 1, None)
+
+    if state.os["version"].startswith("6.1."):
+        # Windows 7 reports no activation type (VLActivationType came with Windows 8).
+        assert "activation_type" not in done
+        return
+    assert done["activation_type"] == "KMS"
+    kms_client.update(VLActivationType=1, ADActivationObjectName="Windows-KMS-Campus")
+    ad = ansible(lab, windows(kms_host="kms-v6.campus.example"), "--limit", host).result(host, "win")["result"]
+    assert ad["changed"] is False
+    assert ad["untouched"][0]["reason"].startswith("activated by Active Directory (Windows-KMS-Campus)")
+    assert kms_client["KeyManagementServiceMachine"] == KMS
