@@ -166,7 +166,8 @@ def test_exactly_one_command_per_task(info_run, host):
     commands = lab.commands(host)
     assert calls(lab, host) == ["read"]
     # include_windows: the Windows ApplicationID is in the one product query (facts §3).
-    [query] = [op for op in commands[0]["program"]["operations"] if op.get("class") == "SoftwareLicensingProduct"]
+    [query] = [op for op in commands[0]["program"]["operations"] if op["id"] == "spp_products"]
+    assert query["class"] == "SoftwareLicensingProduct"
     assert "55c92734-d682-4d71-983e-d6ec3f16059f" in query["where"]
     assert lab.requests(host) == ONE_CALL
 
