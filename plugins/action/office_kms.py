@@ -38,7 +38,8 @@ class ActionModule(ActionBase):
             # Licences installed without a key are read only when products are named.
             facts = inspection.inspect_host(self._low_level_execute_command, None, desired.kms_port,
                                             desired.connect_timeout, include_windows=False,
-                                            keyless_office=bool(desired.products) and desired.state != "absent")
+                                            keyless_office=bool(desired.products) and desired.state != "absent",
+                                            **outcome.dns_reads(desired))
         except CallError as exc:
             return dict(result, **outcome.inspect_failure(host, exc))
 

@@ -17,6 +17,7 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils import option
 
 SPEC = options.SPECS["office_kms_report"]
 BASENAME = "kms-report"
+DEFAULT_DIR = "reports"
 RENDERERS = {
     "json": lambda document: json.dumps(document, indent=2, sort_keys=False) + "\n",
     "csv": report.to_csv,
@@ -74,7 +75,10 @@ class ActionModule(ActionBase):
             max_clock_skew_seconds=args["max_clock_skew_seconds"],
             kms_host=args["kms_host"],
         )
-        dest = os.path.normpath(os.path.join(self._loader.get_basedir(), args["dest"]))
+        # Where the user runs ansible-playbook, not the playbook's folder: a playbook of an
+        # installed collection must not write into the collection (read-only in an AWX
+        # execution environment).
+        dest = os.path.abspath(args["dest"] or DEFAULT_DIR)
         paths = {kind: os.path.join(dest, "%s.%s" % (BASENAME, kind)) for kind in RENDERERS}
         changed = (not all(os.path.exists(p) for p in paths.values())
                    or previous_fingerprint(paths["json"]) != report.fingerprint(document))

@@ -36,7 +36,8 @@ class ActionModule(ActionBase):
         result["remote_calls"] = 1
         try:
             facts = inspection.inspect_host(self._low_level_execute_command, None, desired.kms_port,
-                                            desired.connect_timeout, include_windows=True, windows_only=True)
+                                            desired.connect_timeout, include_windows=True, windows_only=True,
+                                            **outcome.dns_reads(desired))
         except CallError as exc:
             return dict(result, **outcome.inspect_failure(host, exc))
         return outcome.converge(self._low_level_execute_command, host, facts, desired, task=self._task, result=result)

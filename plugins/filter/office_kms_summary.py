@@ -13,7 +13,9 @@ version_added: 0.1.0
 description:
   - Turns the registered result of M(volume_licensing.kms.office_kms_info) into one line with
     the Windows edition and build, each Office product with its status and days left, Microsoft
-    365 Apps installs (not managed by KMS), and KMS reachability when it was tested.
+    365 Apps installs (not managed by KMS), why a product is not activated when the host's last
+    KMS exchange says it (the KMS host that refused, the HRESULT, its count and the count
+    needed), and KMS reachability when it was tested.
 options:
   _input:
     description: The registered result of M(volume_licensing.kms.office_kms_info).
@@ -47,6 +49,14 @@ def _product(p: dict[str, Any]) -> str:
         text += " (%s, not KMS)" % (p.get("channel") or "other channel")
     elif p.get("kms_host"):
         text += " via %s:%s" % (p["kms_host"], p.get("kms_port") or 1688)
+    exchange = p.get("last_kms_exchange") or None
+    if p.get("kms_client") and status != "Licensed" and exchange and not exchange.get("activated"):
+        if not exchange.get("answered"):
+            text += " (last KMS request to %s unanswered)" % exchange.get("kms_host")
+        else:
+            text += " (refused by %s: %s %s, count %s of %s)" % (
+                exchange.get("kms_host"), exchange.get("hresult"), exchange.get("error_name") or "",
+                exchange.get("kms_count"), exchange.get("required_count"))
     return text
 
 
@@ -66,7 +76,8 @@ def office_kms_summary(result: dict[str, Any]) -> str:
     reach = result.get("kms_reachability")
     if reach:
         state = "reachable" if reach.get("reachable") else "NOT reachable (%s)" % reach.get("error")
-        parts.append("KMS %s:%s %s" % (reach.get("kms_host"), reach.get("kms_port"), state))
+        where = "%s:%s" % (reach["kms_host"], reach.get("kms_port")) if reach.get("kms_host") else "from DNS"
+        parts.append("KMS %s %s" % (where, state))
     return " | ".join(parts)
 
 

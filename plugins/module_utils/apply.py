@@ -118,7 +118,13 @@ def program(host_plan: HostPlan, desired: Desired) -> list[hostops.Operation]:
     for plan in host_plan.plans:
         if plan.steps:
             ops += step_operations(plan.product, plan.steps)
-    return ops + reread_operations(host_plan)
+    ops += reread_operations(host_plan)
+    activating = [p.product for p in host_plan.plans if p.activates]
+    if activating:
+        # The KMS exchanges the activations just logged (facts §10.2), for failure messages.
+        ops += inspection.evidence_operations(
+            any(p["license_class"] == inspection.OSPP_PRODUCT for p in activating), False, None)
+    return ops
 
 
 def apply_plan(execute: Callable[..., dict[str, Any]], host_plan: HostPlan, desired: Desired) -> Results:

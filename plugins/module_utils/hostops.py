@@ -80,6 +80,17 @@ def tcp_connect(op_id: str, host: str, port: int, timeout_ms: int, require: bool
     return op
 
 
+def event_log(op_id: str, provider: str, ids: list[int] | tuple[int, ...], newest: int) -> Operation:
+    """The ``newest`` events of ``provider`` with these IDs in the Application log, newest first."""
+    return {"id": op_id, "op": "event_log", "provider": provider, "ids": list(ids), "newest": newest}
+
+
+def dns_srv(op_id: str, name: str, domain: str | None = None, timeout_ms: int | None = None) -> Operation:
+    """The SRV records of ``name`` in ``domain`` (None: the host's primary DNS domain), looked up
+    by the host's own resolver; with ``timeout_ms``, a TCP connection test to each target."""
+    return {"id": op_id, "op": "dns_srv", "name": name, "domain": domain, "timeout_ms": timeout_ms}
+
+
 def wql_string(value: str) -> str:
     """A WQL string literal. The controller only puts constants and values it has validated
     (GUIDs, the last five characters of a product key) in filters; escaping is a second guard."""

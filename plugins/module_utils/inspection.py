@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, licensing
+from ansible_collections.volume_licensing.kms.plugins.module_utils import evidence, hostops, licensing
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Results, cim_query
 
 # Documented SoftwareLicensingProduct properties (facts §1.3), the same names ospp.vbs reads
@@ -24,8 +24,14 @@ PRODUCT_PROPERTIES = (
     "KeyManagementServicePort", "DiscoveredKeyManagementServiceMachineName",
     "DiscoveredKeyManagementServiceMachinePort",
 )
-# How a product was last activated (facts §10.7); Windows 8 and later only.
-ACTIVATION_PROPERTIES = ("ID", "VLActivationType", "ADActivationObjectName")
+# How a product was last activated (facts §10.7; Windows 8 and later only) and how many
+# rearms it has left (facts §10.6; when these arrived is UNCONFIRMED, slmgr.vbs reads them
+# from Windows 8 on): read apart, so a Windows 7 host's refusal loses only these.
+ACTIVATION_PROPERTIES = ("ID", "VLActivationType", "ADActivationObjectName", "RemainingAppReArmCount",
+                         "RemainingSkuReArmCount")
+# The service: the machine ID, Windows' rearms left (facts §10.6) and a service-wide KMS host
+# (slmgr /skms without an Activation ID, facts §1.5), which the Windows products use before DNS.
+SERVICE_PROPERTIES = ("ClientMachineID", "RemainingWindowsReArmCount", "KeyManagementServiceMachine")
 WBEM_E_INVALID_QUERY = 0x80041017
 # For licences installed without a key (read only when office_kms names products): enough
 # to recognise the family and channel, nothing the licensing provider must compute.
@@ -62,19 +68,35 @@ def keyless(app_ids: tuple[str, ...] | list[str]) -> str:
     return applications(app_ids) + " AND PartialProductKey = NULL"
 
 
+def evidence_operations(office: bool, dns: bool, connect_timeout_ms: int | None) -> list[hostops.Operation]:
+    """The host's own evidence, in the same call: the newest KMS exchanges its licensing
+    events record (the SPP's, and osppsvc's when Office is read), and, with ``dns``, what its
+    DNS publishes under _vlmcs._tcp, each target tested when ``connect_timeout_ms`` is given."""
+    ops = [hostops.event_log("events_spp", evidence.SPP_PROVIDER, evidence.EVENT_IDS, evidence.NEWEST_EVENTS)]
+    if office:
+        ops.append(hostops.event_log("events_ospp", evidence.OSPP_PROVIDER, evidence.EVENT_IDS,
+                                     evidence.NEWEST_EVENTS))
+    if dns:
+        ops.append(hostops.dns_srv("dns", evidence.SRV_NAME, timeout_ms=connect_timeout_ms))
+    return ops
+
+
 def windows_program(kms_host: str | None = None, kms_port: int = 1688,
-                    connect_timeout_ms: int = 5000) -> list[hostops.Operation]:
+                    connect_timeout_ms: int = 5000, *, dns_timeout_ms: int | None = None,
+                    lookup_dns: bool = True) -> list[hostops.Operation]:
     """windows_kms's read: host facts (the Windows version picks the published key), the
     Windows products with a key and how they were last activated (VLActivationType and the
     ADActivation* properties exist from Windows 8 on, facts §1.3, §10.7: they are read in an
     operation of their own, which on Windows 7 fails with WBEM_E_INVALID_QUERY while the
     rest stands)."""
-    return read_program(True, kms_host, kms_port, connect_timeout_ms, office=False)
+    return read_program(True, kms_host, kms_port, connect_timeout_ms, office=False, dns_timeout_ms=dns_timeout_ms,
+                        lookup_dns=lookup_dns)
 
 
 def read_program(include_windows: bool = False, kms_host: str | None = None, kms_port: int = 1688,
                  connect_timeout_ms: int = 5000, *, keyless_office: bool = False,
-                 office: bool = True) -> list[hostops.Operation]:
+                 office: bool = True, dns_timeout_ms: int | None = None,
+                 lookup_dns: bool = True) -> list[hostops.Operation]:
     """Host facts, licensing products, Office installations and, when ``kms_host`` is given,
     a TCP connection test from the host to it. ``keyless_office`` adds the Office licences
     installed without a key (a few properties each), for office_kms when products are named.
@@ -82,7 +104,11 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
     Which class holds Office follows ospp.vbs (facts §1.1): on Windows 7 Office 2013/2016 lives
     in osppsvc, on Windows 8 and later in the Windows SPP; Office 2010 always uses osppsvc. The
     operating system is read in the same call, so both are read: the osppsvc classes exist only
-    where that service is installed (``optional``: their absence is not an error)."""
+    where that service is installed (``optional``: their absence is not an error).
+
+    The host's evidence comes along (evidence_operations): its licensing events, and (without
+    ``kms_host``, and unless ``lookup_dns`` is false) its DNS's answer for _vlmcs._tcp, each
+    published host tested with ``dns_timeout_ms``."""
     spp_apps = ([licensing.OFFICE_APP_ID] if office else []) + ([licensing.WINDOWS_APP_ID] if include_windows else [])
     ops = [
         hostops.host_facts("facts"),
@@ -92,13 +118,14 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
         # Installed memory (the DIMMs), as Office's requirements count it.
         cim_query("memory", "Win32_PhysicalMemory", ["Capacity"]),
         cim_query("disks", "Win32_LogicalDisk", ["DeviceID", "FreeSpace"], "DriveType = 3"),
-        cim_query("spp_service", SPP_SERVICE, ["ClientMachineID"]),
+        cim_query("spp_service", SPP_SERVICE, SERVICE_PROPERTIES),
         cim_query("spp_products", SPP_PRODUCT, PRODUCT_PROPERTIES, keyed(spp_apps)),
         # How they were last activated (AD-based activation is left alone), apart: Windows 7
         # has no such properties (see with_activation_types). osppsvc's classes have none.
         cim_query("spp_activation", SPP_PRODUCT, ACTIVATION_PROPERTIES, keyed(spp_apps)),
     ]
     if not office:
+        ops += evidence_operations(False, lookup_dns and not kms_host, dns_timeout_ms)
         return ops + ([hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms)] if kms_host else [])
     ops += [
         cim_query("ospp_service", OSPP_SERVICE, ["ClientMachineID"], optional=True),
@@ -113,6 +140,7 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
     ]
     ops += [hostops.registry_read(op_id, key, ["DisplayName", "DisplayVersion"], MSI_SUBKEY)
             for op_id, key in UNINSTALL_KEYS.items()]
+    ops += evidence_operations(True, lookup_dns and not kms_host, dns_timeout_ms)
     if kms_host:
         # Can this host open a TCP connection to the KMS host? ("is the VPN up?")
         ops.append(hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms))
@@ -160,6 +188,7 @@ def interpret(results: Results, kms_host: str | None, kms_port: int, connect_tim
     results. Raises CallError naming the step when a read failed: only an absent osppsvc
     class means "no Office there"; a disabled service or access denied is a failure."""
     first_error(results, [op_id for op_id in STEPS if op_id != "spp_activation"])  # see with_activation_types
+    found = host_evidence(results)
     os_info = (results.instances("os") or [{}])[0]
     system_drive = str(os_info.get("SystemDrive") or "C:").upper()
     disk = next((d for d in results.instances("disks") if str(d.get("DeviceID") or "").upper() == system_drive), None)
@@ -172,21 +201,33 @@ def interpret(results: Results, kms_host: str | None, kms_port: int, connect_tim
         "cpu": results.instances("cpu"),
         "memory_bytes": sum(memory) if memory else None,
         "disk": disk,
-        "cmid": (results.instances("spp_service") or [{}])[0].get("ClientMachineID"),
+        "spp_service": (results.instances("spp_service") or [{}])[0],
         "ospp_cmid": (results.instances("ospp_service") or [{}])[0].get("ClientMachineID"),
     }
     c2r = results.data("c2r")
     msi = [dict(sub.get("values") or {}, PSChildName=sub.get("name"), Wow=op_id == "msi_wow")
            for op_id in UNINSTALL_KEYS for sub in hostops.as_list(results.data(op_id).get("subkeys"))]
     reach = results.get("reach")
+    found_products = with_activation_types(products(results), results)
+    for product in found_products:
+        product["last_kms_exchange"] = evidence.last_exchange(found["kms_exchanges"], product["sku_id"])
     return {
-        "products": with_activation_types(products(results), results),
+        "products": found_products,
+        **found,
         "host": licensing.host_facts(doc, now or datetime.now(timezone.utc)),
         "office": licensing.office_installs({"c2r": c2r.get("values") if c2r.get("exists") else None,
                                               "msi": msi, "os": os_info}),
-        "kms_reachability": licensing.reachability(reach.data if reach else {}, kms_host, kms_port,
-                                                   connect_timeout),
+        "kms_reachability": (licensing.reachability(reach.data if reach else {}, kms_host, kms_port, connect_timeout)
+                             if kms_host else licensing.dns_reachability(found["dns_discovery"], connect_timeout)),
     }
+
+
+def host_evidence(results: Results) -> dict[str, Any]:
+    """``kms_exchanges`` (newest first) from the licensing events, and ``dns_discovery``.
+    Evidence never fails a read: events that cannot be read give no exchanges."""
+    events = [e for op_id in ("events_spp", "events_ospp") for e in hostops.as_list(results.data(op_id).get("events"))]
+    return {"kms_exchanges": evidence.exchanges(events),
+            "dns_discovery": evidence.discovery(results.data("dns")) if "dns" in results else None}
 
 
 def with_activation_types(found: list[dict[str, Any]], results: Results, op_id: str = "spp_activation",
@@ -206,6 +247,8 @@ def with_activation_types(found: list[dict[str, Any]], results: Results, op_id: 
         if row is not None:
             product["activation_type"] = licensing.ACTIVATION_TYPES.get(row.get("VLActivationType"))
             product["ad_activation_object"] = row.get("ADActivationObjectName") or None
+            product["rearm_count"] = {"app": row.get("RemainingAppReArmCount"),
+                                      "sku": row.get("RemainingSkuReArmCount")}
     return found
 
 
@@ -219,11 +262,16 @@ def products(results: Results) -> list[dict[str, Any]]:
 
 def inspect_host(execute: Callable[..., dict[str, Any]], kms_host: str | None, kms_port: int,
                  connect_timeout: float, include_windows: bool, *, keyless_office: bool = False,
-                 windows_only: bool = False) -> dict[str, Any]:
+                 windows_only: bool = False, lookup_dns: bool = True, test_dns: bool = True) -> dict[str, Any]:
     """One remote call: the read program (windows_kms's with ``windows_only``), interpreted.
+    Without ``kms_host``: ``lookup_dns`` reads what DNS publishes for KMS, ``test_dns`` tests a
+    TCP connection to each host found.
     Raises CallError when the host cannot be read."""
     timeout_ms = round(connect_timeout * 1000)
-    program = (windows_program(kms_host, kms_port, timeout_ms) if windows_only
-               else read_program(include_windows, kms_host, kms_port, timeout_ms, keyless_office=keyless_office))
+    dns_timeout = timeout_ms if test_dns else None
+    program = (windows_program(kms_host, kms_port, timeout_ms, dns_timeout_ms=dns_timeout, lookup_dns=lookup_dns)
+               if windows_only else
+               read_program(include_windows, kms_host, kms_port, timeout_ms, keyless_office=keyless_office,
+                            dns_timeout_ms=dns_timeout, lookup_dns=lookup_dns))
     results = hostops.run(execute, program, "read the host")
     return interpret(results, kms_host, kms_port, connect_timeout)

@@ -35,6 +35,12 @@ $RegistryKeys = @('HKLM:\SOFTWARE\Microsoft\Office\ClickToRun\Configuration',
     'HKLM:\SOFTWARE\Microsoft\OfficeSoftwareProtectionPlatform',
     'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform')
 $ArgumentTypes = @('string', 'uint32', 'boolean')
+# Licensing event providers of the Application log (facts §10.2): the Windows SPP (Windows 7
+# and later; Vista's was Microsoft-Windows-Security-Licensing-SLC), and osppsvc's event
+# source (UNCONFIRMED: third-party sources only).
+$EventProviders = @('Microsoft-Windows-Security-SPP', 'Office Software Protection Platform Service')
+# The SRV name KMS hosts publish (facts §7.1).
+$SrvNames = @('_vlmcs._tcp')
 # \z, not $: in .NET, $ also matches before a final newline.
 $Identifier = '^[A-Za-z_][A-Za-z0-9_]*\z'
 
@@ -63,6 +69,16 @@ function Test-Program($Operations) {
             'tcp_connect' {
                 $port = $op.port -as [int]
                 if (-not ($port -ge 1 -and $port -le 65535)) { return "port $($op.port) is not a TCP port" }
+            }
+            'event_log' {
+                if ($EventProviders -notcontains $op.provider) { return "events of $($op.provider) may not be read" }
+                $newest = $op.newest -as [int]
+                if (-not ($newest -ge 1 -and $newest -le 100)) { return "newest $($op.newest) is not from 1 to 100" }
+                foreach ($i in @($op.ids)) { if ($null -eq ($i -as [int])) { return "event ID $i is not a number" } }
+            }
+            'dns_srv' {
+                if ($SrvNames -notcontains $op.name) { return "SRV name $($op.name) may not be looked up" }
+                if ($op.domain -and [string]$op.domain -notmatch '^[A-Za-z0-9][A-Za-z0-9.-]*\z') { return "$($op.domain) is not a DNS domain" }
             }
             default { return "unknown operation kind $($op.op)" }
         }
@@ -215,6 +231,64 @@ function Test-Tcp($Op) {
     return $data
 }
 
+# The newest events of one licensing provider in the Application log, newest first, with
+# their insertion strings as text, in order (facts §10.2: 12288 the KMS request, 12289 the
+# KMS host's answer). What the strings mean is the controller's business.
+function Read-Events($Op) {
+    $filter = @{ LogName = 'Application'; ProviderName = [string]$Op.provider; Id = [int[]]@($Op.ids) }
+    try {
+        $found = @(Get-WinEvent -FilterHashtable $filter -MaxEvents ([int]$Op.newest) -ErrorAction Stop)
+    } catch {
+        # Get-WinEvent fails when nothing matches, or when the provider is not registered here
+        # (no osppsvc): both mean there are no such events.
+        if ($_.FullyQualifiedErrorId -match '^(NoMatchingEventsFound|NoMatchingProvidersFound)') { return @{ events = @() } }
+        throw
+    }
+    $events = @(foreach ($e in $found) {
+            @{ id = $e.Id; record_id = $e.RecordId; provider = $e.ProviderName
+                time_created = $e.TimeCreated.ToUniversalTime().ToString('s') + 'Z'
+                data = @($e.Properties | ForEach-Object { [string]$_.Value }) }
+        })
+    return @{ events = $events }
+}
+
+# The SRV records of $Op.name in $Op.domain (null: the host's primary DNS domain), through the
+# host's own resolver, as a KMS client looks its host up (facts §7.1, §10.3). Resolve-DnsName
+# is in the DnsClient module (Windows 8 / Server 2012 and later): without it the answer is
+# unknown (available = $false), never "no record". With timeout_ms each target is tested as
+# tcp_connect does.
+function Resolve-Srv($Op) {
+    $domain = [string]$Op.domain
+    if (-not $domain) { $domain = [Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties().DomainName }
+    $query = [string]$Op.name
+    if ($domain) { $query += '.' + $domain.TrimEnd('.') }
+    $data = @{ available = $true; query = $query; records = @(); hresult = $null; error = $null }
+    if (-not (Get-Command Resolve-DnsName -ErrorAction SilentlyContinue)) {
+        $data.available = $false
+        return $data
+    }
+    try {
+        $answers = @(Resolve-DnsName -Name $query -Type SRV -DnsOnly -ErrorAction Stop)
+    } catch {
+        # DNS_ERROR_RCODE_NAME_ERROR (9003) is 0x8007232B, what a KMS client reports when no
+        # KMS host is published (facts §10.3); the Win32 code is the exception's NativeErrorCode.
+        $code = $_.Exception.NativeErrorCode
+        if ($null -eq $code -and $_.FullyQualifiedErrorId -match '^DNS_ERROR_RCODE_NAME_ERROR') { $code = 9003 }
+        if ($null -ne $code) { $data.hresult = Format-HResult (2147942400 + $code) }
+        $data.error = $_.Exception.Message
+        return $data
+    }
+    # SRV answers carry NameTarget and Port; the additional section's address records do not.
+    # Lowest priority first (clients pick among them at random, facts §7.1).
+    $srv = @($answers | Where-Object { $_.NameTarget -and $_.Port } | Sort-Object Priority)
+    foreach ($a in $srv) {
+        $record = @{ target = [string]$a.NameTarget; port = [int]$a.Port; priority = [int]$a.Priority; weight = [int]$a.Weight }
+        if ($Op.timeout_ms) { $record.reach = Test-Tcp @{ host = $record.target; port = $record.port; timeout_ms = $Op.timeout_ms } }
+        $data.records += $record
+    }
+    return $data
+}
+
 try {
     $P = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($Program)) | ConvertFrom-Json
     $operations = @($P.operations)
@@ -238,6 +312,8 @@ try {
                     'cim_query' { $r.data = Invoke-Query $op }
                     'cim_invoke' { $r.data = Invoke-Method $op }
                     'registry_read' { $r.data = Read-Registry $op }
+                    'event_log' { $r.data = Read-Events $op }
+                    'dns_srv' { $r.data = Resolve-Srv $op }
                     'tcp_connect' {
                         $r.data = Test-Tcp $op
                         if ($op.require -and -not $r.data.reachable) {

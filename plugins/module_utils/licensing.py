@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hresult
+from ansible_collections.volume_licensing.kms.plugins.module_utils import evidence, hresult
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import as_list
 
 # ApplicationIDs (facts §3).
@@ -143,6 +143,9 @@ def product(raw: dict[str, Any], cim_class: str) -> dict[str, Any]:
         "kms_port": int(port) if port else None,
         "discovered_kms_host": p.get("discoveredkeymanagementservicemachinename") or None,
         "discovered_kms_port": int(p.get("discoveredkeymanagementservicemachineport") or 0) or None,
+        # Filled in where read (inspection.with_activation_types, evidence): unknown until then.
+        "rearm_count": {"app": None, "sku": None},
+        "last_kms_exchange": None,
     }
 
 
@@ -211,6 +214,7 @@ def host_facts(doc: dict[str, Any], controller_now: datetime) -> dict[str, Any]:
     cpus = [_lower_keys(c) for c in as_list(doc.get("cpu"))]
     disk = _lower_keys(doc.get("disk") or {})
     host_now = parse_utc(doc.get("utc_now"))
+    service = _lower_keys(doc.get("spp_service") or {})
     free = disk.get("freespace")
     memory = doc.get("memory_bytes")
     return {
@@ -226,8 +230,31 @@ def host_facts(doc: dict[str, Any], controller_now: datetime) -> dict[str, Any]:
         "system_drive_free_mb": int(free) // (1024 * 1024) if free is not None else None,
         "utc_now": doc.get("utc_now"),
         "clock_skew_seconds": int((host_now - controller_now).total_seconds()) if host_now else None,
-        "client_machine_id": doc.get("cmid"),
+        "client_machine_id": service.get("clientmachineid"),
+        "remaining_windows_rearm_count": service.get("remainingwindowsrearmcount"),
+        "service_kms_host": service.get("keymanagementservicemachine") or None,
         "ospp_client_machine_id": doc.get("ospp_cmid"),
+    }
+
+
+def dns_reachability(found: dict[str, Any] | None, timeout: float) -> dict[str, Any] | None:
+    """Without kms_host: the reachability of what the host's DNS publishes (the first KMS host
+    that accepted a connection, else the first published), ``source: dns``. None when DNS's
+    answer is unknown or the targets were not tested."""
+    if not found or found["status"] == "unknown":
+        return None
+    records = found["records"]
+    if records and all(r["reachable"] is None for r in records):
+        return None
+    best = next((r for r in records if r["reachable"]), records[0] if records else None)
+    return {
+        "kms_host": best["kms_host"] if best else None,
+        "kms_port": best["kms_port"] if best else None,
+        "connect_timeout": timeout,
+        "reachable": bool(best and best["reachable"]),
+        "error": None if best and best["reachable"] else evidence.dns_sentence(found),
+        "address": None,
+        "source": "dns",
     }
 
 
@@ -243,4 +270,5 @@ def reachability(data: dict[str, Any], kms_host: str | None, kms_port: int, time
         "reachable": bool(data.get("reachable")),
         "error": None if data.get("reachable") else data.get("error") or "no answer",
         "address": data.get("connected"),
+        "source": "kms_host",
     }

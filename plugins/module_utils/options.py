@@ -72,7 +72,7 @@ SPECS: dict[str, dict[str, dict[str, Any]]] = {
     "office_kms_report": {
         "results": {"type": "dict", "required": True},
         "hosts": {"type": "list", "elements": "str"},
-        "dest": {"type": "path", "required": True},
+        "dest": {"type": "path"},
         "expiring_days": {"type": "int", "default": DEFAULT_EXPIRING_DAYS},
         "max_clock_skew_seconds": {"type": "int", "default": DEFAULT_MAX_CLOCK_SKEW_SECONDS},
         "kms_host": {"type": "str"},

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, gvlk, hresult, licensing
+from ansible_collections.volume_licensing.kms.plugins.module_utils import (
+    apply,
+    evidence,
+    gvlk,
+    hresult,
+    inspection,
+    licensing,
+)
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Results, sentence
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
 from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import (
@@ -22,6 +29,7 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import (
 )
 
 UNAVAILABLE = 0xC004F074  # SL_E_VL_BINDING_SERVICE_UNAVAILABLE: what activation would end in
+NO_SRV_RECORD = 0x8007232B  # DNS_ERROR_RCODE_NAME_ERROR: what a KMS client reports without one (facts §10.3)
 BEFORE_KEYS = ("sku_id", "kms_host", "kms_port", "partial_key", "license_status", "remaining_days")
 STEP_WORDS = {
     "install_key": "install the product key for",
@@ -112,18 +120,27 @@ def summary_line(product: dict[str, Any]) -> str:
     )
 
 
-def failure_message(host: str, plan: ProductPlan, step: dict[str, Any], outcome: dict[str, Any]) -> str:
+def failure_message(host: str, plan: ProductPlan, step: dict[str, Any], outcome: dict[str, Any],
+                    exchange: dict[str, Any] | None = None) -> str:
+    """Why a step failed and what to do; a failed activation ends with the product's last KMS
+    exchange as the host's licensing events recorded it (evidence.py)."""
     what = "%s %s" % (STEP_WORDS.get(step["action"], step["action"]), licensing.label(plan.product))
     if outcome.get("done"):  # the call succeeded; the licence status refresh after it did not
         what = "refresh the licence status after the attempt to " + what
     code = outcome.get("hresult")
     if code is None:
-        return ("Failed to %s on %s: Windows reported an error without an error code (%s). Run the task again; "
-                "if it persists, check the licensing service on the host." % (what, host,
-                                                                              outcome.get("message") or "no message"))
-    if hresult.lookup(code):
-        return "Failed to %s on %s: %s" % (what, host, hresult.explain(code))
-    return "Failed to %s on %s: %s (%s)." % (what, host, hresult.to_hex(code), outcome.get("message") or "no message")
+        message = ("Failed to %s on %s: Windows reported an error without an error code (%s). Run the task again; "
+                   "if it persists, check the licensing service on the host."
+                   % (what, host, outcome.get("message") or "no message"))
+    elif hresult.lookup(code):
+        message = "Failed to %s on %s: %s" % (what, host, hresult.explain(code))
+    else:
+        message = "Failed to %s on %s: %s (%s)." % (what, host, hresult.to_hex(code),
+                                                    outcome.get("message") or "no message")
+    if step["action"] == "activate" and exchange is not None:
+        sentence_ = evidence.describe(exchange, plan.product["application"])
+        message = "%s %s%s." % (message, sentence_[0].upper(), sentence_[1:])
+    return message
 
 
 def step_results(plan: ProductPlan, outcomes: list[dict[str, Any]] | None, check_mode: bool) -> list[dict[str, Any]]:
@@ -142,9 +159,14 @@ def step_results(plan: ProductPlan, outcomes: list[dict[str, Any]] | None, check
 
 
 def product_report(host: str, plan: ProductPlan, after: dict[str, Any], outcomes: list[dict[str, Any]] | None,
-                   check_mode: bool) -> dict[str, Any]:
-    """One product's entry: its state after, before, reasons, steps and outcome."""
+                   check_mode: bool, *, exchanges: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One product's entry: its state after, before, reasons, steps and outcome. ``exchanges``:
+    the KMS exchanges the host logged, when the apply call read them."""
     entry = dict(after)
+    if exchanges is not None:
+        entry["last_kms_exchange"] = (evidence.last_exchange(exchanges, after.get("sku_id"))
+                                      or evidence.last_exchange(exchanges, plan.product["sku_id"])
+                                      or plan.product.get("last_kms_exchange"))
     entry["before"] = {k: plan.product.get(k) for k in BEFORE_KEYS}
     entry["reasons"] = plan.reasons
     entry["steps"] = step_results(plan, outcomes, check_mode)
@@ -155,7 +177,7 @@ def product_report(host: str, plan: ProductPlan, after: dict[str, Any], outcomes
     entry["failed"] = failed is not None
     if failed:
         entry.update(hresult.describe(failed[1].get("hresult")))
-        entry["msg"] = failure_message(host, plan, *failed)
+        entry["msg"] = failure_message(host, plan, *failed, exchange=entry.get("last_kms_exchange"))
     return entry
 
 
@@ -164,19 +186,22 @@ def report(host: str, host_plan: HostPlan, results: Results | None, check_mode: 
     changed/failed, msg and, on failure, error_code / error_name / error_hint. ``results`` is
     what the apply call reported, None when nothing was applied (compliant, or check mode)."""
     after_by_sku = apply.products_after(host_plan, results) if results is not None else {}
+    exchanges = (inspection.host_evidence(results)["kms_exchanges"]
+                 if results is not None and "events_spp" in results else None)
     products, diff_before, diff_after = [], "", ""
     for plan in host_plan.plans:
         if results is None:
             after, outcomes = predict(plan.product, plan.steps), None
         else:
             after, outcomes = after_by_sku[plan.product["sku_id"]], apply.step_outcomes(plan, results)
-        products.append(product_report(host, plan, after, outcomes, check_mode))
+        products.append(product_report(host, plan, after, outcomes, check_mode, exchanges=exchanges))
         if plan.steps:
             diff_before += summary_line(plan.product)
             diff_after += summary_line(after)
     result: dict[str, Any] = {
         "changed": any(p["changed"] for p in products),
         "products": products,
+        "kms_exchanges": exchanges,
         "untouched": host_plan.untouched,
         "diff": {"before": diff_before, "after": diff_after},
     }
@@ -201,6 +226,43 @@ def unreachable(host: str, desired: Desired, results: Results) -> dict[str, Any]
                                          reach.data.get("error") or reach.message or "no answer",
                                          hresult.explain(UNAVAILABLE)),
         **hresult.describe(UNAVAILABLE),
+    )
+
+
+def dns_reads(desired: Desired) -> dict[str, bool]:
+    """What the inspect call reads of DNS: without kms_host the products find their KMS host
+    through DNS (facts §7.1), so read what it publishes and, with check_reachable, test it."""
+    return {"lookup_dns": not desired.kms_host, "test_dns": not desired.kms_host and desired.check_reachable}
+
+
+def uses_dns(product: dict[str, Any], host: dict[str, Any]) -> bool:
+    """Whether activating this product will look its KMS host up in DNS: it has no KMS host of
+    its own and, for the Windows SPP, none is set service-wide (facts §1.5, §7.1)."""
+    if product.get("kms_host"):
+        return False
+    return not (product["license_class"] == inspection.SPP_PRODUCT and host.get("service_kms_host"))
+
+
+def no_dns_kms_host(host: str, desired: Desired, host_plan: HostPlan, facts: dict[str, Any]) -> dict[str, Any] | None:
+    """The early failure when products would find their KMS host through DNS and the host's
+    DNS publishes none (0x8007232B), or none that accepts a connection (0xC004F074): checked
+    before anything is changed, with check_reachable. None when DNS answers or cannot tell."""
+    found = facts.get("dns_discovery")
+    if not desired.check_reachable or desired.kms_host or not found or found["status"] == "unknown":
+        return None
+    using = [p.product for p in host_plan.plans if p.activates and uses_dns(p.product, facts["host"])]
+    if not using:
+        return None
+    if found["status"] == "published" and any(r["reachable"] is not False for r in found["records"]):
+        return None
+    code = UNAVAILABLE if found["status"] == "published" else (
+        int(found["error_code"], 16) if found["status"] == "failed" and found.get("error_code") else NO_SRV_RECORD)
+    return dict(
+        failed=True,
+        changed=False,
+        msg="Cannot activate %s on %s: kms_host is not set and %s. Nothing was changed. %s" % (
+            ", ".join(licensing.label(p) for p in using), host, evidence.dns_sentence(found), hresult.explain(code)),
+        **hresult.describe(code),
     )
 
 
@@ -244,6 +306,9 @@ def converge(execute: Any, host: str, facts: dict[str, Any], desired: Desired, *
         host_plan = plan_host(facts["products"], desired, facts["host"])
     except PlanError as exc:
         return dict(result, failed=True, msg="Cannot plan %s: %s. Nothing was changed." % (host, exc))
+    stopped = no_dns_kms_host(host, desired, host_plan, facts)
+    if stopped:
+        return dict(result, **stopped)
     results = None
     if host_plan.changes and not task.check_mode:
         result["remote_calls"] = 2
@@ -255,6 +320,11 @@ def converge(execute: Any, host: str, facts: dict[str, Any], desired: Desired, *
         if stopped:
             return dict(result, **stopped)
     done = report(host, host_plan, results, task.check_mode)
+    if done["kms_exchanges"] is None:  # nothing activated: the exchanges read before
+        done["kms_exchanges"] = facts.get("kms_exchanges", [])
+    done["dns_discovery"] = facts.get("dns_discovery")
+    if desired.application == "windows":  # Windows' own rearms left (facts §10.6), for imaging teams
+        done["remaining_windows_rearm_count"] = facts["host"].get("remaining_windows_rearm_count")
     if host_plan.warnings:
         result.setdefault("warnings", []).extend("%s: %s" % (host, w) for w in host_plan.warnings)
     if not done.get("failed"):

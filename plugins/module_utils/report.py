@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from ansible_collections.volume_licensing.kms.plugins.module_utils import evidence, hresult
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import (
     DEFAULT_EXPIRING_DAYS,
     DEFAULT_MAX_CLOCK_SKEW_SECONDS,
@@ -41,18 +42,27 @@ OUTCOME_LABELS = {
     "no_kms_office": "No Office KMS product",
 }
 # Across hosts, independent of the outcome.
-FLAGS = ("shared_client_machine_id", "clock_skew", "expiring", "kms_unreachable")
+FLAGS = ("shared_client_machine_id", "clock_skew", "expiring", "kms_unreachable", "kms_count_low",
+         "kms_host_lacks_key", "no_dns_record", "rearms_exhausted")
 FLAG_TITLES = {
     "shared_client_machine_id": "Hosts sharing a ClientMachineID",
     "clock_skew": "Clock off the controller's",
     "expiring": "Activation lapsing soon",
     "kms_unreachable": "KMS host not reachable from the host",
+    "kms_count_low": "KMS host counts too few clients",
+    "kms_host_lacks_key": "KMS host cannot activate the product",
+    "no_dns_record": "No KMS host published in DNS",
+    "rearms_exhausted": "No rearms left",
 }
 FLAG_LABELS = {
     "shared_client_machine_id": "shared CMID",
     "clock_skew": "clock skew",
     "expiring": "expiring",
     "kms_unreachable": "KMS unreachable",
+    "kms_count_low": "KMS count low",
+    "kms_host_lacks_key": "KMS lacks key",
+    "no_dns_record": "no DNS record",
+    "rearms_exhausted": "no rearms",
 }
 FLAG_ADVICE = {
     "shared_client_machine_id": (
@@ -74,7 +84,31 @@ FLAG_ADVICE = {
         "The host could not open a TCP connection to the KMS host: check the VPN, DNS and TCP port "
         "1688 from the host."
     ),
+    "kms_count_low": (
+        "The KMS host answered but refused (0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT): it activates Office and "
+        "Windows Server only once it counts 5 distinct clients, Windows clients from 25, counting the last "
+        "30 days. Clients keep retrying every two hours; add clients, or check that cloned machines have "
+        "distinct ClientMachineIDs and that clients are not spread over several KMS hosts."
+    ),
+    "kms_host_lacks_key": (
+        "The KMS host answered but cannot activate this product (0xC004F042 "
+        "SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH): it holds no host key for it. Install that Office "
+        "version's Volume License Pack and host key on the KMS host, or point the product at a KMS host "
+        "that has it."
+    ),
+    "no_dns_record": (
+        "The host's DNS publishes no _vlmcs._tcp record (0x8007232B DNS_ERROR_RCODE_NAME_ERROR), so "
+        "clients without a configured KMS host find none. Publish the SRV record in that DNS domain "
+        "(the KMS host does so itself unless publishing is disabled), or set kms_host."
+    ),
+    "rearms_exhausted": (
+        "The licensing rearm count is 0: this installation cannot be rearmed again. Imaging teams: do not "
+        "capture a new image from it (sysprep /generalize would fail to reset licensing); rebuild the "
+        "reference image from media. A KMS activation gives Office one more rearm."
+    ),
 }
+KMS_COUNT_LOW = 0xC004F038  # facts §6
+KMS_LACKS_KEY = 0xC004F042
 
 KMS_MAX_CLOCK_SKEW_SECONDS = 4 * 3600  # facts §6, 0xC004F06C
 LICENSED = 1
@@ -84,6 +118,8 @@ CSV_COLUMNS = (
     "host", "outcome", "flags", "reason", "computer_name", "os", "client_machine_id",
     "clock_skew_seconds", "kms_reachable", "application", "family", "product_name", "sku_id",
     "channel", "kms_client", "license_status", "remaining_days", "kms_host", "kms_port", "message",
+    "why_not_activated", "last_error_code", "last_error_name", "kms_answered_by", "kms_count", "activation_type",
+    "rearms_left",
 )
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -142,9 +178,10 @@ def classify(result: Mapping[str, Any] | None, expiring_days: int = DEFAULT_EXPI
     pending = [p for p in products if _status(p)[0] != LICENSED]
     if pending:
         return "not_activated", "; ".join(
-            "%s is %s%s" % (
+            "%s is %s%s: %s" % (
                 _product_label(p), _status(p)[1],
                 " (%d days of grace left)" % p["remaining_days"] if p.get("remaining_days") is not None else "",
+                why_not_activated(p),
             )
             for p in pending
         )
@@ -160,8 +197,41 @@ def classify(result: Mapping[str, Any] | None, expiring_days: int = DEFAULT_EXPI
     )
 
 
+def last_error(product: Mapping[str, Any]) -> int | None:
+    """The HRESULT of the product's last KMS exchange when it failed: the KMS host's answer, or
+    0xC004F074 when no answer came (facts §10.2, §6)."""
+    exchange = product.get("last_kms_exchange") or None
+    if exchange is None or exchange.get("activated"):
+        return None
+    if not exchange.get("answered"):
+        return 0xC004F074
+    code = exchange.get("hresult")
+    try:
+        return int(code, 16) or None if isinstance(code, str) else None
+    except ValueError:
+        return None
+
+
+def why_not_activated(product: Mapping[str, Any]) -> str:
+    """Why a KMS client product is not Licensed, from the host's own evidence: its last KMS
+    exchange with the HRESULT's meaning and what to do, else what its status says."""
+    exchange = product.get("last_kms_exchange") or None
+    if exchange is not None and not exchange.get("activated"):
+        code = last_error(product)
+        entry = hresult.lookup(code)
+        return "%s%s" % (evidence.describe(exchange, product.get("application") or "office"),
+                         " (%s; %s)" % (entry.meaning, entry.hint) if entry else "")
+    reason = (product.get("license_status_reason") or {})
+    if reason.get("name") and reason.get("code"):
+        return "no failed KMS exchange in the host's event log; status reason %s %s" % (reason["code"], reason["name"])
+    return "no KMS exchange in the host's event log yet"
+
+
 def _product_entry(product: Mapping[str, Any]) -> dict[str, Any]:
     code, name = _status(product)
+    exchange = product.get("last_kms_exchange") or None
+    error = last_error(product)
+    answered = exchange if exchange and exchange.get("answered") else None
     return {
         "sku_id": product.get("sku_id"),
         "application": product.get("application"),
@@ -177,6 +247,15 @@ def _product_entry(product: Mapping[str, Any]) -> dict[str, Any]:
         "kms_host": product.get("kms_host"),
         "kms_port": product.get("kms_port"),
         "discovered_kms_host": product.get("discovered_kms_host"),
+        "activation_type": product.get("activation_type"),
+        "ad_activation_object": product.get("ad_activation_object"),
+        "rearm_count": product.get("rearm_count") or {"app": None, "sku": None},
+        "last_kms_exchange": exchange,
+        "last_error": {"code": hresult.to_hex(error), "name": hresult.name_of(error),
+                       "hint": (hresult.lookup(error) or (None, None, None))[2]} if error else None,
+        "kms_answered_by": {"kms_host": answered.get("kms_host"), "kms_port": answered.get("kms_port"),
+                            "kms_count": answered.get("kms_count")} if answered else None,
+        "why_not_activated": why_not_activated(product) if product.get("kms_client") and code != LICENSED else None,
     }
 
 
@@ -205,6 +284,9 @@ def host_entry(name: str, result: Mapping[str, Any] | None,
         "clock_skew_seconds": facts.get("clock_skew_seconds"),
         "kms_reachable": reach.get("reachable") if reach else None,
         "kms_reachability_error": reach.get("error") if reach else None,
+        "dns_discovery": {k: (result.get("dns_discovery") or {}).get(k) for k in ("status", "query", "error")}
+        if result.get("dns_discovery") else None,
+        "remaining_windows_rearm_count": facts.get("remaining_windows_rearm_count"),
         "remaining_days": min(kms_days) if kms_days else None,
         "office": [
             {
@@ -249,6 +331,29 @@ def lapsing_products(entry: Mapping[str, Any], expiring_days: int) -> list[dict[
     ]
 
 
+def exhausted_rearms(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Windows (RemainingWindowsReArmCount) and Office products (RemainingAppReArmCount) with
+    no rearm left (facts §10.6)."""
+    found = []
+    if entry.get("remaining_windows_rearm_count") == 0:
+        found.append({"host": entry["host"], "product": "Windows", "count": "RemainingWindowsReArmCount"})
+    found += [{"host": entry["host"], "product": p["family"] or p["name"] or p["sku_id"],
+               "count": "RemainingAppReArmCount"}
+              for p in entry["products"]
+              if p["application"] == "office" and (p.get("rearm_count") or {}).get("app") == 0]
+    return found
+
+
+def sites_without_kms_record(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per DNS name asked (one per site's DNS domain), the hosts whose DNS publishes no KMS host."""
+    sites: dict[str, list[str]] = {}
+    for entry in entries:
+        dns = entry.get("dns_discovery") or {}
+        if dns.get("status") == "not_published":
+            sites.setdefault(dns.get("query") or evidence.SRV_NAME, []).append(entry["host"])
+    return [{"query": query, "hosts": sorted(hosts)} for query, hosts in sorted(sites.items())]
+
+
 def find_flags(entries: list[dict[str, Any]], expiring_days: int = DEFAULT_EXPIRING_DAYS,
                max_clock_skew_seconds: int = DEFAULT_MAX_CLOCK_SKEW_SECONDS) -> dict[str, list[dict[str, Any]]]:
     """What needs attention across the fleet; also appends each flag's name to the flags of the
@@ -263,9 +368,22 @@ def find_flags(entries: list[dict[str, Any]], expiring_days: int = DEFAULT_EXPIR
                 "clock_skew_seconds": skew,
                 "refused_by_kms": abs(skew) > KMS_MAX_CLOCK_SKEW_SECONDS,
             })
-        if entry.get("kms_reachable") is False:
+        # A host whose DNS publishes no KMS host is flagged for that (no_dns_record), not twice.
+        if entry.get("kms_reachable") is False and (entry.get("dns_discovery") or {}).get("status") != "not_published":
             flags["kms_unreachable"].append({"host": entry["host"], "error": entry.get("kms_reachability_error")})
         flags["expiring"] += lapsing_products(entry, expiring_days)
+        for p in entry["products"]:
+            exchange = p.get("last_kms_exchange") or {}
+            error = last_error(p)
+            item = {"host": entry["host"], "product": p["family"] or p["name"] or p["sku_id"], "sku_id": p["sku_id"],
+                    "kms_host": exchange.get("kms_host"), "kms_port": exchange.get("kms_port")}
+            if error == KMS_COUNT_LOW and p["license_status_code"] != LICENSED:
+                flags["kms_count_low"].append(dict(item, kms_count=exchange.get("kms_count"),
+                                                   required_count=exchange.get("required_count")))
+            elif error == KMS_LACKS_KEY and p["license_status_code"] != LICENSED:
+                flags["kms_host_lacks_key"].append(item)
+        flags["rearms_exhausted"] += exhausted_rearms(entry)
+    flags["no_dns_record"] = sites_without_kms_record(entries)
 
     by_host = {e["host"]: e for e in entries}
     for kind, items in flags.items():
@@ -369,7 +487,16 @@ def csv_rows(document: Mapping[str, Any]) -> list[list[str]]:
                 p["application"], p["family"], p["name"], p["sku_id"], p["channel"], p["kms_client"],
                 p["license_status"], p["remaining_days"], p["kms_host"], p["kms_port"],
             ]
-            rows.append([_cell(v) for v in [*host, *product, entry["message"]]])
+            answered = (p or {}).get("kms_answered_by") or {}
+            error = (p or {}).get("last_error") or {}
+            rearms = (p or {}).get("rearm_count") or {}
+            why = [None] * 7 if p is None else [
+                p.get("why_not_activated"), error.get("code"), error.get("name"),
+                "%s:%s" % (answered["kms_host"], answered["kms_port"]) if answered else None, answered.get("kms_count"),
+                p.get("activation_type"),
+                rearms.get("app") if p["application"] == "office" else entry.get("remaining_windows_rearm_count"),
+            ]
+            rows.append([_cell(v) for v in [*host, *product, entry["message"], *why]])
     return rows
 
 
@@ -469,7 +596,7 @@ th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:to
 th{background:#f6f8fa;position:sticky;top:0}
 th button{all:unset;cursor:pointer;font-weight:600;display:block;width:100%}
 th[aria-sort=ascending] button::after{content:" \\25B2"}th[aria-sort=descending] button::after{content:" \\25BC"}
-td.num{text-align:right}td.host{white-space:nowrap}td.details{min-width:16em;overflow-wrap:anywhere}
+td.num{text-align:right}td.host{white-space:nowrap}td.details,td.why{min-width:16em;overflow-wrap:anywhere}
 tr.o-unreachable td,tr.o-failed td{background:#fff5f5}
 .badge{display:inline-block;white-space:nowrap;border-radius:10px;padding:0 8px;font-size:12px}
 .badge{color:#fff;background:#8c959f}
@@ -515,7 +642,8 @@ _SCRIPT = """
 
 TABLE_COLUMNS = (
     ("Host", "text"), ("Outcome", "text"), ("Product", "text"), ("Status", "text"), ("Days left", "number"),
-    ("KMS host", "text"), ("Clock skew (s)", "number"), ("Flags", "text"), ("Details", "text"),
+    ("KMS host", "text"), ("Clock skew (s)", "number"), ("Flags", "text"), ("Why not activated", "text"),
+    ("Details", "text"),
 )
 
 
@@ -548,10 +676,15 @@ def _table_rows(document: Mapping[str, Any]) -> list[str]:
                 "<td>%s</td>" % _e(kms),
                 '<td class="num">%s</td>' % _e(entry["clock_skew_seconds"]),
                 "<td>%s</td>" % _e(", ".join(FLAG_LABELS[f] for f in entry["flags"])),
+                '<td class="why">%s</td>' % _e(p.get("why_not_activated") if p else None),
                 '<td class="details">%s</td>' % _e(entry["reason"]),
             ]
             rows.append('<tr class="o-%s">%s</tr>' % (_e(outcome), "".join(cells)))
     return rows
+
+
+def _where(item: Mapping[str, Any]) -> str:
+    return "%s:%s" % (item.get("kms_host") or "unknown", item.get("kms_port") or 1688)
 
 
 def _flag_items(kind: str, items: list[dict[str, Any]]) -> list[str]:
@@ -563,6 +696,16 @@ def _flag_items(kind: str, items: list[dict[str, Any]]) -> list[str]:
                                           ", KMS refuses it" if i["refused_by_kms"] else "") for i in items]
     if kind == "expiring":
         return ["%s: %s, %d days left" % (_e(i["host"]), _e(i["product"]), i["remaining_days"]) for i in items]
+    if kind == "kms_count_low":
+        return ["%s: %s, KMS host %s counts %s clients (needs %s)" % (
+            _e(i["host"]), _e(i["product"]), _e(_where(i)), _e(i["kms_count"]), _e(i["required_count"]))
+            for i in items]
+    if kind == "kms_host_lacks_key":
+        return ["%s: %s, KMS host %s" % (_e(i["host"]), _e(i["product"]), _e(_where(i))) for i in items]
+    if kind == "no_dns_record":
+        return ["%s: %s" % (_e(i["query"]), _e(", ".join(i["hosts"]))) for i in items]
+    if kind == "rearms_exhausted":
+        return ["%s: %s (%s 0)" % (_e(i["host"]), _e(i["product"]), _e(i["count"])) for i in items]
     return ["%s: %s" % (_e(i["host"]), _e(i.get("error") or "not reachable")) for i in items]
 
 

@@ -13,8 +13,11 @@ version_added: 0.1.0
 description:
   - Reads, in B(one) remote call and without changing anything, the licensing products of a
     Windows host (Office 2010 to LTSC 2024, optionally Windows itself), the host facts that
-    Office's requirements depend on, the Office installations, and, when O(kms_host) is given,
-    whether the host can open a TCP connection to the KMS host.
+    Office's requirements depend on, the Office installations, whether the host can open a
+    TCP connection to the KMS host (O(kms_host), or those its DNS publishes), and the host's
+    own evidence, namely its last KMS exchanges (RV(kms_exchanges), from the licensing events
+    in the Application log), what its DNS publishes for KMS (RV(dns_discovery)), and rearm
+    counts.
   - Runs through the task's own connection (C(winrm), C(psrp) or C(ssh) with PowerShell), so
     credentials, transports and certificates come from the inventory as usual. No file is
     copied to the host and nothing is left behind.
@@ -31,6 +34,8 @@ options:
       - DNS name or IP address of the organisation's KMS host. When given, the host tries a
         TCP connection to O(kms_host):O(kms_port) and the result is returned in
         RV(kms_reachability). Nothing of the KMS protocol is sent.
+      - When omitted, the host looks up C(_vlmcs._tcp) in its own DNS (RV(dns_discovery)) and
+        tries a TCP connection to each KMS host published there.
       - Internationalised names and IPv6 literals are accepted; spaces, quotes and other
         characters that cannot be part of a host name are rejected before anything is sent.
     type: str
@@ -228,6 +233,23 @@ products:
       description: The port of the KMS host last found through DNS.
       type: int
       sample: 1688
+    rearm_count:
+      description:
+        - Rearms left for the product, C(app) (RemainingAppReArmCount) and C(sku)
+          (RemainingSkuReArmCount); each null where Windows does not report it (Windows 7, and
+          products of osppsvc). Windows' own count is RV(host.remaining_windows_rearm_count) in
+          C(office_kms_info).
+      type: dict
+      sample: {app: 5, sku: 5}
+    last_kms_exchange:
+      description:
+        - The product's last KMS exchange as the host's licensing events record it (Application
+          log, events 12288 and 12289, matched by the product's Activation ID); null when none is
+          logged. Same shape as the entries of RV(kms_exchanges).
+      type: dict
+      sample: {time: "2026-11-30T10:02:11Z", kms_host: kms.campus.example, kms_port: 1688, answered: true,
+               hresult: "0xC004F038", error_name: SL_E_VL_NOT_ENOUGH_COUNT, activated: false, kms_count: 3,
+               required_count: 5}
 host:
   description: Facts about the host.
   returned: success
@@ -292,6 +314,17 @@ host:
         service exists (Office 2010, Office on Windows 7); null elsewhere.
       type: str
       sample: null
+    remaining_windows_rearm_count:
+      description: Windows' rearms left (SoftwareLicensingService.RemainingWindowsReArmCount). An
+        image at 0 cannot be rearmed again.
+      type: int
+      sample: 1001
+    service_kms_host:
+      description: A KMS host set service-wide on the Windows licensing service (as
+        C(slmgr /skms) without an Activation ID does); null when none is. Windows products use it
+        before DNS.
+      type: str
+      sample: null
 office:
   description: Office installations found in the registry.
   returned: success
@@ -329,8 +362,11 @@ office:
       type: bool
       sample: true
 kms_reachability:
-  description: Result of the TCP connection test from the host to the KMS host; null when
-    O(kms_host) was not given.
+  description:
+    - Result of the TCP connection test from the host to O(kms_host); without O(kms_host), to
+      the KMS hosts the host's DNS publishes (RV(dns_discovery)), the first that accepted a
+      connection, else the first published (RV(kms_reachability.source) C(dns)); null when
+      that cannot be told (no C(Resolve-DnsName) on the host).
   returned: success
   type: dict
   contains:
@@ -361,6 +397,109 @@ kms_reachability:
           of that address's family, so an IPv6-only KMS host is reachable too.
       type: str
       sample: 2001:db8::10
+    source:
+      description: C(kms_host) (the host given) or C(dns) (what the host's DNS publishes).
+      type: str
+      sample: kms_host
+kms_exchanges:
+  description:
+    - The KMS exchanges the host's licensing events record, newest first, from the newest 40
+      events of each licensing provider (Microsoft-Windows-Security-SPP; for Office 2010 and
+      Office on Windows 7 the Office Software Protection Platform Service). Read in the same
+      remote call. Empty when none are logged or the log cannot be read.
+    - Windows logs event 12288 when it sends a request to a KMS host and 12289 when it has the
+      KMS host's answer; a request without an answer (RV(kms_exchanges[].answered) false) means
+      the KMS host was not reached or did not answer.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    time:
+      description: When the request was sent (event 12288), UTC.
+      type: str
+      sample: "2026-11-30T10:02:11Z"
+    provider:
+      description: The event provider (Windows' licensing service, or osppsvc's event source).
+      type: str
+      sample: Microsoft-Windows-Security-SPP
+    kms_host:
+      description: The KMS host the request went to.
+      type: str
+      sample: kms.campus.example
+    kms_port:
+      description: Its port.
+      type: int
+      sample: 1688
+    activation_id:
+      description: The Activation ID (SKU ID) of the product that asked, lower case.
+      type: str
+      sample: 8d368fc1-9470-4be2-8d66-90e836cbb051
+    required_count:
+      description: The count the product needs from the KMS host (N-policy; 5 for Office and
+        Windows Server, 25 for Windows clients).
+      type: int
+      sample: 5
+    answered:
+      description: Whether an answer (event 12289) followed the request.
+      type: bool
+      sample: true
+    answered_at:
+      description: When the answer was logged, UTC; absent when none came.
+      type: str
+      sample: "2026-11-30T10:02:12Z"
+    hresult:
+      description: The KMS host's answer, 0x form (C(0x00000000) is success); null when no answer came.
+      type: str
+      sample: "0xC004F038"
+    error_name:
+      description: The HRESULT's symbolic name, when known.
+      type: str
+      sample: SL_E_VL_NOT_ENOUGH_COUNT
+    activated:
+      description: Whether the KMS host activated the product; null when no answer came.
+      type: bool
+      sample: false
+    kms_count:
+      description: The KMS host's current count, as it reported it.
+      type: int
+      sample: 3
+dns_discovery:
+  description:
+    - What the host's own DNS publishes for KMS (C(_vlmcs._tcp) in the host's primary DNS
+      domain), looked up in the same remote call; null when O(kms_host) is given.
+  returned: success
+  type: dict
+  contains:
+    query:
+      description: The name looked up.
+      type: str
+      sample: _vlmcs._tcp.campus.example
+    status:
+      description:
+        - C(published), C(not_published) (the name does not exist or has no SRV record,
+          0x8007232B), C(failed) (the lookup itself failed), or C(unknown) where the host has no
+          C(Resolve-DnsName) (Windows 7 and Server 2008 R2).
+      type: str
+      sample: published
+    records:
+      description: The KMS hosts published, by priority, each with C(kms_host), C(kms_port),
+        C(priority), C(weight), and C(reachable) / C(error) when a TCP connection was tested
+        (null when not tested).
+      type: list
+      elements: dict
+      sample: [{kms_host: kms.campus.example, kms_port: 1688, priority: 0, weight: 0, reachable: true, error: null}]
+    error_code:
+      description: The lookup's HRESULT when it found nothing.
+      type: str
+      sample: "0x8007232B"
+    error_name:
+      description: Its symbolic name, when known.
+      type: str
+      sample: DNS_ERROR_RCODE_NAME_ERROR
+    error:
+      description: The lookup's error as Windows words it, or why the answer is unknown.
+      type: str
+      sample: "_vlmcs._tcp.annex.campus.example : DNS name does not exist"
 msg:
   description: What failed, on which host and at which step, and what to do.
   returned: failure

@@ -32,7 +32,12 @@ description:
     sysprep; the KMS host counts them as one client, so small pilots stall at 0xC004F038),
     hosts whose clock is more than O(max_clock_skew_seconds) off the controller's (KMS refuses
     skews over four hours, 0xC004F06C), Office KMS products whose activation lapses within
-    O(expiring_days) days, and hosts that could not reach the KMS host."
+    O(expiring_days) days, hosts that could not reach the KMS host, products a KMS host
+    refused for a low count (0xC004F038) or for lack of a host key (0xC004F042), naming that
+    KMS host, sites whose DNS publishes no KMS host, and installations with no rearm left."
+  - "Says why a product is not activated, from the host's own licensing events
+    (M(volume_licensing.kms.office_kms_info) reads them): the last KMS exchange, the KMS host
+    that answered, its count, and the HRESULT with what to do."
   - Runs on the controller only and contacts no Windows host. Use it once per play
     (C(run_once=true), C(delegate_to=localhost)), after the info task registered its result on
     every host with C(ignore_unreachable=true) and C(ignore_errors=true), so that no host is
@@ -57,9 +62,12 @@ options:
     description:
       - Directory on the controller to write C(kms-report.json), C(kms-report.csv) and
         C(kms-report.html) into; created when missing. Existing files of those names are
-        replaced. A relative path is taken from the playbook's directory.
+        replaced.
+      - A relative path is taken from the current directory of C(ansible-playbook) (where the
+        user runs it; the project directory in AWX), never from the playbook's directory, so a
+        playbook run from an installed collection does not write inside the collection.
+      - Defaults to C(reports) in the current directory.
     type: path
-    required: true
   expiring_days:
     description:
       - A Licensed Office KMS product with fewer than this many whole days of activation left
@@ -217,8 +225,34 @@ flags:
       elements: dict
       sample: [{host: pc08-expiring, product: ProPlus2024Volume, sku_id: 8d368fc1-9470-4be2-8d66-90e836cbb051, remaining_days: 10}]
     kms_unreachable:
-      description: Hosts that could not open a TCP connection to the KMS host, each with
-        C(host) and C(error).
+      description: Hosts that could not open a TCP connection to the KMS host (or to any KMS
+        host their DNS publishes), each with C(host) and C(error).
+      type: list
+      elements: dict
+      sample: []
+    kms_count_low:
+      description: Products not activated whose last KMS exchange was refused for a low count
+        (0xC004F038), each with C(host), C(product), C(sku_id), C(kms_host), C(kms_port),
+        C(kms_count) (what the KMS host counts) and C(required_count) (what the product needs).
+      type: list
+      elements: dict
+      sample: [{host: pc31, product: ProPlus2024Volume, sku_id: 8d368fc1-9470-4be2-8d66-90e836cbb051,
+                kms_host: kms-new.campus.example, kms_port: 1688, kms_count: 3, required_count: 5}]
+    kms_host_lacks_key:
+      description: Products not activated whose KMS host holds no host key for them
+        (0xC004F042), each with C(host), C(product), C(sku_id), C(kms_host) and C(kms_port).
+      type: list
+      elements: dict
+      sample: []
+    no_dns_record:
+      description: Per DNS name asked (one per site's DNS domain), the C(hosts) whose DNS
+        publishes no KMS host, with C(query).
+      type: list
+      elements: dict
+      sample: [{query: _vlmcs._tcp.annex.campus.example, hosts: [pc33]}]
+    rearms_exhausted:
+      description: Windows or Office products with no rearm left, each with C(host),
+        C(product) (C(Windows) for Windows' own count) and C(count) (the property that is 0).
       type: list
       elements: dict
       sample: []
@@ -239,7 +273,8 @@ stats:
     no_kms_office: 3
     failed_hosts: []
     unreachable_hosts: [pc20-lab]
-    flagged: {shared_client_machine_id: 2, clock_skew: 1, expiring: 1, kms_unreachable: 0}
+    flagged: {shared_client_machine_id: 2, clock_skew: 1, expiring: 1, kms_unreachable: 0, kms_count_low: 0,
+                kms_host_lacks_key: 0, no_dns_record: 0, rearms_exhausted: 0}
 msg:
   description: What failed (an invalid option, or a file that could not be written) and what to do.
   returned: failure

@@ -85,7 +85,15 @@ options:
     description:
       - Before activating, check that the host can open a TCP connection to O(kms_host) (over
         IPv4 or IPv6), and fail with C(0xC004F074) before anything is changed when it cannot.
-        Only done when something activates and O(kms_host) is given.
+        Only done when something activates.
+      - When O(kms_host) is omitted, the products find their KMS host through DNS on the host
+        itself (C(_vlmcs._tcp)). The inspect call then looks the record up with the host's own
+        resolver and tests a connection to each KMS host published; when a product that would
+        use DNS (no KMS host of its own, and for Windows none set service-wide) needs
+        activation, the host fails before anything is changed with C(0x8007232B)
+        DNS_ERROR_RCODE_NAME_ERROR when DNS publishes no KMS host, or C(0xC004F074) when none
+        of those published accepts a connection. Where the host cannot look SRV records up
+        (no C(Resolve-DnsName), as on Windows 7 and Server 2008 R2) Windows is left to try.
     type: bool
     default: true
   connect_timeout:
@@ -247,6 +255,23 @@ products:
       description: Port of the KMS host last found through DNS.
       type: int
       sample: 1688
+    rearm_count:
+      description:
+        - Rearms left for the product, C(app) (RemainingAppReArmCount) and C(sku)
+          (RemainingSkuReArmCount); each null where Windows does not report it (Windows 7, and
+          products of osppsvc). Windows' own count is RV(host.remaining_windows_rearm_count) in
+          C(office_kms_info).
+      type: dict
+      sample: {app: 5, sku: 5}
+    last_kms_exchange:
+      description:
+        - The product's last KMS exchange as the host's licensing events record it (Application
+          log, events 12288 and 12289, matched by the product's Activation ID); null when none is
+          logged. Same shape as the entries of RV(kms_exchanges).
+      type: dict
+      sample: {time: "2026-11-30T10:02:11Z", kms_host: kms.campus.example, kms_port: 1688, answered: true,
+               hresult: "0xC004F038", error_name: SL_E_VL_NOT_ENOUGH_COUNT, activated: false, kms_count: 3,
+               required_count: 5}
     before:
       description: The product before the task (sku_id, kms_host, kms_port, partial_key,
         license_status, remaining_days).
@@ -292,6 +317,30 @@ products:
       description: For a failed product, what to do.
       type: str
       sample: Check that the host is on the organisation's network (VPN connected off campus) ...
+kms_exchanges:
+  description:
+    - The KMS exchanges the host's licensing events record, newest first (events 12288 and
+      12289 of the Application log); after an activation, including the exchanges it made.
+      Same shape as RV(volume_licensing.kms.office_kms_info#module:kms_exchanges).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{time: "2026-11-30T10:02:11Z", kms_host: kms.campus.example, kms_port: 1688, answered: true,
+            hresult: "0x00000000", activated: true, kms_count: 27, required_count: 5}]
+dns_discovery:
+  description:
+    - What the host's own DNS publishes under C(_vlmcs._tcp), read when O(kms_host) is omitted;
+      null otherwise. Same shape as RV(volume_licensing.kms.office_kms_info#module:dns_discovery).
+  returned: success
+  type: dict
+  sample: {query: _vlmcs._tcp.campus.example, status: published, records: [{kms_host: kms.campus.example,
+           kms_port: 1688, priority: 0, weight: 0, reachable: true, error: null}]}
+remaining_windows_rearm_count:
+  description: Windows' rearms left (SoftwareLicensingService.RemainingWindowsReArmCount). An
+    image at 0 cannot be rearmed again; rebuild it from media.
+  returned: success
+  type: int
+  sample: 1001
 untouched:
   description:
     - Windows products present but left alone (another channel, or activated by Active

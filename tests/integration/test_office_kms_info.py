@@ -212,7 +212,7 @@ def test_reachability_follows_the_kms_listener(lab, ansible):
     contacts = stand_in.contacts
     up = ansible(lab, REACH_PLAYBOOK, "--limit", "pc16-lab", "-e", "target=kms.campus.example")
     assert reach(up) == {"kms_host": "kms.campus.example", "kms_port": 1688, "connect_timeout": 2.0,
-                         "reachable": True, "error": None, "address": "192.0.2.10"}
+                         "reachable": True, "error": None, "address": "192.0.2.10", "source": "kms_host"}
     assert stand_in.contacts == contacts + 1  # a real TCP connection reached the stand-in
     assert stand_in.addresses[0] == "192.0.2.10"  # the first address the name resolves to
 

@@ -176,7 +176,8 @@ def test_csv_has_one_row_per_host_and_product(report_run):
     assert list(rows[0]) == ["host", "outcome", "flags", "reason", "computer_name", "os", "client_machine_id",
                              "clock_skew_seconds", "kms_reachable", "application", "family", "product_name",
                              "sku_id", "channel", "kms_client", "license_status", "remaining_days", "kms_host",
-                             "kms_port", "message"]
+                             "kms_port", "message", "why_not_activated", "last_error_code", "last_error_name",
+                             "kms_answered_by", "kms_count", "activation_type", "rearms_left"]
     per_host = Counter(r["host"] for r in rows)
     for host in lab.host_names:
         products = [] if host == DOWN else office_products(lab.state(host))

@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from tests.simlab import win32, wql
+from tests.simlab.eventlog import EventLog
 from tests.simlab.network import Network
 from tests.simlab.scenario import HostState, simulated_pid
 
@@ -57,6 +58,8 @@ SL_E_INVALID_PRODUCT_KEY = 0xC004F050
 SL_E_MISMATCHED_PRODUCT_SKU = 0xC004F069
 SL_E_VL_INVALID_TIMESTAMP = 0xC004F06C
 SL_E_VL_BINDING_SERVICE_UNAVAILABLE = 0xC004F074
+SL_E_VL_NOT_ENOUGH_COUNT = 0xC004F038
+SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH = 0xC004F042
 DNS_ERROR_RCODE_NAME_ERROR = 0x8007232B
 SL_I_OOB_GRACE_PERIOD = 0x4004F00C
 SL_E_VL_INFO_PRODUCT_USER_RIGHT = 0x4004F040
@@ -83,12 +86,24 @@ MESSAGES = {
                                          "activated. No Key Management Service (KMS) could be contacted. Please see "
                                          "the Application Event Log for additional information.",
     DNS_ERROR_RCODE_NAME_ERROR: "DNS name does not exist.",
+    SL_E_VL_NOT_ENOUGH_COUNT: "The Software Licensing Service reported that the product could not be activated. "
+                              "The count reported by your Key Management Service (KMS) is insufficient.",
+    SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH: "The Software Licensing Service determined that the specified "
+                                                "Key Management Service (KMS) cannot be used.",
 }
 KMS_PORT = 1688  # facts §7.1; a port of 0 means it (facts §1.3)
 KMS_VALIDITY_MINUTES = 259200  # 180 days (facts §2.3)
 OOB_GRACE_MINUTES = 43200  # 30 days of initial grace after a key is installed (facts §2.3, Office)
 MAX_CLOCK_SKEW_MINUTES = 4 * 60  # larger skews: SL_E_VL_INVALID_TIMESTAMP (facts §6)
 ACTIVATION_TIMEOUT_SECONDS = 2.0
+# The count a client needs from the KMS host (facts §7.2): "Clients activate if the count is 25
+# or higher. Servers and volume editions of Microsoft Office products activate if the count is
+# five or greater." The client sends it as its N-policy (facts §10.2, 12288).
+WINDOWS_CLIENT_THRESHOLD = 25
+SERVER_AND_OFFICE_THRESHOLD = 5
+# "Office NN" in product names to the version a KMS host key covers (facts §5.3, §7.4).
+OFFICE_VERSIONS = {"14": "2010", "15": "2013", "16": "2016", "19": "2019", "21": "2021", "24": "2024"}
+_OFFICE_MAJOR = re.compile(r"^Office (\d\d),")
 # The product part of an Office name (Office 24, Office24ProPlus2024VL_... -> 24, ProPlus):
 # installing a key replaces the key of the other SKUs of the same product.
 _SLOT = re.compile(r"^Office (\d\d), Office(?:\d\d)?([A-Za-z]+?)(?:20\d\d)?(?:VL_|R_|-)")
@@ -365,10 +380,15 @@ class CimProvider:
 
     def activate(self, cls: CimClass, product: dict[str, Any], args: dict[str, Any]) -> int:
         """Activate (facts §1.4): contact the KMS host the product would use, over a real TCP
-        connection, then take the KMS host's answer."""
+        connection, then take the KMS host's answer. The client logs its request (12288) once
+        it knows where to send it and the answer (12289) when one came (facts §10.2)."""
         if not product.get("PartialProductKey"):
             raise CimError(SL_E_PKEY_NOT_INSTALLED)
         host, port, discovered = self.kms_target(cls, product)
+        log = EventLog(self.state.events)
+        required = self.threshold(product)
+        log.kms_request(cls.name, product, "%s:%d" % (host, port), cmid=self.client_machine_id(cls), required=required,
+                        now=self.now())
         try:
             addresses = self.network.resolve(host, self.state.network.get("resolve"))
         except OSError:
@@ -383,11 +403,11 @@ class CimProvider:
             break
         if not reached:
             raise CimError(SL_E_VL_BINDING_SERVICE_UNAVAILABLE)  # facts §6: no KMS could be contacted
-        for error in (stand_in.activation_error if stand_in else None, product.get("activation_error")):
-            if error:
-                raise CimError(error)
-        if abs(self.state.clock_offset_minutes) > MAX_CLOCK_SKEW_MINUTES:
-            raise CimError(SL_E_VL_INVALID_TIMESTAMP)
+        count = stand_in.current_count if stand_in else 0
+        error = self.kms_answer(stand_in, product, required)
+        log.kms_response(cls.name, error, activated=error is None, count=count, now=self.now())
+        if error:
+            raise CimError(error)
         product.update(LicenseStatus=1, LicenseStatusReason=SL_E_VL_INFO_PRODUCT_USER_RIGHT,
                        GracePeriodRemaining=KMS_VALIDITY_MINUTES)  # facts §2.2, §2.3
         if cls.has("VLActivationType", self.state.os["version"]):
@@ -396,6 +416,42 @@ class CimProvider:
             product.update(DiscoveredKeyManagementServiceMachineName=host,
                            DiscoveredKeyManagementServiceMachinePort=port)
         return 0
+
+    def kms_answer(self, stand_in: Any, product: dict[str, Any], required: int) -> int | None:
+        """The HRESULT the KMS host answers with, None when it activates: a stand-in's injected
+        error, then a product it holds no host key for (0xC004F042), a count below the client's
+        threshold (0xC004F038), the product's injected error, a request time off by more than
+        the KMS host accepts (0xC004F06C) (facts §6, §7.2)."""
+        if stand_in is not None and stand_in.activation_error:
+            return stand_in.activation_error
+        if stand_in is not None and stand_in.host_keys is not None and self.kind(product) not in stand_in.host_keys:
+            return SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH
+        if stand_in is not None and stand_in.current_count < required:
+            return SL_E_VL_NOT_ENOUGH_COUNT
+        if product.get("activation_error"):
+            return product["activation_error"]
+        if abs(self.state.clock_offset_minutes) > MAX_CLOCK_SKEW_MINUTES:
+            return SL_E_VL_INVALID_TIMESTAMP
+        return None
+
+    @staticmethod
+    def kind(product: dict[str, Any]) -> str:
+        """What a KMS host needs a host key for to activate this product: "Windows", or the
+        Office version ("Office 2024"), one key per version (facts §7.4)."""
+        if str(product.get("ApplicationID", "")).lower() == WINDOWS_APPLICATION_ID:
+            return "Windows"
+        match = _OFFICE_MAJOR.match(product.get("Name") or "")
+        return "Office %s" % OFFICE_VERSIONS.get(match.group(1), "?") if match else "Office"
+
+    def threshold(self, product: dict[str, Any]) -> int:
+        """The client's N-policy (facts §7.2): 25 for a Windows client, 5 for Windows Server and Office."""
+        if self.kind(product) == "Windows" and "server" not in str(self.state.os.get("caption", "")).lower():
+            return WINDOWS_CLIENT_THRESHOLD
+        return SERVER_AND_OFFICE_THRESHOLD
+
+    def client_machine_id(self, cls: CimClass) -> str | None:
+        service = "OfficeSoftwareProtectionService" if cls.provider == "osppsvc" else "SoftwareLicensingService"
+        return (self.state.services.get(service) or {}).get("ClientMachineID")
 
     def kms_target(self, cls: CimClass, product: dict[str, Any]) -> tuple[str, int, bool]:
         """(host, port, from DNS): the product's override, else (SoftwareLicensingProduct only)

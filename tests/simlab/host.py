@@ -52,6 +52,7 @@ from xml.sax.saxutils import escape
 
 from tests.simlab import console, registry
 from tests.simlab.cim import CimError, CimProvider
+from tests.simlab.eventlog import PROVIDERS, EventLog
 from tests.simlab.network import Network, ResolveError, family_of
 from tests.simlab.scenario import HostState
 from tests.simlab.wsman import CommandRequest, CommandResult
@@ -63,7 +64,7 @@ SEPARATOR = "\0\0\0\0"
 POWERSHELL_VERSION = "5.1"
 
 # What the executor accepts (docs/host-operations.md, "Rules the executor enforces").
-KINDS = ("host_facts", "cim_query", "cim_invoke", "registry_read", "tcp_connect")
+KINDS = ("host_facts", "cim_query", "cim_invoke", "registry_read", "tcp_connect", "event_log", "dns_srv")
 LICENSING_CLASSES = ("SoftwareLicensingProduct", "SoftwareLicensingService",
                      "OfficeSoftwareProtectionProduct", "OfficeSoftwareProtectionService")
 WIN32_CLASSES = ("Win32_OperatingSystem", "Win32_ComputerSystem", "Win32_Processor",
@@ -79,6 +80,13 @@ TIMED_OUT = ("A connection attempt failed because the connected party did not pr
              "period of time, or established connection failed because connected host has failed to respond",
              0x8007274C)
 NO_FAMILY = ("An address incompatible with the requested protocol was used", 0x8007273F)
+# Resolve-DnsName's error for a name that does not exist: DNS_ERROR_RCODE_NAME_ERROR (9003),
+# 0x8007232B as an HRESULT (facts §10.3).
+DNS_NAME_ERROR = ("%s : DNS name does not exist", 0x8007232B)
+SRV_NAMES = ("_vlmcs._tcp",)  # facts §7.1
+# Resolve-DnsName is in the DnsClient module, from Windows 8 / Server 2012 (facts §10.3;
+# its absence on Windows 7 is UNCONFIRMED there, a third-party report).
+DNSCLIENT_SINCE = (6, 2)
 # What Windows PowerShell 2.0 says when a script reaches ConvertTo-Json (PowerShell 3.0+).
 NO_CONVERTTO_JSON = ("The term 'ConvertTo-Json' is not recognized as the name of a cmdlet, function, "
                      "script file, or operable program. Check the spelling of the name, or if a path "
@@ -300,6 +308,33 @@ class WindowsHost:
                                for name in sorted(subkeys, key=str.lower) if pattern.search(name)]
         return data
 
+    def op_event_log(self, op: dict[str, Any]) -> dict[str, Any]:
+        """Get-WinEvent on the Application log: the newest matching events, newest first;
+        none for a provider with no events here."""
+        return {"events": EventLog(self.state.events).newest(op["provider"], op["ids"], op["newest"])}
+
+    def op_dns_srv(self, op: dict[str, Any]) -> dict[str, Any]:
+        """Resolve-DnsName -Type SRV through the host's resolver: the scenario's dns_kms_host is
+        what this host's DNS publishes under _vlmcs._tcp.<dns_domain> (port 1688, facts §7.1)."""
+        domain = op.get("domain") or self.state.dns_domain
+        query = op["name"] + ("." + domain.rstrip(".") if domain else "")
+        data: dict[str, Any] = {"available": True, "query": query, "records": [], "hresult": None, "error": None}
+        version = tuple(int(p) for p in self.state.os["version"].split(".")[:2])
+        if version < DNSCLIENT_SINCE:
+            data["available"] = False
+            return data
+        published = (self.state.dns_kms_host and (domain or "").lower().rstrip(".")
+                     == (self.state.dns_domain or "").lower().rstrip("."))
+        if not published:
+            data.update(error=DNS_NAME_ERROR[0] % query, hresult=hresult_text(DNS_NAME_ERROR[1]))
+            return data
+        record: dict[str, Any] = {"target": self.state.dns_kms_host, "port": 1688, "priority": 0, "weight": 0}
+        if op.get("timeout_ms"):
+            record["reach"] = self.op_tcp_connect({"host": record["target"], "port": record["port"],
+                                                   "timeout_ms": op["timeout_ms"]})
+        data["records"].append(record)
+        return data
+
     def op_tcp_connect(self, op: dict[str, Any]) -> dict[str, Any]:
         """[Net.Dns]::GetHostAddresses, then a TcpClient of each address's family in turn
         (facts §9 item 7): real sockets to the stand-ins (network.py)."""
@@ -395,5 +430,25 @@ def _check_tcp(op: dict[str, Any]) -> str | None:
     return None
 
 
+def _check_events(op: dict[str, Any]) -> str | None:
+    if not _pick(PROVIDERS, op.get("provider")):
+        return "events of %r may not be read" % (op.get("provider"),)
+    newest = op.get("newest")
+    if not isinstance(newest, int) or not 1 <= newest <= 100:
+        return "newest must be from 1 to 100"
+    if not isinstance(op.get("ids"), list) or not all(isinstance(i, int) for i in op["ids"]):
+        return "ids must be event IDs"
+    return None
+
+
+def _check_srv(op: dict[str, Any]) -> str | None:
+    if op.get("name") not in SRV_NAMES:
+        return "SRV name %r may not be looked up" % (op.get("name"),)
+    domain = op.get("domain")
+    if domain is not None and not (isinstance(domain, str) and re.match(r"^[A-Za-z0-9][A-Za-z0-9.-]*$", domain)):
+        return "%r is not a DNS domain" % (domain,)
+    return None
+
+
 _CHECKS = {"cim_query": _check_query, "cim_invoke": _check_invoke, "registry_read": _check_registry,
-           "tcp_connect": _check_tcp}
+           "tcp_connect": _check_tcp, "event_log": _check_events, "dns_srv": _check_srv}

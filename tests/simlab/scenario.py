@@ -27,8 +27,8 @@ PRODUCT_PROPERTIES = (
 HOST_KEYS = {
     "name", "username", "password", "os", "cpu", "memory_mb", "system_drive_free_mb",
     "clock_offset_minutes", "ospp_service", "client_machine_id", "ospp_client_machine_id",
-    "computer_name", "office", "products", "dns_kms_host", "inventory_vars", "faults",
-    "registry", "network",
+    "computer_name", "office", "products", "dns_kms_host", "dns_domain", "inventory_vars", "faults",
+    "registry", "network", "events", "spp_service",
 }
 OSPP_SERVICE_VALUES = (True, False, "disabled")
 
@@ -42,9 +42,18 @@ class KmsHostSpec:
     name: str
     port: int = 1688
     listening: bool = True
-    # An HRESULT every activation against this host ends in (0xC004F038 count too low,
-    # 0xC004F042 host cannot activate this product), or None to activate.
+    # An HRESULT every activation against this host ends in, or None to answer as the
+    # settings below make it answer.
     activation_error: int | None = None
+    # The KMS host's current count, which it sends with every answer (facts §10.2, 12289);
+    # below a client's threshold (N-policy: 25 Windows clients, 5 servers and Office, facts
+    # §7.2) it refuses with 0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT (facts §6). The count caps
+    # at 50 (facts §7.2); the lab keeps it fixed.
+    current_count: int = 50
+    # What the host holds KMS host keys for: "Windows" and/or "Office 2010" ... "Office 2024"
+    # (one key per Office version, facts §7.4); None: everything. A product it holds no key
+    # for is refused with 0xC004F042 SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH (facts §6).
+    host_keys: list[str] | None = None
     # The emulated addresses the name resolves to (IPv4 and/or IPv6); None: one of each,
     # derived per name (network.py).
     addresses: list[str] | None = None
@@ -68,6 +77,8 @@ class HostState:
     ospp_client_machine_id: str | None
     computer_name: str
     dns_kms_host: str | None = None
+    # The host's primary DNS domain, where its resolver finds _vlmcs._tcp (facts §7.1).
+    dns_domain: str | None = None
     # Host variables the lab writes into the inventory (what an administrator would set).
     inventory_vars: dict[str, Any] = field(default_factory=dict)
     # Injected faults, by name (listed in tests/simlab/host.py's docstring; the wire faults
@@ -82,6 +93,8 @@ class HostState:
     registry: dict[str, Any] = field(default_factory=dict)
     # This host's view of the network: {"resolve": {name: [addresses]}} (network.py).
     network: dict[str, Any] = field(default_factory=dict)
+    # The Application log's licensing events, oldest first (eventlog.py).
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -143,14 +156,18 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         ospp_client_machine_id=merged.get("ospp_client_machine_id"),
         computer_name=merged.get("computer_name") or name.upper()[:15],
         dns_kms_host=merged.get("dns_kms_host"),
+        dns_domain=merged.get("dns_domain"),
         inventory_vars=dict(merged.get("inventory_vars") or {}),
         faults=dict(merged.get("faults") or {}),
         office=[dict(i) for i in merged.get("office") or []],
         products=[_product(name, p, catalogue) for p in merged.get("products") or []],
         registry=dict(merged.get("registry") or {}),
         network=dict(merged.get("network") or {}),
+        events=[dict(e) for e in merged.get("events") or []],
     )
     state.services = _services(state)
+    # Values of SoftwareLicensingService the scenario gives (facts §1.5), e.g. RemainingWindowsReArmCount.
+    state.services["SoftwareLicensingService"].update(merged.get("spp_service") or {})
     return state
 
 
@@ -206,6 +223,13 @@ def _product(host: str, entry: dict[str, Any], catalogue: dict[str, Any]) -> dic
         raise ScenarioError("host %s: product %s lacks %s" % (host, sku or product.get("ID"), ", ".join(missing)))
     if product["class"] not in PRODUCT_CLASSES:
         raise ScenarioError("host %s: product class must be one of %s" % (host, ", ".join(PRODUCT_CLASSES)))
+    if product["class"] == "SoftwareLicensingProduct":
+        # Rearms left unless the scenario says otherwise: Office "can rearm five times" (facts
+        # §10.6); for Windows the lab takes the service's RemainingWindowsReArmCount default
+        # (the per-SKU figure Windows reports is UNCONFIRMED).
+        windows = str(product.get("ApplicationID", "")).lower() == "55c92734-d682-4d71-983e-d6ec3f16059f"
+        for count in ("RemainingAppReArmCount", "RemainingSkuReArmCount"):
+            product.setdefault(count, 1001 if windows else 5)
     if product["PartialProductKey"] and not product.get("ProductKeyID"):
         product["ProductKeyID"] = simulated_pid(product["PartialProductKey"])
     return product

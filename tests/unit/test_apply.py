@@ -230,9 +230,12 @@ def test_program_rereads_the_products_touched_last():
                           desired)
     program = apply.program(host_plan, desired)
     [query] = rereads(program)
-    # Last come the re-read and how the SPP products touched are now activated.
-    assert program[-2] is query
-    assert program[-1] == {
+    # Last come the re-read, how the SPP products touched are now activated, and the KMS
+    # exchanges the activation logged (the SPP's events: no osppsvc product is touched).
+    assert program[-3] is query
+    assert program[-1] == {"id": "events_spp", "op": "event_log", "provider": "Microsoft-Windows-Security-SPP",
+                           "ids": [12288, 12289], "newest": 40}
+    assert program[-2] == {
         "id": apply.AFTER_ACTIVATION, "op": "cim_query", "class": SPP,
         "properties": list(inspection.ACTIVATION_PROPERTIES), "where": query["where"], "optional": False,
     }
@@ -304,7 +307,7 @@ def test_step_outcomes_of_a_program_run():
     host_plan = HostPlan([PLAN], [], [])
     program = apply.program(host_plan, desired)
     got = answer(program, errors={GROUP + ":1": (0xC004F074, "x")})
-    assert [got[op["id"]].status for op in program] == ["ok", "ok", "error", "skipped", "skipped", "ok", "ok"]
+    assert [got[op["id"]].status for op in program] == ["ok", "ok", "error", "skipped", "skipped", "ok", "ok", "ok"]
     assert [o["status"] for o in apply.step_outcomes(PLAN, got)] == ["ok", "failed", "not run"]
     stopped = answer(program, errors={apply.REACH: (0x8007274D, "refused")})
     assert [o["status"] for o in apply.step_outcomes(PLAN, stopped)] == ["not run"] * 3

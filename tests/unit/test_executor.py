@@ -296,37 +296,68 @@ LICENSING_CLASSES = executor_list("LicensingClasses")
 QUERY_CLASSES = executor_list("QueryClasses")
 REGISTRY_KEYS = executor_list("RegistryKeys")
 ARGUMENT_TYPES = executor_list("ArgumentTypes")
+EVENT_PROVIDERS = executor_list("EventProviders")
+SRV_NAMES = executor_list("SrvNames")
 # .NET's \z (end of the string) is Python's \Z.
 IDENTIFIER = re.compile(re.search(r"(?m)^\$Identifier = '([^']*)'", EXECUTOR.decode("utf-8")).group(1)
                         .replace("\\z", "\\Z"))
 
 
+def _names_query(op: dict) -> tuple[str | None, list[str]]:
+    if op["class"] not in QUERY_CLASSES:
+        return "class %s may not be read" % op["class"], []
+    return (None if op["properties"] else "no property"), list(op["properties"])
+
+
+def _names_invoke(op: dict) -> tuple[str | None, list[str]]:
+    if op["class"] not in LICENSING_CLASSES:
+        return "methods of %s may not be called" % op["class"], []
+    if any(a["type"] not in ARGUMENT_TYPES for a in op["arguments"]):
+        return "argument type", []
+    return None, [op["method"]] + [a["name"] for a in op["arguments"]]
+
+
+def _names_registry(op: dict) -> tuple[str | None, list[str]]:
+    if op["key"] not in REGISTRY_KEYS:
+        return "registry key %s may not be read" % op["key"], []
+    return None, list(op["values"])
+
+
+def _names_events(op: dict) -> tuple[str | None, list[str]]:
+    if op["provider"] not in EVENT_PROVIDERS:
+        return "events of %s may not be read" % op["provider"], []
+    if not 1 <= op["newest"] <= 100 or not all(isinstance(i, int) for i in op["ids"]):
+        return "newest or ids", []
+    return None, []
+
+
+def _names_srv(op: dict) -> tuple[str | None, list[str]]:
+    if op["name"] not in SRV_NAMES:
+        return "SRV name %s may not be looked up" % op["name"], []
+    if op["domain"] and not re.match(r"^[A-Za-z0-9][A-Za-z0-9.-]*\Z", op["domain"]):
+        return "domain", []
+    return None, []
+
+
+_KINDS = {
+    "host_facts": lambda op: (None, []),
+    "cim_query": _names_query,
+    "cim_invoke": _names_invoke,
+    "registry_read": _names_registry,
+    "tcp_connect": lambda op: (None if 1 <= op["port"] <= 65535 else "port", []),
+    "event_log": _names_events,
+    "dns_srv": _names_srv,
+}
+
+
 def refusal(op: dict) -> str | None:
     """Test-Program's rules (docs/host-operations.md), with the executor's own lists."""
-    names: list[str] = []
-    if op["op"] == "host_facts":
-        pass
-    elif op["op"] == "cim_query":
-        if op["class"] not in QUERY_CLASSES:
-            return "class %s may not be read" % op["class"]
-        names = list(op["properties"])
-        if not names:
-            return "no property"
-    elif op["op"] == "cim_invoke":
-        if op["class"] not in LICENSING_CLASSES:
-            return "methods of %s may not be called" % op["class"]
-        names = [op["method"]] + [a["name"] for a in op["arguments"]]
-        if any(a["type"] not in ARGUMENT_TYPES for a in op["arguments"]):
-            return "argument type"
-    elif op["op"] == "registry_read":
-        if op["key"] not in REGISTRY_KEYS:
-            return "registry key %s may not be read" % op["key"]
-        names = list(op["values"])
-    elif op["op"] == "tcp_connect":
-        if not 1 <= op["port"] <= 65535:
-            return "port"
-    else:
+    check = _KINDS.get(op["op"])
+    if check is None:
         return "unknown operation kind %s" % op["op"]
+    problem, names = check(op)
+    if problem:
+        return problem
     bad = [n for n in names if not IDENTIFIER.match(n)]
     return "%s is not a plain name" % bad[0] if bad else None
 
@@ -339,6 +370,8 @@ def test_executor_lists_are_the_documented_ones():
         "Win32_LogicalDisk", "Win32_Service"}
     assert ARGUMENT_TYPES == ["string", "uint32", "boolean"]
     assert inspection.C2R_KEY in REGISTRY_KEYS
+    assert EVENT_PROVIDERS == ["Microsoft-Windows-Security-SPP", "Office Software Protection Platform Service"]
+    assert SRV_NAMES == ["_vlmcs._tcp"]
 
 
 @pytest.mark.parametrize(
@@ -354,6 +387,10 @@ def test_executor_lists_are_the_documented_ones():
          "arguments": [{"name": "PortNumber", "type": "uint16", "value": 1688}]},
         {"op": "registry_read", "key": "HKLM:\\SAM", "values": ["x"]},
         {"op": "tcp_connect", "port": 0},
+        {"op": "event_log", "provider": "Microsoft-Windows-Security-Auditing", "ids": [4624], "newest": 10},
+        {"op": "event_log", "provider": "Microsoft-Windows-Security-SPP", "ids": [12288], "newest": 1000},
+        {"op": "dns_srv", "name": "_ldap._tcp", "domain": None},
+        {"op": "dns_srv", "name": "_vlmcs._tcp", "domain": "x; Remove-Item C:\\"},
         {"op": "run_script"},
     ],
 )

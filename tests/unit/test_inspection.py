@@ -158,7 +158,8 @@ def test_interpret():
     assert [(i["type"], i["product_ids"], i["bitness"]) for i in got["office"]] == [
         ("MSI", ["Office14.PROPLUS"], "x64")]
     assert got["kms_reachability"] == {"kms_host": "kms.example.edu", "kms_port": 1688, "connect_timeout": 5.0,
-                                       "reachable": False, "error": "No such host is known", "address": None}
+                                       "reachable": False, "error": "No such host is known", "address": None,
+                                       "source": "kms_host"}
 
 
 def test_interpret_absent_osppsvc_gives_no_ospp_products():

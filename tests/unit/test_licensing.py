@@ -124,6 +124,8 @@ def test_product_all_keys():
         "kms_port": None,  # 0 means "not set": the client uses 1688
         "discovered_kms_host": "kms2.example.edu",
         "discovered_kms_port": 1688,
+        "rearm_count": {"app": None, "sku": None},
+        "last_kms_exchange": None,
     }
 
 
@@ -242,7 +244,8 @@ def _host_doc(**overrides):
         "cpu": [{"MaxClockSpeed": 2400, "NumberOfCores": 8}, {"MaxClockSpeed": 3100, "NumberOfCores": 4}],
         "memory_bytes": 17179869184,
         "disk": {"DeviceID": "C:", "FreeSpace": 53687091200 + 1048575},
-        "cmid": "b1d2c3e4-0000-4000-8000-000000000001",
+        "spp_service": {"ClientMachineID": "b1d2c3e4-0000-4000-8000-000000000001", "RemainingWindowsReArmCount": 0,
+                        "KeyManagementServiceMachine": None},
         "ospp_cmid": None,
     }
     doc.update(overrides)
@@ -264,6 +267,8 @@ def test_host_facts():
         "utc_now": "2025-03-01T17:00:00Z",
         "clock_skew_seconds": 5 * 3600,
         "client_machine_id": "b1d2c3e4-0000-4000-8000-000000000001",
+        "remaining_windows_rearm_count": 0,
+        "service_kms_host": None,
         "ospp_client_machine_id": None,
     }
 
@@ -326,4 +331,5 @@ def test_reachability(data, reachable, error, address):
         "reachable": reachable,
         "error": error,
         "address": address,
+        "source": "kms_host",
     }

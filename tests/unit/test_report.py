@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from html.parser import HTMLParser
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import licensing, report
+from ansible_collections.volume_licensing.kms.plugins.module_utils import hresult, licensing, report
 
 from tests.unit.factories import KMS_SKU, MAK_SKU, VISIO_SKU, raw_product
 
@@ -256,11 +256,13 @@ SUMMARY_KEYS = {"hosts", "outcomes", "flagged", "failed_hosts", "unreachable_hos
 HOST_KEYS = {
     "host", "outcome", "reason", "flags", "message", "error_code", "computer_name", "os_caption", "os_build",
     "client_machine_id", "ospp_client_machine_id", "clock_skew_seconds", "kms_reachable", "kms_reachability_error",
-    "remaining_days", "office", "products",
+    "remaining_days", "office", "products", "dns_discovery", "remaining_windows_rearm_count",
 }
 PRODUCT_KEYS = {
     "sku_id", "application", "family", "name", "version", "channel", "kms_client", "license_status",
     "license_status_code", "license_status_reason", "remaining_days", "kms_host", "kms_port", "discovered_kms_host",
+    "activation_type", "ad_activation_object", "rearm_count", "last_kms_exchange", "last_error", "kms_answered_by",
+    "why_not_activated",
 }
 OFFICE_KEYS = {"type", "version", "product_ids", "subscription"}
 
@@ -305,7 +307,8 @@ def test_stats_for_set_stats():
     assert stats == {
         "hosts": 10, "activated": 1, "expiring": 1, "not_activated": 4, "unreachable": 1, "failed": 1,
         "no_kms_office": 2, "failed_hosts": ["pc21"], "unreachable_hosts": ["pc20"],
-        "flagged": {"shared_client_machine_id": 2, "clock_skew": 1, "expiring": 1, "kms_unreachable": 0},
+        "flagged": {"shared_client_machine_id": 2, "clock_skew": 1, "expiring": 1, "kms_unreachable": 0,
+                    "kms_count_low": 0, "kms_host_lacks_key": 0, "no_dns_record": 0, "rearms_exhausted": 0},
     }
 
 
@@ -478,3 +481,67 @@ def test_chart_has_a_bucket_edge_at_a_custom_threshold():
     assert "30-44 d" in labels and "45-59 d" in labels
     assert next(b for b in buckets if b["label"] == "30-44 d") == {
         "label": "30-44 d", "low": 30, "high": 44, "count": 1, "kind": "expiring"}
+
+
+# -- the host's own evidence (issue: the report says why) -------------------------------------
+def exchange(code="0xC004F038", count=3, answered=True, host="kms-new.example.org", activated=False):
+    return {"time": "2026-11-30T10:02:11Z", "provider": "Microsoft-Windows-Security-SPP", "kms_host": host,
+            "kms_port": 1688, "activation_id": KMS_SKU, "required_count": 5, "answered": answered,
+            "hresult": code if answered else None, "error_name": hresult.name_of(int(code, 16)) if answered else None,
+            "activated": activated if answered else None,
+            "kms_count": count if answered else None}
+
+
+def with_exchange(product, ex):
+    return dict(product, last_kms_exchange=ex)
+
+
+def test_not_activated_says_why_and_flags_name_the_kms_host():
+    document = fleet(
+        low=info([with_exchange(kms(status=2, days=29), exchange())]),
+        nokey=info([with_exchange(kms(status=2, days=29), exchange("0xC004F042", 50, host="kms-win.example.org"))]),
+        silent=info([with_exchange(kms(status=2, days=29), exchange(answered=False))]),
+        fresh=info([kms(status=2, days=29)]),
+        fine=info([with_exchange(kms(days=179), exchange("0x00000000", 30, activated=True))]),
+    )
+    by_host = {h["host"]: h for h in document["hosts"]}
+    assert "0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT, the KMS host counts 3 clients and activates Office from 5" \
+        in by_host["low"]["reason"]
+    [low] = by_host["low"]["products"]
+    assert low["last_error"]["code"] == "0xC004F038" and low["last_error"]["name"] == "SL_E_VL_NOT_ENOUGH_COUNT"
+    assert low["kms_answered_by"] == {"kms_host": "kms-new.example.org", "kms_port": 1688, "kms_count": 3}
+    assert by_host["silent"]["products"][0]["last_error"]["code"] == "0xC004F074"
+    assert "got no answer" in by_host["silent"]["products"][0]["why_not_activated"]
+    assert by_host["fresh"]["products"][0]["why_not_activated"] == "no KMS exchange in the host's event log yet"
+    assert by_host["fine"]["products"][0]["why_not_activated"] is None
+    assert by_host["fine"]["products"][0]["last_error"] is None
+    assert document["flags"]["kms_count_low"] == [{
+        "host": "low", "product": "ProPlus2024Volume", "sku_id": KMS_SKU, "kms_host": "kms-new.example.org",
+        "kms_port": 1688, "kms_count": 3, "required_count": 5}]
+    assert [(f["host"], f["kms_host"]) for f in document["flags"]["kms_host_lacks_key"]] == [
+        ("nokey", "kms-win.example.org")]
+    assert by_host["low"]["flags"] == ["kms_count_low"] and by_host["fine"]["flags"] == []
+    page = report.to_html(document)
+    assert 'data-flag="kms_count_low"' in page and "kms-new.example.org:1688 counts 3 clients (needs 5)" in page
+    rows = report.csv_rows(document)
+    low_row = dict(zip(rows[0], next(r for r in rows if r[0] == "low"), strict=True))
+    assert (low_row["last_error_code"], low_row["kms_answered_by"], low_row["kms_count"]) == (
+        "0xC004F038", "kms-new.example.org:1688", "3")
+
+
+def test_dns_sites_and_rearms():
+    not_published = {"status": "not_published", "query": "_vlmcs._tcp.annex.example.org", "records": [],
+                     "error": "DNS name does not exist"}
+    document = fleet(
+        a=dict(info([kms()]), dns_discovery=not_published),
+        b=dict(info([kms()]), dns_discovery=not_published),
+        c=dict(info([kms()]), dns_discovery={"status": "unknown", "query": "_vlmcs._tcp", "records": []}),
+        d=info([dict(kms(), rearm_count={"app": 0, "sku": 0})], remaining_windows_rearm_count=0),
+        e=info([dict(kms(), rearm_count={"app": None, "sku": None})], remaining_windows_rearm_count=None),
+    )
+    assert document["flags"]["no_dns_record"] == [{"query": "_vlmcs._tcp.annex.example.org", "hosts": ["a", "b"]}]
+    assert document["flags"]["rearms_exhausted"] == [
+        {"host": "d", "product": "Windows", "count": "RemainingWindowsReArmCount"},
+        {"host": "d", "product": "ProPlus2024Volume", "count": "RemainingAppReArmCount"}]
+    assert document["summary"]["flagged"]["no_dns_record"] == 2
+    assert document["summary"]["flagged"]["rearms_exhausted"] == 1

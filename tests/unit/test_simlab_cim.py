@@ -311,7 +311,8 @@ def test_on_error_stop_skips_everything_after(hosts: dict[str, WindowsHost]) -> 
 
 
 @pytest.mark.parametrize("operation", [
-    {"id": "x", "op": "dns_srv", "name": "_vlmcs._tcp"},
+    {"id": "x", "op": "dns_srv", "name": "_ldap._tcp", "domain": None},
+    {"id": "x", "op": "event_log", "provider": "Microsoft-Windows-Security-Auditing", "ids": [4624], "newest": 5},
     {"id": "x", "op": "run_script", "text": "Get-Process"},
     {"id": "x", "op": "cim_invoke", "class": "Win32_Service", "where": None, "method": "StopService", "arguments": []},
     {"id": "x", "op": "cim_query", "class": "SoftwareLicensingProduct", "properties": ["ID; Remove-Item"]},

@@ -97,3 +97,18 @@ def test_office_kms_summary(result, present, absent):
 
 def test_filter_is_registered():
     assert FilterModule().filters()["office_kms_summary"] is office_kms_summary
+
+
+def test_a_refusal_and_an_unanswered_request_say_so():
+    refused = dict(KMS_PRODUCT, license_status={"code": 2, "name": "OOBGrace"}, last_kms_exchange={
+        "kms_host": "kms-new.example.edu", "answered": True, "activated": False, "hresult": "0xC004F038",
+        "error_name": "SL_E_VL_NOT_ENOUGH_COUNT", "kms_count": 3, "required_count": 5})
+    line = office_kms_summary({"host": HOST, "products": [refused], "office": [], "kms_reachability": {
+        "kms_host": None, "kms_port": None, "reachable": False, "error": "no KMS host is published in DNS"}})
+    assert "(refused by kms-new.example.edu: 0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT, count 3 of 5)" in line
+    assert line.endswith("KMS from DNS NOT reachable (no KMS host is published in DNS)")
+    silent = dict(refused, last_kms_exchange={"kms_host": "kms.example.edu", "answered": False})
+    assert "(last KMS request to kms.example.edu unanswered)" in office_kms_summary(
+        {"host": HOST, "products": [silent], "office": []})
+    assert "refused" not in office_kms_summary({"host": HOST, "products": [dict(refused, license_status={
+        "code": 1, "name": "Licensed"})], "office": []})
