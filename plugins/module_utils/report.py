@@ -102,9 +102,9 @@ FLAG_ADVICE = {
         "(the KMS host does so itself unless publishing is disabled), or set kms_host."
     ),
     "rearms_exhausted": (
-        "The licensing rearm count is 0: this installation cannot be rearmed again. Imaging teams: do not "
-        "capture a new image from it (sysprep /generalize would fail to reset licensing); rebuild the "
-        "reference image from media. A KMS activation gives Office one more rearm."
+        "The rearm count is 0: this installation cannot be rearmed again, so its licensing state cannot be "
+        "reset for a new image. Imaging teams: do not capture an image from it; rebuild the reference "
+        "machine from media. For Office, activating against a KMS host allows one more rearm."
     ),
 }
 KMS_COUNT_LOW = 0xC004F038  # facts §6
