@@ -9,9 +9,13 @@ For each size it measures, in one run:
       ospp.vbs-style console text.
 and prints, per case: wall time, hosts per second, controller CPU seconds (ansible-playbook
 and its workers), the lab's own CPU seconds, remote calls per host; then the ratios (a)/(c)
-and (d)/(a) by wall time. Results go to benchmarks/results.json.
+and (d)/(a) by wall time. Then the fault load: office_kms on a fleet that needs activation
+where 5 % of the hosts carry a fault of every kind (FAULT_KINDS), then again once the faults
+are cleared: every healthy host done, every faulted host failed or unreachable with its cause
+(or, for a reply lost after the work was done, reported changed), and the fleet converged.
+Results go to benchmarks/results.json.
 
-    python -m benchmarks.run [--sizes 50 200 500] [--forks N] [--output PATH]
+    python -m benchmarks.run [--sizes 50 200 500] [--fault-hosts 500] [--forks N] [--output PATH]
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from tests.simlab.lab import Lab
 from tests.simlab.scenario import parse
@@ -155,6 +161,97 @@ def measure(size: int, forks: int) -> dict[str, Any]:
     return results
 
 
+# Every kind of fault, as the lab injects it (tests/simlab/host.py, wsman.py), with what the
+# first run must report for the host: its Ansible status, and words its message must hold.
+FAULT_KINDS = {
+    "hang": ({"slow": True}, "unreachable", "timed out"),
+    "http_500": ({"soap_fault": True}, "failed", "WinRM on the host refused the command"),
+    "http_401": ({"unauthorized": True}, "unreachable", "credentials were rejected"),
+    "drop_before_run": ({"drop": True}, "unreachable", "closed before the host's reply arrived"),
+    "drop_after_run": ({"reply_lost": "invoke"}, "changed", "shows every step done"),
+    "garbled": ({"malformed_json": "read"}, "failed", "cut short or garbled"),
+    "access_denied": ({"access_denied": True}, "failed", "0x80070005"),
+    "service_missing": ({"licensing_service": "missing"}, "failed", "0x80041010"),
+    "kms_refusal": ({}, "failed", "0xC004F038"),  # the product's activation_error (the KMS host refuses)
+}
+# A hung host must not hold the run: small WinRM timeouts on the faulted hosts.
+FAULT_TIMEOUTS = {"ansible_winrm_read_timeout_sec": 4, "ansible_winrm_operation_timeout_sec": 3}
+
+
+def record_run(lab: Lab, playbook: str, workdir: Path, forks: int, host_vars: dict[str, dict]) -> tuple[
+        float, dict[str, dict[str, Any]]]:
+    """One run with the test suite's record callback: (wall seconds, host -> task record)."""
+    inventory = workdir / "inventory.yml"
+    data = lab.inventory()
+    for host, variables in host_vars.items():
+        data["all"]["children"]["simlab"]["hosts"][host].update(variables)
+    inventory.write_text(yaml.safe_dump(data, sort_keys=False))
+    (workdir / "playbook.yml").write_text(playbook)
+    record = workdir / "record.jsonl"
+    record.unlink(missing_ok=True)
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="default",
+               ANSIBLE_LOCAL_TEMP=str(workdir / "tmp"), SIMLAB_RECORD=str(record), ANSIBLE_CALLBACKS_ENABLED="record",
+               ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "tests" / "integration" / "callback_plugins"))
+    start = time.perf_counter()
+    subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), "-f", str(forks),
+                    str(workdir / "playbook.yml")], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    records = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
+    return wall, {r["host"]: r for r in records}
+
+
+def fault_load(size: int, forks: int, share: float = 0.05) -> dict[str, Any]:
+    """office_kms on ``size`` hosts that need activation, ``share`` of them faulted (the kinds in
+    turn), then once more after the faults are cleared."""
+    kinds = list(FAULT_KINDS)
+    faulted = {"pc%04d" % i: kinds[n % len(kinds)] for n, i in enumerate(range(0, size, round(1 / share)))}
+    result: dict[str, Any] = {"hosts": size, "faulted": len(faulted), "kinds": {}}
+    with tempfile.TemporaryDirectory() as tmp, Lab(fleet(size, compliant=False)) as lab:
+        work = Path(tmp)
+        for host, kind in faulted.items():
+            faults = FAULT_KINDS[kind][0]
+            lab.state(host).faults.update(faults)
+            if kind == "kms_refusal":
+                lab.state(host).products[0]["activation_error"] = 0xC004F038
+        host_vars = {host: FAULT_TIMEOUTS for host in faulted}
+        wall, records = record_run(lab, PLAYBOOKS["office_kms"], work, forks, host_vars)
+        licensed = {h: lab.state(h).products[0]["LicenseStatus"] == 1 for h in lab.host_names}
+        healthy = [h for h in lab.host_names if h not in faulted]
+        result["first_run_seconds"] = round(wall, 2)
+        result["healthy_done"] = sum(1 for h in healthy if licensed[h] and records.get(h, {}).get("status") == "ok")
+        result["healthy"] = len(healthy)
+        for kind in kinds:
+            hosts = [h for h, k in faulted.items() if k == kind]
+            _, status, words = FAULT_KINDS[kind]
+            as_expected = 0
+            for host in hosts:
+                record = records.get(host, {})
+                got = "changed" if record.get("status") == "ok" and record.get("result", {}).get("changed") \
+                    else record.get("status")
+                text = json.dumps(record.get("result", {}))
+                as_expected += got == status and words in text
+            result["kinds"][kind] = {"hosts": len(hosts), "as_expected": as_expected}
+        for host in faulted:
+            lab.state(host).faults.clear()
+            lab.state(host).products[0].pop("activation_error", None)
+        wall, records = record_run(lab, PLAYBOOKS["office_kms"], work, forks, host_vars)
+        result["second_run_seconds"] = round(wall, 2)
+        result["converged"] = sum(1 for h in lab.host_names if lab.state(h).products[0]["LicenseStatus"] == 1)
+        result["second_run_failed"] = sum(1 for r in records.values() if r.get("status") != "ok")
+    return result
+
+
+def print_fault_load(result: dict[str, Any]) -> None:
+    print("\nfault load: %(hosts)d hosts, %(faulted)d faulted" % result)
+    print("  first run %.2f s: %d of %d healthy hosts done" % (result["first_run_seconds"], result["healthy_done"],
+                                                              result["healthy"]))
+    for kind, figures in result["kinds"].items():
+        print("    %-18s %d of %d faulted hosts reported as expected (%s)" % (
+            kind, figures["as_expected"], figures["hosts"], FAULT_KINDS[kind][1]))
+    print("  after clearing the faults, second run %.2f s: %d of %d hosts activated, %d not ok" % (
+        result["second_run_seconds"], result["converged"], result["hosts"], result["second_run_failed"]))
+
+
 def machine() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
@@ -179,7 +276,9 @@ def print_size(result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 500])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[50, 200, 500])
+    parser.add_argument("--fault-hosts", type=int, default=500, help="fault-load fleet size; 0 skips it")
+    parser.add_argument("--fault-share", type=float, default=0.05, help="share of the fault-load fleet faulted")
     parser.add_argument("--forks", type=int, default=None, help="default: ansible.cfg's forks")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results.json"))
     args = parser.parse_args(argv)
@@ -192,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         result = measure(size, forks)
         report["sizes"].append(result)
         print_size(result)
+    if args.fault_hosts:
+        report["fault_load"] = fault_load(args.fault_hosts, forks, args.fault_share)
+        print_fault_load(report["fault_load"])
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     print("\nwritten: %s" % args.output)
     return 0

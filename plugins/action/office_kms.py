@@ -29,10 +29,11 @@ class ActionModule(ActionBase):
         host = (task_vars or {}).get("inventory_hostname", "the host")
         try:
             _, args = self.validate_argument_spec(argument_spec=SPEC)
-            desired = options.office_kms(args)
+            desired = options.office_kms(args, given=self._task.args)
         except (AnsibleActionFail, ArithmeticError, ValueError) as exc:
             return dict(result, failed=True, msg=options.invalid_option(exc, SPEC, self._task.args, host))
 
+        result.update(options.used(desired))  # what the host is sent, as checked
         result["remote_calls"] = 1
         try:
             # Licences installed without a key are read only when products are named.
@@ -56,9 +57,11 @@ class ActionModule(ActionBase):
             return False
         verdict = requirements.verdict(facts["products"], facts["office"], facts["host"], desired.requirement_overrides)
         result["requirements"] = verdict
-        if not verdict["shortfalls"]:
+        if not verdict["shortfalls"] and not verdict["unknown"]:
             return False
-        enforced = desired.requirements == "enforce"
+        # Unknown facts are reported, not failed, unless the operator asked for strict.
+        enforced = desired.requirements == "strict" or (desired.requirements == "enforce"
+                                                         and bool(verdict["shortfalls"]))
         message = outcome.below_requirements(host, verdict, enforced)
         if enforced:
             result.update(failed=True, msg=message)

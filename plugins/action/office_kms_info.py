@@ -24,10 +24,11 @@ class ActionModule(ActionBase):
         host = (task_vars or {}).get("inventory_hostname", "the host")
         try:
             _, args = self.validate_argument_spec(argument_spec=SPEC)
-            args = options.office_kms_info(args)
+            args = options.office_kms_info(args, given=self._task.args)
         except (AnsibleActionFail, ArithmeticError, ValueError) as exc:
             return dict(result, failed=True, msg=options.invalid_option(exc, SPEC, self._task.args, host))
 
+        result.update(options.used(args))  # what the host is sent, as checked
         result["remote_calls"] = 1
         try:
             facts = inspection.inspect_host(self._low_level_execute_command, args["kms_host"], args["kms_port"],

@@ -29,10 +29,11 @@ class ActionModule(ActionBase):
         host = (task_vars or {}).get("inventory_hostname", "the host")
         try:
             _, args = self.validate_argument_spec(argument_spec=SPEC)
-            desired = options.windows_kms(args)
+            desired = options.windows_kms(args, given=self._task.args)
         except (AnsibleActionFail, ArithmeticError, ValueError) as exc:
             return dict(result, failed=True, msg=options.invalid_option(exc, SPEC, self._task.args, host))
 
+        result.update(options.used(desired))  # what the host is sent, as checked
         result["remote_calls"] = 1
         try:
             facts = inspection.inspect_host(self._low_level_execute_command, None, desired.kms_port,

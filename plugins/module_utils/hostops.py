@@ -141,6 +141,94 @@ class CallError(Exception):
         self.stdout = stdout
         self.stderr = stderr
 
+    @property
+    def may_have_run(self) -> bool:
+        """Whether the host may have run the program although no result came back: the reply
+        was lost, cut short or garbled. False when the executor refused it or PowerShell stopped
+        before running anything (a CLIXML error and no output)."""
+        return bool(self.stdout.strip()) and not self.refused
+
+    refused = False  # the executor refused the program before running anything
+
+
+class TransportError(CallError):
+    """The connection failed during a call (the connection plugin raised): ``kind`` says how,
+    in one classification shared by every module (TRANSPORT_FAILURES). ``unreachable``: the
+    host never answered (Ansible's UNREACHABLE), as opposed to WinRM answering with a refusal.
+    Whether the program ran is not known from here: a connection can fail after the command
+    was sent, so the caller must assume it may have run (may_have_run)."""
+
+    def __init__(self, kind: str, step: str, detail: str, reason: str | None = None) -> None:
+        words, hint, unreachable = TRANSPORT_FAILURES[kind]
+        super().__init__("%s: %s" % (words, reason.strip().rstrip(".")) if reason else words, step, hint=hint)
+        self.kind = kind
+        self.detail = detail
+        self.unreachable = unreachable
+
+    @property
+    def may_have_run(self) -> bool:
+        return True
+
+
+# How a connection fails, in words, with what to do, and whether the host is unreachable
+# (nothing answered) rather than refusing. Recognised from the exception, whichever
+# connection plugin raised it (winrm: requests/urllib3 and pywinrm errors; psrp; ssh).
+TRANSPORT_FAILURES = {
+    "credentials": ("the specified credentials were rejected by the host (HTTP 401)",
+                    "Check ansible_user and ansible_password (a local administrator of the host) and the "
+                    "WinRM authentication transport (ansible_winrm_transport).", True),
+    "refused": ("the host refused the connection (connection refused: nothing listens on the WinRM port, or a "
+                "firewall rejects it)",
+                "Check that the PC is on and that WinRM listens (winrm quickconfig; port 5985 for HTTP, 5986 "
+                "for HTTPS) and that a firewall lets the controller in.", True),
+    "name": ("the host's name does not resolve", "Check ansible_host and DNS from the controller.", True),
+    "timeout": ("the host did not answer in time (timed out)",
+                "Check that the PC is on the network and not hung; raise ansible_winrm_read_timeout_sec and "
+                "ansible_winrm_operation_timeout_sec for slow links.", True),
+    "dropped": ("the connection was closed before the host's reply arrived (dropped: closed connection without "
+                "response)",
+                "Check the network path (proxies, VPN, security software that cuts connections) and run the "
+                "task again.", True),
+    "tls": ("the TLS connection failed (certificate not trusted or does not match the host name)",
+            "Check ansible_winrm_ca_trust_path and ansible_winrm_server_cert_validation, and the host's "
+            "WinRM HTTPS certificate.", True),
+    "winrm_fault": ("WinRM on the host refused the command",
+                    "Read the reason WinRM gave; check the WinRM configuration and policies of the host "
+                    "(winrm get winrm/config).", False),
+    "other": ("the connection to the host failed", "Run the task again with -vvv to see the connection's own "
+              "error, and check WinRM on the host.", True),
+}
+# Recognised in the exception's type names and text, first match wins.
+_TRANSPORT_PATTERNS = (
+    ("credentials", re.compile(r"\b401\b|credentials were rejected|InvalidCredentials|Unauthorized", re.I)),
+    ("tls", re.compile(r"SSLError|CERTIFICATE_VERIFY_FAILED|certificate verify failed|hostname mismatch", re.I)),
+    ("refused", re.compile(r"Connection refused|actively refused|ConnectionRefused|Errno 111\b", re.I)),
+    ("name", re.compile(r"NameResolution|Name or service not known|getaddrinfo failed|nodename nor servname",
+                        re.I)),
+    ("timeout", re.compile(r"timed out|Timeout", re.I)),
+    ("dropped", re.compile(r"RemoteDisconnected|Connection aborted|Connection reset|without response|"
+                           r"ConnectionReset|BrokenPipe|IncompleteRead|ProtocolError|closed connection", re.I)),
+    ("winrm_fault", re.compile(r"WSManFault|WinRMError|Bad HTTP response returned from server\. Code 500", re.I)),
+)
+
+
+def classify_transport(exc: BaseException) -> tuple[str, str, str | None]:
+    """(kind, detail, reason) for an exception a connection plugin raised: the kind from the
+    exception and its causes, the detail its own text (returned apart, not in the message),
+    and for a WS-Man fault the reason WinRM gave."""
+    chain, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    text = " | ".join("%s: %s" % (type(e).__name__, e) for e in chain)
+    kind = next((k for k, pattern in _TRANSPORT_PATTERNS if pattern.search(text)), "other")
+    reason = None
+    if kind == "winrm_fault":
+        reason = next((str(e.reason) for e in chain if getattr(e, "reason", None)), None)
+    return kind, text, reason
+
 
 # -- the wire ---------------------------------------------------------------------------------
 def encode_powershell(script: str) -> str:
@@ -202,7 +290,11 @@ def run(execute: Callable[..., dict[str, Any]], operations: list[Operation], wha
 
     Decisions are taken on the JSON, not on the exit code: exit codes differ per connection
     plugin (psrp returns 1 after any error record)."""
-    result = execute(bootstrap_command(), in_data=build_stdin(operations), sudoable=False)
+    try:
+        result = execute(bootstrap_command(), in_data=build_stdin(operations), sudoable=False)
+    except Exception as exc:  # noqa: BLE001 - whatever the connection plugin raises is a transport failure
+        kind, detail, reason = classify_transport(exc)
+        raise TransportError(kind, what, detail, reason) from None
     stdout = result.get("stdout", "") or ""
     stderr = result.get("stderr", "") or ""
     rc = result.get("rc")
@@ -214,11 +306,13 @@ def run(execute: Callable[..., dict[str, Any]], operations: list[Operation], wha
         message, hint = _no_json(what, rc, stdout, stderr)
         raise CallError(message, step=what, hint=hint, rc=rc, stdout=stdout, stderr=stderr) from None
     if doc.get("error") or not isinstance(doc.get("results"), list):
-        raise CallError("the host's executor did not run the operations: %s"
-                        % (doc.get("error") or "its reply has no results"), step=what,
-                        hint="This is a defect of volume_licensing.kms or a damaged copy of it on the "
-                             "controller: reinstall the collection and report it if it persists.",
-                        rc=rc, stdout=stdout, stderr=stderr)
+        refused = CallError("the host's executor did not run the operations: %s"
+                            % (doc.get("error") or "its reply has no results"), step=what,
+                            hint="This is a defect of volume_licensing.kms or a damaged copy of it on the "
+                                 "controller: reinstall the collection and report it if it persists.",
+                            rc=rc, stdout=stdout, stderr=stderr)
+        refused.refused = True
+        raise refused
     results = Results()
     for index, reported in enumerate(doc["results"]):
         op = operations[index] if index < len(operations) else {}

@@ -192,14 +192,15 @@ def interpret(results: Results, kms_host: str | None, kms_port: int, connect_tim
     os_info = (results.instances("os") or [{}])[0]
     system_drive = str(os_info.get("SystemDrive") or "C:").upper()
     disk = next((d for d in results.instances("disks") if str(d.get("DeviceID") or "").upper() == system_drive), None)
-    memory = [int(m["Capacity"]) for m in results.instances("memory") if m.get("Capacity") is not None]
+    # Summed by host_facts, which leaves a capacity that is not a number for the requirement check to name.
+    memory = [m["Capacity"] for m in results.instances("memory") if m.get("Capacity") is not None]
     facts = results.data("facts")
     doc = {
         "computer_name": facts.get("computer_name"),
         "utc_now": facts.get("utc_now"),
         "os": os_info,
         "cpu": results.instances("cpu"),
-        "memory_bytes": sum(memory) if memory else None,
+        "memory_bytes": memory or None,
         "disk": disk,
         "spp_service": (results.instances("spp_service") or [{}])[0],
         "ospp_cmid": (results.instances("ospp_service") or [{}])[0].get("ClientMachineID"),

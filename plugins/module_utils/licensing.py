@@ -208,6 +208,25 @@ def parse_utc(text: str | None) -> datetime | None:
         return None
 
 
+def _cim_count(values: list[Any], combine: Any, unit: int = 1) -> Any:
+    """``combine`` (max, sum) of numeric CIM values, in ``unit``s. Unknown stays unknown:
+    None when there are none or one is null; a value that is not a number is returned as
+    Windows sent it, for the requirement check to name (requirements.check)."""
+    numbers = []
+    for raw in values:
+        value = raw
+        if isinstance(raw, str) and re.fullmatch(r"[0-9]+", raw.strip()):
+            value = int(raw)  # a uint64 may come as text (ASCII digits: int() refuses some others)
+        elif isinstance(raw, float) and raw.is_integer():
+            value = int(raw)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            return raw
+        numbers.append(value)
+    if not numbers or None in numbers:
+        return None
+    return combine(numbers) // unit
+
+
 def host_facts(doc: dict[str, Any], controller_now: datetime) -> dict[str, Any]:
     """Host facts in documented units (MHz, MB) and the clock skew against the controller."""
     os_info = _lower_keys(doc.get("os") or {})
@@ -223,11 +242,11 @@ def host_facts(doc: dict[str, Any], controller_now: datetime) -> dict[str, Any]:
         "os_version": os_info.get("version"),
         "os_build": str(os_info.get("buildnumber")) if os_info.get("buildnumber") is not None else None,
         "os_architecture": os_info.get("osarchitecture"),
-        "cpu_max_clock_mhz": max((int(c.get("maxclockspeed") or 0) for c in cpus), default=None),
-        "cpu_cores": sum(int(c.get("numberofcores") or 0) for c in cpus) if cpus else None,
-        "memory_mb": int(memory) // (1024 * 1024) if memory is not None else None,
+        "cpu_max_clock_mhz": _cim_count([c.get("maxclockspeed") for c in cpus], max),
+        "cpu_cores": _cim_count([c.get("numberofcores") for c in cpus], sum),
+        "memory_mb": _cim_count(as_list(memory), sum, 1024 * 1024),
         "system_drive": disk.get("deviceid"),
-        "system_drive_free_mb": int(free) // (1024 * 1024) if free is not None else None,
+        "system_drive_free_mb": _cim_count(as_list(free), sum, 1024 * 1024),
         "utc_now": doc.get("utc_now"),
         "clock_skew_seconds": int((host_now - controller_now).total_seconds()) if host_now else None,
         "client_machine_id": service.get("clientmachineid"),

@@ -10,15 +10,17 @@ raises OptionError with a message that says what is wrong and what a valid value
 from __future__ import annotations
 
 import decimal
+import encodings.idna
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, licensing, requirements
 
 STATES = ("activated", "configured", "absent")
-REQUIREMENT_CHECKS = ("enforce", "warn", "skip")
+REQUIREMENT_CHECKS = ("enforce", "strict", "warn", "skip")  # strict: enforce, and fail on unknown facts
 # office_kms option -> requirements.check_overrides key
 REQUIREMENT_OPTIONS = {"min_cpu_mhz": "cpu_mhz", "min_cpu_cores": "cpu_cores", "min_memory_mb": "memory_mb",
                        "min_free_disk_mb": "free_disk_mb", "min_os_version": "min_os_version"}
@@ -33,8 +35,24 @@ _FAMILY = re.compile(
     r"^(ProPlus|Standard|ProjectPro|ProjectStd|VisioPro|VisioStd|VisioPrem|Access|Excel|Outlook|PowerPoint|"
     r"Publisher|SkypeForBusiness|Word|OneNote|InfoPath|Lync|Groove|SharePointWorkspace)"
     r"(2010|2013|2016|2019|2021|2024)Volume$",
-    re.IGNORECASE,
+    # ASCII: under a Unicode IGNORECASE the long s (U+017F) and the Kelvin sign match s and k.
+    re.IGNORECASE | re.ASCII,
 )
+# Numbers written as text: ASCII digits only (int() and float() also take other scripts'
+# digits, "+", "_" and exponents, which would make "1e3" port 1000).
+_PORT_TEXT = re.compile(r"[0-9]{1,10}")
+_SECONDS_TEXT = re.compile(r"[0-9]{1,10}(\.[0-9]{0,10})?|\.[0-9]{1,10}")
+MIN_CONNECT_TIMEOUT = 0.1  # seconds: below this a test connection fails for no reason but the wait
+# Letters that IDNA 2003 (Python's codec) and IDNA 2008 (Windows, DNS registries) encode
+# differently (UTS #46 deviations): the A-label sent could name another host.
+_IDNA_DEVIATIONS = "\u00df\u1e9e\u03c2"  # sharp s, capital sharp s, final sigma
+# Scripts one label may mix (UTS #39 "highly restrictive"): Latin with the scripts written
+# together in Japanese, Chinese or Korean. Any other mix is how a name passes for another.
+_SCRIPT_MIXES = ({"Latin", "Han", "Hiragana", "Katakana"}, {"Latin", "Han", "Bopomofo"}, {"Latin", "Han", "Hangul"})
+# A character's script is the first word of its Unicode name ("CYRILLIC SMALL LETTER A"),
+# except for these words.
+_SCRIPT_WORDS = {"CJK": "Han", "IDEOGRAPHIC": "Han", "ARABIC-INDIC": "Arabic", "EXTENDED": "Arabic",
+                 "HENTAIGANA": "Hiragana", "KATAKANA-HIRAGANA": None}
 
 _CONNECTION = {
     "kms_host": {"type": "str"},
@@ -109,25 +127,44 @@ class Desired:
 
 
 # -- the modules' options --------------------------------------------------------------------
-def connection(args: dict[str, Any]) -> dict[str, Any]:
-    """kms_host, kms_port and connect_timeout, as every module that contacts hosts has them."""
+CONNECTION = tuple(_CONNECTION)
+
+
+def connection(args: dict[str, Any], given: dict[str, Any] | None = None) -> dict[str, Any]:
+    """kms_host, kms_port and connect_timeout, as every module that contacts hosts has them,
+    in the one form that is both checked and sent to the host.
+
+    ``given`` is the task's arguments as written (after templating, before Ansible's type
+    conversion): kms_port and connect_timeout are checked as written where the task gives
+    them, since Ansible's int and float types would turn "1e3" or full-width digits into a
+    number no one typed."""
+    written = {name: given[name] for name in ("kms_port", "connect_timeout") if name in (given or {})}
+    values = dict(args, **written)
     return dict(args, kms_host=kms_host(args["kms_host"]) if args.get("kms_host") is not None else None,
-                kms_port=tcp_port(args["kms_port"]), connect_timeout=timeout_seconds(args["connect_timeout"]))
+                kms_port=tcp_port(values["kms_port"]), connect_timeout=timeout_seconds(values["connect_timeout"]))
 
 
-def office_kms_info(args: dict[str, Any]) -> dict[str, Any]:
-    return connection(args)
+def used(values: dict[str, Any] | Desired) -> dict[str, Any]:
+    """kms_host, kms_port and connect_timeout as checked, which is what the host was sent: the
+    modules return them."""
+    if isinstance(values, Desired):
+        return {name: getattr(values, name) for name in CONNECTION}
+    return {name: values[name] for name in CONNECTION}
 
 
-def windows_kms(args: dict[str, Any]) -> Desired:
-    """The desired state of windows_kms from its validated arguments."""
-    return office_kms(dict(args, products=None), application="windows")
+def office_kms_info(args: dict[str, Any], given: dict[str, Any] | None = None) -> dict[str, Any]:
+    return connection(args, given)
 
 
-def office_kms(args: dict[str, Any], application: str = "office") -> Desired:
+def windows_kms(args: dict[str, Any], given: dict[str, Any] | None = None) -> Desired:
+    """The desired state of windows_kms from its validated arguments (``given``: see connection)."""
+    return office_kms(dict(args, products=None), application="windows", given=given)
+
+
+def office_kms(args: dict[str, Any], application: str = "office", given: dict[str, Any] | None = None) -> Desired:
     """The desired state of office_kms (or, with ``application="windows"``, windows_kms) from
-    its validated arguments."""
-    args = connection(args)
+    its validated arguments (``given``: see connection)."""
+    args = connection(args, given)
     if args["state"] not in STATES:
         raise OptionError("state must be one of %s; got %r" % (", ".join(STATES), args["state"]))
     days = args["renew_below_days"]
@@ -181,11 +218,27 @@ def _shown(value: str) -> str:
     return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "...")
 
 
-def kms_host(value: str, option: str = "kms_host") -> str:
-    """A KMS host given as a DNS name (internationalised names allowed), IPv4 or IPv6 address.
+def _given(value: Any) -> str:
+    """Any rejected value, shown shortened."""
+    if isinstance(value, str):
+        return _shown(value)
+    try:
+        shown = repr(value)
+    except ValueError:  # an integer of more digits than Python will print
+        return "a number too long to show"
+    return shown if len(shown) <= _SHOWN else shown[:_SHOWN] + "..."
 
-    The value is returned unchanged (an IPv6 literal loses its brackets): what the operator
-    typed is what the host is asked to contact.
+
+def kms_host(value: str, option: str = "kms_host") -> str:
+    """A KMS host given as a DNS name (internationalised names allowed), IPv4 or IPv6 address,
+    returned in the form the host is sent, which is the form checked here.
+
+    An IP address is returned as given, an IPv6 literal without the brackets a URL puts
+    around it (.NET's Dns.GetHostAddresses and the licensing service's MachineName take the
+    bare address). A DNS name is returned in its ASCII form: ASCII labels as given, other
+    labels as IDNA A-labels (xn--...). Compatibility characters (full-width letters and
+    digits, ligatures, circled digits: what NFKC changes) are refused, not mapped, with the
+    form to write instead; so is a label that mixes scripts.
     """
     if not isinstance(value, str) or not value:
         raise OptionError("%s must be %s; got an empty value" % (option, HOST_EXAMPLE))
@@ -200,15 +253,23 @@ def kms_host(value: str, option: str = "kms_host") -> str:
         if "%" in candidate and not (zone.isascii() and zone.replace("-", "").replace("_", "").isalnum()):
             raise OptionError("%s %s is not %s: the IPv6 zone %s must be an interface number or name"
                               % (option, _shown(value), HOST_EXAMPLE, _shown(zone)))
-        return candidate
+        return str(candidate)
+    standard = unicodedata.normalize("NFKC", value)
+    if standard != value:
+        odd = sorted({c for c in value if unicodedata.normalize("NFKC", c) != c})
+        instead = "; write it as %s" % _shown(standard) if all(c.isalnum() or c in ".-_" for c in standard) else ""
+        raise OptionError("%s %s is not %s: it contains compatibility characters (%s) that a DNS name does not "
+                          "use%s" % (option, _shown(value), HOST_EXAMPLE, ", ".join(repr(c) for c in odd[:5]), instead))
     bad = sorted({c for c in value if not (c.isalnum() or c in ".-_")})
     if bad:
         shown = ", ".join(repr(c) for c in bad[:5])
         raise OptionError("%s %s is not %s: it contains %s" % (option, _shown(value), HOST_EXAMPLE, shown))
-    try:
-        ascii_name = value.encode("idna").decode("ascii") if not value.isascii() else value
-    except UnicodeError:
-        raise OptionError("%s %s is not a valid internationalised DNS name (IDNA)" % (option, _shown(value))) from None
+    deviations = sorted({c for c in value if c in _IDNA_DEVIATIONS})
+    if deviations:
+        raise OptionError("%s %s contains %s, which the two IDNA standards encode differently: give that label "
+                          "in its A-label form (xn--...) as your DNS server lists it"
+                          % (option, _shown(value), ", ".join(repr(c) for c in deviations)))
+    ascii_name = ".".join(_a_label(label, value, option) for label in value.split("."))
     name = ascii_name[:-1] if ascii_name.endswith(".") else ascii_name
     if name.rsplit(".", 1)[-1].isdigit():
         # Neither an IPv4 address nor a host name (RFC 1123 2.1): Windows would read it as
@@ -223,21 +284,80 @@ def kms_host(value: str, option: str = "kms_host") -> str:
                 "%s %s is not %s: the label %s must be 1-63 letters, digits or hyphens, "
                 "not starting or ending with a hyphen" % (option, _shown(value), HOST_EXAMPLE, _shown(label))
             )
-    return value
+    return ascii_name
 
 
-def tcp_port(value: int, option: str = "kms_port") -> int:
-    """A TCP port number, 1-65535."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise OptionError("%s must be a TCP port number from 1 to 65535; got %r" % (option, value))
-    return value
+def _a_label(label: str, value: str, option: str) -> str:
+    """One label of a DNS name in its ASCII form, after checking its scripts: an ASCII label as
+    given (an A-label must decode), any other as its IDNA A-label."""
+    if label.isascii():
+        if label[:4].lower() == "xn--":
+            try:
+                unicode = label[4:].encode("ascii").decode("punycode")
+            except UnicodeError:
+                unicode = ""
+            # What a label may hold once IDNA 2003 has encoded it: letters, digits, hyphens and
+            # underscores, and the combining marks it may leave (İ is i and a dot above).
+            if unicode.isascii() or not all(unicodedata.category(c)[0] in "LNM" or c in "-_" for c in unicode):
+                raise OptionError("%s %s is not %s: the label %s is not a valid IDNA A-label (xn--...)"
+                                  % (option, _shown(value), HOST_EXAMPLE, _shown(label)))
+            _one_script(unicode, value, option)
+        return label
+    _one_script(label, value, option)
+    # Python's IDNA 2003 codec maps with Unicode 3.2's tables: a later letter would be encoded
+    # unmapped (not lower-cased), unlike the name a DNS server lists.
+    newer = sorted({c for c in label if unicodedata.ucd_3_2_0.category(c) == "Cn"})
+    if newer:
+        raise OptionError("%s %s contains %s, newer than the IDNA tables Python encodes with (Unicode 3.2): "
+                          "give the label %s in its A-label form (xn--...) as your DNS server lists it"
+                          % (option, _shown(value), ", ".join(repr(c) for c in newer[:5]), _shown(label)))
+    try:
+        return encodings.idna.ToASCII(label).decode("ascii")
+    except UnicodeError as exc:
+        raise OptionError("%s %s is not a valid internationalised DNS name: the label %s cannot be written in "
+                          "IDNA (%s)" % (option, _shown(value), _shown(label), exc)) from None
 
 
-def timeout_seconds(value: float, option: str = "connect_timeout", maximum: float = 300) -> float:
-    """A positive number of seconds, at most ``maximum``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= maximum:
-        raise OptionError("%s must be a number of seconds above 0 and at most %s; got %r" % (option, maximum, value))
-    return value
+def _script(char: str) -> str | None:
+    """The script of a character of a DNS label; None for ASCII digits, hyphen and underscore,
+    combining marks (they take their letter's) and the marks Japanese shares between its scripts."""
+    if (char.isascii() and not char.isalpha()) or unicodedata.category(char).startswith("M"):
+        return None
+    word = unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
+    return _SCRIPT_WORDS[word] if word in _SCRIPT_WORDS else word.title()
+
+
+def _one_script(label: str, value: str, option: str) -> None:
+    """Refuse a label that mixes scripts (Latin a with Cyrillic а): one name passing for another."""
+    scripts = {s for s in map(_script, label) if s}
+    if len(scripts) > 1 and not any(scripts <= allowed for allowed in _SCRIPT_MIXES):
+        raise OptionError("%s %s mixes %s letters in the label %s, as names made to pass for others do: write "
+                          "each label in one script (Latin may go with Chinese, Japanese or Korean)"
+                          % (option, _shown(value), " and ".join(sorted(scripts)), _shown(label)))
+
+
+def tcp_port(value: int | str, option: str = "kms_port") -> int:
+    """A TCP port number, 1-65535, given as an integer or as ASCII digits."""
+    number = int(value) if isinstance(value, str) and _PORT_TEXT.fullmatch(value) else value
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 65535:
+        raise OptionError("%s must be a TCP port number from 1 to 65535, as a whole number or ASCII digits; got %s"
+                          % (option, _given(value)))
+    return int(number)
+
+
+def timeout_seconds(value: float | int | str, option: str = "connect_timeout", maximum: float = 300,
+                    minimum: float = MIN_CONNECT_TIMEOUT) -> float:
+    """A number of seconds from ``minimum`` to ``maximum``, given as a number or as ASCII
+    digits with an optional decimal point. Returned in whole milliseconds, as the host is
+    sent it (a ``timeout_ms``)."""
+    number = float(value) if isinstance(value, str) and _SECONDS_TEXT.fullmatch(value) else value
+    seconds = None
+    if not isinstance(number, bool) and isinstance(number, (int, float)) and -1e9 < number < 1e9:
+        seconds = round(number * 1000) / 1000  # NaN fails the comparison above
+    if seconds is None or not minimum <= seconds <= maximum:
+        raise OptionError("%s must be a number of seconds from %s to %s (whole milliseconds); got %s"
+                          % (option, minimum, maximum, _given(value)))
+    return seconds
 
 
 def products(entries: list[str] | None) -> list[str] | None:

@@ -15,11 +15,17 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils import (
     apply,
     evidence,
     gvlk,
+    hostops,
     hresult,
     inspection,
     licensing,
 )
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Results, sentence
+from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import (
+    CallError,
+    Results,
+    TransportError,
+    sentence,
+)
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
 from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import (
     HostPlan,
@@ -52,34 +58,134 @@ def call_failure(what: str, exc: CallError) -> dict[str, Any]:
     return dict(failed=True, msg=msg.strip(), **described)
 
 
+def transport_failure(what: str, exc: TransportError) -> dict[str, Any]:
+    """A connection that failed, classified one way for every module (hostops.TRANSPORT_FAILURES):
+    ``unreachable`` when the host never answered (Ansible counts it UNREACHABLE), else failed;
+    the connection's own text in ``transport_detail``, never in the message."""
+    result = dict(msg="%s (step: %s): %s. %s" % (what, exc.step, exc, exc.hint), error_code=None, error_name=None,
+                  error_hint=exc.hint, transport_error=exc.kind, transport_detail=exc.detail)
+    result["unreachable" if exc.unreachable else "failed"] = True
+    return result
+
+
 def inspect_failure(host: str, exc: CallError, changes: bool = True) -> dict[str, Any]:
-    """The failed result of a host that could not be read. ``changes``: the module would have
-    changed the host, so the message says that nothing was."""
-    failed = call_failure("Failed to inspect %s" % host, exc)
+    """The failed result of a host that could not be read: nothing was changed, since reads
+    change nothing (``changes``: the module would have changed the host, so the message says so)."""
+    if isinstance(exc, TransportError):
+        failed = transport_failure("Cannot read %s" % host, exc)
+    else:
+        failed = call_failure("Failed to inspect %s" % host, exc)
     if changes:
         failed["msg"] += " Nothing was changed."
     return failed
 
 
 def apply_failure(host: str, exc: CallError) -> dict[str, Any]:
-    """The failed result of a host whose apply call gave no results. Some steps may have run
-    before it failed; the next run inspects again and plans only what is still needed."""
+    """The failed result of a host whose apply program did not run (the executor refused it,
+    or PowerShell stopped before running anything)."""
     result = call_failure("Failed to apply the plan on %s" % host, exc)
-    result["msg"] += (" Some steps may have been done before this happened; the next run reads the host "
-                      "afresh and does only what is still needed.")
+    result["msg"] += " Nothing was changed."
+    return result
+
+
+def observed(step: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether the host, read again, shows this step done."""
+    action, value = step["action"], step["value"]
+    if action == "install_key":
+        return gvlk.last5(value) == (after.get("partial_key") or "").upper()
+    if action == "set_host":
+        return (after.get("kms_host") or "").lower().rstrip(".") == value.lower().rstrip(".")
+    if action == "set_port":
+        return (after.get("kms_port") or licensing.DEFAULT_KMS_PORT) == value
+    if action in ("clear_host", "clear_port"):
+        return not after.get("kms_host" if action == "clear_host" else "kms_port")
+    # activate: Licensed now, and it was not, or its validity was renewed
+    return after["license_status"]["code"] == licensing.LICENSED and (
+        before["license_status"]["code"] != licensing.LICENSED
+        or (after.get("remaining_minutes") or 0) > (before.get("remaining_minutes") or 0))
+
+
+def lost_reply(execute: Any, host: str, host_plan: HostPlan, exc: CallError) -> dict[str, Any]:
+    """The apply call did not come back whole (its reply lost, cut short or garbled, or the
+    connection failed meanwhile): some steps may have run. Read the planned products again
+    (one more call) and report per product what the host now shows done (``changed``) and
+    what was left undone; when that read fails too, the host's state is unknown."""
+    if isinstance(exc, TransportError):
+        cause = "the apply call failed: %s" % exc
+    else:
+        cause = "the apply call gave no usable reply: %s" % sentence(str(exc)).rstrip(".")
+    head = "Could not confirm the plan on %s (step: %s): %s" % (host, exc.step, cause)
+    activating = [p.product for p in host_plan.plans if p.activates]
+    program = apply.reread_operations(host_plan) + (inspection.evidence_operations(
+        any(p["license_class"] == inspection.OSPP_PRODUCT for p in activating), False, None) if activating else [])
+    try:
+        again = hostops.run(execute, program, "read the host again after the apply call failed")
+        # A product query that failed would read as "nothing done": that is not known either.
+        inspection.first_error(again, [op["id"] for op in program if op["id"].startswith(apply.AFTER)])
+    except CallError as second:
+        products = [dict(plan.product, steps=step_results(plan, None, False), changed=None, failed=True,
+                         left_undone=[s["action"] for s in plan.steps]) for plan in host_plan.plans if plan.steps]
+        return dict(failed=True, changed=True, state_unknown=True, products=products, remote_calls=3,
+                    transport_error=exc.kind if isinstance(exc, TransportError) else None, error_code=None,
+                    error_name=None, error_hint=exc.hint,
+                    msg="%s. Reading %s again failed too (%s): its state is unknown and some steps may have been "
+                        "done. Run the task again: it reads the host afresh and finishes the job."
+                        % (head, host, sentence(str(second)).rstrip(".")))
+    after_by_sku = apply.products_after(host_plan, again)
+    exchanges = inspection.host_evidence(again)["kms_exchanges"] if "events_spp" in again else None
+    products, done, undone = [], [], []
+    for plan in host_plan.plans:
+        after = after_by_sku[plan.product["sku_id"]]
+        outcomes = [{"status": "ok" if observed(s, plan.product, after) else "not run"} for s in plan.steps]
+        entry = product_report(host, plan, after, outcomes, False, exchanges=exchanges)
+        entry["left_undone"] = [s["action"] for s, o in zip(plan.steps, outcomes, strict=True)
+                                if o["status"] != "ok"]
+        entry["failed"] = bool(entry["left_undone"])
+        products.append(entry)
+        label = licensing.label(plan.product)
+        if entry["changed"]:
+            done.append("%s: done %s" % (label, ", ".join(s["action"] for s, o in zip(plan.steps, outcomes, strict=True)
+                                                          if o["status"] == "ok")))
+        if entry["left_undone"]:
+            undone.append("%s: %s" % (label, ", ".join(entry["left_undone"])))
+    result: dict[str, Any] = {"changed": any(p["changed"] for p in products), "products": products,
+                              "untouched": host_plan.untouched, "kms_exchanges": exchanges,
+                              "remote_calls": 3, "state_unknown": False,
+                              "transport_error": exc.kind if isinstance(exc, TransportError) else None}
+    seen = "; ".join(done) or "nothing was changed"
+    if undone:
+        result.update(failed=True, error_code=None, error_name=None, error_hint=exc.hint,
+                      msg="%s. Read again afterwards, the host shows: %s. Left undone: %s. Run the task again: it "
+                          "does only what is still needed." % (head, seen, "; ".join(undone)))
+    else:
+        result["warnings"] = ["%s. Read again afterwards, the host shows every step done: %s." % (head, seen)]
     return result
 
 
 def below_requirements(host: str, verdict: dict[str, Any], enforced: bool) -> str:
-    """Why a host falls short of its Office version's system requirements, and what to do."""
+    """Why a host falls short of its Office version's system requirements, or which facts the
+    check could not use (``unknown``, never a shortfall: only requirements: strict fails on
+    them), and what to do. ``enforced``: the host stops here."""
     shortfalls = "; ".join(verdict["shortfalls"])
+    unknown = "; ".join(verdict.get("unknown") or [])
+    if not shortfalls:
+        if not enforced:
+            return ("%s: %s's system requirements could not all be checked: %s. An unknown fact is not a "
+                    "shortfall: carrying on (requirements: strict would fail the host)."
+                    % (host, verdict["name"], unknown))
+        return ("%s: %s's system requirements could not all be checked: %s. Nothing was changed on it "
+                "(requirements: strict fails a host whose facts are unknown). Find out why Windows does not "
+                "report them (Get-CimInstance on the class named), or, to check only the facts that are known, "
+                "set requirements: enforce (in the role: office_kms_requirements: enforce in this host's "
+                "host_vars, or -e office_kms_requirements=enforce with --limit)." % (host, verdict["name"], unknown))
+    also = " Unknown, so not checked: %s." % unknown if unknown else ""
     if not enforced:
-        return ("%s is below %s's system requirements: %s. Activating anyway (requirements: warn)."
-                % (host, verdict["name"], shortfalls))
-    return ("%s is below %s's system requirements: %s. Nothing was changed on it. Raise the hardware (or "
+        return ("%s is below %s's system requirements: %s.%s Activating anyway (requirements: warn)."
+                % (host, verdict["name"], shortfalls, also))
+    return ("%s is below %s's system requirements: %s.%s Nothing was changed on it. Raise the hardware (or "
             "upgrade Windows), or, to activate anyway, set requirements: warn (in the role: "
             "office_kms_requirements: warn in this host's host_vars, or -e office_kms_requirements=warn "
-            "with --limit)." % (host, verdict["name"], shortfalls))
+            "with --limit)." % (host, verdict["name"], shortfalls, also))
 
 
 def shown_step(step: dict[str, Any]) -> dict[str, Any]:
@@ -296,6 +402,20 @@ def nothing_to_do(installs: list[dict[str, Any]]) -> str:
             % ", ".join(i.get("name") or ", ".join(i["product_ids"]) for i in installs))
 
 
+def failed_apply(execute: Any, host: str, host_plan: HostPlan, exc: CallError, *, facts: dict[str, Any],
+                 desired: Desired, result: dict[str, Any]) -> dict[str, Any]:
+    """The task's result when the apply call gave no results: nothing ran (apply_failure), or
+    it may have (lost_reply reads the host again and reports what it shows)."""
+    if not exc.may_have_run:
+        return dict(result, **apply_failure(host, exc))
+    lost = lost_reply(execute, host, host_plan, exc)
+    result.setdefault("warnings", []).extend(lost.pop("warnings", []))
+    lost["dns_discovery"] = facts.get("dns_discovery")
+    if not lost.get("failed"):
+        lost["msg"] = summary(lost, facts["office"], False, desired.application)
+    return dict(result, **lost)
+
+
 def converge(execute: Any, host: str, facts: dict[str, Any], desired: Desired, *, task: Any,
              result: dict[str, Any]) -> dict[str, Any]:
     """plan -> apply (one more remote call, only when the plan has steps and not in check
@@ -315,7 +435,7 @@ def converge(execute: Any, host: str, facts: dict[str, Any], desired: Desired, *
         try:
             results = apply.apply_plan(execute, host_plan, desired)
         except CallError as exc:
-            return dict(result, **apply_failure(host, exc))
+            return failed_apply(execute, host, host_plan, exc, facts=facts, desired=desired, result=result)
         stopped = unreachable(host, desired, results)
         if stopped:
             return dict(result, **stopped)

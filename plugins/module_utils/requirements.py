@@ -3,6 +3,10 @@
 """Microsoft's published system requirements for each supported Office version, as data, and
 pure functions that check a host (the ``host`` facts of licensing.host_facts) against them.
 
+A fact the host did not report (null, 0 for a speed, a count or a size), or reported in a form
+that is not a number or a version, is unknown: never a shortfall, and named in the verdict's
+``unknown`` so the operator hears of it (office_kms's ``requirements: strict`` fails the host).
+
 One table, ``REQUIREMENTS``, one row per Office version. Every row names the Microsoft page(s)
 it comes from. A figure Microsoft does not publish (or that only a third-party source gives)
 is ``None`` and is not checked; the comment on the row says what was looked for. Figures kept
@@ -189,7 +193,21 @@ OVERRIDE_VARS = {
     "min_os_version": "min_os_version (the role's office_kms_min_os_version)",
 }
 
-_VERSION = re.compile(r"^\d+(?:\.\d+){1,3}$")
+# The CIM property each host fact comes from (inspection.read_program), for messages.
+FACT_SOURCES = {
+    "cpu_max_clock_mhz": "Win32_Processor.MaxClockSpeed",
+    "cpu_cores": "Win32_Processor.NumberOfCores",
+    "memory_mb": "Win32_PhysicalMemory.Capacity",
+    "system_drive_free_mb": "Win32_LogicalDisk.FreeSpace",
+    "os_version": "Win32_OperatingSystem.Version",
+    "os_caption": "Win32_OperatingSystem.Caption",
+}
+_SHOWN = 40  # characters of an odd fact shown back in a message
+
+# ASCII digits only: str.isdigit() and \d also take other scripts' digits and superscripts,
+# some of which int() refuses.
+_VERSION = re.compile(r"^[0-9]+(?:\.[0-9]+){1,3}$")
+_DIGITS = re.compile(r"[0-9]+")
 _YEAR_ID = re.compile(r"(20\d\d)(?:Volume|Retail)$", re.IGNORECASE)
 _MSI_ID = re.compile(r"^Office(\d\d)\.", re.IGNORECASE)
 
@@ -299,13 +317,16 @@ def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
         elif key == "min_os_version":
             # An unquoted YAML 6.3 arrives as a float; str() gives back "6.3".
             text = str(value).strip() if isinstance(value, (str, float)) and not isinstance(value, bool) else None
-            if text is None or parse_version(text) is None:
-                raise ValueError("%s: %s is not a Windows version such as 10.0 or 6.1.7601" % (var, value))
+            parsed = parse_version(text) if text is not None else None
+            if parsed is None or len(parsed) > 3:
+                shown = value if isinstance(value, str) and value.strip() and len(value) <= _SHOWN else _shown(value)
+                raise ValueError("%s: %s is not a Windows version: give major.minor or major.minor.build, such as "
+                                 "10.0 or 6.1.7601" % (var, shown))
             result[key] = text
         else:
             number = _whole_number(value)
             if number is None:
-                raise ValueError("%s: %r is not a whole number of 0 or more" % (var, value))
+                raise ValueError("%s: %s is not a whole number of 0 or more" % (var, _shown(value)))
             result[key] = number
     return result
 
@@ -316,14 +337,15 @@ def _whole_number(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if value >= 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         return int(value.strip())
     return None
 
 
 def _fact(value: Any, positive: bool = False) -> int | None:
-    """A numeric host fact, or None when unknown. With ``positive``, 0 is unknown too
-    (host_facts reports 0 MHz / 0 cores when WMI left the property empty)."""
+    """A numeric host fact, or None when unknown (null, negative, not a number). With
+    ``positive``, 0 is unknown too: SMBIOS, whence Win32_Processor.MaxClockSpeed comes,
+    writes 0 for a speed it does not know, and no host has 0 cores or 0 MB of memory."""
     if isinstance(value, float):
         number = int(value) if math.isfinite(value) and value >= 0 else None  # NaN, inf, < 0: unknown
     else:
@@ -333,67 +355,126 @@ def _fact(value: Any, positive: bool = False) -> int | None:
     return number
 
 
+def _shown(value: Any) -> str:
+    """A value as a message shows it: quoted when text, cut short when long."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
+
+
+def _unknown(fact: str, why: str, needed: str) -> str:
+    return "%s unknown (%s %s), needs %s" % (fact, FACT_SOURCES[fact], why, needed)
+
+
+def _why_unknown(value: Any, kind: str = "a whole number of 0 or more") -> str:
+    if value is None:
+        return "not reported"
+    if isinstance(value, str) and not value.strip():
+        return "reported empty"
+    if kind.startswith("a whole") and value == 0 and not isinstance(value, bool):
+        return "reported as 0"  # SMBIOS and WMI write 0 for a figure they do not know
+    return "reported as %s, not %s" % (_shown(value), kind)
+
+
 def _host_os(host: dict[str, Any]) -> tuple[int, ...] | None:
     version = parse_version(host.get("os_version"))
     build = str(host.get("os_build") or "")
-    if version and len(version) == 2 and build.isdigit():
+    if version and len(version) == 2 and _DIGITS.fullmatch(build):
         version = (*version, int(build))
     return version
 
 
-def _os_minimum(host: dict[str, Any], requirement: Requirement) -> tuple[str, str | None] | None:
-    """(minimum version, its name) that applies to this host, or None when not checkable."""
-    client = (requirement.min_client_os, requirement.client_os_name)
-    server = (requirement.min_server_os, requirement.server_os_name)
+def _padded(version: tuple[int, ...]) -> tuple[int, ...]:
+    return version + (0,) * (4 - len(version))
+
+
+def _needs(minimum: tuple[tuple[int, ...], str, str | None, str]) -> str:
+    return "Windows %s or later%s" % (minimum[1], " (%s)" % minimum[2] if minimum[2] else "")
+
+
+def _os_check(host: dict[str, Any], requirement: Requirement) -> tuple[str | None, str | None]:
+    """(shortfall, unknown) of the Windows version check, each None when there is none.
+
+    The caption tells a client edition from a server one. Without it, a host below the
+    minimum of every edition falls short, one that meets every minimum passes, and one below
+    only some (or below the only edition with a figure) is unknown."""
     caption = host.get("os_caption")
-    if isinstance(caption, str) and caption.strip():
-        chosen = server if "server" in caption.lower() else client
-        return chosen if chosen[0] is not None else None
-    # Edition unknown: only a host below the minimum of every edition falls short.
-    if client[0] is None or server[0] is None:
-        return None
-    client_v, server_v = parse_version(client[0]), parse_version(server[0])
-    if client_v is None or server_v is None:
-        return None
-    return server if version_less(server_v, client_v) else client
+    known_edition = isinstance(caption, str) and bool(caption.strip())
+    editions = [(requirement.min_client_os, requirement.client_os_name, "client"),
+                (requirement.min_server_os, requirement.server_os_name, "server")]
+    if known_edition:
+        editions = [editions[1] if "server" in caption.lower() else editions[0]]
+    # (parsed, text, name, edition) of each edition that has a figure
+    minimums = [(parse_version(text), text, name, edition) for text, name, edition in editions if text is not None]
+    minimums = [m for m in minimums if m[0] is not None]
+    if not minimums:
+        return None, None  # no figure for this edition: not checked
+    lowest = min(minimums, key=lambda m: _padded(m[0]))
+    version = _host_os(host)
+    if version is None:
+        return None, _unknown("os_version", _why_unknown(host.get("os_version"), "a Windows version"), _needs(lowest))
+    below = [m for m in minimums if version_less(version, m[0])]
+    if not below:
+        return None, None
+    if known_edition or len(below) == 2:
+        return ("Windows %s (%s), needs %s for %s" % (
+            host.get("os_version"), caption if known_edition else "unknown edition", _needs(lowest),
+            requirement.name or "Office " + requirement.office)), None
+    return None, _unknown("os_caption", _why_unknown(caption, "a Windows edition"),
+                          "%s on a %s edition" % (_needs(below[0]), below[0][3]))
+
+
+def check(host: dict[str, Any], requirement: Requirement) -> tuple[list[str], list[str]]:
+    """(shortfalls, unknown): every way ``host`` falls short of ``requirement``, in words, and
+    every fact the check needed but could not use (not reported, or not a number or a
+    version), naming the fact. An unknown fact is never a shortfall; a requirement figure
+    that is None is not checked."""
+    host = host if isinstance(host, dict) else {}
+    found: list[str] = []
+    unknown: list[str] = []
+
+    def below(fact: str, needed: int | None, unit: str, positive: bool = True) -> int | None:
+        """The fact when it is below ``needed``, else None; an unknown fact is noted. A figure
+        of 0 (an override that turns the check off) needs no fact."""
+        if not needed:
+            return None
+        value = _fact(host.get(fact), positive=positive)
+        if value is None:
+            unknown.append(_unknown(fact, _why_unknown(host.get(fact)), ("%d %s" % (needed, unit)).strip()))
+        return value if value is not None and value < needed else None
+
+    mhz = below("cpu_max_clock_mhz", requirement.cpu_mhz, "MHz")
+    if mhz is not None:
+        found.append("CPU %d MHz, needs %d MHz" % (mhz, requirement.cpu_mhz))
+    cores = below("cpu_cores", requirement.cpu_cores, "")
+    if cores is not None:
+        found.append("%d CPU core%s, needs %d" % (cores, "" if cores == 1 else "s", requirement.cpu_cores))
+    memory = below("memory_mb", requirement.memory_mb, "MB")
+    if memory is not None:
+        found.append("%d MB of memory, needs %d MB" % (memory, requirement.memory_mb))
+    free = below("system_drive_free_mb", requirement.free_disk_mb, "MB", positive=False)  # 0 MB free: a full disk
+    if free is not None:
+        found.append("%d MB free on %s, needs %d MB"
+                     % (free, host.get("system_drive") or "the system drive", requirement.free_disk_mb))
+    short, unchecked = _os_check(host, requirement)
+    found += [short] if short else []
+    unknown += [unchecked] if unchecked else []
+    return found, unknown
 
 
 def shortfalls(host: dict[str, Any], requirement: Requirement) -> list[str]:
-    """Every way ``host`` falls short of ``requirement``, in words. A fact that is None
-    (unknown) is never a shortfall; a requirement figure that is None is not checked."""
-    host = host or {}
-    found = []
-    mhz = _fact(host.get("cpu_max_clock_mhz"), positive=True)
-    if requirement.cpu_mhz is not None and mhz is not None and mhz < requirement.cpu_mhz:
-        found.append("CPU %d MHz, needs %d MHz" % (mhz, requirement.cpu_mhz))
-    cores = _fact(host.get("cpu_cores"), positive=True)
-    if requirement.cpu_cores is not None and cores is not None and cores < requirement.cpu_cores:
-        found.append("%d CPU core%s, needs %d" % (cores, "" if cores == 1 else "s", requirement.cpu_cores))
-    memory = _fact(host.get("memory_mb"), positive=True)
-    if requirement.memory_mb is not None and memory is not None and memory < requirement.memory_mb:
-        found.append("%d MB of memory, needs %d MB" % (memory, requirement.memory_mb))
-    free = _fact(host.get("system_drive_free_mb"))  # 0 MB free is a real (full) disk
-    if requirement.free_disk_mb is not None and free is not None and free < requirement.free_disk_mb:
-        found.append("%d MB free on %s, needs %d MB"
-                     % (free, host.get("system_drive") or "the system drive", requirement.free_disk_mb))
-    os_version = _host_os(host)
-    minimum = _os_minimum(host, requirement)
-    if os_version is not None and minimum is not None:
-        needed = parse_version(minimum[0])
-        if needed is not None and version_less(os_version, needed):
-            found.append("Windows %s (%s), needs Windows %s or later%s for %s" % (
-                host.get("os_version"), host.get("os_caption") or "unknown edition", minimum[0],
-                " (%s)" % minimum[1] if minimum[1] else "", requirement.name or "Office " + requirement.office))
-    return found
+    """Every way ``host`` falls short of ``requirement``, in words (see check)."""
+    return check(host, requirement)[0]
 
 
 def verdict(products: list[dict[str, Any]], installs: list[dict[str, Any]], host: dict[str, Any],
             overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The requirement check of one host, as office_kms returns it: the Office version that
-    decides (the newest installed), its requirement's source, and every shortfall. With no
-    known Office version nothing is checked (``office`` null, no shortfall)."""
+    decides (the newest installed), its requirement's source, every shortfall, and every fact
+    the check could not use (``unknown``). With no known Office version nothing is checked
+    (``office`` null, no shortfall, nothing unknown)."""
     requirement = requirement_for(office_versions(products, installs), overrides)
     if requirement is None:
-        return {"office": None, "name": None, "source": None, "shortfalls": []}
+        return {"office": None, "name": None, "source": None, "shortfalls": [], "unknown": []}
+    found, unknown = check(host, requirement)
     return {"office": requirement.office, "name": requirement.name or "Office " + requirement.office,
-            "source": requirement.source, "shortfalls": shortfalls(host, requirement)}
+            "source": requirement.source, "shortfalls": found, "unknown": unknown}

@@ -41,11 +41,22 @@ options:
       - Omitted with O(state=activated), products activate against the KMS host that DNS
         publishes (C(_vlmcs._tcp)) or the one already set on them; nothing is cleared.
       - Required with O(state=configured) unless O(product_key) is given.
+      - The value is checked in the form the host is sent and RV(kms_host) returns. An IP
+        address is sent as given, an IPv6 literal without brackets (C([2001:db8::10]) is sent
+        as C(2001:db8::10)). A DNS name keeps its ASCII labels as given and has every other
+        label written as its IDNA A-label (C(xn--...)).
+      - Refused before anything is sent, with a message that says why, are full-width and
+        other compatibility characters (the message gives the name to write instead), a label
+        that mixes scripts such as Latin with Cyrillic or Greek (Latin may go with Chinese,
+        Japanese or Korean), the letters sharp s and final sigma, which IDNA 2003 and 2008
+        encode differently, and letters newer than Unicode 3.2, which the IDNA 2003 tables
+        used here do not know (give such a label as its A-label).
     type: str
   kms_port:
     description:
       - TCP port of the KMS host, 1 to 65535. Set on a product only when it differs from the
-        product's port (an unset port means 1688).
+        product's port (an unset port means 1688). Given as text, only ASCII digits are taken; C(1e3),
+        C(+1688) or full-width digits are refused, not converted. Returned in RV(kms_port).
     type: int
     default: 1688
   state:
@@ -112,7 +123,9 @@ options:
     default: true
   connect_timeout:
     description:
-      - Seconds the host waits for that TCP connection. More than 0, at most 300.
+      - Seconds the host waits for that TCP connection, from 0.1 to 300, in whole milliseconds
+        as the host is sent them; V(2.0004) is sent as 2000 ms and returned as C(2.0) in
+        RV(connect_timeout). Given as text, ASCII digits with an optional decimal point.
     type: float
     default: 5
   requirements:
@@ -121,12 +134,17 @@ options:
         installed on it (Office 2010 to LTSC 2024: minimum Windows client and server versions,
         CPU, memory, free disk; each figure from Microsoft's page for that version, none
         invented where Microsoft gives none), using the facts the first call reads anyway: no
-        extra remote call. A fact the host did not report is unknown, never a shortfall."
+        extra remote call."
+      - "A fact the check needs that the host did not report (null, or 0 for a speed, a count
+        or a size) or reported in a form that is not a number or a Windows version is
+        unknown: never a shortfall, but named (with the CIM property it comes from) in
+        RV(requirements.unknown) and in a warning."
       - "C(enforce) fails a host below them with one message listing every shortfall, before
-        anything is changed; C(warn) adds that message to the task's warnings and carries on;
-        C(skip) does not check. Not checked with O(state=absent)."
+        anything is changed; C(strict) does the same and also fails a host whose facts are
+        unknown; C(warn) adds the message to the task's warnings and carries on; C(skip) does
+        not check. Not checked with O(state=absent)."
     type: str
-    choices: [enforce, warn, skip]
+    choices: [enforce, strict, warn, skip]
     default: skip
   min_cpu_mhz:
     description:
@@ -144,8 +162,12 @@ options:
     type: int
   min_os_version:
     description:
-      - Lowest Windows version (C(10.0) Windows 10 and 11, C(6.3) Windows 8.1, C(6.1.7601)
-        Windows 7 SP1), instead of the installed Office version's client and server minimums.
+      - Lowest Windows version as major.minor or major.minor.build (C(10.0) Windows 10 and
+        11, C(6.3) Windows 8.1, C(6.1.7601) Windows 7 SP1), instead of the installed Office
+        version's client and server minimums.
+      - The C(min_) figures are checked before anything is sent to a host; a version in
+        another form, or a number below 0, fails the task on every host with a message naming
+        the option.
     type: str
 attributes:
   check_mode:
@@ -276,6 +298,31 @@ requirements:
       type: list
       elements: str
       sample: ["1 CPU core, needs 2", "2048 MB of memory, needs 4096 MB"]
+    unknown:
+      description:
+        - Every fact the check needed but could not use, in words naming the fact, the CIM
+          property it comes from and what was reported; empty when every fact was known.
+        - An unknown fact is not a shortfall; with O(requirements=strict) it fails the host.
+      type: list
+      elements: str
+      sample: ["cpu_max_clock_mhz unknown (Win32_Processor.MaxClockSpeed not reported), needs 1600 MHz"]
+kms_host:
+  description:
+    - O(kms_host) as checked, which is what the host was sent (an IPv6 literal without brackets,
+      labels that are not ASCII as IDNA A-labels); null when not given.
+  returned: when the options were valid
+  type: str
+  sample: kms.example.edu
+kms_port:
+  description: O(kms_port) as checked, which is what the host was sent.
+  returned: when the options were valid
+  type: int
+  sample: 1688
+connect_timeout:
+  description: O(connect_timeout) as checked, in seconds of whole milliseconds; the host was sent it in milliseconds.
+  returned: when the options were valid
+  type: float
+  sample: 5.0
 remote_calls:
   description: Commands sent to the host (1 when compliant or in check mode, 2 when work was done).
   returned: when the options were valid
@@ -414,6 +461,16 @@ products:
       type: list
       elements: dict
       sample: [{action: set_host, value: kms.example.edu, result: ok}, {action: activate, result: ok}]
+    left_undone:
+      description:
+        - When the apply call did not come back whole (reply lost, cut short or garbled, or the
+          connection failed meanwhile), the module reads the products again (one more remote
+          call, RV(remote_calls) 3) and reports each step by what the host now shows - C(ok)
+          when done, C(not run) when not; this lists the steps left undone. The task fails
+          when any is left, and succeeds with a warning when the host shows everything done.
+      type: list
+      elements: str
+      sample: [activate]
     changed:
       description: Whether a step succeeded (or would run, in check mode) for this product.
       type: bool
@@ -486,4 +543,28 @@ error_hint:
   returned: failure
   type: str
   sample: Check that the host is on the organisation's network (VPN connected off campus), ...
+transport_error:
+  description:
+    - When the connection to the host failed, how, one classification for every module of the
+      collection - C(credentials) (HTTP 401), C(refused), C(name) (does not resolve),
+      C(timeout), C(dropped) (closed before the reply), C(tls), C(winrm_fault) (WinRM answered
+      with a refusal; the task fails) or C(other). All but C(winrm_fault) make the host
+      UNREACHABLE. The message says it in words, names the step and what to do; reads change
+      nothing, so a failure while reading says nothing was changed.
+  returned: when the connection failed
+  type: str
+  sample: dropped
+transport_detail:
+  description: The connection's own error text, for a support ticket (never a password).
+  returned: when the connection failed
+  type: str
+  sample: "ConnectionError: ('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))"
+state_unknown:
+  description:
+    - True when the apply call did not come back whole and reading the host again failed too;
+      some steps may have been done, so RV(changed) is true (a change is never hidden) and a
+      re-run reads the host afresh and finishes the job. False otherwise.
+  returned: when the apply call did not come back whole
+  type: bool
+  sample: false
 """

@@ -38,16 +38,29 @@ options:
         tries a TCP connection to each KMS host published there.
       - Internationalised names and IPv6 literals are accepted; spaces, quotes and other
         characters that cannot be part of a host name are rejected before anything is sent.
+      - The value is checked in the form the host is sent and RV(kms_host) returns. An IP
+        address is sent as given, an IPv6 literal without brackets (C([2001:db8::10]) is sent
+        as C(2001:db8::10)). A DNS name keeps its ASCII labels as given and has every other
+        label written as its IDNA A-label (C(xn--...)).
+      - Refused before anything is sent, with a message that says why, are full-width and
+        other compatibility characters (the message gives the name to write instead), a label
+        that mixes scripts such as Latin with Cyrillic or Greek (Latin may go with Chinese,
+        Japanese or Korean), the letters sharp s and final sigma, which IDNA 2003 and 2008
+        encode differently, and letters newer than Unicode 3.2, which the IDNA 2003 tables
+        used here do not know (give such a label as its A-label).
     type: str
   kms_port:
     description:
-      - TCP port of the KMS host, 1 to 65535.
+      - TCP port of the KMS host, 1 to 65535. Given as text, only ASCII digits are taken; C(1e3),
+        C(+1688) or full-width digits are refused, not converted. Returned in RV(kms_port).
     type: int
     default: 1688
   connect_timeout:
     description:
       - Seconds the host waits for the TCP connection to O(kms_host) before reporting it
-        unreachable. More than 0, at most 300.
+        unreachable, from 0.1 to 300, in whole milliseconds as the host is sent them; V(2.0004)
+        is sent as 2000 ms and returned as C(2.0) in RV(connect_timeout). Given as text, ASCII
+        digits with an optional decimal point.
     type: float
     default: 5
   include_windows:
@@ -126,6 +139,23 @@ changed:
   returned: always
   type: bool
   sample: false
+kms_host:
+  description:
+    - O(kms_host) as checked, which is what the host was sent (an IPv6 literal without brackets,
+      labels that are not ASCII as IDNA A-labels); null when not given.
+  returned: when the options were valid
+  type: str
+  sample: kms.example.edu
+kms_port:
+  description: O(kms_port) as checked, which is what the host was sent.
+  returned: when the options were valid
+  type: int
+  sample: 1688
+connect_timeout:
+  description: O(connect_timeout) as checked, in seconds of whole milliseconds; the host was sent it in milliseconds.
+  returned: when the options were valid
+  type: float
+  sample: 5.0
 remote_calls:
   description: Number of commands sent to the host (always 1).
   returned: always
@@ -276,7 +306,11 @@ host:
       type: str
       sample: 64-bit
     cpu_max_clock_mhz:
-      description: The highest maximum clock speed of the host's processors, in MHz.
+      description:
+        - The highest maximum clock speed of the host's processors, in MHz.
+        - This and the other counts (cores, memory, free disk) are null when Windows did not
+          report the figure (on some virtual machines MaxClockSpeed is empty), and the value
+          as Windows sent it when that is not a number.
       type: int
       sample: 2904
     cpu_cores:
@@ -522,4 +556,20 @@ error_hint:
   returned: failure
   type: str
   sample: Connect with an account that is a local administrator on the host.
+transport_error:
+  description:
+    - When the connection to the host failed, how, one classification for every module of the
+      collection - C(credentials) (HTTP 401), C(refused), C(name) (does not resolve),
+      C(timeout), C(dropped) (closed before the reply), C(tls), C(winrm_fault) (WinRM answered
+      with a refusal; the task fails) or C(other). All but C(winrm_fault) make the host
+      UNREACHABLE. The message says it in words, names the step and what to do; reads change
+      nothing, so a failure while reading says nothing was changed.
+  returned: when the connection failed
+  type: str
+  sample: dropped
+transport_detail:
+  description: The connection's own error text, for a support ticket (never a password).
+  returned: when the connection failed
+  type: str
+  sample: "ConnectionError: ('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))"
 """

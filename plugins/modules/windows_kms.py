@@ -40,11 +40,22 @@ options:
       - Omitted with O(state=activated), Windows activates against the KMS host that DNS
         publishes (C(_vlmcs._tcp)) or the one already set; nothing is cleared.
       - Required with O(state=configured) unless O(product_key) is given.
+      - The value is checked in the form the host is sent and RV(kms_host) returns. An IP
+        address is sent as given, an IPv6 literal without brackets (C([2001:db8::10]) is sent
+        as C(2001:db8::10)). A DNS name keeps its ASCII labels as given and has every other
+        label written as its IDNA A-label (C(xn--...)).
+      - Refused before anything is sent, with a message that says why, are full-width and
+        other compatibility characters (the message gives the name to write instead), a label
+        that mixes scripts such as Latin with Cyrillic or Greek (Latin may go with Chinese,
+        Japanese or Korean), the letters sharp s and final sigma, which IDNA 2003 and 2008
+        encode differently, and letters newer than Unicode 3.2, which the IDNA 2003 tables
+        used here do not know (give such a label as its A-label).
     type: str
   kms_port:
     description:
       - TCP port of the KMS host, 1 to 65535. Set only when it differs from the product's port
-        (an unset port means 1688).
+        (an unset port means 1688). Given as text, only ASCII digits are taken; C(1e3),
+        C(+1688) or full-width digits are refused, not converted. Returned in RV(kms_port).
     type: int
     default: 1688
   state:
@@ -98,7 +109,9 @@ options:
     default: true
   connect_timeout:
     description:
-      - Seconds the host waits for that TCP connection. More than 0, at most 300.
+      - Seconds the host waits for that TCP connection, from 0.1 to 300, in whole milliseconds
+        as the host is sent them; V(2.0004) is sent as 2000 ms and returned as C(2.0) in
+        RV(connect_timeout). Given as text, ASCII digits with an optional decimal point.
     type: float
     default: 5
 attributes:
@@ -155,6 +168,23 @@ msg:
   returned: always
   type: str
   sample: "changed: Windows(R), Education edition, VisioPro2024Volume"
+kms_host:
+  description:
+    - O(kms_host) as checked, which is what the host was sent (an IPv6 literal without brackets,
+      labels that are not ASCII as IDNA A-labels); null when not given.
+  returned: when the options were valid
+  type: str
+  sample: kms.example.edu
+kms_port:
+  description: O(kms_port) as checked, which is what the host was sent.
+  returned: when the options were valid
+  type: int
+  sample: 1688
+connect_timeout:
+  description: O(connect_timeout) as checked, in seconds of whole milliseconds; the host was sent it in milliseconds.
+  returned: when the options were valid
+  type: float
+  sample: 5.0
 remote_calls:
   description: Commands sent to the host (1 when compliant or in check mode, 2 when work was done).
   returned: when the options were valid
@@ -293,6 +323,16 @@ products:
       type: list
       elements: dict
       sample: [{action: set_host, value: kms.example.edu, result: ok}, {action: activate, result: ok}]
+    left_undone:
+      description:
+        - When the apply call did not come back whole (reply lost, cut short or garbled, or the
+          connection failed meanwhile), the module reads the products again (one more remote
+          call, RV(remote_calls) 3) and reports each step by what the host now shows - C(ok)
+          when done, C(not run) when not; this lists the steps left undone. The task fails
+          when any is left, and succeeds with a warning when the host shows everything done.
+      type: list
+      elements: str
+      sample: [activate]
     changed:
       description: Whether a step succeeded (or would run, in check mode) for this product.
       type: bool
@@ -372,4 +412,28 @@ error_hint:
   returned: failure
   type: str
   sample: Check that the host is on the organisation's network (VPN connected off campus), ...
+transport_error:
+  description:
+    - When the connection to the host failed, how, one classification for every module of the
+      collection - C(credentials) (HTTP 401), C(refused), C(name) (does not resolve),
+      C(timeout), C(dropped) (closed before the reply), C(tls), C(winrm_fault) (WinRM answered
+      with a refusal; the task fails) or C(other). All but C(winrm_fault) make the host
+      UNREACHABLE. The message says it in words, names the step and what to do; reads change
+      nothing, so a failure while reading says nothing was changed.
+  returned: when the connection failed
+  type: str
+  sample: dropped
+transport_detail:
+  description: The connection's own error text, for a support ticket (never a password).
+  returned: when the connection failed
+  type: str
+  sample: "ConnectionError: ('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))"
+state_unknown:
+  description:
+    - True when the apply call did not come back whole and reading the host again failed too;
+      some steps may have been done, so RV(changed) is true (a change is never hidden) and a
+      re-run reads the host afresh and finishes the job. False otherwise.
+  returned: when the apply call did not come back whole
+  type: bool
+  sample: false
 """

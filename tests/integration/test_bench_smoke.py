@@ -20,8 +20,8 @@ CASES = {
 def test_benchmark_runs_every_case_on_a_small_fleet(tmp_path):
     output = tmp_path / "results.json"
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--sizes", "10", "--forks", "5",
-                           "--output", str(output)], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          check=False)
+                           "--fault-hosts", "18", "--fault-share", "0.5", "--output", str(output)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(output.read_text())
     assert report["machine"]["cpus"] and report["forks"] == 5
@@ -34,3 +34,13 @@ def test_benchmark_runs_every_case_on_a_small_fleet(tmp_path):
         assert result["wall_seconds"] > 0 and result["controller_cpu_seconds"] > 0
     assert size["ratio_a_over_c"] > 0 and size["ratio_d_over_a"] > 0
     assert "(a)/(c) =" in proc.stdout
+    # The fault load, one faulted host per kind: each reported as its kind should be, every
+    # healthy host done, and the whole fleet activated once the faults are cleared.
+    faults = report["fault_load"]
+    assert (faults["hosts"], faults["faulted"]) == (18, 9)
+    assert {kind: (f["hosts"], f["as_expected"]) for kind, f in faults["kinds"].items()} == {
+        kind: (1, 1) for kind in ("hang", "http_500", "http_401", "drop_before_run", "drop_after_run", "garbled",
+                                  "access_denied", "service_missing", "kms_refusal")}
+    assert faults["healthy_done"] == faults["healthy"] == 9
+    assert (faults["converged"], faults["second_run_failed"]) == (18, 0)
+    assert "fault load: 18 hosts, 9 faulted" in proc.stdout

@@ -1,7 +1,9 @@
 """Hostile input end to end: hypothesis draws ~30 values per option, one ansible-playbook run
-loops over them (office_kms_info kms_host, office_kms kms_port / products / product_key, one
-lab PC each, in parallel), and each loop result is either refused with "Invalid option" with
-nothing sent to the host for it, or the lab recorded programs carrying the value given.
+loops over them (office_kms_info kms_host and connect_timeout, office_kms kms_port / products /
+product_key, one lab PC each, in parallel), and each loop result is either refused with
+"Invalid option" with nothing sent to the host for it, or the lab recorded programs carrying
+the value given, in the form the module returns as used (kms_host, kms_port, connect_timeout):
+the value checked is the value sent.
 
 The values travel in an extra-vars JSON file, not on the command line (no shell quoting in
 between). Jinja opening delimiters are broken up here: Ansible renders templates in
@@ -11,7 +13,6 @@ unit layer (tests/unit/test_hostile_input.py) gives the plugins such text direct
 
 from __future__ import annotations
 
-import decimal
 import json
 import re
 from collections import Counter
@@ -23,11 +24,19 @@ from hypothesis import strategies as st
 
 from tests.integration.conftest import calls, run_playbook
 from tests.simlab.lab import Lab
-from tests.unit.test_hostile_input import HOSTILE_TEXT, KMS_HOSTS, PRODUCT_ENTRIES, PRODUCT_KEY_TEXT
+from tests.unit.test_hostile_input import (
+    HOSTILE_TEXT,
+    PRODUCT_ENTRIES,
+    PRODUCT_KEY_TEXT,
+    TASK_HOSTS,
+    TASK_TIMEOUTS,
+    assert_sent_form,
+)
 
 KMS = "kms.campus.example"
 VALUES = 30
-HOSTS = {"kms_host": "pc16-lab", "kms_port": "pc17-lab", "products": "pc18-lab", "product_key": "pc19-lab"}
+HOSTS = {"kms_host": "pc16-lab", "kms_port": "pc17-lab", "products": "pc18-lab", "product_key": "pc19-lab",
+         "connect_timeout": "pc20-lab"}
 INSTALLED = "GCVGB"  # last five characters of the key pc19-lab has (the ProPlus 2024 GVLK)
 # office_kms's read program (kms_host is given: no DNS lookup): no option value travels in it.
 READ = json.loads(json.dumps(inspection.read_program(lookup_dns=False)))
@@ -43,6 +52,7 @@ PLAYBOOK = """
     - name: kms_host
       volume_licensing.kms.office_kms_info:
         kms_host: "{{ item }}"
+        connect_timeout: 0.1  # the lab waits that long for an address nobody serves
       loop: "{{ hostile.kms_host if inventory_hostname == 'pc16-lab' else [] }}"
       loop_control: {index_var: i, label: "{{ i }}"}
       ignore_errors: true
@@ -67,6 +77,13 @@ PLAYBOOK = """
       loop: "{{ hostile.product_key if inventory_hostname == 'pc19-lab' else [] }}"
       loop_control: {index_var: i, label: "{{ i }}"}
       ignore_errors: true
+    - name: connect_timeout
+      volume_licensing.kms.office_kms_info:
+        kms_host: %(kms)s
+        connect_timeout: "{{ item }}"
+      loop: "{{ hostile.connect_timeout if inventory_hostname == 'pc20-lab' else [] }}"
+      loop_control: {index_var: i, label: "{{ i }}"}
+      ignore_errors: true
 """ % {"hosts": ",".join(HOSTS.values()), "kms": KMS}
 
 
@@ -78,9 +95,10 @@ def no_jinja(value: Any) -> Any:
 
 
 PORTS = st.one_of(st.integers(-100, 70_000), st.integers(-5, 70_000).map(str),
-                  # Numbers as Ansible reads them (Decimal): some convert, "inf" overflowed its check.
+                  # Ansible's int type (Decimal) converts some of these; only integers and ASCII
+                  # digits are taken. "inf" overflowed Ansible's check.
                   st.sampled_from(["1688", "1688.0", "1688.5", "1e3", " 1688 ", "\u0661\u0666\u0668\u0668", "0x698",
-                                   "Infinity", "-inf", "NaN", "1_688"]),
+                                   "Infinity", "-inf", "NaN", "1_688", "+1688", "\uff11\uff16\uff18\uff18", "01688"]),
                   st.text(st.sampled_from(" 0123456789+-_.eExX$();|'\"`\n"), max_size=8), HOSTILE_TEXT)
 
 
@@ -88,12 +106,15 @@ PORTS = st.one_of(st.integers(-100, 70_000), st.integers(-5, 70_000).map(str),
 KNOWN = {
     "kms_host": ["kms.campus.example", "[2001:db8::10]", "2001:db8::10", "fe80::1%$(Stop-Computer)", "例え.jp",
                  "xn--r8jz45g.jp", "kms;calc.exe", "$(Stop-Computer)", "kms`n", "kms'x", 'kms"x', "kms|x",
-                 "kms\nx", "a" * 64, "a." * 130, ""],
-    "kms_port": ["Infinity", "-inf", "NaN", 1688, "1688", 0, 65536, "\u0661\u0666\u0668\u0668", "$(1688)", "1688;"],
+                 "kms\nx", "a" * 64, "a." * 130, "", "[::1]", "KMS.Universität.example",
+                 "\uff4b\uff4d\uff53.campus.example", "kms-сервер.example", "straße.example"],
+    "kms_port": ["Infinity", "-inf", "NaN", 1688, "1688", 0, 65536, "\u0661\u0666\u0668\u0668", "$(1688)", "1688;",
+                 "1e3", "+1688", "\uff11\uff16\uff18\uff18", "1700", 1688.0],
     "products": [["ProPlus2024Volume"], ["ProPlus2024Volume\n"], ["{8D368FC1-9470-4BE2-8D66-90E836CBB051}"],
                  ["x;y"], ["ProPlus2024Volume", "$(Stop-Computer)"], []],
     "product_key": ["auto", " xj2xn-fw8rk-p4hmp-dkdbv-gcvgb ", "WQ7ZP-K3YNX-TLXAK-9X2VB-J4MRT'; calc",
                     "\u017fQ7ZP-K3YNX-TLXAK-9X2VB-J4MRT", "WQ7ZP-K3YNX-TLXAK-9X2VB-J4MRT\n", "`$(x)`"],
+    "connect_timeout": [5, "0.5", 0.1004, 300, 1e-9, "1e-9", "\uff15", 301, True, "2.0004"],
 }
 
 
@@ -102,8 +123,9 @@ def values(strategy):
 
 
 def as_port(value: Any) -> int:
-    """A port as Ansible's int type converts it (decimal, whole numbers only)."""
-    return value if isinstance(value, int) else int(decimal.Decimal(value))
+    """A port the modules accept: an integer, or ASCII digits."""
+    assert (isinstance(value, int) and not isinstance(value, bool)) or (value.isascii() and value.isdigit()), value
+    return int(value)
 
 
 def check_loop(lab: Lab, run, option: str, given_values: list, check) -> tuple[int, int]:
@@ -125,7 +147,7 @@ def check_loop(lab: Lab, run, option: str, given_values: list, check) -> tuple[i
         sent = commands[cursor:cursor + result["remote_calls"]]
         cursor += result["remote_calls"]
         assert calls(lab, host)[cursor - len(sent):cursor] == ["read", "write"][:len(sent)]
-        check(value, [c["program"]["operations"] for c in sent])
+        check(value, [c["program"]["operations"] for c in sent], result)
     assert cursor == len(commands), "commands the loop results do not account for"
     assert lab.requests(host).count("Command") == len(commands)  # and no other command either
     return refused, len(given_values) - refused
@@ -135,30 +157,42 @@ def of_kind(program, kind):
     return [op for op in program if op["op"] == kind]
 
 
-def check_kms_host(value, sent):
+def check_kms_host(value, sent, result):
     [inspect] = sent
-    bracketed = value.startswith("[") and value.endswith("]")
     [reach] = of_kind(inspect, "tcp_connect")
-    assert (reach["host"], reach["port"]) == (value[1:-1] if bracketed else value, 1688)
+    # The host was sent what the module returns as used, and that is the value given in its
+    # one checked form (no brackets, A-labels).
+    assert (reach["host"], reach["port"], reach["timeout_ms"] / 1000) == (
+        result["kms_host"], result["kms_port"], result["connect_timeout"]) == (result["kms_host"], 1688, 0.1)
+    assert_sent_form(value, result["kms_host"])
 
 
-def check_kms_port(value, sent):
+def check_kms_port(value, sent, result):
+    assert result["kms_port"] == as_port(value)
     assert sent[0] == READ  # office_kms reads without testing reachability
     for program in sent[1:]:
         [reach] = of_kind(program, "tcp_connect")
-        assert (reach["host"], reach["port"]) == (KMS, as_port(value))
+        assert (reach["host"], reach["port"]) == (KMS, result["kms_port"]) == (result["kms_host"], as_port(value))
         ports = [a["value"] for op in of_kind(program, "cim_invoke") for a in op["arguments"]
                  if op["method"] == "SetKeyManagementServicePort"]
-        assert ports == ([] if as_port(value) == 1688 else [as_port(value)])
+        assert ports == ([] if as_port(value) == 1688 else [result["kms_port"]])
 
 
-def check_products(value, sent):
+def check_connect_timeout(value, sent, result):
+    [inspect] = sent
+    [reach] = of_kind(inspect, "tcp_connect")
+    assert reach["timeout_ms"] / 1000 == result["connect_timeout"] == result["kms_reachability"]["connect_timeout"]
+    assert 0.1 <= result["connect_timeout"] <= 300
+    assert abs(result["connect_timeout"] - float(value)) <= 0.0005  # whole milliseconds of the value given
+
+
+def check_products(value, sent, _result):
     assert sent[0] == (READ_NAMED if value else READ)  # the products option selects; it never travels
     for program in sent[1:]:
         assert {op["where"] for op in of_kind(program, "cim_invoke") if op["where"]} == {PROPLUS}
 
 
-def check_product_key(value, sent):
+def check_product_key(value, sent, _result):
     assert sent[0] == READ
     installed = [a["value"] for program in sent[1:] for op in of_kind(program, "cim_invoke")
                  if op["method"] == "InstallProductKey" for a in op["arguments"]]
@@ -175,12 +209,14 @@ def test_hostile_values_are_refused_or_arrive_as_given(tmp_path_factory):
     # of it would be another run); a failure shows the whole example.
     @settings(max_examples=5, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(kms_host=values(KMS_HOSTS), kms_port=values(PORTS),
-           products=values(st.lists(PRODUCT_ENTRIES, max_size=3)), product_key=values(PRODUCT_KEY_TEXT))
+    @given(kms_host=values(TASK_HOSTS), kms_port=values(PORTS),
+           products=values(st.lists(PRODUCT_ENTRIES, max_size=3)), product_key=values(PRODUCT_KEY_TEXT),
+           connect_timeout=values(TASK_TIMEOUTS))
     @example(kms_host=KNOWN["kms_host"], kms_port=KNOWN["kms_port"], products=KNOWN["products"],
-             product_key=KNOWN["product_key"])
-    def one_run(kms_host, kms_port, products, product_key):
-        hostile = {"kms_host": kms_host, "kms_port": kms_port, "products": products, "product_key": product_key}
+             product_key=KNOWN["product_key"], connect_timeout=KNOWN["connect_timeout"])
+    def one_run(kms_host, kms_port, products, product_key, connect_timeout):
+        hostile = {"kms_host": kms_host, "kms_port": kms_port, "products": products, "product_key": product_key,
+                   "connect_timeout": connect_timeout}
         workdir = tmp_path_factory.mktemp("hostile")
         extra = workdir / "hostile.json"
         extra.write_text(json.dumps({"hostile": hostile}, ensure_ascii=False), encoding="utf-8")
@@ -188,7 +224,8 @@ def test_hostile_values_are_refused_or_arrive_as_given(tmp_path_factory):
             run = run_playbook(lab, PLAYBOOK, workdir, "-e", "@%s" % extra)
             assert "Traceback" not in run.stdout + run.stderr
             for option, check in (("kms_host", check_kms_host), ("kms_port", check_kms_port),
-                                  ("products", check_products), ("product_key", check_product_key)):
+                                  ("products", check_products), ("product_key", check_product_key),
+                                  ("connect_timeout", check_connect_timeout)):
                 refused, accepted = check_loop(lab, run, option, hostile[option], check)
                 seen[option, "refused"] += refused
                 seen[option, "accepted"] += accepted

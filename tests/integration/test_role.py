@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
 
+import pytest
 import yaml
 
-from tests.integration.conftest import calls
+from tests.integration.conftest import calls, one_task
 from tests.simlab.lab import Lab
 from tests.simlab.scenario import load, parse, scenario_path
 
@@ -104,7 +106,11 @@ def test_role_converges_and_prints_one_line_per_host(lab, ansible):
     published = stats[0]["result"]["ansible_stats"]["data"]["office_kms"]
     assert published["failed_hosts"] == ["pc10-underpowered", "pc15-clock-skew"]
     assert (published["hosts"], published["failed"]) == (len(HOSTS), 2)
-    assert published["changed"] == first_changed(first) and published["ok"] == len(HOSTS) - 2 - published["changed"]
+    # A host that failed after a change (pc15: its KMS host was set, then the KMS host refused
+    # its clock) counts as changed too: no change goes unreported.
+    assert published["changed"] == first_changed(first, ("ok", "failed"))
+    assert published["ok"] == len(HOSTS) - 2 - first_changed(first)
+    assert "pc15-clock-skew" in published["changed_hosts"]
     second_stats = [r for r in second.records if r["task"].endswith("Publish the fleet summary")]
     assert second_stats[0]["result"]["ansible_stats"]["data"]["office_kms"]["changed"] == 0
     assert "changed: ProPlus2024Volume" in first.result("pc16-lab", SUMMARY)["result"]["msg"]
@@ -119,9 +125,11 @@ def test_bad_role_variable_is_refused_before_anything_reaches_a_host(lab, ansibl
     assert lab.requests("pc16-lab") == []
 
 
-def first_changed(run):
-    """Hosts whose office_kms task changed something, read from the recorded results."""
-    return sum(1 for r in run.records if r["task"].endswith(ACT) and r["result"].get("changed") and r["status"] == "ok")
+def first_changed(run, status=("ok",)):
+    """Hosts whose office_kms task changed something (and ended with one of ``status``), read
+    from the recorded results."""
+    return sum(1 for r in run.records
+               if r["task"].endswith(ACT) and r["result"].get("changed") and r["status"] in status)
 
 
 OLDER_OFFICE = [
@@ -183,3 +191,139 @@ def test_role_activates_windows_too_when_asked_at_two_and_four_calls(ansible):
         second = ansible(lab, ACTIVATE, "--limit", host, "-e", "office_kms_windows=true")
         assert lab.requests(host).count("Command") == 6  # two more: one read each, nothing to do
         assert " | Windows: compliant: " in second.result(host, SUMMARY)["result"]["msg"]
+
+
+# -- odd facts and bad thresholds (issue 11) ----------------------------------------------------
+
+# A virtual machine whose firmware states no processor speed: Win32_Processor.MaxClockSpeed
+# null (tests/simlab/win32.py). Office LTSC 2024 on Windows 11, everything else well above
+# the requirements.
+NO_CLOCK = {"name": "pc24-vm-noclock", "client_machine_id": "3f0c6a3e-5f0b-4b7e-9b1e-0d6c1a2b0024",
+            "cpu": {"mhz": None, "cores": 4, "sockets": 1},
+            "office": [{"type": "ClickToRun", "version": "16.0.17932.20162", "bitness": "x64",
+                        "product_ids": ["ProPlus2024Volume"]}],
+            "products": [{"sku": "win11-edu-kms"}, {"sku": "office24-proplus-kms"}]}
+CLOCK_UNKNOWN = "cpu_max_clock_mhz unknown (Win32_Processor.MaxClockSpeed not reported), needs 1600 MHz"
+
+
+def lab_with(*hosts):
+    with open(scenario_path("default"), encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    data["hosts"] += list(hosts)
+    return Lab(parse(data))
+
+
+def no_traceback(run):
+    for text in (run.stdout, run.stderr):
+        assert "Traceback" not in text and "Exception" not in text and "TemplateError" not in text, text[-3000:]
+
+
+def custom_stats(run):
+    """The custom stats ansible-playbook ends with (ANSIBLE_SHOW_CUSTOM_STATS=1): what AWX
+    keeps as the job's artifacts, after every set_stats of the run."""
+    _, found, after = run.stdout.partition("CUSTOM STATS")
+    assert found, run.stdout[-3000:]
+    text = after[after.index("RUN:") + len("RUN:"):].strip()
+    return json.JSONDecoder().raw_decode(text)[0]
+
+
+SHOW_STATS = {"ANSIBLE_SHOW_CUSTOM_STATS": "1"}
+
+
+def test_a_host_whose_cpu_clock_is_null_is_activated_with_a_warning_naming_the_fact(ansible):
+    with lab_with(NO_CLOCK) as lab:
+        host = NO_CLOCK["name"]
+        run = ansible(lab, ACTIVATE, "--limit", host)
+        assert run.rc == 0, run.stdout[-3000:]
+        no_traceback(run)
+        result = run.result(host, ACT)["result"]
+        assert result["requirements"]["shortfalls"] == []
+        assert result["requirements"]["unknown"] == [CLOCK_UNKNOWN]
+        [warning] = result["warnings"]
+        assert warning.startswith("%s: Office LTSC 2024's system requirements could not all be checked: %s."
+                                  % (host, CLOCK_UNKNOWN))
+        assert "[WARNING]: %s: Office LTSC 2024's" % host in run.stdout + run.stderr
+        assert "(NOT CHECKED: %s)" % CLOCK_UNKNOWN in run.result(host, SUMMARY)["result"]["msg"]
+        assert result["changed"] is True and [p["LicenseStatus"] for p in office(lab, host)] == [1]
+
+
+def test_strict_fails_a_host_whose_cpu_clock_is_null_and_changes_nothing(ansible):
+    with lab_with(NO_CLOCK) as lab:
+        host = NO_CLOCK["name"]
+        before = copy.deepcopy(lab.state(host).products)
+        run = ansible(lab, ACTIVATE, "--limit", "%s,pc07-activated" % host, "-e", "office_kms_requirements=strict")
+        no_traceback(run)
+        record = run.result(host, ACT)
+        assert record["status"] == "failed"
+        assert record["result"]["msg"].startswith(
+            "%s: Office LTSC 2024's system requirements could not all be checked: %s. Nothing was changed on it"
+            % (host, CLOCK_UNKNOWN))
+        assert lab.state(host).products == before
+        assert calls(lab, host) == ["read"]
+        assert run.result("pc07-activated", ACT)["status"] == "ok"  # every fact known: strict passes it
+
+
+BAD_THRESHOLDS = [
+    ("office_kms_min_os_version=abc",
+     "min_os_version (the role's office_kms_min_os_version): abc is not a Windows version: give major.minor or "
+     "major.minor.build, such as 10.0 or 6.1.7601"),
+    ("office_kms_min_os_version=10.0.22631.4460",
+     "min_os_version (the role's office_kms_min_os_version): 10.0.22631.4460 is not a Windows version"),
+    ("office_kms_min_cpu_mhz=-1",
+     "min_cpu_mhz (the role's office_kms_min_cpu_mhz): -1 is not a whole number of 0 or more"),
+    ("office_kms_min_memory_mb=-4096",
+     "min_memory_mb (the role's office_kms_min_memory_mb): -4096 is not a whole number of 0 or more"),
+]
+
+
+@pytest.mark.parametrize(("variable", "words"), BAD_THRESHOLDS, ids=[v for v, _ in BAD_THRESHOLDS])
+def test_a_bad_threshold_fails_every_host_naming_the_variable_before_anything_is_sent(lab, ansible, variable, words):
+    hosts = ["pc07-activated", "pc16-lab"]
+    run = ansible(lab, ACTIVATE, "--limit", ",".join(hosts), "-e", variable, env=SHOW_STATS)
+    assert run.rc == 2, run.stdout[-3000:]
+    no_traceback(run)
+    for host in hosts:
+        record = run.result(host, ACT)
+        assert record["status"] == "failed"
+        message = record["result"]["msg"]
+        assert message.startswith("Invalid option: " + words) and message.endswith(". Nothing was sent to %s." % host)
+        assert lab.commands(host) == [] and lab.requests(host) == []
+    # Every host failed, so none was left to run the report: the summary still says so.
+    assert custom_stats(run)["office_kms"] == {
+        "state": "activated", "hosts": 2, "changed": 0, "ok": 0, "failed": 2, "failed_hosts": hosts,
+        "changed_hosts": []}
+    assert not [r for r in run.records if r["task"].endswith("Publish the fleet summary")]
+
+
+def test_a_bad_threshold_on_the_module_fails_each_host_naming_the_option(lab, ansible):
+    run = ansible(lab, one_task("office_kms", "kms", kms_host="kms.campus.example", requirements="enforce",
+                                min_os_version="abc"), "--limit", "pc16-lab,pc07-activated")
+    no_traceback(run)
+    for host in ("pc16-lab", "pc07-activated"):
+        record = run.result(host, "kms")
+        assert record["status"] == "failed"
+        assert record["result"]["msg"] == (
+            "Invalid option: min_os_version (the role's office_kms_min_os_version): abc is not a Windows version: give "
+            "major.minor or major.minor.build, such as 10.0 or 6.1.7601. Nothing was sent to %s." % host)
+        assert lab.commands(host) == []
+
+
+def test_the_fleet_summary_is_published_when_every_host_fails(lab, ansible):
+    """pc10 falls short of its requirements, pc16 cannot be reached: no host is left at the
+    end of the play, and the job's artifacts still carry the summary."""
+    run = ansible(lab, ACTIVATE, "--limit", "pc10-underpowered,pc16-lab", env=SHOW_STATS,
+                  host_vars={"pc16-lab": {"ansible_port": 1}})
+    assert (run.result("pc10-underpowered", ACT)["status"], run.result("pc16-lab", ACT)["status"]) == (
+        "failed", "unreachable")
+    assert custom_stats(run)["office_kms"] == {
+        "state": "activated", "hosts": 2, "changed": 0, "ok": 0, "failed": 2,
+        "failed_hosts": ["pc10-underpowered", "pc16-lab"], "changed_hosts": []}
+
+
+def test_the_report_s_summary_replaces_the_first_when_a_host_is_left(lab, ansible):
+    run = ansible(lab, ACTIVATE, "--limit", "pc10-underpowered,pc16-lab", env=SHOW_STATS)
+    [published] = [r for r in run.records if r["task"].endswith("Publish the fleet summary")]
+    expected = {"state": "activated", "hosts": 2, "changed": 1, "ok": 0, "failed": 1,
+                "failed_hosts": ["pc10-underpowered"], "changed_hosts": ["pc16-lab"]}
+    assert published["result"]["ansible_stats"]["data"]["office_kms"] == expected
+    assert custom_stats(run)["office_kms"] == expected

@@ -268,3 +268,34 @@ def test_simlab_command_line_serves_the_transport(tmp_path):
     assert "simlab: transport ntlm-https (ntlm over https); lab CA %s" % variables["ansible_winrm_ca_trust_path"] \
         in proc.stdout
     assert not os.path.exists(variables["ansible_winrm_ca_trust_path"])  # removed when the lab stopped
+
+
+def test_no_ntlm_password_file_outlives_a_killed_lab(tmp_path):
+    """The NTLM acceptor's accounts never reach a named file: while the lab serves NTLM and
+    after it is killed with SIGKILL (no cleanup runs), no file in its temporary directory
+    holds a password."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    inventory = tmp_path / "simlab.yml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.simlab", "--transport", "ntlm", "--inventory", str(inventory)],
+        cwd=ROOT, env=dict(os.environ, TMPDIR=str(scratch)), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        text=True)
+    try:
+        assert proc.stdout.readline().startswith("simlab: ")  # printed once the lab listens
+        variables = yaml.safe_load(inventory.read_text())["all"]
+        password = variables["vars"]["ansible_password"].encode()
+        port = variables["children"]["simlab"]["hosts"]["pc16-lab"]["ansible_port"]
+        client = winrm.Protocol("http://127.0.0.1:%d/wsman" % port, transport="ntlm",
+                                username=variables["vars"]["ansible_user"], password=password.decode())
+        client.close_shell(client.open_shell())  # the acceptor has checked the NTLM response
+
+        def holding_the_password():
+            return [p for p in scratch.rglob("*") if p.is_file() and password in p.read_bytes()]
+
+        assert holding_the_password() == []
+    finally:
+        proc.kill()  # SIGKILL: no atexit, no signal handler, no finally runs in the lab
+        proc.wait(timeout=30)
+    assert proc.returncode == -9
+    assert holding_the_password() == []

@@ -35,7 +35,7 @@ FAULTS = {
     "unauthorized": (True, "unreachable", "credentials were rejected"),
     "soap_fault": ({"code": 2150858770, "reason": FAULT_REASON}, "failed", FAULT_REASON),
     "refused": (True, "unreachable", "connection refused"),
-    "drop": (True, "failed", "closed connection without response"),
+    "drop": (True, "unreachable", "closed connection without response"),
     "slow": (60, "unreachable", "timed out"),
 }
 INFO = """

@@ -19,7 +19,10 @@ Faults, read live from HostState.faults on every command (wire faults are wsman.
   truncated_json    the program runs, but only the first half of the reply arrives
   clixml_error      PowerShell fails before running anything: exit 1, a CLIXML error record on
                     stderr (here Windows PowerShell 2.0's, which has no ConvertTo-Json)
-                    For these three, ``true`` strikes every command, ``"invoke"`` only programs
+  reply_lost        the program runs, then the connection closes without a reply (the work is
+                    done, the controller never hears of it)
+  dropped_unrun     the connection closes without a reply before the program runs
+                    For these five, ``true`` strikes every command, ``"invoke"`` only programs
                     with a cim_invoke operation, ``"read"`` only programs without one.
   access_denied     ``true``: every query and call on a licensing class fails E_ACCESSDENIED
                     0x80070005 (a non-administrator account); ``"invoke"``: licensing method calls
@@ -200,10 +203,14 @@ class WindowsHost:
             record["program"] = program = reading.program
             if self._strikes("clixml_error", program):
                 return powershell_error(NO_CONVERTTO_JSON)
+            if self._strikes("dropped_unrun", program):
+                return CommandResult(lost=True)
             return self._reply(self.run(program), program)
 
     def _reply(self, document: dict[str, Any], program: dict[str, Any] | None) -> CommandResult:
         text = json.dumps(document, separators=(",", ":"))
+        if self._strikes("reply_lost", program):
+            return CommandResult(stdout=text.encode("utf-8"), lost=True)
         if self._strikes("truncated_json", program):
             return CommandResult(stdout=text[:len(text) // 2].encode("utf-8"))
         if self._strikes("malformed_json", program):

@@ -53,10 +53,15 @@ def instances(class_name: str, state: HostState, now: datetime) -> list[dict[str
             "NumberOfLogicalProcessors": threads * sockets,
         }]
     if class_name == "Win32_Processor":
+        # MaxClockSpeed is SMBIOS's Processor Information "Max Speed" (Win32_Processor's page,
+        # cim_classes.yml), which SMBIOS (DSP0134, type 4) sets to 0 when the speed is unknown,
+        # and a CIM property that no provider fills reads as null: virtual firmware that does
+        # not state a speed gives either. A scenario's ``mhz: null`` or ``mhz: 0`` is served as is.
+        mhz = cpu.get("mhz")
         return [{
             "DeviceID": "CPU%d" % index,
-            "Name": cpu.get("name", "Simulated x64 processor @ %.2f GHz" % (int(cpu["mhz"]) / 1000)),
-            "MaxClockSpeed": int(cpu["mhz"]),
+            "Name": cpu.get("name", "Simulated x64 processor" + (" @ %.2f GHz" % (int(mhz) / 1000) if mhz else "")),
+            "MaxClockSpeed": int(mhz) if mhz is not None else None,
             "NumberOfCores": cores,
             "NumberOfLogicalProcessors": threads,
         } for index in range(sockets)]

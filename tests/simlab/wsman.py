@@ -20,11 +20,13 @@ Transports (one per server; ``tests.simlab.lab.Lab(transport=...)`` picks them):
   ``401`` + ``WWW-Authenticate: Negotiate``, the client's NEGOTIATE token gets ``401`` with
   the CHALLENGE, the AUTHENTICATE token establishes the context, and every later request on
   that keep-alive connection is accepted without credentials. pyspnego reads accounts from
-  the file named by ``NTLM_USER_FILE`` (``DOMAIN:USER:PASSWORD`` lines); the server writes
-  one file per host and points that process-wide variable at the host's file, under a lock,
-  while a context takes a step. A local account is accepted as ``user``, ``.\\user`` or
-  ``COMPUTERNAME\\user``, as Windows does. Over HTTP every message is sealed with the
-  session key (pywinrm's default ``message_encryption: auto``), MS-WSMV 2.2.9.1.1:
+  the file named by ``NTLM_USER_FILE`` (``DOMAIN:USER:PASSWORD`` lines). That file has no
+  name on disk (_AccountFile): an anonymous in-memory file holding the account of the host
+  whose connection takes a step, the process-wide variable pointing at it under a lock
+  while the step runs, so no password outlives the lab however it ends. A local account
+  is accepted as ``user``, ``.\\user`` or ``COMPUTERNAME\\user``, as Windows does. Over
+  HTTP every message is sealed with the session key (pywinrm's default
+  ``message_encryption: auto``), MS-WSMV 2.2.9.1.1:
   ``multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted"``, each part
   ``--Encrypted Boundary``, the original length, then ``<uint32 LE 16><16-byte NTLM
   signature><sealed SOAP>``; replies (faults included) are sealed the same way. Over HTTPS
@@ -56,7 +58,6 @@ import os
 import re
 import select
 import selectors
-import shutil
 import socket
 import ssl
 import struct
@@ -125,8 +126,43 @@ NTLM_SIGNATURE_SIZE = 16
 AUTH_SCHEMES = ("basic", "ntlm")
 
 # pyspnego's acceptor reads NTLM_USER_FILE from the environment of the whole process: one
-# context step at a time, with the variable naming the file of the host being connected to.
+# context step at a time, with the variable naming the file that holds, for that step, the
+# account of the host being connected to.
 _NTLM_ENV_LOCK = threading.Lock()
+
+
+class _AccountFile:
+    """The file pyspnego's NTLM acceptor reads accounts from (it takes a path only, and reads
+    it while a context takes a step), without a name on disk: an anonymous in-memory file
+    (memfd; where there is none, a temporary file unlinked as soon as it is made) reached
+    through this process's own descriptor path. The kernel frees it with the process, so the
+    lab's passwords are never left behind, not even after SIGKILL. Use under _NTLM_ENV_LOCK."""
+
+    def __init__(self) -> None:
+        if hasattr(os, "memfd_create"):
+            self.fd = os.memfd_create("simlab-ntlm-users")  # close-on-exec: no child inherits it
+        else:
+            with tempfile.TemporaryFile() as handle:
+                self.fd = os.dup(handle.fileno())
+        fds = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+        self.path = "%s/%d" % (fds, self.fd)
+
+    def hold(self, lines: list[str]) -> str:
+        """Make ``lines`` the file's whole content; returns the path to give NTLM_USER_FILE."""
+        if self.fd < 0:  # after close() the number may already name another file
+            raise OSError("the lab's NTLM account file is closed (the server stopped)")
+        data = memoryview(("\n".join(lines) + "\n").encode("utf-8"))
+        os.ftruncate(self.fd, 0)
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        while data:
+            data = data[os.write(self.fd, data):]
+        os.lseek(self.fd, 0, os.SEEK_SET)  # /dev/fd/N (BSD, macOS) shares this offset
+        return self.path
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 @dataclass
@@ -146,6 +182,9 @@ class CommandResult:
     stdout: bytes = b""
     stderr: bytes = b""
     exit_code: int = 0
+    # The command ran, but its reply is lost: the connection closes without one (a network
+    # that drops the connection after the host did the work).
+    lost: bool = False
 
 
 class WsmanFault(Exception):
@@ -327,7 +366,7 @@ class _Host:
         self.changed = threading.Condition(self.lock)  # signalled when stdin arrives
         self.username = username
         self.password = password
-        self.ntlm_file: str | None = None  # this host's NTLM_USER_FILE (NTLM servers only)
+        self.accounts: _AccountFile | None = None  # the server's NTLM_USER_FILE (NTLM servers only)
         self.shells: dict[str, dict[str, _Command]] = {}
         self.log: list[str] = []
         self.wire: list[WireRecord] = []
@@ -349,12 +388,10 @@ class _Host:
         with self.lock:  # Windows account names are case-insensitive, passwords are not
             return username.lower() == self.username.lower() and password == self.password
 
-    def write_ntlm_file(self) -> None:
+    def ntlm_lines(self) -> list[str]:
+        """This host's account as NTLM_USER_FILE lines (ValueError if it cannot be one)."""
         with self.lock:
-            lines = ntlm_user_lines(self.username, self.password, self.computer_name)
-            assert self.ntlm_file is not None
-            with open(self.ntlm_file, "w", encoding="utf-8") as handle:
-                handle.write("\n".join(lines) + "\n")
+            return ntlm_user_lines(self.username, self.password, self.computer_name)
 
     def handle(self, body: bytes, client_gone: Callable[[], bool] = lambda: False) -> tuple[int, str, str]:
         """Answer one SOAP request: (HTTP status, reply envelope, action name). Raises
@@ -497,6 +534,8 @@ class _Host:
                 "w:TimedOut",
             )
         result = self._run_once(command, stdin)
+        if result.lost:
+            raise _DropConnection("Receive")
         # One reply carries all output plus CommandState Done: without Done the clients poll again.
         cid = escape(command_id or "")
         streams = "".join(
@@ -676,7 +715,9 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
         with _NTLM_ENV_LOCK:
             # pyspnego reads the account file named here when the context is made (it must
             # exist) and again when it checks the AUTHENTICATE message.
-            os.environ["NTLM_USER_FILE"] = self.server.ntlm_file or ""
+            accounts = self.server.accounts
+            previous = os.environ.get("NTLM_USER_FILE")
+            os.environ["NTLM_USER_FILE"] = accounts.hold(self.server.ntlm_lines()) if accounts else ""
             try:
                 if self.ntlm is None:
                     bindings = self.settings.channel_bindings if self.tls else None
@@ -684,6 +725,13 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
                 return self.ntlm.step(token)
             except SpnegoError:
                 return None
+            finally:
+                if previous is None:
+                    os.environ.pop("NTLM_USER_FILE", None)
+                else:
+                    os.environ["NTLM_USER_FILE"] = previous
+                if accounts and accounts.fd >= 0:
+                    accounts.hold([])  # the password is in the file for the step only
 
     def _unauthorized(self, challenge: str, carried: str) -> None:
         """401 with a WWW-Authenticate challenge; ``carried`` is the credential kind the
@@ -721,7 +769,7 @@ class WsmanServer:
         self.auth = auth
         self.ssl_context = ssl_context
         self._handler = type("WsmanHandler", (_WsmanHandler,), {"settings": _Settings(auth, channel_bindings)})
-        self._ntlm_dir = tempfile.mkdtemp(prefix="simlab-ntlm-") if auth == "ntlm" else None
+        self._accounts = _AccountFile() if auth == "ntlm" else None
         self._lock = threading.Lock()
         self._hosts: dict[str, _Host] = {}
         self._pending: list[_Host] = []  # listeners the acceptor has not registered yet
@@ -756,10 +804,9 @@ class WsmanServer:
                 raise ValueError(f"host {name!r} already exists")
             host = _Host(name, username, password, runner, faults=faults if faults is not None else {},
                          stopping=self._stopping, computer_name=computer_name)
-            if self._ntlm_dir is not None:
-                safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
-                host.ntlm_file = os.path.join(self._ntlm_dir, "%04d-%s.users" % (len(self._hosts), safe))
-                host.write_ntlm_file()
+            if self._accounts is not None:
+                host.ntlm_lines()  # refuses an account NTLM_USER_FILE cannot hold, before listening
+                host.accounts = self._accounts
             listener = socket.socket(family, socket.SOCK_STREAM)
             try:
                 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -811,8 +858,9 @@ class WsmanServer:
         self._selector.close()
         self._wake_r.close()
         self._wake_w.close()
-        if self._ntlm_dir is not None:
-            shutil.rmtree(self._ntlm_dir, ignore_errors=True)
+        if self._accounts is not None:
+            with _NTLM_ENV_LOCK:
+                self._accounts.close()
 
     def requests(self, host: str) -> list[str]:
         """Actions received by `host` in order ("Create", ..., "Unauthorized" for rejected auth).
@@ -834,10 +882,10 @@ class WsmanServer:
     def set_credentials(self, host: str, username: str, password: str) -> None:
         """Change the account that `host` accepts."""
         state = self._hosts[host]
+        if state.accounts is not None:
+            ntlm_user_lines(username, password, state.computer_name)  # ValueError before any change
         with state.lock:
             state.username, state.password = username, password
-        if state.ntlm_file is not None:
-            state.write_ntlm_file()
 
     def _wake(self) -> None:
         try:

@@ -1,6 +1,8 @@
 """Hostile input, property-based: every value of kms_host, kms_port, products and product_key
 is either refused on the controller with an error naming the option, or reaches the host as
-data equal to what was given, never as PowerShell code.
+data equal to what was given (kms_host in its one checked form: A-labels, no brackets), never
+as PowerShell code. And the value checked is the value sent: for any value the modules accept,
+what the programs carry to the host equals what the module returns as used.
 
 "Reaches the host" is checked with a reader that does what kms_bootstrap.ps1 does with the exact
 command and standard input the plugins hand to the connection: the script block is the text
@@ -12,9 +14,18 @@ the same strategies end to end through ansible-playbook and WinRM.
 from __future__ import annotations
 
 import base64
+import encodings.idna
 import json
+import unicodedata
 from typing import Any
+from unittest import mock
 
+import pytest
+from ansible.playbook.play_context import PlayContext
+from ansible.playbook.task import Task
+from ansible_collections.volume_licensing.kms.plugins.action import office_kms as office_action
+from ansible_collections.volume_licensing.kms.plugins.action import office_kms_info as info_action
+from ansible_collections.volume_licensing.kms.plugins.action import windows_kms as windows_action
 from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, hostops, inspection, licensing, options
 from ansible_collections.volume_licensing.kms.plugins.module_utils import plan as planning
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import OptionError
@@ -139,10 +150,27 @@ def test_kms_host_is_refused_by_name_or_arrives_as_given(value):
     host = Host()
     inspection.inspect_host(host, args["kms_host"], args["kms_port"], args["connect_timeout"], include_windows=False)
     [received] = host.received
-    # An IPv6 literal may come in brackets, as in a URL; the host gets the address.
-    bracketed = value.startswith("[") and value.endswith("]")
     [reach] = reach_of(received)
-    assert reach["host"] == (value[1:-1] if bracketed else value)
+    assert reach["host"] == args["kms_host"]
+    assert_sent_form(value, reach["host"])
+
+
+def folded(label: str) -> str:
+    return unicodedata.normalize("NFKC", label.casefold())
+
+
+def assert_sent_form(value: str, sent: str) -> None:
+    """What reaches the host for an accepted kms_host: an IPv6 literal without the brackets
+    a URL puts around it, any other ASCII value as given, a name that is not ASCII as the same
+    name in A-labels (IDNA ToASCII case-folds what it encodes)."""
+    bracketed = value.startswith("[") and value.endswith("]")
+    if value.isascii():
+        assert sent == (value[1:-1] if bracketed else value)
+    else:
+        assert sent.isascii()
+        decoded = [encodings.idna.ToUnicode(label) for label in sent.split(".")]
+        assert [folded(label) for label in decoded] == [folded(label) for label in value.split(".")]
+    assert options.kms_host(sent) == sent  # the form sent is its own normal form
 
 
 @EXAMPLES
@@ -241,7 +269,7 @@ def test_any_combination_is_refused_or_travels_as_data(kms_host, kms_port, produ
         assert set(arguments(program, "SetKeyManagementServiceMachine")) <= {desired.kms_host}
         assert set(arguments(program, "SetKeyManagementServicePort")) <= {desired.kms_port}
         if desired.kms_host:
-            assert desired.kms_host == (kms_host[1:-1] if kms_host.startswith("[") else kms_host)
+            assert_sent_form(kms_host, desired.kms_host)
 
 
 JSON_VALUES = st.recursive(
@@ -259,3 +287,121 @@ def test_any_program_travels_as_data(operations):
     reads back exactly the program sent."""
     data = hostops.build_stdin(operations)
     assert arrives(hostops.bootstrap_command(), data) == {"version": 1, "operations": operations}
+
+
+# -- the value checked is the value sent (issue 11) -------------------------------------------
+# Task arguments as an operator may write them, before Ansible's type checks: Ansible's int
+# type takes "1e3", "+1688" and full-width digits, its float type "1e-9" and True. Three in
+# four draws are values that should pass, so that what is sent is compared often.
+def mostly(plausible: st.SearchStrategy, hostile: st.SearchStrategy) -> st.SearchStrategy:
+    return st.integers(0, 3).flatmap(lambda draw: plausible if draw else hostile)
+
+
+# Labels in one script each (upper case too: IDNA folds it), and in the mixes that are allowed.
+ALPHABETS = ["äöüéèçñÄÖÜabc", "абвгдежАБВ", "αβγδεζΑΒ", "例えキーき漢kms", "캠퍼스한漢kms", "كمس", "שרת"]
+SCRIPT_LABELS = st.sampled_from(ALPHABETS).flatmap(lambda letters: st.text(st.sampled_from(letters), min_size=1,
+                                                                           max_size=10))
+SCRIPT_NAMES = st.lists(st.one_of(LABEL, SCRIPT_LABELS), min_size=1, max_size=4).map(".".join)
+# Names worth a normal form: IPv6 in brackets, internationalised, full-width, mixed scripts.
+FORMS = st.sampled_from(["[::1]", "[2001:DB8::10]", "[fe80::1%12]", "例え.jp", "KMS.Universität.example",
+                         "\uff4b\uff4d\uff53.example", "kms-сервер.example", "xn--r8jz45g.jp", "XN--R8JZ45G.jp",
+                         "straße.de", "кмс.рф", "キー-kms.例え.jp", "kms.example.edu."])
+TASK_HOSTS = mostly(st.one_of(FORMS, SCRIPT_NAMES, st.ip_addresses().map(str),
+                              st.ip_addresses(v=6).map("[{}]".format)), KMS_HOSTS)
+TASK_PORTS = mostly(
+    st.one_of(st.integers(1, 65535), st.integers(1, 65535).map(str), st.integers(1, 65535).map("0{}".format)),
+    st.one_of(st.integers(-10, 70_000), st.booleans(), st.floats(allow_nan=True),
+              st.sampled_from(["1e3", "+1688", "\uff11\uff16\uff18\uff18", "\u0661\u0666\u0668\u0668", "1688.0",
+                               " 1688", "1_688", "0x698", "Infinity"]),
+              st.text(st.sampled_from("0123456789+-_.eE \uff10\uff18"), max_size=7)))
+TASK_TIMEOUTS = mostly(
+    st.one_of(st.floats(0.1, 300), st.integers(1, 300), st.from_regex(r"[1-9][0-9]?(\.[0-9]{0,5})?", fullmatch=True)),
+    st.one_of(st.floats(-1, 400), st.floats(1e-12, 0.2), st.integers(-5, 400), st.booleans(),
+              st.sampled_from(["1e-9", "1e-1", "0.1004", "0.0996", "\uff15", "nan", "inf", "5 ", ".5"])))
+ACTIONS = {"office_kms_info": info_action.ActionModule, "office_kms": office_action.ActionModule,
+           "windows_kms": windows_action.ActionModule}
+WINDOWS_10 = raw_product("Windows(R), Education edition", "Windows(R) Operating System, VOLUME_KMSCLIENT channel",
+                         "2de67392-b7a7-462a-b1ca-108dd189f588", app=licensing.WINDOWS_APP_ID, status=5, days=None)
+
+
+def run_module(module: str, task_args: dict[str, Any]) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
+    """The module's action plugin run as Ansible runs it, over a connection that records every
+    program sent (and answers as the executor does): its result and the programs."""
+    task = Task()
+    task.args = task_args
+    task.check_mode = False
+    task.diff = False
+    connection = mock.MagicMock()
+    connection._shell.tmpdir = None
+    action = ACTIONS[module](task, connection, PlayContext(), loader=None, templar=None, shared_loader_obj=None)
+    host = Host([WINDOWS_10] if module == "windows_kms" else [OFFICE_2024])
+    action._low_level_execute_command = host
+    return action.run(task_vars={"inventory_hostname": "pc01"}), host.received
+
+
+def sent_values(programs: list[list[dict[str, Any]]]) -> dict[str, list[Any]]:
+    """Every KMS host, port and timeout the programs carry to the host."""
+    ops = [op for program in programs for op in program]
+    sent = {"kms_host": [], "kms_port": [], "timeout_ms": []}
+    for op in ops:
+        if op["op"] == "tcp_connect":
+            sent["kms_host"].append(op["host"])
+            sent["kms_port"].append(op["port"])
+            sent["timeout_ms"].append(op["timeout_ms"])
+        elif op["op"] == "dns_srv" and op["timeout_ms"] is not None:
+            sent["timeout_ms"].append(op["timeout_ms"])
+        elif op["op"] == "cim_invoke":
+            for argument in op["arguments"]:
+                if op["method"] == "SetKeyManagementServiceMachine":
+                    sent["kms_host"].append(argument["value"])
+                elif op["method"] == "SetKeyManagementServicePort":
+                    sent["kms_port"].append(argument["value"])
+    return sent
+
+
+@EXAMPLES
+@given(module=st.sampled_from(sorted(ACTIONS)), kms_host=TASK_HOSTS, kms_port=TASK_PORTS,
+       connect_timeout=TASK_TIMEOUTS)
+def test_the_value_sent_is_the_value_returned(module, kms_host, kms_port, connect_timeout):
+    task_args = {"kms_host": kms_host, "kms_port": kms_port, "connect_timeout": connect_timeout}
+    result, programs = run_module(module, task_args)
+    if result.get("failed") and result["msg"].startswith("Invalid option: "):
+        assert programs == []  # refused on the controller: nothing sent
+        return
+    assert not result.get("failed"), result
+    used = {name: result[name] for name in ("kms_host", "kms_port", "connect_timeout")}
+    sent = sent_values(programs)
+    # Something of each travelled (office_kms and windows_kms test, set and activate), and
+    # exactly what the result says was used.
+    assert sent["kms_host"] and sent["kms_port"] and sent["timeout_ms"]
+    assert set(sent["kms_host"]) == {used["kms_host"]}
+    assert set(sent["kms_port"]) <= {used["kms_port"]}
+    assert {ms / 1000 for ms in sent["timeout_ms"]} == {used["connect_timeout"]}
+    if module == "office_kms_info":
+        reachability = result["kms_reachability"]
+        assert (reachability["kms_host"], reachability["kms_port"], reachability["connect_timeout"]) == tuple(
+            used.values())
+    # The normal form: checked again, it is itself; and what it is made of.
+    assert options.kms_host(used["kms_host"]) == used["kms_host"]
+    assert_sent_form(kms_host, used["kms_host"])
+    assert type(used["kms_port"]) is int and 1 <= used["kms_port"] <= 65535
+    assert str(used["kms_port"]) == (kms_port.lstrip("0") if isinstance(kms_port, str) else str(kms_port))
+    assert type(used["connect_timeout"]) is float and 0.1 <= used["connect_timeout"] <= 300
+    assert options.timeout_seconds(used["connect_timeout"]) == used["connect_timeout"]
+    assert abs(used["connect_timeout"] - float(connect_timeout)) <= 0.0005
+
+
+@pytest.mark.parametrize(("task_args", "refused"), [
+    ({"kms_port": "1e3"}, "kms_port"),
+    ({"kms_port": "\uff11\uff16\uff18\uff18"}, "kms_port"),
+    ({"kms_port": "+1688"}, "kms_port"),
+    ({"connect_timeout": 1e-9}, "connect_timeout"),
+    ({"connect_timeout": "1e-9"}, "connect_timeout"),
+    ({"kms_host": "\uff4b\uff4d\uff53.example"}, "kms_host"),
+    ({"kms_host": "kms-\u0441\u0435\u0440\u0432\u0435\u0440.example"}, "kms_host"),
+])
+@pytest.mark.parametrize("module", sorted(ACTIONS))
+def test_values_the_host_would_not_get_as_checked_are_refused(module, task_args, refused):
+    result, programs = run_module(module, dict({"kms_host": "kms.example.edu"}, **task_args))
+    assert result["failed"] and result["msg"].startswith("Invalid option: %s " % refused), result
+    assert programs == []

@@ -9,9 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+import requests
+from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.shell.powershell import ShellModule
 from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, outcome
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Result, Results
+from urllib3.exceptions import NewConnectionError, ProtocolError
+from winrm.exceptions import WinRMTransportError, WSManFaultError
 
 from tests.unit.factories import executor_code
 
@@ -442,3 +446,67 @@ def test_an_unknown_hresult_is_shown_as_such():
 )
 def test_code(text, code):
     assert hostops.code(text) == code
+
+
+# -- transport failures: one classification (issue 11) -------------------------------------------
+def _caused(outer: BaseException, inner: BaseException) -> BaseException:
+    outer.__cause__ = inner
+    return outer
+
+
+def _transport_cases():
+    refused = requests.exceptions.ConnectionError(
+        "HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: /wsman (Caused by "
+        "NewConnectionError('<urllib3.connection.HTTPConnection object>: Failed to establish a new connection: "
+        "[Errno 111] Connection refused'))")
+    dropped = requests.exceptions.ConnectionError(ProtocolError(
+        "Connection aborted.", ConnectionResetError("Remote end closed connection without response")))
+    return [
+        (AnsibleConnectionFailure("basic: the specified credentials were rejected by the server"), "credentials", True),
+        (WinRMTransportError("http", 401, "Bad HTTP response returned from server. Code 401"), "credentials", True),
+        (AnsibleConnectionFailure("basic: %s" % refused), "refused", True),
+        (refused, "refused", True),
+        (_caused(RuntimeError("wrapped"), NewConnectionError(None, "[Errno 111] Connection refused")), "refused",
+         True),
+        (AnsibleError("the connection attempt timed out"), "timeout", True),
+        (requests.exceptions.ReadTimeout("HTTPConnectionPool(host='127.0.0.1', port=5985): Read timed out. "
+                                         "(read timeout=3)"), "timeout", True),
+        (dropped, "dropped", True),
+        (requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed "
+                                             "connection without response'))"), "dropped", True),
+        (requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), "tls", True),
+        (requests.exceptions.ConnectionError("Failed to resolve 'pc99.example.edu' ([Errno -2] Name or service not "
+                                             "known)"), "name", True),
+        (WSManFaultError(500, "fault", "<x/>", "Access to the WinRM plug-in is denied."), "winrm_fault", False),
+        (ValueError("something nobody foresaw"), "other", True),
+    ]
+
+
+@pytest.mark.parametrize("index", range(13))
+def test_transport_failures_are_classified_one_way(index):
+    exc, kind, unreachable = _transport_cases()[index]
+
+    def execute(*args, **kwargs):
+        raise exc
+
+    with pytest.raises(hostops.TransportError) as caught:
+        hostops.run(execute, [hostops.host_facts("facts")], "read the host")
+    error = caught.value
+    assert (error.kind, error.unreachable, error.step, error.may_have_run) == (kind, unreachable, "read the host", True)
+    assert str(error).startswith(hostops.TRANSPORT_FAILURES[kind][0])
+    assert error.hint == hostops.TRANSPORT_FAILURES[kind][1]
+    if kind == "winrm_fault":
+        assert str(error).endswith(": Access to the WinRM plug-in is denied")
+    result = outcome.inspect_failure("pc01", error)
+    assert result.get("unreachable" if unreachable else "failed") is True
+    assert result["transport_error"] == kind and "HTTPConnectionPool" not in result["msg"]
+    assert result["msg"].startswith("Cannot read pc01 (step: read the host): ")
+    assert result["msg"].endswith("Nothing was changed.")
+
+
+def test_a_call_that_refused_or_never_started_did_not_run():
+    refused = CallError("x", "apply the plan", stdout='{"executor": 1, "error": "program refused"}')
+    refused.refused = True
+    assert not refused.may_have_run
+    assert not CallError("PowerShell stopped", "apply the plan", stdout="").may_have_run
+    assert CallError("garbled", "apply the plan", stdout='{"executor": 1, "res').may_have_run

@@ -333,3 +333,37 @@ def test_reachability(data, reachable, error, address):
         "address": address,
         "source": "kms_host",
     }
+
+
+# Windows can leave a numeric CIM property null (MaxClockSpeed on some virtual machines):
+# unknown stays unknown (None), never 0; a value that is not a number is kept as sent, for the
+# requirement check to name (tests/unit/test_requirements.py).
+@pytest.mark.parametrize(
+    ("overrides", "key", "expected"),
+    [
+        ({"cpu": [{"MaxClockSpeed": None, "NumberOfCores": 4}]}, "cpu_max_clock_mhz", None),
+        ({"cpu": [{"MaxClockSpeed": None, "NumberOfCores": 4}]}, "cpu_cores", 4),
+        ({"cpu": [{"MaxClockSpeed": 2900, "NumberOfCores": None}]}, "cpu_cores", None),
+        ({"cpu": [{"MaxClockSpeed": 2900}, {"MaxClockSpeed": None}]}, "cpu_max_clock_mhz", None),
+        ({"cpu": [{"NumberOfCores": 4}, {"NumberOfCores": None}]}, "cpu_cores", None),
+        ({"cpu": [{"MaxClockSpeed": 0, "NumberOfCores": 4}]}, "cpu_max_clock_mhz", 0),
+        ({"cpu": [{"MaxClockSpeed": "2.9 GHz", "NumberOfCores": 4}]}, "cpu_max_clock_mhz", "2.9 GHz"),
+        ({"cpu": [{"MaxClockSpeed": "2900", "NumberOfCores": "4"}]}, "cpu_max_clock_mhz", 2900),
+        ({"cpu": [{"MaxClockSpeed": 2900.0, "NumberOfCores": True}]}, "cpu_cores", True),
+        ({"cpu": [{"MaxClockSpeed": 2900.0, "NumberOfCores": 4}]}, "cpu_max_clock_mhz", 2900),
+        ({"memory_bytes": [8589934592, 8589934592]}, "memory_mb", 16384),
+        ({"memory_bytes": [8589934592, "8 GB"]}, "memory_mb", "8 GB"),
+        ({"memory_bytes": "17179869184"}, "memory_mb", 16384),
+        ({"disk": {"DeviceID": "C:", "FreeSpace": None}}, "system_drive_free_mb", None),
+        ({"disk": {"DeviceID": "C:", "FreeSpace": "lots"}}, "system_drive_free_mb", "lots"),
+        ({"os": {"Version": ""}}, "os_version", ""),
+    ],
+)
+def test_host_facts_keep_unknown_and_odd_values(overrides, key, expected):
+    assert licensing.host_facts(_host_doc(**overrides), CONTROLLER_NOW)[key] == expected
+
+
+@pytest.mark.parametrize("text", ["\u00b2", "\u0661\u0662"])
+def test_host_facts_take_ascii_digits_only(text):
+    facts = licensing.host_facts(_host_doc(cpu=[{"MaxClockSpeed": text, "NumberOfCores": 4}]), CONTROLLER_NOW)
+    assert facts["cpu_max_clock_mhz"] == text

@@ -27,8 +27,17 @@ assert len(NAME_253) == 253 and len(NAME_254) == 254
         ("192.0.2.10", "192.0.2.10"),
         ("2001:db8::10", "2001:db8::10"),
         ("[2001:db8::10]", "2001:db8::10"),
-        ("kms.universität.example", "kms.universität.example"),
-        ("キー.例え.jp", "キー.例え.jp"),
+        # What is checked is what is sent: labels that are not ASCII as IDNA A-labels.
+        ("kms.universität.example", "kms.xn--universitt-y5a.example"),
+        ("KMS.UNIVERSITÄT.example", "KMS.xn--universitt-y5a.example"),
+        ("キー.例え.jp", "xn--nckwi.xn--r8jz45g.jp"),
+        ("xn--r8jz45g.jp", "xn--r8jz45g.jp"),
+        ("кмс.пример.рф", "xn--j1aep.xn--e1afmkfd.xn--p1ai"),
+        ("例え-kms.jp", "xn---kms-p63cv06p.jp"),  # Latin goes with Chinese, Japanese and Korean
+        ("캠퍼스-kms漢.kr", "xn---kms-ev9iq152busram2i.kr"),
+        ("[::1]", "::1"),
+        ("İ.example", "xn--i-9bb.example"),  # IDNA 2003 folds it to i and a combining dot above
+        ("xn--i-9bb.example", "xn--i-9bb.example"),  # ... which is its own normal form
         (LABEL_63 + ".example", LABEL_63 + ".example"),
         (NAME_253, NAME_253),
         (NAME_253 + ".", NAME_253 + "."),  # the root dot does not count
@@ -67,6 +76,44 @@ def test_kms_host_rejects(value, fragments):
         assert fragment in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("value", "fragments"),
+    [
+        # Compatibility characters are refused, not mapped: the message says what to write.
+        ("ｋｍｓ.example.edu", ["compatibility characters", "'ｋ'", "write it as 'kms.example.edu'"]),
+        ("１９２．０．２．１", ["compatibility characters", "write it as '192.0.2.1'"]),
+        ("kms\u2460.example", ["compatibility characters", "'①'"]),
+        ("ﬁle.example", ["'ﬁ'", "write it as 'file.example'"]),
+        ("cafe\u0301.example", ["compatibility characters", "write it as 'café.example'"]),
+        ("\uff04(calc).example", ["compatibility characters", "'＄'", "use"]),  # no advice to write "$("
+        # Scripts mixed in one label: a name made to pass for another.
+        ("kms-сервер.example", ["mixes Cyrillic and Latin letters", "label 'kms-сервер'"]),
+        ("exаmple.edu", ["mixes Cyrillic and Latin"]),
+        ("kmsα.example", ["mixes Greek and Latin"]),
+        ("例え한α.example", ["mixes Greek and Han and Hangul"]),
+        ("xn--kms--83d.example", ["mixes Cyrillic and Latin"]),  # kms-а, written as its A-label
+        # Letters IDNA 2003 and IDNA 2008 encode differently.
+        ("straße.example", ["'ß'", "A-label"]),
+        ("ẞtraße.example", ["'ß'", "'ẞ'"]),
+        ("λέξις.example", ["'ς'"]),
+        # A-labels must decode.
+        ("xn--zz.example", ["'xn--zz'", "not a valid IDNA A-label"]),
+        ("xn--kms-.example", ["'xn--kms-'", "not a valid IDNA A-label"]),
+        ("XN--.example", ["'XN--'", "not a valid IDNA A-label"]),
+        ("例" * 60 + ".jp", ["cannot be written in IDNA"]),
+        # Letters after Unicode 3.2 (Georgian Mtavruli, 2018): the IDNA 2003 tables would not fold them.
+        ("\u1c90\u1c91.example", ["'Ა'", "Unicode 3.2", "A-label"]),
+        ("kms.\U0002a700.example", ["Unicode 3.2"]),  # CJK Extension C
+    ],
+)
+def test_kms_host_refuses_what_would_not_be_sent_as_checked(value, fragments):
+    with pytest.raises(OptionError, match="^kms_host ") as caught:
+        options.kms_host(value)
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+    assert "write it as '$" not in str(caught.value)
+
+
 @pytest.mark.parametrize("value", [None, 1688, b"kms.example.edu"])
 def test_kms_host_rejects_non_strings(value):
     with pytest.raises(OptionError, match="^kms_host "):
@@ -84,25 +131,44 @@ def test_kms_host_long_value_shown_shortened():
     assert len(str(caught.value)) < 500
 
 
-@pytest.mark.parametrize("value", [1, 1688, 65535])
-def test_tcp_port_accepts(value):
-    assert options.tcp_port(value) == value
+@pytest.mark.parametrize(("value", "expected"), [(1, 1), (1688, 1688), (65535, 65535), ("1688", 1688),
+                                               ("01688", 1688), ("65535", 65535)])
+def test_tcp_port_accepts(value, expected):
+    port = options.tcp_port(value)
+    assert port == expected and type(port) is int
 
 
-@pytest.mark.parametrize("value", [0, 65536, 70000, -1, True, False, "1688", 1688.0, None])
+# Ports from integers or ASCII digits only: int() and Ansible's int type take the rest.
+@pytest.mark.parametrize("value", [0, 65536, 70000, -1, True, False, 1688.0, None, "0", "65536", "", "1e3", "+1688",
+                                   "-1", " 1688", "1688 ", "1688\n", "1_688", "1688.0", "0x698",
+                                   "\uff11\uff16\uff18\uff18", "\u0661\u0666\u0668\u0668", "\u00b9688",
+                                   "1" * 11])
 def test_tcp_port_rejects(value):
     with pytest.raises(OptionError, match="^kms_port .*got " + re.escape(repr(value))):
         options.tcp_port(value)
 
 
-@pytest.mark.parametrize("value", [0.5, 1, 300, 300.0])
-def test_timeout_seconds_accepts(value):
-    assert options.timeout_seconds(value) == value
+def test_tcp_port_shows_a_huge_number_shortened():
+    with pytest.raises(OptionError) as caught:
+        options.tcp_port(10 ** 5000)
+    assert "got a number too long to show" in str(caught.value)
 
 
-@pytest.mark.parametrize("value", [0, -1, 301, 300.01, True, "5", None, math.nan, math.inf])
+# Returned in whole milliseconds, which is what the host is sent (timeout_ms).
+@pytest.mark.parametrize(("value", "expected"), [
+    (0.5, 0.5), (1, 1.0), (300, 300.0), (300.0, 300.0), (0.1, 0.1), ("5", 5.0), ("0.25", 0.25), (".5", 0.5),
+    ("5.", 5.0), (2.0004, 2.0), (1.0005, 1.0), (1.0016, 1.002), (0.0996, 0.1), (300.0004, 300.0),
+])
+def test_timeout_seconds_accepts(value, expected):
+    seconds = options.timeout_seconds(value)
+    assert seconds == expected and type(seconds) is float
+
+
+@pytest.mark.parametrize("value", [0, -1, 301, 300.01, True, None, math.nan, math.inf, -math.inf, 1e-9, 0.0994,
+                                   0.09, "1e-9", "1e2", "\uff15", "\u0665", "+5", " 5", "5 ", "1_0", "nan", "inf",
+                                   "", ".", 10 ** 400])
 def test_timeout_seconds_rejects(value):
-    with pytest.raises(OptionError, match="^connect_timeout "):
+    with pytest.raises(OptionError, match="^connect_timeout .*from 0.1 to 300"):
         options.timeout_seconds(value)
 
 
@@ -159,7 +225,10 @@ def test_products_option_accepted(products):
 
 
 @pytest.mark.parametrize("entry", ["ProPlus2099Volume", "Fooo", "ProPlus2024", "", 5, "8d368fc1-9470-4be2-8d66",
-                                   "ProPlus2024Volume\n", KMS_SKU + "\n"])
+                                   "ProPlus2024Volume\n", KMS_SKU + "\n",
+                                   # Letters a Unicode IGNORECASE would take for s and k.
+                                   "ProPlu\u017f2024Volume", "\u212aeep2024Volume", "Vi\u017fioPro2019Volume",
+                                   "ProPlus\uff12\uff10\uff12\uff14Volume"])
 def test_products_option_rejected(entry):
     with pytest.raises(OptionError) as exc:
         options.products(["ProPlus2024Volume", entry])
@@ -236,6 +305,7 @@ def office_kms_args(**given: Any) -> dict[str, Any]:
         ({"kms_port": 0}, "kms_port"),
         ({"kms_port": 65536}, "kms_port"),
         ({"connect_timeout": 0.0}, "connect_timeout"),
+        ({"connect_timeout": 1e-9}, "connect_timeout"),
         ({"connect_timeout": 301.0}, "connect_timeout"),
     ],
 )
@@ -348,6 +418,57 @@ def test_connection(given, expected):
     assert (got["kms_host"], got["kms_port"], got["connect_timeout"]) == expected
     assert got["include_windows"] is True  # other options pass through
     assert args == kept
+    assert options.used(got) == dict(zip(("kms_host", "kms_port", "connect_timeout"), expected, strict=True))
+
+
+def spec_checked(**task_args: Any) -> dict[str, Any]:
+    """The arguments as Ansible's argument spec check converts them."""
+    validated = ArgumentSpecValidator(options.SPECS["office_kms_info"]).validate(task_args)
+    assert validated.error_messages == []
+    return validated.validated_parameters
+
+
+@pytest.mark.parametrize(
+    ("given", "option"),
+    [
+        # Ansible's int and float types take these; the values as written are checked.
+        ({"kms_port": "1e3"}, "kms_port"),
+        ({"kms_port": "+1688"}, "kms_port"),
+        ({"kms_port": "\uff11\uff16\uff18\uff18"}, "kms_port"),
+        ({"kms_port": "1688.0"}, "kms_port"),
+        ({"kms_port": 1688.0}, "kms_port"),
+        ({"kms_port": " 1688 "}, "kms_port"),
+        ({"connect_timeout": "1e-1"}, "connect_timeout"),
+        ({"connect_timeout": "\uff15"}, "connect_timeout"),
+        ({"connect_timeout": True}, "connect_timeout"),
+    ],
+)
+def test_connection_checks_the_values_as_written(given, option):
+    args = spec_checked(**given)
+    options.connection(args)  # what Ansible made of them would pass
+    with pytest.raises(OptionError, match="^%s .*got %s" % (option, re.escape(repr(given[option])))):
+        options.connection(args, given)
+    with pytest.raises(OptionError, match="^" + option):
+        options.office_kms(office_kms_args(**args), given=given)
+    with pytest.raises(OptionError, match="^" + option):
+        options.windows_kms(office_kms_args(**args), given=given)
+    with pytest.raises(OptionError, match="^" + option):
+        options.office_kms_info(args, given=given)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({}, (None, 1688, 5.0)),
+        ({"kms_host": "[::1]", "kms_port": "1700", "connect_timeout": "0.5"}, ("::1", 1700, 0.5)),
+        ({"kms_host": "例え.jp", "kms_port": 1700, "connect_timeout": 2.0004}, ("xn--r8jz45g.jp", 1700, 2.0)),
+    ],
+)
+def test_connection_with_the_values_as_written(given, expected):
+    got = options.connection(spec_checked(**given), given)
+    assert options.used(got) == dict(zip(options.CONNECTION, expected, strict=True))
+    desired = options.office_kms(office_kms_args(**spec_checked(**given)), given=given)
+    assert options.used(desired) == options.used(got)
 
 
 @pytest.mark.parametrize(

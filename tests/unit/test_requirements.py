@@ -6,7 +6,11 @@ import dataclasses
 import re
 
 import pytest
+from ansible_collections.volume_licensing.kms.plugins.action import office_kms as office_action
 from ansible_collections.volume_licensing.kms.plugins.module_utils import requirements as req
+from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 WIN7_SP1 = {"os_caption": "Microsoft Windows 7 Professional", "os_version": "6.1.7601", "os_build": "7601"}
 WIN81 = {"os_caption": "Microsoft Windows 8.1 Pro", "os_version": "6.3.9600", "os_build": "9600"}
@@ -223,7 +227,7 @@ def test_unknown_facts_never_fail():
 
 @pytest.mark.parametrize("fact", ["cpu_max_clock_mhz", "cpu_cores", "memory_mb"])
 def test_zero_clock_cores_or_memory_means_unreported(fact):
-    # host_facts turns an empty WMI property into 0; a host never really has 0 MHz.
+    # SMBIOS writes 0 for a speed it does not know; a host never really has 0 MHz.
     assert req.shortfalls(host(WIN10, **{fact: 0}), req.REQUIREMENTS["2024"]) == []
 
 
@@ -307,7 +311,8 @@ def test_check_overrides_accepts(overrides, expected):
 
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"min_os_version": "abc"},
-     "min_os_version (the role's office_kms_min_os_version): abc is not a Windows version such as 10.0 or 6.1.7601"),
+     "min_os_version (the role's office_kms_min_os_version): abc is not a Windows version: give major.minor or "
+     "major.minor.build, such as 10.0 or 6.1.7601"),
     ({"min_os_version": "10"}, "min_os_version (the role's office_kms_min_os_version): 10 is not a Windows version"),
     ({"min_os_version": 10}, "min_os_version (the role's office_kms_min_os_version): 10 is not a Windows version"),
     ({"min_os_version": True}, "min_os_version (the role's office_kms_min_os_version): True is not a Windows version"),
@@ -331,3 +336,244 @@ def test_requirement_for_validates_overrides():
 def test_check_overrides_needs_a_mapping():
     with pytest.raises(ValueError, match="mapping"):
         req.check_overrides(["cpu_mhz"])  # type: ignore[arg-type]
+
+
+# --- odd facts: unknown stays unknown, named, never a shortfall, never an exception -------------
+
+LTSC_2024 = [product("2024")]
+NUMERIC_FACTS = {"cpu_max_clock_mhz": "Win32_Processor.MaxClockSpeed", "cpu_cores": "Win32_Processor.NumberOfCores",
+                 "memory_mb": "Win32_PhysicalMemory.Capacity", "system_drive_free_mb": "Win32_LogicalDisk.FreeSpace"}
+NEEDS = {"cpu_max_clock_mhz": "1600 MHz", "cpu_cores": "2", "memory_mb": "4096 MB", "system_drive_free_mb": "4096 MB"}
+
+
+@pytest.mark.parametrize("fact", sorted(NUMERIC_FACTS))
+@pytest.mark.parametrize(("value", "why"), [
+    (None, "not reported"),
+    ("2.9 GHz", "reported as '2.9 GHz', not a whole number of 0 or more"),
+    ("", "reported empty"),
+    (-5, "reported as -5, not a whole number of 0 or more"),
+    (float("nan"), "reported as nan, not a whole number of 0 or more"),
+    (True, "reported as True, not a whole number of 0 or more"),
+    ({"value": 1}, "reported as {'value': 1}, not a whole number of 0 or more"),
+])
+def test_an_odd_numeric_fact_is_unknown_and_named(fact, value, why):
+    verdict = req.verdict(LTSC_2024, [], host(WIN10, **{fact: value}))
+    assert verdict["shortfalls"] == []
+    assert verdict["unknown"] == ["%s unknown (%s %s), needs %s" % (fact, NUMERIC_FACTS[fact], why, NEEDS[fact])]
+
+
+def test_a_missing_fact_is_unknown_like_a_null_one():
+    facts = host(WIN10)
+    del facts["cpu_max_clock_mhz"]
+    assert req.verdict(LTSC_2024, [], facts)["unknown"] == [
+        "cpu_max_clock_mhz unknown (Win32_Processor.MaxClockSpeed not reported), needs 1600 MHz"]
+
+
+@pytest.mark.parametrize("fact", ["cpu_max_clock_mhz", "cpu_cores", "memory_mb"])
+def test_zero_clock_cores_or_memory_is_reported_as_unknown(fact):
+    # SMBIOS writes 0 for a speed it does not know; no host has 0 cores or 0 MB.
+    verdict = req.verdict(LTSC_2024, [], host(WIN10, **{fact: 0}))
+    assert verdict["shortfalls"] == []
+    assert verdict["unknown"] == ["%s unknown (%s reported as 0), needs %s" % (fact, NUMERIC_FACTS[fact], NEEDS[fact])]
+
+
+def test_unknown_facts_do_not_hide_known_shortfalls():
+    verdict = req.verdict(LTSC_2024, [], {**PC10, "cpu_max_clock_mhz": None, "memory_mb": "2 GB"})
+    assert verdict["shortfalls"] == ["1 CPU core, needs 2", "2500 MB free on C:, needs 4096 MB"]
+    assert [u.split(" ")[0] for u in verdict["unknown"]] == ["cpu_max_clock_mhz", "memory_mb"]
+
+
+def test_digits_as_text_and_whole_floats_are_numbers():
+    verdict = req.verdict(LTSC_2024, [], host(WIN10, cpu_max_clock_mhz="1200", memory_mb=2048.0))
+    assert verdict["shortfalls"] == ["CPU 1200 MHz, needs 1600 MHz", "2048 MB of memory, needs 4096 MB"]
+    assert verdict["unknown"] == []
+
+
+@pytest.mark.parametrize(("os_version", "why"), [
+    (None, "not reported"),
+    ("", "reported empty"),
+    ("   ", "reported empty"),
+    ("abc", "reported as 'abc', not a Windows version"),
+    (10, "reported as 10, not a Windows version"),
+    ("10", "reported as '10', not a Windows version"),
+])
+def test_an_odd_os_version_is_unknown_and_named(os_version, why):
+    verdict = req.verdict(LTSC_2024, [], host({**WIN10, "os_version": os_version}))
+    assert verdict["shortfalls"] == []
+    assert verdict["unknown"] == [
+        "os_version unknown (Win32_OperatingSystem.Version %s), needs Windows 10.0 or later (Windows 10)" % why]
+
+
+def test_an_unknown_edition_is_named_when_it_decides():
+    # Server 2019's version without a caption: a Windows 10 client passes, a server does not.
+    verdict = req.verdict(LTSC_2024, [], host({**SERVER_2019, "os_caption": None}))
+    assert verdict["shortfalls"] == []
+    assert verdict["unknown"] == [
+        "os_caption unknown (Win32_OperatingSystem.Caption not reported), needs Windows 10.0.20348 or later"
+        " (Windows Server 2022) on a server edition"]
+    # Office LTSC 2021 has no server figure: Windows 7 without a caption could be a server.
+    verdict = req.verdict([product("2021", "ProPlus2021Volume")], [], host({**WIN7_SP1, "os_caption": ""}))
+    assert verdict["unknown"] == [
+        "os_caption unknown (Win32_OperatingSystem.Caption reported empty), needs Windows 10.0 or later"
+        " (Windows 10) on a client edition"]
+    # A version that meets every edition's minimum needs no caption.
+    assert req.verdict(LTSC_2024, [], host({**WIN11, "os_caption": None}))["unknown"] == []
+
+
+def test_facts_a_requirement_has_no_figure_for_are_not_reported():
+    # Office 2010: nothing is checked, so nothing is unknown.
+    assert req.verdict([product("2010", "ProPlusVolume")], [], UNKNOWN)["unknown"] == []
+    # Office 2016: only memory and the OS have figures.
+    found = req.verdict([product("2016", "ProPlus2016Volume")], [], UNKNOWN)["unknown"]
+    assert [u.split(" ")[0] for u in found] == ["memory_mb", "os_version"]
+
+
+def test_a_figure_of_0_turns_the_check_and_its_unknown_off():
+    verdict = req.verdict(LTSC_2024, [], host(WIN10, cpu_max_clock_mhz=None), {"cpu_mhz": 0})
+    assert (verdict["shortfalls"], verdict["unknown"]) == ([], [])
+
+
+def test_every_fact_unknown_gives_every_fact_named():
+    verdict = req.verdict(LTSC_2024, [], UNKNOWN)
+    assert verdict["shortfalls"] == []
+    assert [u.split(" ")[0] for u in verdict["unknown"]] == [
+        "cpu_max_clock_mhz", "cpu_cores", "memory_mb", "system_drive_free_mb", "os_version"]
+
+
+def test_no_office_version_checks_nothing():
+    assert req.verdict([], [], UNKNOWN) == {"office": None, "name": None, "source": None, "shortfalls": [],
+                                            "unknown": []}
+
+
+@pytest.mark.parametrize("facts", [None, [], "host", 42])
+def test_host_facts_that_are_not_a_mapping_are_all_unknown(facts):
+    verdict = req.verdict(LTSC_2024, [], facts)
+    assert verdict["shortfalls"] == [] and len(verdict["unknown"]) == 5
+
+
+def test_a_long_odd_value_is_cut_short_in_the_message():
+    [unknown] = req.verdict(LTSC_2024, [], host(WIN10, memory_mb="x" * 500))["unknown"]
+    assert len(unknown) < 200 and "..." in unknown
+
+
+ODD = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12),
+                st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+HOST_FACTS = st.fixed_dictionaries({}, optional={name: ODD for name in (
+    "os_caption", "os_version", "os_build", "cpu_max_clock_mhz", "cpu_cores", "memory_mb", "system_drive",
+    "system_drive_free_mb")})
+
+
+# How a shortfall of each fact reads (requirements.check).
+SHORTFALL_OF = {"cpu_max_clock_mhz": r"^CPU \d+ MHz", "cpu_cores": r"^\d+ CPU cores?,", "memory_mb": r"MB of memory",
+                "system_drive_free_mb": r"MB free on", "os_version": r"^Windows ", "os_caption": r"^Windows "}
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts=HOST_FACTS, office=st.sampled_from(sorted(req.REQUIREMENTS)))
+def test_any_facts_give_a_verdict_in_words(facts, office):
+    """Whatever a host reports, the check answers in sentences, raises nothing, and never
+    counts an unknown fact as a shortfall."""
+    verdict = req.verdict([product(office, "ProPlus%sVolume" % office)], [], facts)
+    assert all(isinstance(line, str) and line for line in verdict["shortfalls"] + verdict["unknown"])
+    unknown = [line.split(" ")[0] for line in verdict["unknown"]]
+    assert len(set(unknown)) == len(unknown) and set(unknown) <= set(SHORTFALL_OF)
+    for fact in unknown:
+        assert not [line for line in verdict["shortfalls"] if re.search(SHORTFALL_OF[fact], line)], (fact, verdict)
+
+
+# --- odd thresholds: refused with the option's name --------------------------------------------
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"cpu_mhz": -1}, "min_cpu_mhz (the role's office_kms_min_cpu_mhz): -1 is not a whole number of 0 or more"),
+    ({"cpu_mhz": "2.9 GHz"}, "min_cpu_mhz (the role's office_kms_min_cpu_mhz): '2.9 GHz' is not a whole number"),
+    ({"cpu_cores": "-2"}, "min_cpu_cores (the role's office_kms_min_cpu_cores): '-2' is not a whole number"),
+    ({"memory_mb": float("nan")}, "min_memory_mb (the role's office_kms_min_memory_mb): nan is not a whole number"),
+    ({"free_disk_mb": [1]}, "min_free_disk_mb (the role's office_kms_min_free_disk_mb): [1] is not a whole number"),
+    ({"min_os_version": ""}, "min_os_version (the role's office_kms_min_os_version): '' is not a Windows version: "
+                             "give major.minor or major.minor.build"),
+    ({"min_os_version": "10.0.22631.4460"},
+     "min_os_version (the role's office_kms_min_os_version): 10.0.22631.4460 is not a Windows version"),
+    ({"min_os_version": "-1.0"},
+     "min_os_version (the role's office_kms_min_os_version): -1.0 is not a Windows version"),
+    ({"min_os_version": "10.0.x"}, "min_os_version (the role's office_kms_min_os_version): 10.0.x is not a Windows"),
+    ({"min_os_version": "abc" * 40}, "min_os_version (the role's office_kms_min_os_version): 'abcabc"),
+])
+def test_odd_thresholds_are_refused_naming_the_option(overrides, message):
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        req.check_overrides(overrides)
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        req.verdict(LTSC_2024, [], host(WIN10), overrides)
+
+
+def test_three_part_and_two_part_threshold_versions_are_accepted():
+    assert req.check_overrides({"min_os_version": "10.0"}) == {"min_os_version": "10.0"}
+    assert req.check_overrides({"min_os_version": "10.0.22631"}) == {"min_os_version": "10.0.22631"}
+
+
+# --- office_kms's use of the verdict: unknown is reported, and fails only with strict -----------
+
+def below(mode, facts, overrides=None):
+    """(stops, result) of office_kms's requirement check for a host with Office LTSC 2024."""
+    desired = Desired(requirements=mode, requirement_overrides=overrides or {})
+    result: dict = {}
+    stops = office_action.ActionModule._below_requirements(
+        "pc99", {"products": LTSC_2024, "office": [], "host": facts}, desired, result)
+    return stops, result
+
+
+NULL_CLOCK = host(WIN10, cpu_max_clock_mhz=None)
+CLOCK_UNKNOWN = "cpu_max_clock_mhz unknown (Win32_Processor.MaxClockSpeed not reported), needs 1600 MHz"
+
+
+@pytest.mark.parametrize("mode", ["enforce", "warn"])
+def test_an_unknown_fact_is_a_warning_naming_it(mode):
+    stops, result = below(mode, NULL_CLOCK)
+    assert stops is False and "failed" not in result
+    assert result["requirements"]["unknown"] == [CLOCK_UNKNOWN]
+    [warning] = result["warnings"]
+    assert warning.startswith("pc99: Office LTSC 2024's system requirements could not all be checked: "
+                              + CLOCK_UNKNOWN + ". An unknown fact is not a shortfall")
+    assert "requirements: strict" in warning
+
+
+def test_strict_fails_a_host_whose_facts_are_unknown():
+    stops, result = below("strict", NULL_CLOCK)
+    assert stops is True and result["failed"] is True
+    assert result["msg"].startswith("pc99: Office LTSC 2024's system requirements could not all be checked: "
+                                    + CLOCK_UNKNOWN + ". Nothing was changed on it")
+    assert "office_kms_requirements: enforce" in result["msg"] and "warnings" not in result
+
+
+def test_strict_passes_a_host_whose_facts_are_all_known():
+    assert below("strict", host(WIN10)) == (False, {"requirements": req.verdict(LTSC_2024, [], host(WIN10))})
+
+
+@pytest.mark.parametrize("mode", ["enforce", "strict"])
+def test_a_shortfall_fails_and_names_the_unknown_facts_too(mode):
+    stops, result = below(mode, {**PC10, "cpu_max_clock_mhz": None})
+    assert stops is True
+    assert result["msg"].startswith("pc99 is below Office LTSC 2024's system requirements: 1 CPU core, needs 2; ")
+    assert ". Unknown, so not checked: %s. Nothing was changed on it." % CLOCK_UNKNOWN in result["msg"]
+
+
+def test_warn_lists_shortfalls_and_unknown_facts_in_one_warning():
+    stops, result = below("warn", {**PC10, "cpu_max_clock_mhz": "2.9 GHz"})
+    assert stops is False
+    [warning] = result["warnings"]
+    assert "1 CPU core, needs 2" in warning and "'2.9 GHz'" in warning and warning.endswith("(requirements: warn).")
+
+
+def test_skip_reads_no_fact():
+    assert below("skip", None) == (False, {})
+
+
+@pytest.mark.parametrize("text", ["\u00b2", "\u0661\u0662", "\uff11\uff10", "1\u00b2"])
+def test_digits_of_other_scripts_are_not_numbers(text):
+    # str.isdigit() takes them, and int() refuses some (superscripts): unknown or refused, never a crash.
+    verdict = req.verdict(LTSC_2024, [], host({**WIN10, "os_version": "10.0", "os_build": text},
+                                              cpu_max_clock_mhz=text))
+    assert verdict["shortfalls"] == [] and verdict["unknown"][0].startswith("cpu_max_clock_mhz unknown (")
+    with pytest.raises(ValueError, match="min_cpu_mhz"):
+        req.check_overrides({"cpu_mhz": text})
+    with pytest.raises(ValueError, match="min_os_version"):
+        req.check_overrides({"min_os_version": "%s.0" % text})

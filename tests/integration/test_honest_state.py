@@ -1,0 +1,156 @@
+"""Honest state after faults (issue 11): whatever happens to the apply call, office_kms's
+result says what the host now shows (the lab's state afterwards), never hides a change, and
+transport failures read one way for every module. End to end through WinRM."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from tests.integration.conftest import calls, kms_playbook, one_task
+from tests.simlab.lab import Lab
+
+KMS = "kms.campus.example"
+HOST = "pc02-ltsc2021"  # Office LTSC 2021 in its grace period: set_host, then activate
+OFFICE_APPS = {"0ff1ce15-a989-479d-af46-f275c6370663", "59a52881-a989-479d-af46-f275c6370663"}
+
+
+@pytest.fixture
+def lab():
+    with Lab.from_scenario("default") as running:
+        yield running
+
+
+def office(lab, host=HOST):
+    [found] = [p for p in lab.state(host).products
+               if p["ApplicationID"].lower() in OFFICE_APPS and p["PartialProductKey"]]
+    return found
+
+
+def run_kms(lab, ansible):
+    run = ansible(lab, kms_playbook(kms_host=KMS), "--limit", HOST)
+    return run.result(HOST, "kms")
+
+
+def converges(lab, ansible):
+    """Once the fault is gone, the next run finishes what was left and the one after is ok."""
+    lab.state(HOST).faults.clear()
+    ansible(lab, kms_playbook(kms_host=KMS), "--limit", HOST)
+    assert (office(lab)["LicenseStatus"], office(lab)["KeyManagementServiceMachine"]) == (1, KMS)
+    again = run_kms(lab, ansible)
+    assert again["status"] == "ok" and again["result"]["changed"] is False
+
+
+@pytest.mark.parametrize("fault", ["reply_lost", "truncated_json", "malformed_json"])
+def test_reply_lost_after_the_last_step_is_reported_as_the_change_it_was(lab, ansible, fault):
+    lab.state(HOST).faults[fault] = "invoke"
+    record = run_kms(lab, ansible)
+    result = record["result"]
+    # The host did everything: the task says so (changed), and warns that the reply was lost.
+    assert (office(lab)["LicenseStatus"], office(lab)["KeyManagementServiceMachine"]) == (1, KMS)
+    assert record["status"] == "ok" and result["changed"] is True, result
+    [product] = result["products"]
+    assert [(s["action"], s["result"]) for s in product["steps"]] == [("set_host", "ok"), ("activate", "ok")]
+    assert product["license_status"]["name"] == "Licensed" and product["left_undone"] == []
+    assert result["remote_calls"] == 3 and calls(lab, HOST) == ["read", "write", "read"]
+    assert any("shows every step done" in w for w in result["warnings"]), result["warnings"]
+    converges(lab, ansible)
+
+
+def test_reply_cut_short_midway_reports_what_was_done_and_what_was_left(lab, ansible):
+    """The activation failed on the host and the reply never came whole: read again, the host
+    shows its KMS host set (a change) and the activation left undone."""
+    lab.state(HOST).faults.update(truncated_json="invoke", operations=[
+        {"match": {"op": "cim_invoke", "method": "Activate"}, "hresult": 0xC004F074}])
+    record = run_kms(lab, ansible)
+    result = record["result"]
+    assert record["status"] == "failed"
+    assert result["changed"] is True  # the KMS host was set: never hidden
+    assert (office(lab)["LicenseStatus"], office(lab)["KeyManagementServiceMachine"]) == (2, KMS)
+    [product] = result["products"]
+    assert [(s["action"], s["result"]) for s in product["steps"]] == [("set_host", "ok"), ("activate", "not run")]
+    assert product["left_undone"] == ["activate"] and product["changed"] is True
+    assert "Read again afterwards, the host shows: ProPlus2021Volume: done set_host." in result["msg"]
+    assert "Left undone: ProPlus2021Volume: activate. Run the task again" in result["msg"]
+    converges(lab, ansible)
+
+
+def test_a_terminating_error_midway_keeps_what_was_done(lab, ansible):
+    lab.state(HOST).faults["operations"] = [{"match": {"op": "cim_invoke", "method": "Activate"},
+                                             "hresult": 0xC004F074}]
+    result = run_kms(lab, ansible)["result"]
+    assert result["changed"] is True and result["remote_calls"] == 2
+    [product] = result["products"]
+    assert [(s["action"], s["result"]) for s in product["steps"]] == [("set_host", "ok"), ("activate", "failed")]
+    assert office(lab)["KeyManagementServiceMachine"] == KMS
+    converges(lab, ansible)
+
+
+def test_nothing_ran_says_nothing_changed(lab, ansible):
+    """PowerShell stopped before running the apply program: nothing changed, and no re-read."""
+    before = copy.deepcopy(office(lab))
+    lab.state(HOST).faults["clixml_error"] = "invoke"
+    record = run_kms(lab, ansible)
+    assert record["status"] == "failed" and record["result"]["changed"] is False
+    assert record["result"]["msg"].endswith("Nothing was changed.")
+    assert office(lab) == before and calls(lab, HOST) == ["read", "write"]
+    converges(lab, ansible)
+
+
+def test_connection_dropped_before_the_apply_ran(lab, ansible):
+    before = copy.deepcopy(office(lab))
+    lab.state(HOST).faults["dropped_unrun"] = "invoke"
+    record = run_kms(lab, ansible)
+    result = record["result"]
+    assert record["status"] == "failed" and result["changed"] is False
+    assert office(lab) == before
+    assert "the apply call failed: the connection was closed before the host's reply arrived" in result["msg"]
+    assert "the host shows: nothing was changed. Left undone: ProPlus2021Volume: set_host, activate" in result["msg"]
+    assert result["transport_error"] == "dropped" and result["remote_calls"] == 3
+    converges(lab, ansible)
+
+
+def test_state_unknown_when_the_second_read_fails_too(lab, ansible):
+    lab.state(HOST).faults.update(reply_lost="invoke", operations=[
+        # Strikes only the re-read: its first operation is a product query.
+        {"index": 0, "match": {"op": "cim_query"}, "hresult": 0x80070005}])
+    record = run_kms(lab, ansible)
+    result = record["result"]
+    assert record["status"] == "failed"
+    assert result["state_unknown"] is True and result["changed"] is True  # may have changed: never hidden
+    assert "its state is unknown and some steps may have been done. Run the task again" in result["msg"]
+    assert office(lab)["LicenseStatus"] == 1  # it had in fact been done
+    converges(lab, ansible)
+
+
+@pytest.mark.parametrize("module", ["office_kms_info", "office_kms", "windows_kms"])
+def test_a_dropped_connection_reads_the_same_for_every_module(lab, ansible, module):
+    lab.state(HOST).faults["drop"] = True
+    options = {"kms_host": KMS} if module != "office_kms_info" else {}
+    run = ansible(lab, one_task(module, "task", **options), "--limit", HOST)
+    record = run.result(HOST, "task")
+    assert record["status"] == "unreachable", record
+    msg = record["result"]["msg"]
+    assert msg.startswith("Cannot read %s (step: read the host): the connection was closed before the host's "
+                          "reply arrived" % HOST), msg
+    assert "HTTPConnectionPool" not in msg and "RemoteDisconnected" not in msg
+    assert ("Nothing was changed." in msg) is (module != "office_kms_info")
+    assert lab.commands(HOST) == []
+
+
+def test_the_role_summary_lists_a_host_that_failed_after_a_change(lab, ansible):
+    """set_stats (what AWX keeps): a host that failed after its KMS host was set is in
+    changed_hosts as well as in failed_hosts."""
+    lab.state(HOST).faults.update(truncated_json="invoke", operations=[
+        {"match": {"op": "cim_invoke", "method": "Activate"}, "hresult": 0xC004F074}])
+    run = ansible(lab, "playbooks/activate.yml", "--limit", "%s,pc07-activated" % HOST,
+                  env={"ANSIBLE_SHOW_CUSTOM_STATS": "1"})
+    _, found, after = run.stdout.partition("CUSTOM STATS")
+    assert found, run.stdout[-3000:]
+    stats = json.JSONDecoder().raw_decode(after[after.index("RUN:") + len("RUN:"):].strip())[0]["office_kms"]
+    assert stats["failed_hosts"] == [HOST]
+    assert stats["changed_hosts"] == [HOST] and stats["changed"] == 1
+    assert stats["ok"] == 1  # pc07 was already activated
+    assert office(lab)["KeyManagementServiceMachine"] == KMS
