@@ -10,39 +10,23 @@ and no KMS contact.
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.module_utils import inspection, options, outcome, requirements
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError
-
-SPEC = options.SPECS["office_kms"]
+from ansible_collections.volume_licensing.kms.plugins.module_utils import options, outcome, requirements
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.kms_action import KmsAction, Stop
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(KmsAction):
+    MODULE = "office_kms"
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        result["changed"] = False
-        host = (task_vars or {}).get("inventory_hostname", "the host")
         try:
-            _, args = self.validate_argument_spec(argument_spec=SPEC)
-            desired = options.office_kms(args, given=self._task.args)
-        except (AnsibleActionFail, ArithmeticError, ValueError) as exc:
-            return dict(result, failed=True, msg=options.invalid_option(exc, SPEC, self._task.args, host))
-
-        result.update(options.used(desired))  # what the host is sent, as checked
-        result["remote_calls"] = 1
-        try:
+            host, desired = self.checked(result, task_vars)
             # Licences installed without a key are read only when products are named.
-            facts = inspection.inspect_host(self._low_level_execute_command, None, desired.kms_port,
-                                            desired.connect_timeout, include_windows=False,
-                                            keyless_office=bool(desired.products) and desired.state != "absent",
-                                            **outcome.dns_reads(desired))
-        except CallError as exc:
-            return dict(result, **outcome.inspect_failure(host, exc))
+            facts = self.read(result, host, None, desired.kms_port, desired.connect_timeout, include_windows=False,
+                              keyless_office=bool(desired.products) and desired.state != "absent",
+                              **outcome.dns_reads(desired))
+        except Stop as stop:
+            return stop.result
 
         if self._below_requirements(host, facts, desired, result):
             return result

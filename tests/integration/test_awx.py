@@ -54,6 +54,7 @@ def test_context_carries_the_whole_collection_and_nothing_else(ee_context):
     assert (manifest["namespace"], manifest["name"], manifest["version"]) == (
         meta["namespace"], meta["name"], meta["version"])
     for needed in ("plugins/action/office_kms.py", "plugins/action/office_kms_info.py",
+                   "plugins/plugin_utils/kms_action.py",
                    "plugins/modules/office_kms.py", "plugins/module_utils/kms_executor.ps1",
                    "plugins/module_utils/kms_bootstrap.ps1", "roles/office_kms/tasks/main.yml",
                    "meta/runtime.yml"):

@@ -7,10 +7,8 @@ import os
 import subprocess
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.action.office_kms import SPEC as KMS_SPEC
-from ansible_collections.volume_licensing.kms.plugins.action.office_kms_info import SPEC as INFO_SPEC
 from ansible_collections.volume_licensing.kms.plugins.action.office_kms_report import SPEC as REPORT_SPEC
-from ansible_collections.volume_licensing.kms.plugins.action.windows_kms import SPEC as WINDOWS_SPEC
+from ansible_collections.volume_licensing.kms.plugins.module_utils.options import SPECS
 
 from tests.integration.conftest import BIN, ROOT, run_playbook
 from tests.simlab.lab import Lab
@@ -30,7 +28,8 @@ def ansible_doc(name: str, plugin_type: str = "module") -> dict:
     return json.loads(out)[name]
 
 
-MODULES = {"office_kms_info": INFO_SPEC, "office_kms": KMS_SPEC, "windows_kms": WINDOWS_SPEC}
+KMS_SPEC = SPECS["office_kms"]
+MODULES = {name: SPECS[name] for name in ("office_kms_info", "office_kms", "windows_kms")}
 # The option specs of every module, as options.SPECS holds them.
 ALL_SPECS = {**MODULES, "office_kms_report": REPORT_SPEC}
 

@@ -154,3 +154,36 @@ def test_the_role_summary_lists_a_host_that_failed_after_a_change(lab, ansible):
     assert stats["changed_hosts"] == [HOST] and stats["changed"] == 1
     assert stats["ok"] == 1  # pc07 was already activated
     assert office(lab)["KeyManagementServiceMachine"] == KMS
+
+
+# Small WinRM timeouts: a hung reply must end the call, not the run.
+TIMEOUTS = {"ansible_winrm_read_timeout_sec": 3, "ansible_winrm_operation_timeout_sec": 2}
+
+
+# fault -> (its value, the WS-Man action it strikes, the transport_error it gives)
+APPLY_FAULTS = {
+    "unauthorized": (True, "Command", "credentials"),
+    "slow": (60, "Receive", "timeout"),
+    "drop": (True, "Receive", "dropped"),
+    "soap_fault": (True, "Command", "winrm_fault"),
+}
+
+
+@pytest.mark.parametrize("fault", list(APPLY_FAULTS))
+def test_a_transport_failure_during_the_apply_call_is_followed_by_a_read(lab, ansible, fault):
+    """The fault strikes the apply call only (after the first command, once): the module reads
+    the host again and reports what it shows, here that nothing ran, as the lab confirms."""
+    before = copy.deepcopy(office(lab))
+    value, action, kind = APPLY_FAULTS[fault]
+    lab.state(HOST).faults[fault] = {"value": value, "after_commands": 1, "times": 1, "on": action}
+    run = ansible(lab, kms_playbook(kms_host=KMS), "--limit", HOST, host_vars={HOST: TIMEOUTS})
+    record = run.result(HOST, "kms")
+    result = record["result"]
+    assert record["status"] == "failed" and result["changed"] is False, result
+    assert (result["transport_error"], result["remote_calls"], result["state_unknown"]) == (kind, 3, False)
+    assert office(lab) == before and calls(lab, HOST) == ["read", "read"]
+    assert result["msg"].startswith("Could not confirm the plan on %s (step: apply the plan): the apply call failed: "
+                                    % HOST), result["msg"]
+    assert ("Read again afterwards, the host shows: nothing was changed. Left undone: ProPlus2021Volume: set_host, "
+            "activate. Run the task again") in result["msg"]
+    converges(lab, ansible)

@@ -47,6 +47,11 @@ set and clear them while the lab runs):
 * ``drop: true``: a Receive is read and the connection closed without a reply.
 * ``slow: seconds``: the reply to a Receive waits that long (``true``: until cleared). If the
   client gives up meanwhile the command never runs, so nothing is half done.
+* Any of ``unauthorized``, ``soap_fault``, ``drop`` and ``slow`` may be given as
+  ``{"value": <its value>, "after_commands": N, "times": M, "on": "Command"}``: it strikes only
+  once N commands have run on the host (so it can hit the second call of a task and not the
+  first), at most M requests (counted in ``struck``), and with ``on`` only requests of that
+  action (read from the plain request; an NTLM-sealed one is not matched).
 """
 
 from __future__ import annotations
@@ -275,6 +280,10 @@ def _injected_soap_fault(value: Any) -> WsmanFault:
     return WsmanFault(code, reason, subcode)
 
 
+# The a:Action of a plain (not NTLM-sealed) request, for faults given ``on`` an action.
+_ACTION_IN_BODY = re.compile(rb"<(?:\w+:)?Action[^>]*>\s*([^<\s]+)\s*</")
+
+
 def _slow_seconds(value: Any) -> float:
     if value is True:
         return HANG_SECONDS
@@ -370,11 +379,27 @@ class _Host:
         self.shells: dict[str, dict[str, _Command]] = {}
         self.log: list[str] = []
         self.wire: list[WireRecord] = []
+        self.commands_run = 0  # commands whose runner ran (for faults given after_commands)
 
     def faults(self) -> Mapping[str, Any]:
         """The host's faults right now (the scenario's live dict)."""
         faults = self._faults() if callable(self._faults) else self._faults
         return faults or {}
+
+    def fault(self, name: str, action: str | None = None) -> Any:
+        """A wire fault's value if it strikes this request (whose action is ``action``, when
+        known), else None (see the module docstring for the ``after_commands`` form)."""
+        value = self.faults().get(name)
+        if not isinstance(value, dict) or not ({"after_commands", "times", "on"} & set(value)):
+            return value
+        if self.commands_run < int(value.get("after_commands") or 0):
+            return None
+        if value.get("on") is not None and value["on"] != action:
+            return None
+        if value.get("times") is not None and value.get("struck", 0) >= value["times"]:
+            return None
+        value["struck"] = value.get("struck", 0) + 1
+        return value.get("value", True)
 
     def record(self, entry: str) -> None:
         with self.lock:
@@ -422,14 +447,15 @@ class _Host:
 
     def _inject_faults(self, name: str, client_gone: Callable[[], bool]) -> None:
         """Wire faults that act on one action; read on every request so tests can flip them."""
-        faults = self.faults()
-        if name == "Command" and faults.get("soap_fault"):
-            raise _injected_soap_fault(faults["soap_fault"])
+        if name == "Command":
+            soap_fault = self.fault("soap_fault", name)
+            if soap_fault:
+                raise _injected_soap_fault(soap_fault)
         if name != "Receive":
             return
-        if faults.get("drop"):
+        if self.fault("drop", name):
             raise _DropConnection(name)
-        seconds = _slow_seconds(faults.get("slow"))
+        seconds = _slow_seconds(self.fault("slow", name))
         if seconds > 0:
             # Wait before the runner runs: a client that gives up leaves nothing half done.
             deadline = time.monotonic() + seconds
@@ -437,7 +463,7 @@ class _Host:
                 if client_gone() or self.stopping.is_set():
                     raise _DropConnection(name)
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or not _slow_seconds(self.faults().get("slow")):
+                if remaining <= 0 or not self.faults().get("slow"):
                     return
                 self.stopping.wait(min(FAULT_POLL_SECONDS, remaining))
 
@@ -567,6 +593,7 @@ class _Host:
         with command.run_lock:  # not the host lock: a slow runner must not block other shells
             if command.outcome is None:
                 request = CommandRequest(self.name, command.command, list(command.arguments), stdin)
+                self.commands_run += 1
                 try:
                     result = self.runner(request)
                     if not isinstance(result, CommandResult):
@@ -606,7 +633,9 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
         if self.path.split("?", 1)[0].lower() != "/wsman":
             self._reply(404, b"")
             return
-        auth = self._authenticate(bool(host.faults().get("unauthorized")))
+        peek = _ACTION_IN_BODY.search(body)
+        action = ACTIONS.get(peek.group(1).decode()) if peek else None
+        auth = self._authenticate(bool(host.fault("unauthorized", action)))
         if auth is None:
             return  # _authenticate answered 401
         sealed = self.headers.get("Content-Type", "").lower().startswith("multipart/encrypted")
