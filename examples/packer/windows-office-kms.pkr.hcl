@@ -6,6 +6,9 @@
 #
 # Order matters: install Office -> playbooks/image.yml (key and KMS host, no activation)
 # -> sysprep /generalize (new ClientMachineID per PC, so the KMS host counts each one).
+# Relative paths in Packer resolve from the directory packer runs in; every file here is
+# named from ${path.root} (this template's folder), so the command above works from the
+# repository root, or from anywhere with the path to this folder.
 
 packer {
   required_plugins {
@@ -49,7 +52,7 @@ source "hyperv-iso" "lab" {
   switch_name      = "Default Switch"
   # autounattend.xml (not included) creates the administrator account and enables WinRM
   # over HTTPS with a self-signed certificate.
-  cd_files         = ["./autounattend.xml"]
+  cd_files         = ["${path.root}/autounattend.xml"]
   communicator     = "winrm"
   winrm_username   = "Administrator"
   winrm_password   = var.winrm_password
@@ -64,7 +67,7 @@ build {
 
   # 1. Office LTSC 2024 with the Office Deployment Tool (volume channel PerpetualVL2024).
   provisioner "file" {
-    source      = "./office-ltsc2024.xml"
+    source      = "${path.root}/office-ltsc2024.xml"
     destination = "C:/Windows/Temp/office-ltsc2024.xml"
   }
 
@@ -79,7 +82,7 @@ build {
 
   # 2. The collection's image playbook: GVLK where needed, KMS host set, never activated.
   provisioner "ansible" {
-    playbook_file = "../../playbooks/image.yml"
+    playbook_file = "${path.root}/../../playbooks/image.yml"
     user          = "Administrator"
     use_proxy     = false
     extra_arguments = [
@@ -91,7 +94,7 @@ build {
     ]
     # With use_proxy = false and a WinRM communicator, the plugin passes the communicator's
     # password to Ansible itself (ansible_password, masked in Packer's log).
-    ansible_env_vars = ["ANSIBLE_CONFIG=../../ansible.cfg"]
+    ansible_env_vars = ["ANSIBLE_CONFIG=${path.root}/../../ansible.cfg"]
   }
 
   # 3. Generalise last: each PC made from the image gets its own ClientMachineID.

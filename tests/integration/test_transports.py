@@ -299,3 +299,20 @@ def test_no_ntlm_password_file_outlives_a_killed_lab(tmp_path):
         proc.wait(timeout=30)
     assert proc.returncode == -9
     assert holding_the_password() == []
+
+
+def test_simlab_command_line_leaves_tracked_files_alone(tmp_path):
+    """Without --inventory the lab writes its inventory to the git-ignored .simlab/, never
+    over the tracked inventory/simlab.yml (ephemeral ports would change it)."""
+    tracked = ROOT / "inventory" / "simlab.yml"
+    before = tracked.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "tests.simlab", "--", "true"], cwd=ROOT,
+                          env=dict(os.environ, ANSIBLE_LOCAL_TEMP=str(tmp_path)), capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "inventory .simlab/inventory.yml" in proc.stdout
+    assert tracked.read_bytes() == before
+    written = yaml.safe_load((ROOT / ".simlab" / "inventory.yml").read_text())
+    assert "pc01-ltsc2024-visio" in written["all"]["children"]["simlab"]["hosts"]
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".simlab/inventory.yml"], cwd=ROOT, check=False)
+    assert ignored.returncode == 0  # git-ignored: a clean checkout stays clean

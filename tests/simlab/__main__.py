@@ -5,11 +5,14 @@
 
 With a COMMAND (e.g. ``-- ansible-playbook playbooks/report.yml``) the lab runs for as long as
 the command does and the exit code is the command's; without one it serves until interrupted.
+The inventory goes to .simlab/inventory.yml (git-ignored) unless --inventory names a file: the
+lab never rewrites a tracked file unless asked (make demo asks for inventory/simlab.yml).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -17,11 +20,14 @@ import threading
 
 from tests.simlab.lab import TRANSPORTS, Lab
 
+DEFAULT_INVENTORY = ".simlab/inventory.yml"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.simlab", description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="default", help="scenario name or YAML path (default: default)")
-    parser.add_argument("--inventory", default="inventory/simlab.yml", help="where to write the inventory")
+    parser.add_argument("--inventory", default=DEFAULT_INVENTORY,
+                        help="where to write the inventory (default: %s, git-ignored)" % DEFAULT_INVENTORY)
     parser.add_argument("--port-base", type=int, default=0,
                         help="first WinRM port, one per host in order (default: 0, ephemeral ports)")
     parser.add_argument("--transport", default="basic", choices=list(TRANSPORTS),
@@ -32,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     lab = Lab.from_scenario(args.scenario, port_base=args.port_base, transport=args.transport)
     with lab:
+        os.makedirs(os.path.dirname(os.path.abspath(args.inventory)), exist_ok=True)
         lab.write_inventory(args.inventory)
         ports = sorted(lab.ports.values())
         print("simlab: %d hosts on %s ports %d-%d; inventory %s"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import hcl2
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "examples/packer/windows-office-kms.pkr.hcl"
@@ -17,9 +19,30 @@ def provisioners():
     return [(kind, body) for entry in build["provisioner"] for kind, body in entry.items()]
 
 
+def as_packer_resolves(path: str, cwd: Path, given: str = "examples/packer") -> Path:
+    """A path of the template as Packer resolves it: ${path.root} is the folder given to
+    packer build, as given (relative to the working directory); other relative paths are
+    taken from the working directory."""
+    return (cwd / path.strip('"').replace("${path.root}", given)).resolve()
+
+
+@pytest.mark.parametrize(("cwd", "given"), [(ROOT, "examples/packer"), (ROOT / "examples", "packer"),
+                                            (ROOT / "examples" / "packer", ".")])
+def test_every_file_is_found_from_where_packer_runs(cwd, given):
+    text = TEMPLATE.read_text()
+    assert re.search(r'"(\./|\.\./)', text) is None  # no path relative to the working directory
+    [(_, ansible)] = [(k, b) for k, b in provisioners() if k.strip('"') == "ansible"]
+    assert as_packer_resolves(ansible["playbook_file"], cwd, given) == ROOT / "playbooks/image.yml"
+    config = next(v.strip('"') for v in ansible["ansible_env_vars"] if v.strip('"').startswith("ANSIBLE_CONFIG="))
+    assert as_packer_resolves(config.split("=", 1)[1], cwd, given) == ROOT / "ansible.cfg"
+    office = next(b for k, b in provisioners() if "office-ltsc2024.xml" in str(b) and "source" in b)
+    assert as_packer_resolves(office["source"], cwd, given) == TEMPLATE.parent / "office-ltsc2024.xml"
+    assert (TEMPLATE.parent / "office-ltsc2024.xml").exists()
+
+
 def test_ansible_provisioner_runs_the_image_playbook_over_winrm():
     [(_, ansible)] = [(k, b) for k, b in provisioners() if k.strip('"') == "ansible"]
-    playbook = (TEMPLATE.parent / ansible["playbook_file"].strip('"')).resolve()
+    playbook = as_packer_resolves(ansible["playbook_file"], ROOT)
     assert playbook == ROOT / "playbooks/image.yml"
     assert playbook.exists()
     assert ansible["use_proxy"] is False
