@@ -7,14 +7,22 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-deps lint unit integration venv clean ee bench
+.PHONY: demo test test-deps lint unit integration venv clean ee bench link
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-venv: $(STAMP)
+# The repository root is also the collection volume_licensing.kms: ansible.cfg finds it as
+# collections/ansible_collections/volume_licensing/kms, a link made here (git-ignored, never
+# committed). Without make: mkdir -p collections/ansible_collections/volume_licensing &&
+# ln -sfn ../../.. collections/ansible_collections/volume_licensing/kms
+link:
+	@mkdir -p collections/ansible_collections/volume_licensing
+	@ln -sfn ../../.. collections/ansible_collections/volume_licensing/kms
+
+venv: $(STAMP) link
 
 demo: venv
 	$(BIN)/python -m tests.simlab.demo
@@ -57,4 +65,4 @@ ee: venv
 	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee
 
 clean:
-	rm -rf $(VENV) reports build
+	rm -rf $(VENV) reports build collections

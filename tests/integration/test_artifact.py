@@ -17,6 +17,13 @@ GENERATED = (".hypothesis", ".ansible", ".simlab", ".pytest_cache", ".ruff_cache
 SECRETS = (b"Lab-Passw0rd!", b"Bench-Passw0rd!", b"BEGIN PRIVATE KEY", b"BEGIN RSA PRIVATE KEY")
 
 
+def test_nothing_committed_is_a_symlink():
+    """The collection link under collections/ is made by make (git-ignored), not committed."""
+    staged = subprocess.run(["git", "ls-files", "-s"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert [line for line in staged.splitlines() if line.startswith("120000 ")] == []
+    assert (ROOT / "collections" / "ansible_collections" / "volume_licensing" / "kms").resolve() == ROOT
+
+
 def test_the_artifact_holds_only_the_allowed_files(tmp_path):
     for folder in GENERATED:  # as after make test and a lint run
         probe = ROOT / folder / "probe.txt"
