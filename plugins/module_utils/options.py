@@ -116,7 +116,7 @@ class Desired:
     force: bool = False
     check_reachable: bool = True
     connect_timeout: float = 5.0
-    # Office's system requirements for the version installed: enforce, warn or skip, and
+    # Office's system requirements for the version installed: strict, enforce, warn or skip, and
     # figures that replace Microsoft's (requirements.check_overrides keys).
     requirements: str = "skip"
     requirement_overrides: dict[str, Any] = field(default_factory=dict)

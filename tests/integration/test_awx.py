@@ -161,3 +161,19 @@ def test_survey_answers_replace_the_inventory_s_values(lab, ansible, tmp_path):
         assert run.rc == 0, run.stdout[-3000:]
         [record] = [r for r in run.records if r["task"].endswith("activate what needs it")]
         assert record["result"]["changed"] is changed, (renew, record["result"]["msg"])
+
+
+@pytest.mark.parametrize("port", ["1e3", "+1688", "１６８８"])
+def test_a_survey_port_reaches_the_check_as_answered(lab, ansible, tmp_path, port):
+    """A port answer is not converted on the way (Jinja's int would make "1e3" 1000): the
+    role's or the module's check refuses it, and nothing reaches the host."""
+    survey = json.loads(SURVEY.read_text())
+    answers = {"office_kms_survey_host": BLANK, "office_kms_survey_port": port,
+               "office_kms_survey_renew_below_days": BLANK, "office_kms_limit": "pc17-lab"}
+    extra = tmp_path / "extra_vars.json"
+    extra.write_text(json.dumps(awx_extra_vars(survey, answers, "")))
+    run = ansible(lab, "playbooks/activate.yml", "-e", "@%s" % extra)
+    assert run.rc != 0
+    [refusal] = [r for r in run.records if r["host"] == "pc17-lab" and r["status"] == "failed"]
+    assert "kms_port" in refusal["result"]["msg"] and port in refusal["result"]["msg"], refusal["result"]["msg"]
+    assert lab.commands("pc17-lab") == []
