@@ -17,6 +17,7 @@ import base64
 import encodings.idna
 import json
 import unicodedata
+from decimal import Decimal
 from typing import Any
 from unittest import mock
 
@@ -29,7 +30,7 @@ from ansible_collections.volume_licensing.kms.plugins.action import windows_kms 
 from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, hostops, inspection, licensing, options
 from ansible_collections.volume_licensing.kms.plugins.module_utils import plan as planning
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import OptionError
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.factories import KMS_SKU, executor_code, raw_product
@@ -362,6 +363,7 @@ def sent_values(programs: list[list[dict[str, Any]]]) -> dict[str, list[Any]]:
 @EXAMPLES
 @given(module=st.sampled_from(sorted(ACTIONS)), kms_host=TASK_HOSTS, kms_port=TASK_PORTS,
        connect_timeout=TASK_TIMEOUTS)
+@example(module="office_kms", kms_host="A", kms_port=1, connect_timeout="2.0105")  # a half-ms tie
 def test_the_value_sent_is_the_value_returned(module, kms_host, kms_port, connect_timeout):
     task_args = {"kms_host": kms_host, "kms_port": kms_port, "connect_timeout": connect_timeout}
     result, programs = run_module(module, task_args)
@@ -388,7 +390,9 @@ def test_the_value_sent_is_the_value_returned(module, kms_host, kms_port, connec
     assert str(used["kms_port"]) == (kms_port.lstrip("0") if isinstance(kms_port, str) else str(kms_port))
     assert type(used["connect_timeout"]) is float and 0.1 <= used["connect_timeout"] <= 300
     assert options.timeout_seconds(used["connect_timeout"]) == used["connect_timeout"]
-    assert abs(used["connect_timeout"] - float(connect_timeout)) <= 0.0005
+    # Within half a millisecond of what was given, in exact decimal arithmetic (float subtraction
+    # puts 2.01 - 2.0105 a hair above 0.0005).
+    assert abs(Decimal(str(used["connect_timeout"])) - Decimal(str(float(connect_timeout)))) <= Decimal("0.0005")
 
 
 @pytest.mark.parametrize(("task_args", "refused"), [
