@@ -118,13 +118,23 @@ def program(host_plan: HostPlan, desired: Desired) -> list[hostops.Operation]:
     for plan in host_plan.plans:
         if plan.steps:
             ops += step_operations(plan.product, plan.steps)
-    ops += reread_operations(host_plan)
+    return ops + after_operations(host_plan)
+
+
+def after_operations(host_plan: HostPlan) -> list[hostops.Operation]:
+    """What the apply program reads last (and a read after a lost reply reads alone): the
+    products touched, and when something activates, the KMS exchanges the activations logged
+    (facts §10.2), for failure messages."""
     activating = [p.product for p in host_plan.plans if p.activates]
-    if activating:
-        # The KMS exchanges the activations just logged (facts §10.2), for failure messages.
-        ops += inspection.evidence_operations(
-            any(p["license_class"] == inspection.OSPP_PRODUCT for p in activating), False, None)
-    return ops
+    if not activating:
+        return reread_operations(host_plan)
+    return reread_operations(host_plan) + inspection.evidence_operations(
+        any(p["license_class"] == inspection.OSPP_PRODUCT for p in activating), False, None)
+
+
+def exchanges_after(results: Results) -> list[dict[str, Any]] | None:
+    """The KMS exchanges after_operations read, newest first; None when it read none."""
+    return inspection.host_evidence(results)["kms_exchanges"] if "events_spp" in results else None
 
 
 def apply_plan(execute: Callable[..., dict[str, Any]], host_plan: HostPlan, desired: Desired) -> Results:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hresult
+from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, hresult
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import as_list
 
 SPP_PROVIDER = "Microsoft-Windows-Security-SPP"
@@ -55,17 +55,11 @@ def _field(fields: list[str], index: int) -> str | None:
     return fields[index] if index < len(fields) and fields[index] != "" else None
 
 
-def _number(text: str | None, base: int = 10) -> int | None:
+def _number(text: str | None) -> int | None:
     try:
-        return int(text, base) if text is not None else None
+        return int(text) if text is not None else None
     except ValueError:
         return None
-
-
-def _hresult(text: str | None) -> int | None:
-    if text is None:
-        return None
-    return _number(text[2:], 16) if text.lower().startswith("0x") else _number(text)
 
 
 def split_server(text: str | None) -> tuple[str | None, int | None]:
@@ -98,12 +92,12 @@ def _request(event: dict[str, Any]) -> dict[str, Any]:
 
 def _answer(exchange: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     fields = _fields(event)
-    code = _hresult(_field(fields, 0))
+    code = hostops.code(_field(fields, 0))
     bound = _field(fields, 2)
     exchange.update(
         answered=True,
         answered_at=event.get("time_created"),
-        hresult=hresult.to_hex(code) if code else ("0x00000000" if code == 0 else None),
+        hresult=hresult.to_hex(code),
         error_name=hresult.name_of(code) if code else None,
         activated=bound == "1" if bound in ("0", "1") else None,
         kms_count=_number(_field(fields, 4)),
@@ -168,7 +162,7 @@ def discovery(data: dict[str, Any] | None) -> dict[str, Any] | None:
         found.update(status="unknown", error="Resolve-DnsName is not available on this host (it needs Windows 8 / "
                                              "Server 2012 or later): whether DNS publishes a KMS host is unknown")
         return found
-    code = _hresult(data.get("hresult"))
+    code = hostops.code(data.get("hresult"))
     for record in as_list(data.get("records")):
         reach = record.get("reach") or None
         found["records"].append({

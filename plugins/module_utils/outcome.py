@@ -115,9 +115,8 @@ def lost_reply(execute: Any, host: str, host_plan: HostPlan, exc: CallError) -> 
     else:
         cause = "the apply call gave no usable reply: %s" % sentence(str(exc)).rstrip(".")
     head = "Could not confirm the plan on %s (step: %s): %s" % (host, exc.step, cause)
-    activating = [p.product for p in host_plan.plans if p.activates]
-    program = apply.reread_operations(host_plan) + (inspection.evidence_operations(
-        any(p["license_class"] == inspection.OSPP_PRODUCT for p in activating), False, None) if activating else [])
+    kind = exc.kind if isinstance(exc, TransportError) else None
+    program = apply.after_operations(host_plan)
     try:
         again = hostops.run(execute, program, "read the host again after the apply call failed")
         # A product query that failed would read as "nothing done": that is not known either.
@@ -126,32 +125,31 @@ def lost_reply(execute: Any, host: str, host_plan: HostPlan, exc: CallError) -> 
         products = [dict(plan.product, steps=step_results(plan, None, False), changed=None, failed=True,
                          left_undone=[s["action"] for s in plan.steps]) for plan in host_plan.plans if plan.steps]
         return dict(failed=True, changed=True, state_unknown=True, products=products, remote_calls=3,
-                    transport_error=exc.kind if isinstance(exc, TransportError) else None, error_code=None,
+                    transport_error=kind, error_code=None,
                     error_name=None, error_hint=exc.hint,
                     msg="%s. Reading %s again failed too (%s): its state is unknown and some steps may have been "
                         "done. Run the task again: it reads the host afresh and finishes the job."
                         % (head, host, sentence(str(second)).rstrip(".")))
     after_by_sku = apply.products_after(host_plan, again)
-    exchanges = inspection.host_evidence(again)["kms_exchanges"] if "events_spp" in again else None
+    exchanges = apply.exchanges_after(again)
     products, done, undone = [], [], []
     for plan in host_plan.plans:
         after = after_by_sku[plan.product["sku_id"]]
-        outcomes = [{"status": "ok" if observed(s, plan.product, after) else "not run"} for s in plan.steps]
+        seen = [observed(s, plan.product, after) for s in plan.steps]
+        outcomes = [{"status": "ok" if ok else "not run"} for ok in seen]
         entry = product_report(host, plan, after, outcomes, False, exchanges=exchanges)
-        entry["left_undone"] = [s["action"] for s, o in zip(plan.steps, outcomes, strict=True)
-                                if o["status"] != "ok"]
+        entry["left_undone"] = [s["action"] for s, ok in zip(plan.steps, seen, strict=True) if not ok]
         entry["failed"] = bool(entry["left_undone"])
         products.append(entry)
         label = licensing.label(plan.product)
-        if entry["changed"]:
-            done.append("%s: done %s" % (label, ", ".join(s["action"] for s, o in zip(plan.steps, outcomes, strict=True)
-                                                          if o["status"] == "ok")))
+        if any(seen):
+            done.append("%s: done %s" % (label, ", ".join(s["action"] for s, ok in zip(plan.steps, seen, strict=True)
+                                                          if ok)))
         if entry["left_undone"]:
             undone.append("%s: %s" % (label, ", ".join(entry["left_undone"])))
     result: dict[str, Any] = {"changed": any(p["changed"] for p in products), "products": products,
                               "untouched": host_plan.untouched, "kms_exchanges": exchanges,
-                              "remote_calls": 3, "state_unknown": False,
-                              "transport_error": exc.kind if isinstance(exc, TransportError) else None}
+                              "remote_calls": 3, "state_unknown": False, "transport_error": kind}
     seen = "; ".join(done) or "nothing was changed"
     if undone:
         result.update(failed=True, error_code=None, error_name=None, error_hint=exc.hint,
@@ -292,8 +290,7 @@ def report(host: str, host_plan: HostPlan, results: Results | None, check_mode: 
     changed/failed, msg and, on failure, error_code / error_name / error_hint. ``results`` is
     what the apply call reported, None when nothing was applied (compliant, or check mode)."""
     after_by_sku = apply.products_after(host_plan, results) if results is not None else {}
-    exchanges = (inspection.host_evidence(results)["kms_exchanges"]
-                 if results is not None and "events_spp" in results else None)
+    exchanges = apply.exchanges_after(results) if results is not None else None
     products, diff_before, diff_after = [], "", ""
     for plan in host_plan.plans:
         if results is None:
@@ -362,7 +359,7 @@ def no_dns_kms_host(host: str, desired: Desired, host_plan: HostPlan, facts: dic
     if found["status"] == "published" and any(r["reachable"] is not False for r in found["records"]):
         return None
     code = UNAVAILABLE if found["status"] == "published" else (
-        int(found["error_code"], 16) if found["status"] == "failed" and found.get("error_code") else NO_SRV_RECORD)
+        hostops.code(found["error_code"]) if found["status"] == "failed" and found.get("error_code") else NO_SRV_RECORD)
     return dict(
         failed=True,
         changed=False,

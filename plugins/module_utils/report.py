@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import evidence, hresult
+from ansible_collections.volume_licensing.kms.plugins.module_utils import evidence, hostops, hresult
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import (
     DEFAULT_EXPIRING_DAYS,
     DEFAULT_MAX_CLOCK_SKEW_SECONDS,
@@ -205,11 +205,7 @@ def last_error(product: Mapping[str, Any]) -> int | None:
         return None
     if not exchange.get("answered"):
         return 0xC004F074
-    code = exchange.get("hresult")
-    try:
-        return int(code, 16) or None if isinstance(code, str) else None
-    except ValueError:
-        return None
+    return hostops.code(exchange.get("hresult")) or None
 
 
 def why_not_activated(product: Mapping[str, Any]) -> str:
@@ -231,6 +227,7 @@ def _product_entry(product: Mapping[str, Any]) -> dict[str, Any]:
     code, name = _status(product)
     exchange = product.get("last_kms_exchange") or None
     error = last_error(product)
+    described = hresult.describe(error)
     answered = exchange if exchange and exchange.get("answered") else None
     return {
         "sku_id": product.get("sku_id"),
@@ -251,8 +248,8 @@ def _product_entry(product: Mapping[str, Any]) -> dict[str, Any]:
         "ad_activation_object": product.get("ad_activation_object"),
         "rearm_count": product.get("rearm_count") or {"app": None, "sku": None},
         "last_kms_exchange": exchange,
-        "last_error": {"code": hresult.to_hex(error), "name": hresult.name_of(error),
-                       "hint": (hresult.lookup(error) or (None, None, None))[2]} if error else None,
+        "last_error": {"code": described["error_code"], "name": described["error_name"],
+                       "hint": described["error_hint"]} if error else None,
         "kms_answered_by": {"kms_host": answered.get("kms_host"), "kms_port": answered.get("kms_port"),
                             "kms_count": answered.get("kms_count")} if answered else None,
         "why_not_activated": why_not_activated(product) if product.get("kms_client") and code != LICENSED else None,
