@@ -193,6 +193,15 @@ function Read-Registry($Op) {
     return $data
 }
 
+# The innermost exception's message into $Data.error and, for a socket error, its
+# HRESULT_FROM_WIN32 code into $Data.hresult (2147942400 is 0x80070000).
+function Set-SocketError($Data, $ErrorRecord) {
+    $e = $ErrorRecord.Exception
+    while ($e.InnerException) { $e = $e.InnerException }
+    if ($e -is [Net.Sockets.SocketException]) { $Data.hresult = Format-HResult (2147942400 + $e.ErrorCode) }
+    $Data.error = $e.Message
+}
+
 # Resolve, then connect to each address with a socket of that address's family: .NET
 # Framework's parameterless TcpClient is IPv4-only (facts §9 item 7). A plain connect and
 # close: nothing of the KMS protocol is sent.
@@ -201,11 +210,7 @@ function Test-Tcp($Op) {
     try {
         $addresses = @([Net.Dns]::GetHostAddresses([string]$Op.host))
     } catch {
-        $e = $_.Exception
-        while ($e.InnerException) { $e = $e.InnerException }
-        # HRESULT_FROM_WIN32 of the socket error: 2147942400 is 0x80070000.
-        if ($e -is [Net.Sockets.SocketException]) { $data.hresult = Format-HResult (2147942400 + $e.ErrorCode) }
-        $data.error = $e.Message
+        Set-SocketError $data $_
         return $data
     }
     foreach ($address in $addresses) {
@@ -222,10 +227,7 @@ function Test-Tcp($Op) {
             $data.error = 'A connection attempt failed because the connected party did not properly respond after a period of time.'
             $data.hresult = '0x8007274C'  # WSAETIMEDOUT
         } catch {
-            $e = $_.Exception
-            while ($e.InnerException) { $e = $e.InnerException }
-            if ($e -is [Net.Sockets.SocketException]) { $data.hresult = Format-HResult (2147942400 + $e.ErrorCode) }
-            $data.error = $e.Message
+            Set-SocketError $data $_
         } finally { $tcp.Close() }
     }
     return $data
