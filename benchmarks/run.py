@@ -222,7 +222,7 @@ def fault_load(size: int, forks: int, share: float = 0.05) -> dict[str, Any]:
         result["healthy"] = len(healthy)
         for kind in kinds:
             hosts = [h for h, k in faulted.items() if k == kind]
-            _, status, words = FAULT_KINDS[kind]
+            _unused, status, words = FAULT_KINDS[kind]
             as_expected = 0
             for host in hosts:
                 record = records.get(host, {})
@@ -244,7 +244,7 @@ def fault_load(size: int, forks: int, share: float = 0.05) -> dict[str, Any]:
 def print_fault_load(result: dict[str, Any]) -> None:
     print("\nfault load: %(hosts)d hosts, %(faulted)d faulted" % result)
     print("  first run %.2f s: %d of %d healthy hosts done" % (result["first_run_seconds"], result["healthy_done"],
-                                                              result["healthy"]))
+                                                               result["healthy"]))
     for kind, figures in result["kinds"].items():
         print("    %-18s %d of %d faulted hosts reported as expected (%s)" % (
             kind, figures["as_expected"], figures["hosts"], FAULT_KINDS[kind][1]))

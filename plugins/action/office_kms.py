@@ -31,7 +31,7 @@ class ActionModule(KmsAction):
         if self._below_requirements(host, facts, desired, result):
             return result
 
-        return outcome.converge(self._low_level_execute_command, host, facts, desired, task=self._task, result=result)
+        return outcome.converge(self.execute, host, facts, desired, task=self._task, result=result)
 
     @staticmethod
     def _below_requirements(host: str, facts: dict, desired: options.Desired, result: dict) -> bool:
@@ -45,7 +45,7 @@ class ActionModule(KmsAction):
             return False
         # Unknown facts are reported, not failed, unless the operator asked for strict.
         enforced = desired.requirements == "strict" or (desired.requirements == "enforce"
-                                                         and bool(verdict["shortfalls"]))
+                                                        and bool(verdict["shortfalls"]))
         message = outcome.below_requirements(host, verdict, enforced)
         if enforced:
             result.update(failed=True, msg=message)

@@ -59,7 +59,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=SPEC)
+        _unused, args = self.validate_argument_spec(argument_spec=SPEC)
         try:
             args = options.office_kms_report(args)
         except options.OptionError as exc:

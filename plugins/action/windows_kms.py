@@ -25,4 +25,4 @@ class ActionModule(KmsAction):
                               windows_only=True, **outcome.dns_reads(desired))
         except Stop as stop:
             return stop.result
-        return outcome.converge(self._low_level_execute_command, host, facts, desired, task=self._task, result=result)
+        return outcome.converge(self.execute, host, facts, desired, task=self._task, result=result)

@@ -144,7 +144,7 @@ def describe(exchange: dict[str, Any], application: str = "office") -> str:
     counted = "the KMS host counts %d clients" % count if count is not None else "the KMS host sent no count"
     if exchange.get("required_count") is not None:
         counted += " and activates %s from %d" % ("Windows" if application == "windows" else "Office",
-                                                   exchange["required_count"])
+                                                  exchange["required_count"])
     outcome = "activated" if exchange.get("activated") else " ".join(
         x for x in (exchange.get("hresult"), exchange.get("error_name")) if x) or "not activated"
     return "last KMS exchange %s with %s: %s, %s" % (when, where, outcome, counted)

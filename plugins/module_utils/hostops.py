@@ -242,9 +242,29 @@ def load_script(name: str) -> str:
 
 
 @functools.cache
+def bootstrap_script() -> str:
+    """The bootstrap: the one line of PowerShell that runs what arrives on standard input."""
+    return load_script(BOOTSTRAP).strip()
+
+
+@functools.cache
 def bootstrap_command() -> str:
-    """The fixed command line that runs what arrives on standard input."""
-    return POWERSHELL_PREFIX + encode_powershell(load_script(BOOTSTRAP).strip())
+    """The fixed command line that runs the bootstrap."""
+    return POWERSHELL_PREFIX + encode_powershell(bootstrap_script())
+
+
+def command_for(command: str, connection: str | None) -> str:
+    """``command`` in the form the connection plugin named ``connection`` runs it unchanged.
+
+    The winrm plugin puts what it is given into `PowerShell ... -EncodedCommand` itself:
+    ansible-core 2.17 and 2.18 always (a command line would start PowerShell inside
+    PowerShell, and standard input would not reach the bootstrap), 2.19 unless it starts with
+    POWERSHELL_PREFIX, 2.20 and later unless it holds -EncodedCommand. Given the bootstrap
+    script, every version sends the same command line. psrp and ssh get the command line:
+    psrp runs its script in the runspace, ssh hands it to the host's default shell."""
+    if connection == "winrm" and command == bootstrap_command():
+        return bootstrap_script()
+    return command
 
 
 @functools.cache

@@ -217,7 +217,7 @@ def interpret(results: Results, kms_host: str | None, kms_port: int, connect_tim
         **found,
         "host": licensing.host_facts(doc, now or datetime.now(timezone.utc)),
         "office": licensing.office_installs({"c2r": c2r.get("values") if c2r.get("exists") else None,
-                                              "msi": msi, "os": os_info}),
+                                             "msi": msi, "os": os_info}),
         "kms_reachability": (licensing.reachability(reach.data if reach else {}, kms_host, kms_port, connect_timeout)
                              if kms_host else licensing.dns_reachability(found["dns_discovery"], connect_timeout)),
     }

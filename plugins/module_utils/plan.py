@@ -203,7 +203,7 @@ def plan_product(product: dict[str, Any], desired: Desired, host: dict[str, Any]
     if key:
         plan.steps.append(key)
         plan.reasons.append("install the %s key" % ("published KMS client" if gvlk.is_published(key["value"])
-                                                      else "given"))
+                                                    else "given"))
     settings = host_steps(product, desired)
     plan.steps += settings
     plan.reasons += ["%s %s" % (s["action"].replace("_", " "), s["value"]) if s["value"] is not None

@@ -546,7 +546,7 @@ def chart_svg(document: Mapping[str, Any]) -> str:
     plot = height - top - bottom
     peak = max([b["count"] for b in buckets] + [1])
     slot = (width - left) / len(buckets)
-    bar = slot * 0.7
+    bar_width = slot * 0.7
     parts = [
         '<svg class="chart" role="img" aria-labelledby="chart-title" viewBox="0 0 %d %d" width="%d" height="%d" '
         'xmlns="http://www.w3.org/2000/svg">' % (width, height, width, height),
@@ -555,15 +555,15 @@ def chart_svg(document: Mapping[str, Any]) -> str:
     ]
     for index, bucket in enumerate(buckets):
         h = plot * bucket["count"] / peak
-        x = left + index * slot + (slot - bar) / 2
+        x = left + index * slot + (slot - bar_width) / 2
         y = top + plot - h
         parts.append(
             '<g class="bar bar-%s"><title>%s: %d hosts</title>'
             '<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"/>'
             '<text class="value" x="%.1f" y="%.1f">%d</text>'
             '<text class="label" x="%.1f" y="%d">%s</text></g>' % (
-                _e(bucket["kind"]), _e(bucket["label"]), bucket["count"], x, y, bar, h,
-                x + bar / 2, y - 6, bucket["count"], x + bar / 2, top + plot + 18, _e(bucket["label"]))
+                _e(bucket["kind"]), _e(bucket["label"]), bucket["count"], x, y, bar_width, h,
+                x + bar_width / 2, y - 6, bucket["count"], x + bar_width / 2, top + plot + 18, _e(bucket["label"]))
         )
     parts.append("</svg>")
     return "".join(parts)

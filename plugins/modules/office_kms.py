@@ -177,7 +177,9 @@ attributes:
     support: full
     description: Shows before and after of KMS host, port, key (last five characters) and status per product.
   platform:
+    support: full
     platforms: windows
+    description: Targets Windows hosts, reached over WinRM.
 notes:
   - The connecting account must be a local administrator on the host. C(become) is not
     applied to the commands this module sends.
@@ -199,8 +201,9 @@ notes:
     C(LocalAccountTokenFilterPolicy))."
   - "Failures of the first call name the step (C(read licensing products (Software Protection
     service)), or C(read Office licensing products (Office Software Protection service,
-    osppsvc)) for Office 2010 and Office on Windows 7) and nothing is changed on the host: C(0x80070005) E_ACCESSDENIED (the account may not read licensing data: connect
-    with a local administrator account); C(0x80070422) ERROR_SERVICE_DISABLED (the Software
+    osppsvc)) for Office 2010 and Office on Windows 7) and nothing is changed on the host:
+    C(0x80070005) E_ACCESSDENIED (the account may not read licensing data: connect with a
+    local administrator account); C(0x80070422) ERROR_SERVICE_DISABLED (the Software
     Protection service, sppsvc, is disabled: set it back to Automatic (Delayed Start));
     C(0x80041010) WBEM_E_INVALID_CLASS (the licensing WMI classes are not registered: run
     C(mofcomp %WinDir%\\System32\\wbem\\sppwmi.mof), or C(ospp.vbs /regmof) for Office 2010,
@@ -233,7 +236,7 @@ seealso:
     description: Microsoft's documentation of KMS activation for Office.
     link: https://learn.microsoft.com/office/volume-license-activation/activate-office-by-using-kms
 author:
-  - volume_licensing.kms contributors
+  - volume_licensing.kms contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -427,8 +430,8 @@ products:
       description:
         - Rearms left for the product, C(app) (RemainingAppReArmCount) and C(sku)
           (RemainingSkuReArmCount); each null where Windows does not report it (Windows 7, and
-          products of osppsvc). Windows' own count is RV(host.remaining_windows_rearm_count) in
-          C(office_kms_info).
+          products of osppsvc). Windows' own count is
+          RV(volume_licensing.kms.office_kms_info#module:host.remaining_windows_rearm_count).
       type: dict
       sample: {app: 5, sku: 5}
     last_kms_exchange:

@@ -75,8 +75,11 @@ attributes:
     description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Returns no diff.
   platform:
+    support: full
     platforms: windows
+    description: Targets Windows hosts, reached over WinRM.
 notes:
   - The connecting account must be a local administrator on the host. C(become) is not
     applied to the command this module sends.
@@ -110,7 +113,7 @@ seealso:
     description: Microsoft's ospp.vbs reference, the hand procedure this collection replaces.
     link: https://learn.microsoft.com/office/volume-license-activation/tools-to-manage-volume-activation-of-office
 author:
-  - volume_licensing.kms contributors
+  - volume_licensing.kms contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -267,8 +270,7 @@ products:
       description:
         - Rearms left for the product, C(app) (RemainingAppReArmCount) and C(sku)
           (RemainingSkuReArmCount); each null where Windows does not report it (Windows 7, and
-          products of osppsvc). Windows' own count is RV(host.remaining_windows_rearm_count) in
-          C(office_kms_info).
+          products of osppsvc). Windows' own count is RV(host.remaining_windows_rearm_count).
       type: dict
       sample: {app: 5, sku: 5}
     last_kms_exchange:

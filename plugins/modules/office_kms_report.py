@@ -93,7 +93,9 @@ attributes:
       paths are returned, and RV(changed) says whether the files would change.
   diff_mode:
     support: none
+    description: Returns no diff.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller, whatever the managed hosts are.
 notes:
@@ -108,7 +110,7 @@ notes:
 seealso:
   - module: volume_licensing.kms.office_kms_info
 author:
-  - volume_licensing.kms contributors
+  - volume_licensing.kms contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

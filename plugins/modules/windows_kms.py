@@ -122,7 +122,9 @@ attributes:
     support: full
     description: Shows before and after of KMS host, port, key (last five characters) and status.
   platform:
+    support: full
     platforms: windows
+    description: Targets Windows hosts, reached over WinRM.
 notes:
   - The connecting account must be a local administrator on the host. C(become) is not
     applied to the commands this module sends.
@@ -138,7 +140,7 @@ seealso:
     description: Microsoft's published GVLKs for every Windows edition.
     link: https://learn.microsoft.com/windows-server/get-started/kms-client-activation-keys
 author:
-  - volume_licensing.kms contributors
+  - volume_licensing.kms contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -289,8 +291,7 @@ products:
       description:
         - Rearms left for the product, C(app) (RemainingAppReArmCount) and C(sku)
           (RemainingSkuReArmCount); each null where Windows does not report it (Windows 7, and
-          products of osppsvc). Windows' own count is RV(host.remaining_windows_rearm_count) in
-          C(office_kms_info).
+          products of osppsvc). Windows' own count is RV(remaining_windows_rearm_count).
       type: dict
       sample: {app: 5, sku: 5}
     last_kms_exchange:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.module_utils import inspection, options, outcome
+from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, inspection, options, outcome
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError
 
 
@@ -29,7 +29,7 @@ class KmsAction(ActionBase):
         spec = options.SPECS[self.MODULE]
         check: Callable[..., Any] = getattr(options, self.MODULE)
         try:
-            _, args = self.validate_argument_spec(argument_spec=spec)
+            _unused, args = self.validate_argument_spec(argument_spec=spec)
             wanted = check(args, given=self._task.args)
         except (AnsibleActionFail, ArithmeticError, ValueError) as exc:
             raise Stop(dict(result, failed=True, msg=options.invalid_option(exc, spec, self._task.args, host))) \
@@ -44,9 +44,15 @@ class KmsAction(ActionBase):
         (or unreachable) result when the host cannot be read; ``changes``: the module would
         have changed it, so the message says nothing was."""
         try:
-            return inspection.inspect_host(self._low_level_execute_command, *args, **kwargs)
+            return inspection.inspect_host(self.execute, *args, **kwargs)
         except CallError as exc:
             raise Stop(dict(result, **outcome.inspect_failure(host, exc, changes=changes))) from None
+
+    def execute(self, command: str, in_data: bytes | None = None, sudoable: bool = False) -> dict[str, Any]:
+        """What hostops.run sends a program through: ``_low_level_execute_command``, with the
+        command in the form this task's connection plugin runs unchanged (hostops.command_for)."""
+        command = hostops.command_for(command, getattr(self._connection, "transport", None))
+        return self._low_level_execute_command(command, in_data=in_data, sudoable=sudoable)
 
 
 class Stop(Exception):

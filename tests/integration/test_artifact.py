@@ -12,8 +12,9 @@ from tests.integration.conftest import BIN, ROOT
 ALLOWED_FILES = {"MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "ansible.cfg", "requirements.txt",
                  "execution-environment.yml", "inventory/example.yml"}
 ALLOWED_FOLDERS = ("docs/", "examples/", "meta/", "playbooks/", "plugins/", "roles/")
-# Folders that tools generate in the checkout (pytest, hypothesis, ansible-lint, the lab).
-GENERATED = (".hypothesis", ".ansible", ".simlab", ".pytest_cache", ".ruff_cache", "reports")
+# Folders that tools generate in the checkout (pytest, hypothesis, ansible-lint, the lab,
+# the copy that ansible-test sanity runs on).
+GENERATED = (".hypothesis", ".ansible", ".simlab", ".pytest_cache", ".ruff_cache", ".sanity", ".smoke", "reports")
 SECRETS = (b"Lab-Passw0rd!", b"Bench-Passw0rd!", b"BEGIN PRIVATE KEY", b"BEGIN RSA PRIVATE KEY")
 
 

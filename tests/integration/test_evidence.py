@@ -193,7 +193,7 @@ def evidence_report(tmp_path_factory):
 
 
 def test_report_json_says_why_and_flags(evidence_report):
-    _, _, reports = evidence_report
+    _unused, _unused, reports = evidence_report
     document = json.loads((reports / "kms-report.json").read_text())
     flags = document["flags"]
     assert [(f["host"], f["kms_host"], f["kms_count"], f["required_count"]) for f in flags["kms_count_low"]] == [
@@ -254,7 +254,7 @@ class FlagBoxes(HTMLParser):
 
 
 def test_report_page_shows_the_json_flags_in_chromium(evidence_report, tmp_path):
-    _, _, reports = evidence_report
+    _unused, _unused, reports = evidence_report
     document = json.loads((reports / "kms-report.json").read_text())
     page = FlagBoxes()
     page.feed(browse(reports / "kms-report.html", tmp_path / "profile", "--dump-dom").stdout)
@@ -293,6 +293,6 @@ def test_report_of_an_installed_collection_is_written_where_it_is_run(tmp_path):
     document = json.loads((elsewhere / "reports" / "kms-report.json").read_text())
     assert [h["host"] for h in document["hosts"]] == ["ev-count-low", "ev-no-dns"]
     assert {p.name for p in (elsewhere / "reports").iterdir()} == {"kms-report.json", "kms-report.csv",
-                                                                    "kms-report.html"}
+                                                                   "kms-report.html"}
     assert not (installed / "reports").exists()
     assert not list(installed.rglob("kms-report.*"))

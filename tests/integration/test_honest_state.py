@@ -147,7 +147,7 @@ def test_the_role_summary_lists_a_host_that_failed_after_a_change(lab, ansible):
         {"match": {"op": "cim_invoke", "method": "Activate"}, "hresult": 0xC004F074}])
     run = ansible(lab, "playbooks/activate.yml", "--limit", "%s,pc07-activated" % HOST,
                   env={"ANSIBLE_SHOW_CUSTOM_STATS": "1"})
-    _, found, after = run.stdout.partition("CUSTOM STATS")
+    _unused, found, after = run.stdout.partition("CUSTOM STATS")
     assert found, run.stdout[-3000:]
     stats = json.JSONDecoder().raw_decode(after[after.index("RUN:") + len("RUN:"):].strip())[0]["office_kms"]
     assert stats["failed_hosts"] == [HOST]

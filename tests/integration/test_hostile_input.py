@@ -139,8 +139,9 @@ def check_loop(lab: Lab, run, option: str, given_values: list, check) -> tuple[i
     assert [r["item"] for r in results] == given_values
     cursor = refused = 0
     for value, result in zip(given_values, results, strict=True):
-        if result.get("failed") and result["msg"].startswith("Invalid option: "):
-            assert "Nothing was sent to %s." % host in result["msg"]
+        # (ansible-core 2.20 and later leave "failed" out of a loop item's result as callbacks see it)
+        if str(result.get("msg", "")).startswith("Invalid option: "):
+            assert "Nothing was sent to %s." % host in result["msg"] and "remote_calls" not in result
             refused += 1
             continue
         assert "remote_calls" in result, result  # no other kind of failure: the host was asked

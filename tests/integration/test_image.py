@@ -33,7 +33,7 @@ def test_image_playbook_configures_without_activating(lab, ansible):
         # Windows): none of them activates.
         writes = [i for i, kind in enumerate(calls(lab, host)) if kind == "write"]
         assert len(writes) == (2 if host == "pc16-lab" else 1)
-        assert all("Activate" not in [method for _, method, _ in invoked(lab, host, i)] for i in writes)
+        assert all("Activate" not in [method for _unused, method, _unused in invoked(lab, host, i)] for i in writes)
         # Nothing tested reachability either: the image is built off the campus network.
         assert not any(op["op"] == "tcp_connect" for c in lab.commands(host) for op in c["program"]["operations"])
     assert office(lab, "pc12-m365-apps") == before["pc12-m365-apps"] == []

@@ -109,13 +109,13 @@ def families(run, host):
 def test_source_document_host_reports_each_product(info_run):
     """The source document's machine holds Professional Plus and Visio Professional: two
     entries, each reported on its own; the keyless Project licence is not reported."""
-    _, run = info_run
+    _unused, run = info_run
     assert families(run, "pc01-ltsc2024-visio") == ["ProPlus2024Volume", "VisioPro2024Volume"]
     assert families(run, "pc03-office2019") == ["VisioPro2019Volume", "ProPlus2019Volume"]
 
 
 def test_office_versions_and_classes(info_run):
-    _, run = info_run
+    _unused, run = info_run
     assert families(run, "pc02-ltsc2021") == ["ProPlus2021Volume"]
     assert families(run, "pc04-office2016-msi-x86") == ["ProPlus2016Volume"]
     office2010 = [p for p in run.result("pc05-office2010-win7", INFO_TASK)["result"]["products"]
@@ -127,7 +127,7 @@ def test_office_versions_and_classes(info_run):
 
 
 def test_channels_and_subscriptions(info_run):
-    _, run = info_run
+    _unused, run = info_run
     mak = run.result("pc06-mak", INFO_TASK)["result"]["products"]
     office = [p for p in mak if p["application"] == "office"]
     assert [(p["kms_client"], p["channel"], p["remaining_days"]) for p in office] == [(False, "RETAIL(MAK)", None)]
@@ -141,7 +141,7 @@ def test_channels_and_subscriptions(info_run):
 
 
 def test_renewal_state_and_clones(info_run):
-    _, run = info_run
+    _unused, run = info_run
     expiring = families_status(run, "pc08-expiring")
     assert expiring == [("ProPlus2024Volume", "Licensed", 10, "kms.campus.example", 1688)]
     old = families_status(run, "pc09-old-kms")

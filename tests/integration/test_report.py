@@ -124,13 +124,13 @@ def test_json_lists_every_host_with_the_unreachable_one(report_run):
 
 
 def test_outcomes_follow_the_emulated_state(report_run):
-    lab, _, reports = report_run
+    lab, _unused, reports = report_run
     document = load_json(reports)
     want = {h: expected_outcome(lab.state(h)) for h in lab.host_names}
     assert {h["host"]: h["outcome"] for h in document["hosts"]} == want
     counts = Counter(want.values())
     assert document["summary"]["outcomes"] == {o: counts.get(o, 0) for o in
-                                              ("activated", "expiring", "not_activated", "unreachable", "failed",
+                                               ("activated", "expiring", "not_activated", "unreachable", "failed",
                                                "no_kms_office")}
     # The scenario's named cases, spelled out.
     assert want["pc07-activated"] == "activated"
@@ -140,7 +140,7 @@ def test_outcomes_follow_the_emulated_state(report_run):
 
 
 def test_flags_name_the_clones_the_skewed_clock_and_the_lapsing_activation(report_run):
-    lab, _, reports = report_run
+    lab, _unused, reports = report_run
     flags = load_json(reports)["flags"]
     states = reachable_states(lab)
 
@@ -171,7 +171,7 @@ def test_flags_name_the_clones_the_skewed_clock_and_the_lapsing_activation(repor
 
 
 def test_csv_has_one_row_per_host_and_product(report_run):
-    lab, _, reports = report_run
+    lab, _unused, reports = report_run
     rows = read_csv(reports)
     assert list(rows[0]) == ["host", "outcome", "flags", "reason", "computer_name", "os", "client_machine_id",
                              "clock_skew_seconds", "kms_reachable", "application", "family", "product_name",
@@ -204,7 +204,7 @@ def test_fleet_summary_is_published_with_set_stats(report_run):
 
 
 def test_the_report_contacts_no_windows_host(report_run):
-    lab, _, _ = report_run
+    lab, _unused, _unused = report_run
     for host in lab.host_names:
         assert calls(lab, host) == ([] if host == DOWN else ["read"]), host
 
@@ -270,7 +270,7 @@ def dump_dom(page: Path, profile: Path) -> Dom:
 
 
 def test_chromium_shows_the_json_counts_and_a_working_table(report_run, tmp_path):
-    _, _, reports = report_run
+    _unused, _unused, reports = report_run
     document = load_json(reports)
     dom = dump_dom(reports / "kms-report.html", tmp_path / "profile")
     assert {k: int(v.strip()) for k, v in dom.counts.items()} == document["summary"]["outcomes"]
@@ -280,7 +280,7 @@ def test_chromium_shows_the_json_counts_and_a_working_table(report_run, tmp_path
 
 
 def test_chromium_screenshot_is_a_real_picture(report_run, tmp_path):
-    _, _, reports = report_run
+    _unused, _unused, reports = report_run
     shot = tmp_path / "report.png"
     browse(reports / "kms-report.html", tmp_path / "profile", "--screenshot=%s" % shot, "--window-size=1280,1600")
     data = shot.read_bytes()
@@ -313,7 +313,7 @@ CLICKS = """
 def test_clicking_a_heading_sorts_the_table(report_run, tmp_path):
     """Clicks the headings from a script added to a copy of the page (and allowed by its hash
     in the page's policy), then reads the order Chromium left in the DOM."""
-    _, _, reports = report_run
+    _unused, _unused, reports = report_run
     text = (reports / "kms-report.html").read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(CLICKS.encode()).digest()).decode()
     text = re.sub(r"script-src ", "script-src &#x27;sha256-%s&#x27; " % digest, text, count=1)
@@ -366,7 +366,7 @@ def ansible_doc(name: str) -> dict:
 
 
 def test_every_option_and_return_value_is_documented(report_run):
-    lab, run, _ = report_run
+    lab, run, _unused = report_run
     doc = ansible_doc("volume_licensing.kms.office_kms_report")
     options = doc["doc"]["options"]
     assert set(options) == set(ARGUMENT_SPEC)

@@ -221,7 +221,7 @@ def no_traceback(run):
 def custom_stats(run):
     """The custom stats ansible-playbook ends with (ANSIBLE_SHOW_CUSTOM_STATS=1): what AWX
     keeps as the job's artifacts, after every set_stats of the run."""
-    _, found, after = run.stdout.partition("CUSTOM STATS")
+    _unused, found, after = run.stdout.partition("CUSTOM STATS")
     assert found, run.stdout[-3000:]
     text = after[after.index("RUN:") + len("RUN:"):].strip()
     return json.JSONDecoder().raw_decode(text)[0]
@@ -276,7 +276,7 @@ BAD_THRESHOLDS = [
 ]
 
 
-@pytest.mark.parametrize(("variable", "words"), BAD_THRESHOLDS, ids=[v for v, _ in BAD_THRESHOLDS])
+@pytest.mark.parametrize(("variable", "words"), BAD_THRESHOLDS, ids=[v for v, _unused in BAD_THRESHOLDS])
 def test_a_bad_threshold_fails_every_host_naming_the_variable_before_anything_is_sent(lab, ansible, variable, words):
     hosts = ["pc07-activated", "pc16-lab"]
     run = ansible(lab, ACTIVATE, "--limit", ",".join(hosts), "-e", variable, env=SHOW_STATS)

@@ -57,7 +57,7 @@ def transport_run(request, tmp_path_factory):
 
 
 def test_every_host_reports_the_same_over_each_transport(transport_run, baseline):
-    transport, _, run = transport_run
+    transport, _unused, run = transport_run
     assert run.rc == 0, run.stdout + run.stderr
     for host in HOSTS:
         record = run.result(host, "info")
@@ -66,7 +66,7 @@ def test_every_host_reports_the_same_over_each_transport(transport_run, baseline
 
 
 def test_the_wire_matches_the_transport(transport_run):
-    transport, lab, _ = transport_run
+    transport, lab, _unused = transport_run
     https, ntlm = transport.endswith("-https"), transport.startswith("ntlm")
     for host in HOSTS:
         assert lab.requests(host) == ONE_CALL, host  # the same actions whatever the transport

@@ -142,8 +142,8 @@ def test_office_and_windows_keep_their_own_kms_settings(lab, ansible):
     office_calls, windows_calls = invoked(lab, host, 1), invoked(lab, host, 3)
     windows_sku = product(lab, host)["ID"]
     office_sku = product(lab, host, OFFICE_APP)["ID"]
-    assert all(windows_sku not in (where or "") for _, _, where in office_calls)
-    assert all(office_sku not in (where or "") for _, _, where in windows_calls)
+    assert all(windows_sku not in (where or "") for _unused, _unused, where in office_calls)
+    assert all(office_sku not in (where or "") for _unused, _unused, where in windows_calls)
 
     ansible(lab, windows(state="absent"), "--limit", host)
     assert product(lab, host)["KeyManagementServiceMachine"] is None

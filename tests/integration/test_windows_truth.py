@@ -249,7 +249,7 @@ def test_reads_name_their_properties_and_writes_select_one_instance(truth_lab, a
 def winrm_execute(lab: Lab, host: str):
     """An ``execute`` for hostops.run over plain pywinrm (not Ansible), like the action plugins'."""
     def execute(command: str, in_data: bytes, sudoable: bool = False) -> dict:
-        executable, _, arguments = command.partition(" ")
+        executable, _unused, arguments = command.partition(" ")
         client = winrm.Protocol("http://127.0.0.1:%d/wsman" % lab.ports[host], transport="basic",
                                 username=lab.state(host).username, password=lab.state(host).password,
                                 server_cert_validation="ignore")

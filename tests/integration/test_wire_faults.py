@@ -88,7 +88,7 @@ def clear_faults(lab, host):
 
 def assert_fails_alone(lab, run, fault, before):
     """The faulty host failed with its cause named; the others are fine; nothing changed."""
-    _, status, words = FAULTS[fault]
+    _unused, status, words = FAULTS[fault]
     record = run.result(HOST, "task")
     assert record["status"] == status, record
     line = fatal_line(run, HOST)
@@ -118,7 +118,7 @@ def test_fault_fails_that_host_only_then_info_converges(tmp_path, fault, transpo
         record = again.result(HOST, "task")
         assert record["status"] == "ok" and record["result"]["remote_calls"] == 1
         assert [p["partial_key"] for p in record["result"]["products"]] == [p["PartialProductKey"]
-                                                                             for p in office(lab, HOST)]
+                                                                            for p in office(lab, HOST)]
         assert calls(lab, HOST) == ["read"]
 
 

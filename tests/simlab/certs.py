@@ -149,7 +149,7 @@ class LabCertificates:
     def untrusted_ca_path(self) -> str:
         """PEM of a second CA that signed nothing here: validating the lab against it must fail."""
         if self._untrusted is None:
-            cert, _ = new_ca("simlab unrelated CA")
+            cert, _unused = new_ca("simlab unrelated CA")
             self._untrusted = self._write("unrelated-ca.pem", _pem(cert))
         return self._untrusted
 

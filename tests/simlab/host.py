@@ -111,11 +111,14 @@ class Reading:
 def read_request(request: CommandRequest, bootstrap: str) -> Reading:
     """Read a command as PowerShell and the bootstrap would, running nothing. ``bootstrap``
     is the stripped text of kms_bootstrap.ps1 (WindowsHost.bootstrap)."""
-    # The clients send all arguments as one space-joined rsp:Arguments element.
-    arguments = " ".join(request.arguments).split()
-    if request.command.lower() != "powershell" or arguments[:-1] != POWERSHELL_ARGS:
+    # WinRS runs rsp:Command and the rsp:Arguments elements as one command line, joined with
+    # spaces (MS-WSMV, the CommandLine element; ansible-core 2.20's winrm plugin sends a whole
+    # command line as rsp:Command on that ground). pywinrm sends its arguments as one element.
+    line = " ".join([request.command, *request.arguments]).split()
+    executable, arguments = (line[0], line[1:]) if line else ("", [])
+    if executable.lower() != "powershell" or arguments[:-1] != POWERSHELL_ARGS:
         return Reading(problem="The term '%s' is not recognized as the name of a cmdlet, function, "
-                               "script file, or operable program." % request.command)
+                               "script file, or operable program." % executable)
     try:
         command = base64.b64decode(arguments[-1], validate=True).decode("utf-16-le")
     except (binascii.Error, UnicodeDecodeError):

@@ -180,7 +180,7 @@ class Lab:
             header = (
                 "# A simulated lab (tests/simlab), as written by python -m tests.simlab --inventory\n"
                 "# --transport %s.%s\n" % (self.transport, " The lab's CA file exists while the lab runs."
-                                            if self.certs else "")
+                                           if self.certs else "")
             )
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(header)

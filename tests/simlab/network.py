@@ -126,7 +126,7 @@ class KmsStandIn:
     def _accept(self, sock: socket.socket) -> None:
         while True:
             try:
-                conn, _ = sock.accept()
+                conn, _unused = sock.accept()
             except OSError:
                 return
             with self._lock:

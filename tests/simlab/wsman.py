@@ -299,7 +299,7 @@ def ntlm_user_lines(username: str, password: str, computer_name: str | None = No
         if ":" in value or "\r" in value or "\n" in value:
             raise ValueError("an NTLM_USER_FILE line is DOMAIN:USER:PASSWORD: the %s cannot contain ':' "
                              "or a line break" % what)
-    domain, _, user = username.rpartition("\\")
+    domain, _unused, user = username.rpartition("\\")
     domains = [domain] if domain else ["", ".", *([computer_name] if computer_name else [])]
     return ["%s:%s:%s" % (d, user, password) for d in dict.fromkeys(domains)]
 
@@ -347,7 +347,7 @@ def unseal_message(context: Any, body: bytes) -> bytes:
     length = re.search(rb"OriginalContent:\s*type=[^\r\n]*;Length=(\d+)", header)
     if NTLM_PROTOCOL not in header or length is None:
         raise ValueError("not an %s part" % NTLM_PROTOCOL.decode())
-    content_type, _, data = payload.partition(b"\r\n")
+    content_type, _unused, data = payload.partition(b"\r\n")
     if content_type.strip() != b"Content-Type: application/octet-stream" or len(data) < 4:
         raise ValueError("no application/octet-stream part")
     (signature_length,) = struct.unpack("<I", data[:4])
@@ -676,7 +676,7 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
         """True when the client closed while we owe it a reply (HTTP clients do not pipeline,
         so a readable socket here means EOF, a TLS close_notify or a reset)."""
         try:
-            readable, _, _ = select.select([self.connection], [], [], 0)
+            readable, _unused, _unused = select.select([self.connection], [], [], 0)
         except (OSError, ValueError):
             return True
         return bool(readable)
@@ -694,7 +694,7 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
         return None
 
     def _check_basic(self) -> bool:
-        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        scheme, _unused, token = (self.headers.get("Authorization") or "").partition(" ")
         if scheme.lower() != "basic":
             return False
         try:
@@ -705,13 +705,13 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
             decoded = raw.decode("utf-8")
         except UnicodeDecodeError:
             decoded = raw.decode("latin-1")  # requests encodes str credentials as latin-1
-        username, _, password = decoded.partition(":")
+        username, _unused, password = decoded.partition(":")
         return self.server.check_password(username, password)
 
     def _authenticate_ntlm(self, rejected: bool) -> str | None:
         """NTLM over HTTP (winrm-wire.md): the three-leg handshake runs on this connection;
         once its context is complete, requests without credentials are its own."""
-        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        scheme, _unused, token = (self.headers.get("Authorization") or "").partition(" ")
         kind, raw = _ntlm_message(scheme, token)
         if kind == 0:
             established = self.ntlm is not None and self.ntlm.complete
@@ -877,12 +877,12 @@ class WsmanServer:
         for host in hosts:
             if host.listener is not None:
                 host.listener.close()
-        for conn, _ in connections:
+        for conn, _unused in connections:
             try:
                 conn.shutdown(socket.SHUT_RDWR)  # wakes a handler blocked reading the next request
             except OSError:
                 pass
-        for _, thread in connections:
+        for _unused, thread in connections:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._selector.close()
         self._wake_r.close()
@@ -931,7 +931,7 @@ class WsmanServer:
             for host in pending:
                 if not host.refusing:
                     self._selector.register(host.listener, selectors.EVENT_READ, host)
-            for key, _ in self._selector.select(FAULT_POLL_SECONDS):
+            for key, _unused in self._selector.select(FAULT_POLL_SECONDS):
                 if key.data is None:
                     try:
                         self._wake_r.recv(4096)

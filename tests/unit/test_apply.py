@@ -278,18 +278,18 @@ PLAN = ProductPlan(product(KMS_2024, status=5, days=0), [step("set_host", HOST),
         ((ok(GROUP + ":0"), error(GROUP + ":1", 0x8004102F, "Invalid method Parameter(s)"), skipped(GROUP + ":2"),
           skipped(GROUP + ":2:refresh")),
          [{"status": "ok"}, {"status": "failed", "hresult": 0x8004102F, "message": "Invalid method Parameter(s)",
-                              "done": False},
+                             "done": False},
           {"status": "not run"}, ]),
         # No error code is a failure all the same, never success.
         ((ok(GROUP + ":0"), ok(GROUP + ":1"), error(GROUP + ":2", None, "Generic failure"),
           skipped(GROUP + ":2:refresh")),
          [{"status": "ok"}, {"status": "ok"}, {"status": "failed", "hresult": None, "message": "Generic failure",
-                                              "done": False}]),
+                                               "done": False}]),
         # The refresh after a step belongs to it: when only the refresh failed, the step's own
         # call was done (the host changed).
         ((ok(GROUP + ":0"), ok(GROUP + ":1"), ok(GROUP + ":2"), error(GROUP + ":2:refresh", 0x80070005, "denied")),
          [{"status": "ok"}, {"status": "ok"}, {"status": "failed", "hresult": 0x80070005, "message": "denied",
-                                              "done": True}]),
+                                               "done": True}]),
         ((ok(GROUP + ":0"), ok(GROUP + ":1"), ok(GROUP + ":2"), skipped(GROUP + ":2:refresh")),
          [{"status": "ok"}, {"status": "ok"}, {"status": "ok"}]),
         # Stopped before anything ran (reachability), or not reported at all.

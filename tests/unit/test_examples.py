@@ -31,7 +31,7 @@ def as_packer_resolves(path: str, cwd: Path, given: str = "examples/packer") -> 
 def test_every_file_is_found_from_where_packer_runs(cwd, given):
     text = TEMPLATE.read_text()
     assert re.search(r'"(\./|\.\./)', text) is None  # no path relative to the working directory
-    [(_, ansible)] = [(k, b) for k, b in provisioners() if k.strip('"') == "ansible"]
+    [(_unused, ansible)] = [(k, b) for k, b in provisioners() if k.strip('"') == "ansible"]
     assert as_packer_resolves(ansible["playbook_file"], cwd, given) == ROOT / "playbooks/image.yml"
     config = next(v.strip('"') for v in ansible["ansible_env_vars"] if v.strip('"').startswith("ANSIBLE_CONFIG="))
     assert as_packer_resolves(config.split("=", 1)[1], cwd, given) == ROOT / "ansible.cfg"
@@ -41,7 +41,7 @@ def test_every_file_is_found_from_where_packer_runs(cwd, given):
 
 
 def test_ansible_provisioner_runs_the_image_playbook_over_winrm():
-    [(_, ansible)] = [(k, b) for k, b in provisioners() if k.strip('"') == "ansible"]
+    [(_unused, ansible)] = [(k, b) for k, b in provisioners() if k.strip('"') == "ansible"]
     playbook = as_packer_resolves(ansible["playbook_file"], ROOT)
     assert playbook == ROOT / "playbooks/image.yml"
     assert playbook.exists()
@@ -52,8 +52,8 @@ def test_ansible_provisioner_runs_the_image_playbook_over_winrm():
 
 
 def test_order_is_office_then_image_playbook_then_sysprep():
-    kinds = [k.strip('"') for k, _ in provisioners()]
-    bodies = [str(b) for _, b in provisioners()]
+    kinds = [k.strip('"') for k, _unused in provisioners()]
+    bodies = [str(b) for _unused, b in provisioners()]
     office = next(i for i, b in enumerate(bodies) if "office-ltsc2024.xml" in b and "setup.exe" in b)
     image = kinds.index("ansible")
     sysprep = next(i for i, b in enumerate(bodies) if "sysprep.exe /generalize" in b)

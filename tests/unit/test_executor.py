@@ -156,7 +156,7 @@ def test_executor_tcp_client_is_made_for_the_address_family():
     IPv6-only KMS host would never be reachable."""
     made = tcp_clients(EXECUTOR)
     assert made, "the executor makes no TcpClient"
-    assert all(ok for _, ok in made), made
+    assert all(ok for _unused, ok in made), made
     code = code_only(EXECUTOR)
     # Each resolved address is tried with its own family, not the name with a fixed one.
     assert re.search(r"(?i)\[Net\.Dns\]::GetHostAddresses\(", code)
@@ -174,7 +174,7 @@ def test_executor_tcp_client_is_made_for_the_address_family():
     ],
 )
 def test_tcp_client_without_address_family_is_found(snippet):
-    assert [ok for _, ok in tcp_clients(snippet.encode("utf-8"))] == [False]
+    assert [ok for _unused, ok in tcp_clients(snippet.encode("utf-8"))] == [False]
 
 
 # --- HRESULTs: never Exception.HResult of a CimException (facts §9 item 8, §10.1) ---------------

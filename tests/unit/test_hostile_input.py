@@ -81,6 +81,7 @@ PRODUCT_KEY_TEXT = st.one_of(
 )
 PRODUCT_KEYS = st.none() | PRODUCT_KEY_TEXT
 
+
 def arrives(command: str, in_data: bytes) -> dict[str, Any]:
     """The program the host runs, read from a command line and its standard input as the
     bootstrap reads them."""
@@ -123,6 +124,11 @@ OFFICE_2024 = raw_product("Office 24, Office24ProPlus2024VL_KMS_Client_AE editio
 def refused(exc: ValueError, option: str) -> None:
     """A refusal names the option it is about."""
     assert str(exc).startswith(option), (option, str(exc))
+
+
+def first_word(exc: Exception) -> str:
+    """The option (or "state") an error message starts with: "kms_port: ..." or "products ..."."""
+    return str(exc).split(":", maxsplit=1)[0].split(" ", maxsplit=1)[0]
 
 
 def connection(kms_host: Any = "kms.example.edu", kms_port: Any = 1688) -> dict[str, Any]:
@@ -257,11 +263,10 @@ def test_any_combination_is_refused_or_travels_as_data(kms_host, kms_port, produ
                              product_key=product_key)
         planning.plan_host([licensing.product(OFFICE_2024, "SoftwareLicensingProduct")], desired)
     except planning.PlanError as exc:
-        assert str(exc).split(":")[0].split(" ")[0] in ("products", "product_key", "state"), str(exc)
+        assert first_word(exc) in ("products", "product_key", "state"), str(exc)
         return
     except OptionError as exc:
-        assert str(exc).split(":")[0].split(" ")[0] in ("kms_host", "kms_port", "products", "product_key",
-                                                         "state"), str(exc)
+        assert first_word(exc) in ("kms_host", "kms_port", "products", "product_key", "state"), str(exc)
         return
     program = apply_call(desired)
     if program:
@@ -386,9 +391,10 @@ def test_the_value_sent_is_the_value_returned(module, kms_host, kms_port, connec
     # The normal form: checked again, it is itself; and what it is made of.
     assert options.kms_host(used["kms_host"]) == used["kms_host"]
     assert_sent_form(kms_host, used["kms_host"])
-    assert type(used["kms_port"]) is int and 1 <= used["kms_port"] <= 65535
+    assert isinstance(used["kms_port"], int) and not isinstance(used["kms_port"], bool)
+    assert 1 <= used["kms_port"] <= 65535
     assert str(used["kms_port"]) == (kms_port.lstrip("0") if isinstance(kms_port, str) else str(kms_port))
-    assert type(used["connect_timeout"]) is float and 0.1 <= used["connect_timeout"] <= 300
+    assert isinstance(used["connect_timeout"], float) and 0.1 <= used["connect_timeout"] <= 300
     assert options.timeout_seconds(used["connect_timeout"]) == used["connect_timeout"]
     # Within half a millisecond of what was given, in exact decimal arithmetic (float subtraction
     # puts 2.01 - 2.0105 a hair above 0.0005).

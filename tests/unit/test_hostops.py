@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
+from ansible.playbook.play_context import PlayContext
+from ansible.plugins.loader import connection_loader
 from ansible.plugins.shell.powershell import ShellModule
 from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, outcome
 from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Result, Results
@@ -70,6 +72,35 @@ def test_bootstrap_command_prefix_matches_ansible_powershell_shell():
     assert prefix.endswith("-EncodedCommand ")
     assert command.startswith(prefix)
     assert _decode_ps(command[len(prefix):]) == _script_bytes("kms_bootstrap").decode("utf-8").strip()
+
+
+def winrm_sends(command: str) -> list[str]:
+    """The command and arguments this ansible-core's winrm connection plugin sends to the host
+    for ``command`` (its exec_command, stopped where it would send the Command request)."""
+    connection = connection_loader.get("winrm", PlayContext())
+    connection._connected = True  # no host to connect to
+    sent: list[list[str]] = []
+    connection._winrm_exec = lambda command, args, **kw: sent.append([command, *args]) or (0, b"", b"")
+    connection.exec_command(command, in_data=b"stdin", sudoable=False)
+    return sent[0]
+
+
+def test_the_winrm_plugin_sends_the_bootstrap_command_line():
+    """Given what command_for hands it, this ansible-core's winrm plugin sends exactly the
+    bootstrap's command line (WinRS joins command and arguments with spaces), whichever
+    of its rules (2.17: always wrap; 2.19: unless prefixed; 2.20: unless -EncodedCommand)."""
+    given = hostops.command_for(hostops.bootstrap_command(), "winrm")
+    sent = winrm_sends(given)
+    expected = hostops.bootstrap_command().split(" ")
+    assert sent[0].lower() == expected[0].lower() == "powershell"
+    assert sent[1:] == expected[1:]
+    assert _decode_ps(sent[-1]) == _script_bytes("kms_bootstrap").decode("utf-8").strip()
+
+
+@pytest.mark.parametrize("connection", ["psrp", "ssh", None])
+def test_other_connections_get_the_whole_command_line(connection):
+    assert hostops.command_for(hostops.bootstrap_command(), connection) == hostops.bootstrap_command()
+    assert hostops.command_for("Get-Date", "winrm") == "Get-Date"
 
 
 def test_bootstrap_splits_at_the_separator_hostops_writes():
@@ -271,7 +302,7 @@ def test_run_returns_results_by_operation_id():
     assert results.instances("os") == [{"Caption": "Windows 11"}]
     failed = results["sku:1:0"]
     assert (failed.status, failed.hresult, failed.message, failed.ok) == ("error", 0xC004F074,
-                                                                         "No KMS could be contacted", False)
+                                                                          "No KMS could be contacted", False)
     assert results.data("sku:1:0") == {}
     skipped = results["sku:1:0:refresh"]
     assert (skipped.status, skipped.ok, skipped.data, skipped.hresult) == ("skipped", False, {}, None)
@@ -280,12 +311,12 @@ def test_run_returns_results_by_operation_id():
 
 def test_run_error_without_hresult_stays_an_error_without_code():
     doc = {"executor": 1, "results": [{"id": "facts", "op": "host_facts", "status": "ok", "data": {}},
-                                       {"id": "os", "op": "cim_query", "status": "error", "hresult": None,
-                                        "message": "Generic failure"},
-                                       {"id": "sku:1:0", "op": "cim_invoke", "status": "error", "hresult": "",
-                                        "message": None},
-                                       {"id": "sku:1:0:refresh", "op": "cim_invoke", "status": "error",
-                                        "hresult": "not a code", "message": "x"}]}
+                                      {"id": "os", "op": "cim_query", "status": "error", "hresult": None,
+                                       "message": "Generic failure"},
+                                      {"id": "sku:1:0", "op": "cim_invoke", "status": "error", "hresult": "",
+                                       "message": None},
+                                      {"id": "sku:1:0:refresh", "op": "cim_invoke", "status": "error",
+                                       "hresult": "not a code", "message": "x"}]}
     results = hostops.run(FakeExecute(reply(doc)), PROGRAM, "read the host")
     for op_id in ("os", "sku:1:0", "sku:1:0:refresh"):
         assert results[op_id].status == "error"

@@ -70,7 +70,7 @@ def test_from_hex(text, code):
     assert hresult.from_hex(text) == code
 
 
-@pytest.mark.parametrize(("code", "name"), FACTS_6, ids=[hex(c) for c, _ in FACTS_6])
+@pytest.mark.parametrize(("code", "name"), FACTS_6, ids=[hex(c) for c, _unused in FACTS_6])
 def test_lookup_facts_table(code, name):
     for given in (code, _signed(code)):
         entry = hresult.lookup(given)

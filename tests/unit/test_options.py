@@ -132,10 +132,10 @@ def test_kms_host_long_value_shown_shortened():
 
 
 @pytest.mark.parametrize(("value", "expected"), [(1, 1), (1688, 1688), (65535, 65535), ("1688", 1688),
-                                               ("01688", 1688), ("65535", 65535)])
+                                                 ("01688", 1688), ("65535", 65535)])
 def test_tcp_port_accepts(value, expected):
     port = options.tcp_port(value)
-    assert port == expected and type(port) is int
+    assert port == expected and isinstance(port, int) and not isinstance(port, bool)
 
 
 # Ports from integers or ASCII digits only: int() and Ansible's int type take the rest.
@@ -161,7 +161,7 @@ def test_tcp_port_shows_a_huge_number_shortened():
 ])
 def test_timeout_seconds_accepts(value, expected):
     seconds = options.timeout_seconds(value)
-    assert seconds == expected and type(seconds) is float
+    assert seconds == expected and isinstance(seconds, float)
 
 
 @pytest.mark.parametrize("value", [0, -1, 301, 300.01, True, None, math.nan, math.inf, -math.inf, 1e-9, 0.0994,
@@ -313,7 +313,7 @@ def test_office_kms_rejects(given, option):
     with pytest.raises(OptionError) as exc:
         options.office_kms(office_kms_args(**given))
     assert option in str(exc.value)
-    assert str(exc.value).split(" ")[0].rstrip(":") in (option, "state")
+    assert str(exc.value).split(" ", maxsplit=1)[0].rstrip(":") in (option, "state")
 
 
 @pytest.mark.parametrize(

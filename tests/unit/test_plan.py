@@ -96,13 +96,13 @@ def ids(products):
     ],
 )
 def test_select(desired, selected):
-    got, _, _ = select([windows(), mak2024(), kms2024()], desired)
+    got, _unused, _unused = select([windows(), mak2024(), kms2024()], desired)
     assert sorted(ids(got)) == sorted(selected)
     assert WIN_SKU not in ids(got)
 
 
 def test_select_leaves_mak_alone_by_default_with_a_reason():
-    _, untouched, warnings = select([windows(), mak2024(), kms2024()], Desired())
+    _unused, untouched, warnings = select([windows(), mak2024(), kms2024()], Desired())
     assert [u["sku_id"] for u in untouched] == [MAK_SKU]
     assert "product_key: auto" in untouched[0]["reason"]
     assert "RETAIL(MAK)" in untouched[0]["reason"]
@@ -124,7 +124,7 @@ def test_select_products_filter(wanted):
 
 @pytest.mark.parametrize("missing", ["VisioPro2024Volume", "00000000-0000-0000-0000-000000000000"])
 def test_select_warns_for_a_filter_entry_matching_nothing(missing):
-    selected, _, warnings = select([kms2024(), visio2019()], Desired(products=["ProPlus2024Volume", missing]))
+    selected, _unused, warnings = select([kms2024(), visio2019()], Desired(products=["ProPlus2024Volume", missing]))
     assert ids(selected) == [KMS_SKU]
     assert len(warnings) == 1
     assert missing in warnings[0]
@@ -140,7 +140,7 @@ def test_select_one_explicit_key_for_two_products():
 
 @pytest.mark.parametrize("key", ["auto", SECRET])
 def test_select_never_selects_subscription_products(key):
-    selected, _, _ = select([subscription()], Desired(product_key=key))
+    selected, _unused, _unused = select([subscription()], Desired(product_key=key))
     assert selected == []
 
 
@@ -356,7 +356,7 @@ def test_a_named_keyless_licence_with_a_key_is_installed_and_activated(desired, 
     [project_plan] = host_plan.plans
     assert [s["action"] for s in project_plan.steps] == steps
     assert project_plan.steps[0]["value"] == ("FQQ23-N4YCY-73HQ3-FM9WC-76HF4" if desired.product_key == "auto"
-                                               else SECRET)
+                                              else SECRET)
     assert host_plan.warnings == []
 
 

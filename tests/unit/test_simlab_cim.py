@@ -342,7 +342,7 @@ def test_undecodable_program_and_foreign_commands(hosts: dict[str, WindowsHost])
 @NEEDS_IPV6
 @pytest.mark.parametrize("target", ["kms6.test", "2001:db8::20", "2001:db8::20%3"])
 def test_tcp_connect_over_ipv6(lab: tuple[Scenario, Network, dict[str, WindowsHost]], target: str) -> None:
-    _, network, hosts_ = lab
+    _unused, network, hosts_ = lab
     stand_in = network.stand_in("kms6.test")
     [result] = results(hosts_["win11"], {"id": "r", "op": "tcp_connect", "host": target, "port": 1688,
                                          "timeout_ms": 2000, "require": True})
@@ -356,7 +356,7 @@ def test_tcp_connect_over_ipv6(lab: tuple[Scenario, Network, dict[str, WindowsHo
 @NEEDS_IPV6
 def test_tcp_connect_tries_addresses_in_order_and_split_dns(lab: tuple[Scenario, Network, dict[str, WindowsHost]]) \
         -> None:
-    _, network, hosts_ = lab
+    _unused, network, hosts_ = lab
     [both] = results(hosts_["win11"], {"id": "r", "op": "tcp_connect", "host": "KMS.test.", "port": 1688,
                                        "timeout_ms": 2000, "require": False})
     assert both["data"]["connected"] == "192.0.2.10"
@@ -383,7 +383,7 @@ def test_tcp_connect_failures(hosts: dict[str, WindowsHost]) -> None:
 
 # -- methods as Microsoft documents them ---------------------------------------------------------------------
 def test_activation_via_the_service_wide_host(lab: tuple[Scenario, Network, dict[str, WindowsHost]]) -> None:
-    _, network, hosts_ = lab
+    _unused, network, hosts_ = lab
     host = hosts_["nodns"]  # no _vlmcs._tcp record
     assert one_error(host, invoke("SoftwareLicensingProduct", "Activate", sku(PROPLUS)))[0] == "0x8007232B"
     out = results(host,
@@ -401,7 +401,7 @@ def test_activation_via_the_service_wide_host(lab: tuple[Scenario, Network, dict
 
 
 def test_activation_via_dns(lab: tuple[Scenario, Network, dict[str, WindowsHost]]) -> None:
-    _, network, hosts_ = lab
+    _unused, network, hosts_ = lab
     host = hosts_["win11"]
     assert results(host, invoke("SoftwareLicensingProduct", "Activate", sku(PROPLUS)))[0]["status"] == "ok"
     activated = product(host, PROPLUS)
@@ -412,7 +412,7 @@ def test_activation_via_dns(lab: tuple[Scenario, Network, dict[str, WindowsHost]
 
 
 def test_activation_failures(lab: tuple[Scenario, Network, dict[str, WindowsHost]]) -> None:
-    _, network, hosts_ = lab
+    _unused, network, hosts_ = lab
     host = hosts_["win11"]
     set_down = invoke("SoftwareLicensingProduct", "SetKeyManagementServiceMachine", sku(PROPLUS),
                       [arg("MachineName", "string", "kms-down.test")])
@@ -517,7 +517,7 @@ def test_logs_never_hold_a_value_from_the_program(hosts: dict[str, WindowsHost])
                    [arg("MachineName", "string", "secret-kms.test")]))
     [command] = host.commands
     assert [op["method"] for op in command["program"]["operations"]] == ["InstallProductKey",
-                                                                          "SetKeyManagementServiceMachine"]
+                                                                         "SetKeyManagementServiceMachine"]
     assert command["script"] == EXECUTOR_TEXT
     assert host.script_block_log == [host.bootstrap, EXECUTOR_TEXT]
     for text in host.script_block_log:
@@ -556,7 +556,7 @@ def _console(host: WindowsHost, verb: str) -> str:
 
 
 def test_console_ospp_vbs_runs_on_the_provider(lab: tuple[Scenario, Network, dict[str, WindowsHost]]) -> None:
-    _, network, hosts_ = lab
+    _unused, network, hosts_ = lab
     host = hosts_["win11"]
     assert "Successfully applied setting." in _console(host, "/sethst:kms.test")
     # every KMS licence gets the host, keyed or not (facts §4.2)

@@ -44,7 +44,7 @@ def test_scenario_loads_with_the_hosts_asked_for(scenario: scenario_mod.Scenario
     ids = [h.client_machine_id for h in scenario.hosts]
     assert len(set(ids)) == len(ids)
     assert {k.name for k in scenario.kms_hosts} == {"kms.campus.example", "kms-old.campus.example",
-                                                   "kms-v6.campus.example"}
+                                                    "kms-v6.campus.example"}
     for state in scenario.hosts:
         assert state.username == "Administrator"
         assert state.password == "Lab-Passw0rd!"

@@ -17,8 +17,8 @@ PRODUCT = {"ID": "8d368fc1-9470-4be2-8d66-90e836cbb051",
 NO_KEY = dict(PRODUCT, PartialProductKey=None, LicenseStatus=0)
 
 
-def holds(condition: str, instance: dict[str, Any] = PRODUCT) -> bool:
-    return wql.matches(wql.parse(condition, PROPERTIES), instance)
+def holds(condition: str, instance: dict[str, Any] | None = None) -> bool:
+    return wql.matches(wql.parse(condition, PROPERTIES), PRODUCT if instance is None else instance)
 
 
 @pytest.mark.parametrize(("condition", "expected"), [
