@@ -1,21 +1,27 @@
 """make bench: fleet runs against simulated labs of several sizes, with figures.
 
-For each size it measures, in one run:
+For each size it measures, in one run, each case at each network round trip (0, 20, 80 ms:
+the lab delays every HTTP exchange and new connection), each on a fresh lab:
   (a) office_kms on a compliant fleet (every product activated, 170+ days left);
   (b) office_kms on a fleet that needs activation;
   (c) one ansible.builtin.raw task on the same hosts: the floor, the cheapest Ansible task;
   (d) the source document's procedure done the naive way: three raw commands per host
       (cscript ospp.vbs /sethst:<host>, /act, /dstatus), which the lab answers with
-      ospp.vbs-style console text.
-and prints, per case: wall time, hosts per second, controller CPU seconds (ansible-playbook
-and its workers), the lab's own CPU seconds, remote calls per host; then the ratios (a)/(c)
-and (d)/(a) by wall time. Then the fault load: office_kms on a fleet that needs activation
-where 5 % of the hosts carry a fault of every kind (FAULT_KINDS), then again once the faults
-are cleared: every healthy host done, every faulted host failed or unreachable with its cause
-(or, for a reply lost after the work was done, reported changed), and the fleet converged.
-Results go to benchmarks/results.json.
+      ospp.vbs-style console text;
+  (e) playbooks/activate.yml (the role) on a compliant fleet;
+  (f) the same on a fleet that needs activation;
+  (g) the same with office_kms_windows: true, each PC also with Windows not activated;
+and prints, per case: wall time, hosts per second, controller CPU seconds (ansible-playbook and
+its workers), the lab's own CPU seconds, and the work per host the lab counted (WS-Man Command
+and HTTP requests, CIM queries, of which on the licensing classes, CIM method calls, KMS
+contacts); then the ratios (a)/(c), (e)/(c), (d)/(a), (f)/(b), (g)/(f) by wall time. Then the
+fault load: office_kms on a fleet that needs activation where 5 % of the hosts carry a fault
+of every kind (FAULT_KINDS), then again once the faults are cleared: every healthy host done,
+every faulted host failed or unreachable with its cause (or, for a reply lost after the work
+was done, reported changed), and the fleet converged. Results go to benchmarks/results.json.
 
-    python -m benchmarks.run [--sizes 50 200 500] [--fault-hosts 500] [--forks N] [--output PATH]
+    python -m benchmarks.run [--sizes 50 200 500] [--rtt-ms 0 20 80] [--cim-ms 0] [--cases abcdefg]
+                             [--fault-hosts 500] [--forks N] [--output PATH]
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -35,7 +42,7 @@ from typing import Any
 import yaml
 
 from tests.simlab.lab import Lab
-from tests.simlab.scenario import parse
+from tests.simlab.scenario import Latency, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -92,9 +99,25 @@ COMPLIANT = {"LicenseStatus": 1, "LicenseStatusReason": 0x4004F040, "GracePeriod
              "KeyManagementServiceMachine": KMS, "KeyManagementServicePort": 1688}
 
 
-def fleet(size: int, compliant: bool) -> Any:
-    """A lab of identical Office LTSC 2024 PCs, activated or not."""
+WINDOWS = {  # Windows 11 Education with its published KMS client key, not activated (scenarios/windows.yml)
+    "class": "SoftwareLicensingProduct",
+    "ID": "c7819346-4656-4892-9c2f-9e62c505e1cb",
+    "Name": "Windows(R), Education edition",
+    "Description": "Windows(R) Operating System, VOLUME_KMSCLIENT channel",
+    "ApplicationID": "55c92734-d682-4d71-983e-d6ec3f16059f",
+    "PartialProductKey": "VCFB2",
+    "ProductKey": "NW6C2-QMPVW-D7KKK-3GKT6-VCFB2",
+    "LicenseStatus": 2, "LicenseStatusReason": 0x4004F00C, "GracePeriodRemaining": 43200,
+    "KeyManagementServiceMachine": None, "KeyManagementServicePort": 0,
+    "DiscoveredKeyManagementServiceMachineName": None, "DiscoveredKeyManagementServiceMachinePort": 0,
+}
+
+
+def fleet(size: int, compliant: bool, windows: bool = False) -> Any:
+    """A lab of identical Office LTSC 2024 PCs, activated or not; with ``windows``, each also
+    has Windows 11 Education with its KMS client key, not activated."""
     product = dict(PRODUCT, **(COMPLIANT if compliant else {}))
+    products = [{"sku": "proplus"}] + ([{"sku": "windows"}] if windows else [])
     return parse({
         "defaults": {
             "username": "Administrator", "password": "Bench-Passw0rd!",
@@ -104,61 +127,108 @@ def fleet(size: int, compliant: bool) -> Any:
             "dns_kms_host": KMS,
         },
         "kms_hosts": [{"name": KMS, "port": 1688}],
-        "catalogue": {"proplus": product},
+        "catalogue": {"proplus": product, "windows": WINDOWS},
         "hosts": [{"name": "pc%04d" % i, "client_machine_id": "00000000-0000-4000-8000-%012d" % i,
                    "office": [{"type": "ClickToRun", "version": "16.0.17932.20162", "bitness": "x64",
                                "product_ids": ["ProPlus2024Volume"]}],
-                   "products": [{"sku": "proplus"}]} for i in range(size)],
+                   "products": products} for i in range(size)],
     })
 
 
-def run_case(lab: Lab, playbook: str, workdir: Path, forks: int) -> dict[str, Any]:
+# The cases: (what it is, playbook, extra vars, compliant fleet, Windows product on each PC).
+ACTIVATE = str(ROOT / "playbooks" / "activate.yml")
+CASES = {
+    "a": ("office_kms, compliant", "office_kms", {}, True, False),
+    "b": ("office_kms, needs activation", "office_kms", {}, False, False),
+    "c": ("raw floor", "raw", {}, True, False),
+    "d": ("naive ospp.vbs (3 raw)", "naive", {}, False, False),
+    "e": ("activate.yml, compliant", ACTIVATE, {"office_kms_host": KMS}, True, False),
+    "f": ("activate.yml, needs activation", ACTIVATE, {"office_kms_host": KMS}, False, False),
+    "g": ("activate.yml + Windows, needs activation", ACTIVATE,
+          {"office_kms_host": KMS, "office_kms_windows": True}, False, True),
+}
+RTTS_MS = (0, 20, 80)
+LICENSING = ("SoftwareLicensing", "OfficeSoftwareProtection")
+
+
+def work_counts(lab: Lab) -> dict[str, int]:
+    """What the fleet's hosts were asked so far, from the lab: WS-Man Command requests, HTTP
+    requests, CIM queries (all, and on the licensing classes), CIM method calls, and TCP
+    contacts with the KMS host stand-in (reachability tests and activations)."""
+    counts = {"commands": 0, "http_requests": 0, "cim_queries": 0, "licensing_queries": 0, "cim_methods": 0}
+    for host in lab.host_names:
+        counts["commands"] += lab.requests(host).count("Command")
+        counts["http_requests"] += len(lab.server.wire_log(host))
+        for entry in lab.cim_log(host):
+            if entry["kind"] == "query":
+                counts["cim_queries"] += 1
+                counts["licensing_queries"] += entry["class"].startswith(LICENSING)
+            else:
+                counts["cim_methods"] += 1
+    counts["kms_contacts"] = lab.kms(KMS).contacts
+    return counts
+
+
+def run_case(lab: Lab, playbook: str, workdir: Path, forks: int, extra_vars: dict[str, Any] | None = None) -> dict[
+        str, Any]:
     inventory = workdir / "inventory.yml"
     lab.write_inventory(str(inventory))
-    path = workdir / "playbook.yml"
-    path.write_text(playbook)
+    if playbook in PLAYBOOKS:
+        path = workdir / "playbook.yml"
+        path.write_text(PLAYBOOKS[playbook])
+    else:
+        path = Path(playbook)
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_STDOUT_CALLBACK="default",
                ANSIBLE_LOCAL_TEMP=str(workdir / "tmp"))
+    before = work_counts(lab)
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     before_lab = time.process_time()
     start = time.perf_counter()
-    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), "-f", str(forks), str(path)],
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), "-f", str(forks), str(path),
+                           "-e", json.dumps(extra_vars or {})],
                           cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     lab_cpu = time.process_time() - before_lab
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    hosts = lab.host_names
-    calls = sum(len(lab.commands(h)) for h in hosts)
-    for host in hosts:
-        lab.host(host).commands.clear()
-    failed = proc.stdout.count("FAILED") + proc.stdout.count("UNREACHABLE")
+    hosts = len(lab.host_names)
+    work = {k: round((v - before[k]) / hosts, 2) for k, v in work_counts(lab).items()}
+    recap = re.findall(r"^\S+\s*: ok=\d+\s+changed=\d+\s+unreachable=(\d+)\s+failed=(\d+)", proc.stdout, re.MULTILINE)
     return {
         "wall_seconds": round(wall, 3),
-        "hosts_per_second": round(len(hosts) / wall, 2),
+        "hosts_per_second": round(hosts / wall, 2),
         "controller_cpu_seconds": round((after.ru_utime - before_children.ru_utime)
                                         + (after.ru_stime - before_children.ru_stime), 3),
         "lab_cpu_seconds": round(lab_cpu, 3),
-        "remote_calls_per_host": round(calls / len(hosts), 2),
-        "failed_hosts": failed,
+        "per_host": work,
+        "remote_calls_per_host": work["commands"],
+        "failed_hosts": sum(1 for unreachable, failed in recap if int(unreachable) or int(failed)),
+        "recap_hosts": len(recap),
         "rc": proc.returncode,
     }
 
 
-def measure(size: int, forks: int) -> dict[str, Any]:
-    results: dict[str, Any] = {"hosts": size}
+def measure(size: int, forks: int, rtts: tuple[int, ...] = RTTS_MS, cim_ms: float = 0.0,
+            cases: str = "".join(CASES)) -> dict[str, Any]:
+    """Every case at every round trip, each on a fresh lab of ``size`` hosts."""
+    results: dict[str, Any] = {"hosts": size, "cim_ms": cim_ms, "rtt": {}}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        with Lab(fleet(size, compliant=True)) as lab:
-            results["a_office_kms_compliant"] = run_case(lab, PLAYBOOKS["office_kms"], work, forks)
-            results["c_raw_floor"] = run_case(lab, PLAYBOOKS["raw"], work, forks)
-        with Lab(fleet(size, compliant=False)) as lab:
-            results["b_office_kms_needs_activation"] = run_case(lab, PLAYBOOKS["office_kms"], work, forks)
-        with Lab(fleet(size, compliant=False)) as lab:
-            results["d_naive_ospp"] = run_case(lab, PLAYBOOKS["naive"], work, forks)
-    a, c, d = (results[k]["wall_seconds"] for k in ("a_office_kms_compliant", "c_raw_floor", "d_naive_ospp"))
-    results["ratio_a_over_c"] = round(a / c, 3)
-    results["ratio_d_over_a"] = round(d / a, 3)
+        for rtt in rtts:
+            row: dict[str, Any] = {}
+            for case in cases:
+                _what, playbook, extra, compliant, windows = CASES[case]
+                with Lab(fleet(size, compliant, windows), latency=Latency(rtt_ms=rtt, cim_ms=cim_ms)) as lab:
+                    row[case] = run_case(lab, playbook, work, forks, extra)
+            row["ratios"] = ratios(row)
+            results["rtt"][str(rtt)] = row
     return results
+
+
+def ratios(row: dict[str, Any]) -> dict[str, float]:
+    """The bars' ratios by wall time, for the cases that ran."""
+    pairs = {"a/c": ("a", "c"), "e/c": ("e", "c"), "d/a": ("d", "a"), "f/b": ("f", "b"), "g/f": ("g", "f")}
+    return {name: round(row[x]["wall_seconds"] / row[y]["wall_seconds"], 3)
+            for name, (x, y) in pairs.items() if x in row and y in row}
 
 
 # Every kind of fault, as the lab injects it (tests/simlab/host.py, wsman.py), with what the
@@ -263,15 +333,21 @@ def machine() -> dict[str, Any]:
 
 
 def print_size(result: dict[str, Any]) -> None:
-    print("\n%d hosts" % result["hosts"])
-    print("  %-32s %8s %9s %12s %8s %11s %6s" % ("case", "wall s", "hosts/s", "ctrl CPU s", "lab CPU",
-                                                 "calls/host", "fails"))
-    for key in ("a_office_kms_compliant", "b_office_kms_needs_activation", "c_raw_floor", "d_naive_ospp"):
-        r = result[key]
-        print("  %-32s %8.2f %9.2f %12.2f %8.2f %11.2f %6d" % (
-            key, r["wall_seconds"], r["hosts_per_second"], r["controller_cpu_seconds"], r["lab_cpu_seconds"],
-            r["remote_calls_per_host"], r["failed_hosts"]))
-    print("  (a)/(c) = %.3f   (d)/(a) = %.3f" % (result["ratio_a_over_c"], result["ratio_d_over_a"]))
+    print("\n%d hosts (CIM cost %g ms per query or method call)" % (result["hosts"], result["cim_ms"]))
+    print("  %4s %-42s %7s %8s %7s %7s | %5s %5s %5s %5s %5s %5s %4s" % (
+        "rtt", "case", "wall s", "hosts/s", "ctrl s", "lab s", "cmd", "http", "cim", "lic", "meth", "kms", "fail"))
+    for rtt, row in result["rtt"].items():
+        for case, (what, *_rest) in CASES.items():
+            if case not in row:
+                continue
+            r, w = row[case], row[case]["per_host"]
+            print("  %4s (%s) %-38s %7.2f %8.2f %7.2f %7.2f | %5.2f %5.2f %5.2f %5.2f %5.2f %5.2f %4d" % (
+                rtt, case, what, r["wall_seconds"], r["hosts_per_second"], r["controller_cpu_seconds"],
+                r["lab_cpu_seconds"], w["commands"], w["http_requests"], w["cim_queries"], w["licensing_queries"],
+                w["cim_methods"], w["kms_contacts"], r["failed_hosts"]))
+        print("  %4s ratios: %s" % (rtt, "   ".join("(%s) = %.3f" % kv for kv in row["ratios"].items())))
+    print("  per host: cmd = WS-Man Command requests, http = HTTP requests, cim = CIM queries (lic: on the "
+          "licensing classes), meth = CIM method calls, kms = TCP contacts with the KMS host")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,16 +355,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=[50, 200, 500])
     parser.add_argument("--fault-hosts", type=int, default=500, help="fault-load fleet size; 0 skips it")
     parser.add_argument("--fault-share", type=float, default=0.05, help="share of the fault-load fleet faulted")
+    parser.add_argument("--rtt-ms", type=int, nargs="*", default=list(RTTS_MS),
+                        help="network round trips to measure each case at (default: 0 20 80)")
+    parser.add_argument("--cim-ms", type=float, default=0.0, help="cost of each CIM query or method call")
+    parser.add_argument("--cases", default="".join(CASES), help="which cases, e.g. ace (default: all)")
     parser.add_argument("--forks", type=int, default=None, help="default: ansible.cfg's forks")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results.json"))
     args = parser.parse_args(argv)
     forks = args.forks or int(next(line.split("=")[1] for line in (ROOT / "ansible.cfg").read_text().splitlines()
                                    if line.replace(" ", "").startswith("forks=")))
+    unknown = sorted(set(args.cases) - set(CASES))
+    if unknown:
+        parser.error("unknown case(s) %s; the cases are %s" % (", ".join(unknown), ", ".join(CASES)))
     report = {"machine": machine(), "forks": forks, "sizes": []}
     print("machine: %(cpus)s CPUs, %(memory_gib)s GiB, %(platform)s, Python %(python)s" % report["machine"])
     print("forks: %d" % forks)
     for size in args.sizes:
-        result = measure(size, forks)
+        result = measure(size, forks, tuple(args.rtt_ms), args.cim_ms, args.cases)
         report["sizes"].append(result)
         print_size(result)
     if args.fault_hosts:

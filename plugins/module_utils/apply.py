@@ -34,8 +34,7 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils.options impor
 from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import HostPlan, ProductPlan
 
 REACH = "reach"
-AFTER = "after:"  # re-read of the products touched, per class
-AFTER_ACTIVATION = "activation:after"  # and of how the SPP products touched are now activated
+AFTER = "after:"  # re-read of the products touched, per class (the SPP's with how they are activated)
 
 
 def _group(product: dict[str, Any]) -> str:
@@ -98,13 +97,9 @@ def reread_operations(host_plan: HostPlan) -> list[hostops.Operation]:
         found = conditions.setdefault(plan.product["license_class"], [])
         found.append(by_id(plan.product["sku_id"]))
         found += ["(%s)" % by_key(plan.product, s["value"]) for s in plan.steps if s["action"] == "install_key"]
-    ops = [hostops.cim_query(AFTER + cls, cls, inspection.PRODUCT_PROPERTIES, " OR ".join(found))
-           for cls, found in conditions.items()]
-    if inspection.SPP_PRODUCT in conditions:
-        # How they are now activated, in an operation of its own (Windows 8 and later only).
-        ops.append(hostops.cim_query(AFTER_ACTIVATION, inspection.SPP_PRODUCT, inspection.ACTIVATION_PROPERTIES,
-                                     " OR ".join(conditions[inspection.SPP_PRODUCT])))
-    return ops
+    return [inspection.spp_products(AFTER + cls, " OR ".join(found)) if cls == inspection.SPP_PRODUCT
+            else hostops.cim_query(AFTER + cls, cls, inspection.PRODUCT_PROPERTIES, " OR ".join(found))
+            for cls, found in conditions.items()]
 
 
 def program(host_plan: HostPlan, desired: Desired) -> list[hostops.Operation]:
@@ -169,7 +164,7 @@ def products_after(host_plan: HostPlan, results: Results) -> dict[str, dict[str,
     whose key moved it to another SKU (MAK to KMS client) is found by that key."""
     after = inspection.with_activation_types(
         [licensing.product(raw, cls) for cls in inspection.SERVICE_OF for raw in results.instances(AFTER + cls)],
-        results, AFTER_ACTIVATION, strict=False)
+        results, AFTER + inspection.SPP_PRODUCT)
     found = {}
     for plan in host_plan.plans:
         sku = plan.product["sku_id"]

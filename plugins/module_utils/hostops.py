@@ -51,9 +51,19 @@ def host_facts(op_id: str) -> Operation:
 
 
 def cim_query(op_id: str, cim_class: str, properties: list[str] | tuple[str, ...], where: str | None = None,
-              optional: bool = False) -> Operation:
-    return {"id": op_id, "op": "cim_query", "class": cim_class, "properties": list(properties), "where": where,
-            "optional": optional}
+              optional: bool = False, *, if_service: str | None = None,
+              optional_properties: list[str] | tuple[str, ...] = ()) -> Operation:
+    """``optional``: a class that is not registered is absent, not an error. ``if_service``:
+    queried only where that service is installed, else absent without a query.
+    ``optional_properties``: if Windows refuses the query as invalid (a property its version
+    lacks), it is run again without them, and the result's ``dropped`` names them."""
+    op: Operation = {"id": op_id, "op": "cim_query", "class": cim_class, "properties": list(properties),
+                     "where": where, "optional": optional}
+    if if_service:
+        op["if_service"] = if_service
+    if optional_properties:
+        op["optional_properties"] = list(optional_properties)
+    return op
 
 
 def cim_invoke(op_id: str, cim_class: str, method: str, *, where: str | None = None,

@@ -26,13 +26,13 @@ PRODUCT_PROPERTIES = (
 )
 # How a product was last activated (facts §10.7; Windows 8 and later only) and how many
 # rearms it has left (facts §10.6; when these arrived is UNCONFIRMED, slmgr.vbs reads them
-# from Windows 8 on): read apart, so a Windows 7 host's refusal loses only these.
-ACTIVATION_PROPERTIES = ("ID", "VLActivationType", "ADActivationObjectName", "RemainingAppReArmCount",
+# from Windows 8 on): read with the products as optional properties, so that Windows 7's
+# refusal of the query (WBEM_E_INVALID_QUERY) costs one more query and loses only these.
+ACTIVATION_PROPERTIES = ("VLActivationType", "ADActivationObjectName", "RemainingAppReArmCount",
                          "RemainingSkuReArmCount")
 # The service: the machine ID, Windows' rearms left (facts §10.6) and a service-wide KMS host
 # (slmgr /skms without an Activation ID, facts §1.5), which the Windows products use before DNS.
 SERVICE_PROPERTIES = ("ClientMachineID", "RemainingWindowsReArmCount", "KeyManagementServiceMachine")
-WBEM_E_INVALID_QUERY = 0x80041017
 # For licences installed without a key (read only when office_kms names products): enough
 # to recognise the family and channel, nothing the licensing provider must compute.
 KEYLESS_PROPERTIES = ("ID", "Name", "Description", "ApplicationID", "PartialProductKey", "LicenseStatus")
@@ -86,9 +86,9 @@ def windows_program(kms_host: str | None = None, kms_port: int = 1688,
                     lookup_dns: bool = True) -> list[hostops.Operation]:
     """windows_kms's read: host facts (the Windows version picks the published key), the
     Windows products with a key and how they were last activated (VLActivationType and the
-    ADActivation* properties exist from Windows 8 on, facts §1.3, §10.7: they are read in an
-    operation of their own, which on Windows 7 fails with WBEM_E_INVALID_QUERY while the
-    rest stands)."""
+    ADActivation* properties exist from Windows 8 on, facts §1.3, §10.7: optional properties
+    of the product query, which Windows 7 refuses with WBEM_E_INVALID_QUERY and the executor
+    then makes without them)."""
     return read_program(True, kms_host, kms_port, connect_timeout_ms, office=False, dns_timeout_ms=dns_timeout_ms,
                         lookup_dns=lookup_dns)
 
@@ -119,21 +119,24 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
         cim_query("memory", "Win32_PhysicalMemory", ["Capacity"]),
         cim_query("disks", "Win32_LogicalDisk", ["DeviceID", "FreeSpace"], "DriveType = 3"),
         cim_query("spp_service", SPP_SERVICE, SERVICE_PROPERTIES),
-        cim_query("spp_products", SPP_PRODUCT, PRODUCT_PROPERTIES, keyed(spp_apps)),
-        # How they were last activated (AD-based activation is left alone), apart: Windows 7
+        # With how they were last activated (AD-based activation is left alone): Windows 7
         # has no such properties (see with_activation_types). osppsvc's classes have none.
-        cim_query("spp_activation", SPP_PRODUCT, ACTIVATION_PROPERTIES, keyed(spp_apps)),
+        spp_products("spp_products", keyed(spp_apps)),
     ]
     if not office:
         ops += evidence_operations(False, lookup_dns and not kms_host, dns_timeout_ms)
         return ops + ([hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms)] if kms_host else [])
+    # osppsvc's classes: only where that service is installed (Office 2010, or Office on
+    # Windows 7), and absent rather than an error where it is installed but not registered.
     ops += [
-        cim_query("ospp_service", OSPP_SERVICE, ["ClientMachineID"], optional=True),
-        cim_query("ospp_products", OSPP_PRODUCT, PRODUCT_PROPERTIES, keyed(OFFICE_APPS), optional=True),
+        cim_query("ospp_service", OSPP_SERVICE, ["ClientMachineID"], optional=True, if_service="osppsvc"),
+        cim_query("ospp_products", OSPP_PRODUCT, PRODUCT_PROPERTIES, keyed(OFFICE_APPS), optional=True,
+                  if_service="osppsvc"),
     ]
     if keyless_office:
         ops += [cim_query("spp_keyless", SPP_PRODUCT, KEYLESS_PROPERTIES, keyless([licensing.OFFICE_APP_ID])),
-                cim_query("ospp_keyless", OSPP_PRODUCT, KEYLESS_PROPERTIES, keyless(OFFICE_APPS), optional=True)]
+                cim_query("ospp_keyless", OSPP_PRODUCT, KEYLESS_PROPERTIES, keyless(OFFICE_APPS), optional=True,
+                          if_service="osppsvc")]
     ops += [
         # Click-to-Run (LTSC/retail builds and Microsoft 365 Apps) keeps one configuration key.
         hostops.registry_read("c2r", C2R_KEY, ["VersionToReport", "Platform", "ProductReleaseIds"]),
@@ -159,7 +162,6 @@ STEPS = {
     "ospp_service": "read Office licensing products (Office Software Protection service, osppsvc)",
     "ospp_products": "read Office licensing products (Office Software Protection service, osppsvc)",
     "spp_keyless": "read licensing products (Software Protection service)",
-    "spp_activation": "read how Windows was activated (Software Protection service)",
     "ospp_keyless": "read Office licensing products (Office Software Protection service, osppsvc)",
     "c2r": "read Office installations",
     "msi": "read Office installations",
@@ -187,7 +189,7 @@ def interpret(results: Results, kms_host: str | None, kms_port: int, connect_tim
     """Products, host facts, Office installations and reachability from the read program's
     results. Raises CallError naming the step when a read failed: only an absent osppsvc
     class means "no Office there"; a disabled service or access denied is a failure."""
-    first_error(results, [op_id for op_id in STEPS if op_id != "spp_activation"])  # see with_activation_types
+    first_error(results, list(STEPS))
     found = host_evidence(results)
     os_info = (results.instances("os") or [{}])[0]
     system_drive = str(os_info.get("SystemDrive") or "C:").upper()
@@ -231,21 +233,26 @@ def host_evidence(results: Results) -> dict[str, Any]:
             "dns_discovery": evidence.discovery(results.data("dns")) if "dns" in results else None}
 
 
-def with_activation_types(found: list[dict[str, Any]], results: Results, op_id: str = "spp_activation",
-                          strict: bool = True) -> list[dict[str, Any]]:
-    """Each product's last activation type and AD activation object, where ``op_id`` read
-    them. Windows 7 has no such properties (WBEM_E_INVALID_QUERY): then they stay unknown,
-    and AD-based activation, which needs Windows 8 (facts §1.1), cannot be the case. Any
-    other error fails the read (``strict``) or leaves them unknown (a re-read after changes)."""
+def spp_products(op_id: str, where: str) -> hostops.Operation:
+    """The Windows SPP's products with PRODUCT_PROPERTIES and, where this Windows has them,
+    ACTIVATION_PROPERTIES."""
+    return cim_query(op_id, SPP_PRODUCT, PRODUCT_PROPERTIES + ACTIVATION_PROPERTIES, where,
+                     optional_properties=ACTIVATION_PROPERTIES)
+
+
+def with_activation_types(found: list[dict[str, Any]], results: Results,
+                          op_id: str = "spp_products") -> list[dict[str, Any]]:
+    """Each product's last activation type, AD activation object and rearms, where ``op_id``
+    read them. Windows 7 has no such properties (the executor ``dropped`` them): then they
+    stay unknown, and AD-based activation, which needs Windows 8 (facts §1.1), cannot be the
+    case."""
     read = results.get(op_id)
-    if read is None:
+    if read is None or read.data.get("dropped"):
         return found
-    if strict and read.status == "error" and read.hresult != WBEM_E_INVALID_QUERY:
-        first_error(results, [op_id])
     types = {str(row.get("ID") or "").lower(): row for row in results.instances(op_id)}
     for product in found:
         row = types.get(product["sku_id"])
-        if row is not None:
+        if row is not None and "VLActivationType" in row:
             product["activation_type"] = licensing.ACTIVATION_TYPES.get(row.get("VLActivationType"))
             product["ad_activation_object"] = row.get("ADActivationObjectName") or None
             product["rearm_count"] = {"app": row.get("RemainingAppReArmCount"),

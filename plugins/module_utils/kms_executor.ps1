@@ -35,6 +35,8 @@ $RegistryKeys = @('HKLM:\SOFTWARE\Microsoft\Office\ClickToRun\Configuration',
     'HKLM:\SOFTWARE\Microsoft\OfficeSoftwareProtectionPlatform',
     'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform')
 $ArgumentTypes = @('string', 'uint32', 'boolean')
+# The licensing services a query may be made conditional on (if_service).
+$Services = @('sppsvc', 'osppsvc')
 # Licensing event providers of the Application log (facts §10.2): the Windows SPP (Windows 7
 # and later; Vista's was Microsoft-Windows-Security-Licensing-SLC), and osppsvc's event
 # source (UNCONFIRMED: third-party sources only).
@@ -54,6 +56,10 @@ function Test-Program($Operations) {
                 if ($QueryClasses -notcontains $op.class) { return "class $($op.class) may not be read" }
                 $names = @($op.properties)
                 if (-not $names.Count) { return "cim_query $($op.id) names no property" }
+                if ($op.if_service -and $Services -notcontains $op.if_service) { return "service $($op.if_service) may not be asked for" }
+                foreach ($p in @($op.optional_properties)) {
+                    if ($null -ne $p -and $names -notcontains $p) { return "optional property $p is not among the properties" }
+                }
             }
             'cim_invoke' {
                 if ($LicensingClasses -notcontains $op.class) { return "methods of $($op.class) may not be called" }
@@ -133,23 +139,42 @@ function Get-HostFacts {
 }
 
 # SELECT <properties> FROM <class> [WHERE <where>]: only the properties asked for.
-function Invoke-Query($Op) {
-    $wql = 'SELECT ' + (@($Op.properties) -join ', ') + ' FROM ' + $Op.class
+function Format-Wql($Op, $Properties) {
+    $wql = 'SELECT ' + (@($Properties) -join ', ') + ' FROM ' + $Op.class
     if ($Op.where) { $wql += ' WHERE ' + $Op.where }
+    return $wql
+}
+
+# if_service: only where that service is installed (Get-Service finds it, in any state);
+# elsewhere the class is reported absent without a query. optional_properties: when the
+# query is refused as invalid (0x80041017 WBEM_E_INVALID_QUERY: a property this Windows
+# version's class lacks), it runs once more without them, and "dropped" names them.
+function Invoke-Query($Op) {
+    if ($Op.if_service -and -not (Get-Service -Name $Op.if_service -ErrorAction SilentlyContinue)) {
+        return @{ absent = $true; instances = @() }
+    }
+    $properties = @($Op.properties)
+    $dropped = @()
     try {
-        $found = @(Get-CimInstance -Query $wql)
+        $found = @(Get-CimInstance -Query (Format-Wql $Op $properties))
     } catch {
+        $code = Get-HResult $_
         # Only "invalid class" means the class is not there (e.g. no osppsvc on this host);
         # a disabled service or access denied is an error like any other.
-        if ($Op.optional -and (Get-HResult $_) -eq '0x80041010') { return @{ absent = $true; instances = @() } }
-        throw
+        if ($Op.optional -and $code -eq '0x80041010') { return @{ absent = $true; instances = @() } }
+        if (-not ($Op.optional_properties -and $code -eq '0x80041017')) { throw }
+        $dropped = @($Op.optional_properties)
+        $properties = @($properties | Where-Object { $dropped -notcontains $_ })
+        $found = @(Get-CimInstance -Query (Format-Wql $Op $properties))
     }
     $rows = @(foreach ($instance in $found) {
             $row = @{}
-            foreach ($p in $Op.properties) { $row[$p] = $instance.$p }
+            foreach ($p in $properties) { $row[$p] = $instance.$p }
             $row
         })
-    return @{ instances = $rows }
+    $result = @{ instances = $rows }
+    if ($dropped.Count) { $result.dropped = $dropped }
+    return $result
 }
 
 # One method call on one instance: the one $Op.where selects, or the first instance of a

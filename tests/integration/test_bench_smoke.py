@@ -9,31 +9,44 @@ import sys
 
 from tests.integration.conftest import ROOT
 
-CASES = {
-    "a_office_kms_compliant": 1,          # inspect only
-    "b_office_kms_needs_activation": 2,   # inspect + apply
-    "c_raw_floor": 1,                     # one raw command
-    "d_naive_ospp": 3,                    # /sethst, /act, /dstatus
+# Per host, from the lab: (WS-Man Command requests, CIM queries on the licensing classes,
+# CIM method calls, KMS contacts). A compliant host costs one command and two licensing
+# queries (the service and its products: osppsvc's classes are not queried where that
+# service is not installed), through the module or through the playbook.
+WORK = {
+    "a": (1, 2, 0, 0),   # inspect only
+    "b": (2, 3, 3, 2),   # inspect + apply (set host, activate, refresh; reach test, activation)
+    "c": (1, 0, 0, 0),   # one raw command
+    "d": (3, 3, 2, 1),   # /sethst, /act, /dstatus (the lab's ospp.vbs reads and calls as the script does)
+    "e": (1, 2, 0, 0),
+    "f": (2, 3, 3, 2),
+    "g": (4, 6, 6, 4),   # the same for Windows: its own read and apply
 }
 
 
 def test_benchmark_runs_every_case_on_a_small_fleet(tmp_path):
     output = tmp_path / "results.json"
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--sizes", "10", "--forks", "5",
+                           "--rtt-ms", "0", "5", "--cim-ms", "1",
                            "--fault-hosts", "18", "--fault-share", "0.5", "--output", str(output)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+                          cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(output.read_text())
     assert report["machine"]["cpus"] and report["forks"] == 5
     [size] = report["sizes"]
-    assert size["hosts"] == 10
-    for case, calls in CASES.items():
-        result = size[case]
-        assert (result["rc"], result["failed_hosts"]) == (0, 0), (case, result)
-        assert result["remote_calls_per_host"] == calls, case
-        assert result["wall_seconds"] > 0 and result["controller_cpu_seconds"] > 0
-    assert size["ratio_a_over_c"] > 0 and size["ratio_d_over_a"] > 0
-    assert "(a)/(c) =" in proc.stdout
+    assert (size["hosts"], size["cim_ms"], sorted(size["rtt"])) == (10, 1.0, ["0", "5"])
+    for rtt, row in size["rtt"].items():
+        for case, work in WORK.items():
+            result = row[case]
+            assert (result["rc"], result["failed_hosts"], result["recap_hosts"]) == (0, 0, 10), (rtt, case, result)
+            per_host = result["per_host"]
+            assert (per_host["commands"], per_host["licensing_queries"], per_host["cim_methods"],
+                    per_host["kms_contacts"]) == work, (rtt, case, per_host)
+            assert per_host["http_requests"] >= 5 * per_host["commands"]  # Command, Send, Receive, Signal...
+            assert result["wall_seconds"] > 0 and result["controller_cpu_seconds"] > 0
+        assert set(row["ratios"]) == {"a/c", "e/c", "d/a", "f/b", "g/f"}
+        assert all(value > 0 for value in row["ratios"].values())
+    assert "(a/c) =" in proc.stdout and "per host: cmd = WS-Man Command requests" in proc.stdout
     # The fault load, one faulted host per kind: each reported as its kind should be, every
     # healthy host done, and the whole fleet activated once the faults are cleared.
     faults = report["fault_load"]

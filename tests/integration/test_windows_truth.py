@@ -229,20 +229,36 @@ def test_reads_name_their_properties_and_writes_select_one_instance(truth_lab, a
     log = truth_lab.cim_log(host)
     queries = [e for e in log if e["kind"] == "query"]
     assert queries and all("*" not in e["properties"] for e in queries), queries
-    licensing = [e for e in queries if e["class"] in (SPP, OSPP) and e["hresult"] == 0
-                 and set(e["properties"]) != set(inspection.ACTIVATION_PROPERTIES)]
-    assert all(set(e["properties"]) == set(inspection.PRODUCT_PROPERTIES) for e in licensing)
-    # How the products were (and are now) activated: three properties, the same products.
-    activation = [e for e in queries if set(e["properties"]) == set(inspection.ACTIVATION_PROPERTIES)]
-    assert [e["where"] for e in activation] == [e["where"] for e in licensing]
+    licensing = [e for e in queries if e["class"] in (SPP, OSPP) and e["hresult"] == 0]
+    # The products, with how they were (and are now) activated, in the same query.
+    assert all(set(e["properties"]) == set(inspection.PRODUCT_PROPERTIES + inspection.ACTIVATION_PROPERTIES)
+               for e in licensing)
     # Two calls: the inspect lists the keyed Office products once (osppsvc is not installed
-    # here: that query finds no class); the apply re-reads only the two products it touched, by ID.
+    # here: its classes are not queried at all); the apply re-reads only the two products it
+    # touched, by ID.
     assert len(licensing) == 2, licensing
+    assert not [e for e in log if e["class"].startswith("OfficeSoftwareProtection")]
     reread = licensing[-1]
     assert reread["instances"] == 2
     assert "ID=" in reread["where"] and "PartialProductKey <> NULL" not in reread["where"]
     for entry in invokes(truth_lab, host):
         assert entry["class"] == "SoftwareLicensingService" or entry["where"].startswith("ID='"), entry
+
+
+def test_windows_7_refuses_the_activation_properties_and_the_products_are_read_without(truth_lab, ansible):
+    """VLActivationType and its kin are not in Windows 7's SoftwareLicensingProduct (facts
+    §1.3, §10.7): the product query is refused as invalid and made once more without them;
+    the products are read, their activation type unknown. osppsvc is installed there: its
+    classes are read."""
+    host = "pc05-office2010-win7"
+    run = ansible(truth_lab, kms_playbook(kms_host=KMS), "--limit", host)
+    assert run.result(host, "kms")["status"] == "ok"
+    inspect = [e for e in truth_lab.cim_log(host) if e["kind"] == "query"
+               and e["class"].startswith(("SoftwareLicensing", "OfficeSoftwareProtection"))]
+    spp = [(e["hresult"], set(e["properties"])) for e in inspect if e["class"] == SPP]
+    assert spp[:2] == [(0x80041017, set(inspection.PRODUCT_PROPERTIES + inspection.ACTIVATION_PROPERTIES)),
+                       (0, set(inspection.PRODUCT_PROPERTIES))]
+    assert {e["class"] for e in inspect} >= {OSPP, "OfficeSoftwareProtectionService"}
 
 
 # -- the WMI errors Windows gives -----------------------------------------------------------

@@ -48,6 +48,7 @@ import json
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -73,6 +74,7 @@ LICENSING_CLASSES = ("SoftwareLicensingProduct", "SoftwareLicensingService",
 WIN32_CLASSES = ("Win32_OperatingSystem", "Win32_ComputerSystem", "Win32_Processor",
                  "Win32_PhysicalMemory", "Win32_LogicalDisk", "Win32_Service")
 ARGUMENT_TYPES = ("string", "uint32", "boolean")
+SERVICES = ("sppsvc", "osppsvc")  # what a query may be made conditional on (if_service)
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # .NET SocketException messages and their Win32 codes as HRESULTs (WSAHOST_NOT_FOUND 11001,
@@ -166,8 +168,10 @@ def _pick(names: tuple[str, ...], name: Any) -> str | None:
 class WindowsHost:
     """Runs the commands of one host against its state; keeps the logs tests read."""
 
-    def __init__(self, state: HostState, network: Network, known_keys: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(self, state: HostState, network: Network, known_keys: dict[str, dict[str, Any]] | None = None,
+                 cim_seconds: float = 0.0) -> None:
         self.state = state
+        self.cim_seconds = cim_seconds  # what each CIM query or method call costs (scenario.Latency)
         self.network = network
         self.commands: list[dict[str, Any]] = []
         self.script_block_log: list[str] = []  # stands for PowerShell event 4104
@@ -286,14 +290,26 @@ class WindowsHost:
                 "powershell_version": POWERSHELL_VERSION}
 
     def op_cim_query(self, op: dict[str, Any]) -> dict[str, Any]:
+        # Get-Service finds osppsvc only where Office's licensing service is installed
+        # (facts §1.1); sppsvc is part of every Windows the lab emulates.
+        if op.get("if_service") == "osppsvc" and self.state.ospp_service is False:
+            return {"instances": [], "absent": True}
+        properties = list(op["properties"])
         try:
-            return {"instances": self.cim.query(op["class"], op["properties"], op.get("where"))}
+            time.sleep(self.cim_seconds)
+            return {"instances": self.cim.query(op["class"], properties, op.get("where"))}
         except CimError as exc:
             if op.get("optional") and exc.hresult == 0x80041010:  # WBEM_E_INVALID_CLASS, and only that
                 return {"instances": [], "absent": True}
-            raise
+            if not (op.get("optional_properties") and exc.hresult == 0x80041017):  # WBEM_E_INVALID_QUERY
+                raise
+        dropped = list(op["optional_properties"])
+        time.sleep(self.cim_seconds)
+        kept = [p for p in properties if p not in dropped]
+        return {"instances": self.cim.query(op["class"], kept, op.get("where")), "dropped": dropped}
 
     def op_cim_invoke(self, op: dict[str, Any]) -> dict[str, Any]:
+        time.sleep(self.cim_seconds)
         value = self.cim.invoke(op["class"], op.get("where"), op["method"], op.get("arguments") or [])
         if value:  # a non-zero ReturnValue is an error with that value (contract)
             raise CimError(value)
@@ -403,6 +419,10 @@ def _check_query(op: dict[str, Any]) -> str | None:
     names = op.get("properties")
     if not isinstance(names, list) or not all(isinstance(n, str) and IDENTIFIER.match(n) for n in names):
         return "property names must be identifiers"
+    if op.get("if_service") and op["if_service"] not in SERVICES:
+        return "service %r may not be asked for" % (op["if_service"],)
+    if not set(op.get("optional_properties") or []) <= set(names):
+        return "optional properties must be among the properties"
     return _check_where(op)
 
 

@@ -29,7 +29,7 @@ from tests.simlab import scenario as scenario_mod
 from tests.simlab.certs import LabCertificates
 from tests.simlab.host import WindowsHost
 from tests.simlab.network import KmsStandIn, Network
-from tests.simlab.scenario import HostState, Scenario
+from tests.simlab.scenario import HostState, Latency, Scenario
 from tests.simlab.wsman import WsmanServer
 
 # The KMS host name the bundled inventory points the collection at.
@@ -45,10 +45,12 @@ TRANSPORTS = {
 
 class Lab:
     def __init__(self, scenario: Scenario, port_base: int = 0, bind_address: str = "127.0.0.1",
-                 transport: str = "basic") -> None:
+                 transport: str = "basic", latency: Latency | None = None) -> None:
+        """``latency`` overrides the scenario's (scenario.Latency: round trip, CIM cost)."""
         if transport not in TRANSPORTS:
             raise ValueError("transport must be one of %s, not %r" % (", ".join(TRANSPORTS), transport))
         self.scenario = scenario
+        self.latency = latency if latency is not None else scenario.latency
         self.bind_address = bind_address
         self.port_base = port_base
         self.transport = transport
@@ -62,11 +64,13 @@ class Lab:
                 bind_address, auth=self.auth,
                 ssl_context=self.certs.server_context() if self.certs else None,
                 channel_bindings=self.certs.channel_bindings() if self.certs else None,
+                rtt_seconds=self.latency.rtt_ms / 1000.0,
             )
             self.windows_hosts: dict[str, WindowsHost] = {}
             self.ports: dict[str, int] = {}
             for index, state in enumerate(scenario.hosts):
-                windows_host = WindowsHost(state, self.network, scenario.known_keys)
+                windows_host = WindowsHost(state, self.network, scenario.known_keys,
+                                           cim_seconds=self.latency.cim_ms / 1000.0)
                 port = port_base + index if port_base else 0
                 self.ports[state.name] = self.server.add_host(
                     state.name, state.username, state.password, windows_host, port,

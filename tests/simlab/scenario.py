@@ -97,12 +97,32 @@ class HostState:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Latency:
+    """Where time goes outside the controller, for benchmarks: not Windows' behaviour but the
+    setting a measurement is taken in. ``rtt_ms``: the network round trip between controller
+    and hosts, paid by every HTTP exchange and by each new TCP connection's handshake.
+    ``cim_ms``: what each CIM query or method call costs the host (the licensing provider is
+    the slow part of a PC). Both 0 unless a scenario (``latency:``) or a benchmark sets them."""
+
+    rtt_ms: float = 0.0
+    cim_ms: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("rtt_ms", "cim_ms"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 60_000:
+                raise ScenarioError("latency.%s must be a number of milliseconds from 0 to 60000, not %r"
+                                    % (name, value))
+
+
 @dataclass
 class Scenario:
     hosts: list[HostState]
     kms_hosts: list[KmsHostSpec]
     # Every full product key the catalogue knows, to the catalogue product it belongs to.
     known_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    latency: Latency = field(default_factory=Latency)
 
 
 def scenario_path(name_or_path: str) -> str:
@@ -127,7 +147,11 @@ def parse(data: dict[str, Any]) -> Scenario:
         raise ScenarioError("duplicate host names: %s" % ", ".join(sorted(duplicates)))
     kms = [KmsHostSpec(**spec) for spec in data.get("kms_hosts") or []]
     keys = {p["ProductKey"].upper(): p for p in catalogue.values() if p.get("ProductKey")}
-    return Scenario(hosts=hosts, kms_hosts=kms, known_keys=keys)
+    unknown = set(data.get("latency") or {}) - {"rtt_ms", "cim_ms"}
+    if unknown:
+        raise ScenarioError("latency: unknown setting(s) %s (rtt_ms, cim_ms)" % ", ".join(sorted(unknown)))
+    latency = Latency(**(data.get("latency") or {}))
+    return Scenario(hosts=hosts, kms_hosts=kms, known_keys=keys, latency=latency)
 
 
 def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, Any]) -> HostState:

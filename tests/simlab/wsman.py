@@ -620,6 +620,7 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        time.sleep(self.settings.rtt_seconds)  # the TCP handshake's round trip
         # NTLM authenticates this connection: the context lives as long as the socket.
         self.ntlm: Any = None
         self.tls = isinstance(self.connection, ssl.SSLSocket)
@@ -630,6 +631,7 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # http.server's naming
         host = self.server
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))  # keeps the stream in sync
+        time.sleep(self.settings.rtt_seconds)  # the request's way here and the reply's way back
         if self.path.split("?", 1)[0].lower() != "/wsman":
             self._reply(404, b"")
             return
@@ -781,6 +783,7 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
 class _Settings:
     auth: str
     channel_bindings: GssChannelBindings | None
+    rtt_seconds: float = 0.0  # the network round trip a benchmark sets (scenario.Latency)
 
 
 class WsmanServer:
@@ -791,13 +794,14 @@ class WsmanServer:
 
     def __init__(self, bind_address: str = "127.0.0.1", *, auth: str = "basic",
                  ssl_context: ssl.SSLContext | None = None,
-                 channel_bindings: GssChannelBindings | None = None) -> None:
+                 channel_bindings: GssChannelBindings | None = None, rtt_seconds: float = 0.0) -> None:
         if auth not in AUTH_SCHEMES:
             raise ValueError("auth must be one of %s, not %r" % (", ".join(AUTH_SCHEMES), auth))
         self.bind_address = bind_address
         self.auth = auth
         self.ssl_context = ssl_context
-        self._handler = type("WsmanHandler", (_WsmanHandler,), {"settings": _Settings(auth, channel_bindings)})
+        settings = _Settings(auth, channel_bindings, rtt_seconds)
+        self._handler = type("WsmanHandler", (_WsmanHandler,), {"settings": settings})
         self._accounts = _AccountFile() if auth == "ntlm" else None
         self._lock = threading.Lock()
         self._hosts: dict[str, _Host] = {}

@@ -220,7 +220,7 @@ def test_program_reachability_once_with_the_desired_port_and_timeout():
 # --- program: the re-read ------------------------------------------------------------------------
 
 def rereads(program):
-    """The re-reads of the products touched (not the read of how they are now activated)."""
+    """The re-reads of the products touched."""
     return [op for op in program if op["op"] == "cim_query" and op["id"].startswith(apply.AFTER)]
 
 
@@ -230,19 +230,16 @@ def test_program_rereads_the_products_touched_last():
                           desired)
     program = apply.program(host_plan, desired)
     [query] = rereads(program)
-    # Last come the re-read, how the SPP products touched are now activated, and the KMS
-    # exchanges the activation logged (the SPP's events: no osppsvc product is touched).
-    assert program[-3] is query
+    # Last come the re-read, with how the SPP products touched are now activated, and the
+    # KMS exchanges the activation logged (the SPP's events: no osppsvc product is touched).
+    assert program[-2] is query
     assert program[-1] == {"id": "events_spp", "op": "event_log", "provider": "Microsoft-Windows-Security-SPP",
                            "ids": [12288, 12289], "newest": 40}
-    assert program[-2] == {
-        "id": apply.AFTER_ACTIVATION, "op": "cim_query", "class": SPP,
-        "properties": list(inspection.ACTIVATION_PROPERTIES), "where": query["where"], "optional": False,
-    }
     assert query == {
-        "id": apply.AFTER + SPP, "op": "cim_query", "class": SPP, "properties": list(inspection.PRODUCT_PROPERTIES),
+        "id": apply.AFTER + SPP, "op": "cim_query", "class": SPP,
+        "properties": list(inspection.PRODUCT_PROPERTIES + inspection.ACTIVATION_PROPERTIES),
         "where": "%s OR (%s) OR %s" % (by_id(MAK_SKU), by_key(OFFICE, "GCVGB"), by_id(VISIO_SKU)),
-        "optional": False,
+        "optional": False, "optional_properties": list(inspection.ACTIVATION_PROPERTIES),
     }
 
 
@@ -256,7 +253,10 @@ def test_program_rereads_one_query_per_class():
         (apply.AFTER + OSPP, OSPP, by_id(O14_SKU)),
     ]
     for query in queries:
-        assert query["properties"] == list(inspection.PRODUCT_PROPERTIES)
+        # The SPP's with how its products are activated, where this Windows has those properties.
+        activation = inspection.ACTIVATION_PROPERTIES if query["class"] == SPP else ()
+        assert query["properties"] == list(inspection.PRODUCT_PROPERTIES + activation)
+        assert query.get("optional_properties", []) == list(activation)
         assert "*" not in query["properties"]
         assert query["optional"] is False
         assert "group" not in query  # a product's failure does not hide the others' state
@@ -307,7 +307,7 @@ def test_step_outcomes_of_a_program_run():
     host_plan = HostPlan([PLAN], [], [])
     program = apply.program(host_plan, desired)
     got = answer(program, errors={GROUP + ":1": (0xC004F074, "x")})
-    assert [got[op["id"]].status for op in program] == ["ok", "ok", "error", "skipped", "skipped", "ok", "ok", "ok"]
+    assert [got[op["id"]].status for op in program] == ["ok", "ok", "error", "skipped", "skipped", "ok", "ok"]
     assert [o["status"] for o in apply.step_outcomes(PLAN, got)] == ["ok", "failed", "not run"]
     stopped = answer(program, errors={apply.REACH: (0x8007274D, "refused")})
     assert [o["status"] for o in apply.step_outcomes(PLAN, stopped)] == ["not run"] * 3

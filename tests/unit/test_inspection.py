@@ -50,8 +50,13 @@ def test_read_program_classes():
     assert {q["class"] for q in found.values()} == WIN32 | {
         "SoftwareLicensingService", "SoftwareLicensingProduct", "OfficeSoftwareProtectionService",
         "OfficeSoftwareProtectionProduct"}
-    assert found["spp_products"]["properties"] == list(inspection.PRODUCT_PROPERTIES)
+    # The SPP's products with how they were activated, where this Windows has those properties.
+    assert found["spp_products"]["properties"] == list(inspection.PRODUCT_PROPERTIES + inspection.ACTIVATION_PROPERTIES)
+    assert found["spp_products"]["optional_properties"] == list(inspection.ACTIVATION_PROPERTIES)
     assert found["ospp_products"]["properties"] == list(inspection.PRODUCT_PROPERTIES)
+    # osppsvc's classes are read only where that service is installed.
+    assert {q["id"] for q in found.values() if q.get("if_service")} == {"ospp_service", "ospp_products"}
+    assert {q["if_service"] for q in found.values() if q.get("if_service")} == {"osppsvc"}
     assert found["disks"]["where"] == "DriveType = 3"
     assert "SystemDrive" in found["os"]["properties"]
 
