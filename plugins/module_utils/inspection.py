@@ -243,12 +243,9 @@ def spp_products(op_id: str, where: str) -> hostops.Operation:
 def with_activation_types(found: list[dict[str, Any]], results: Results,
                           op_id: str = "spp_products") -> list[dict[str, Any]]:
     """Each product's last activation type, AD activation object and rearms, where ``op_id``
-    read them. Windows 7 has no such properties (the executor ``dropped`` them): then they
-    stay unknown, and AD-based activation, which needs Windows 8 (facts §1.1), cannot be the
-    case."""
-    read = results.get(op_id)
-    if read is None or read.data.get("dropped"):
-        return found
+    read them. Windows 7 has no such properties (the executor ``dropped`` them, so its rows
+    lack them): then they stay unknown, and AD-based activation, which needs Windows 8
+    (facts §1.1), cannot be the case."""
     types = {str(row.get("ID") or "").lower(): row for row in results.instances(op_id)}
     for product in found:
         row = types.get(product["sku_id"])
