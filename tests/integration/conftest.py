@@ -21,6 +21,9 @@ BIN = Path(sys.executable).parent
 CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
 
 
+ROLE_SUMMARY = "Summarise every host in one line each"
+
+
 @dataclass
 class Run:
     """One ansible-playbook run: exit code, console output and per-host task results."""
@@ -40,6 +43,15 @@ class Run:
         found = self.results(host, task)
         assert len(found) == 1, "expected one result for %s/%s, got %d:\n%s" % (host, task, len(found), self.stdout)
         return found[0]
+
+    def summary(self) -> dict[str, str]:
+        """The role's summary, printed once per play: each host's line by host name (fails the
+        test unless the play printed it exactly once)."""
+        found = [r for r in self.records if r["task"].endswith(" : " + ROLE_SUMMARY)]
+        assert len(found) == 1, "expected one summary, got %d:\n%s" % (len(found), self.stdout)
+        lines = found[0]["result"]["msg"]
+        assert isinstance(lines, list), lines
+        return {line.split(": ", 1)[0]: line for line in lines}
 
 
 def one_task(module: str, name: str, **options) -> str:

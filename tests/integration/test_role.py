@@ -14,8 +14,8 @@ from tests.simlab.scenario import load, parse, scenario_path
 
 ACTIVATE = "playbooks/activate.yml"
 HOSTS = [h.name for h in load("default").hosts]
-SUMMARY = "Summarise the host"
 ACT = "Point Office at the KMS host and activate what needs it"
+WINDOWS = "Point Windows at the KMS host and activate it if needed"
 # pc10 has Office LTSC 2021 (x86) on Windows 10: checked against LTSC 2021's figures
 # (plugins/module_utils/requirements.py), its 1100 MHz CPU passes, the rest does not.
 PC10_SHORTFALLS = ["1 CPU core, needs 2", "2048 MB of memory, needs 4096 MB", "2500 MB free on C:, needs 4096 MB"]
@@ -49,7 +49,7 @@ def test_warn_lists_the_shortfalls_and_activates(lab, ansible):
     assert result["changed"] is True
     [warning] = result["warnings"]
     assert "Activating anyway" in warning
-    summary = run.result("pc10-underpowered", SUMMARY)["result"]["msg"]
+    summary = run.summary()["pc10-underpowered"]
     assert "(WARNING: below Office LTSC 2021 requirements: " in summary
     for shortfall in PC10_SHORTFALLS:
         assert shortfall in warning and shortfall in summary
@@ -96,9 +96,11 @@ def test_role_converges_and_prints_one_line_per_host(lab, ansible):
         if host in ("pc10-underpowered", "pc15-clock-skew"):
             assert any(r["status"] == "failed" for r in second.results(host))
             continue
-        line = second.result(host, SUMMARY)["result"]["msg"]
+        line = second.summary()[host]
         assert line.startswith("%s: " % host)
         assert "\n" not in line
+        windows = [r["result"]["msg"] for r in second.results(host, WINDOWS) if r["status"] != "skipped"]
+        assert line == "%s: %s" % (host, " | Windows: ".join([second.result(host, ACT)["result"]["msg"]] + windows))
         assert second.result(host, ACT)["result"]["changed"] is False, host
     assert first.result("pc16-lab", ACT)["result"]["changed"] is True
     stats = [r for r in first.records if r["task"].endswith("Publish the fleet summary")]
@@ -113,8 +115,8 @@ def test_role_converges_and_prints_one_line_per_host(lab, ansible):
     assert "pc15-clock-skew" in published["changed_hosts"]
     second_stats = [r for r in second.records if r["task"].endswith("Publish the fleet summary")]
     assert second_stats[0]["result"]["ansible_stats"]["data"]["office_kms"]["changed"] == 0
-    assert "changed: ProPlus2024Volume" in first.result("pc16-lab", SUMMARY)["result"]["msg"]
-    assert "compliant: ProPlus2024Volume" in second.result("pc16-lab", SUMMARY)["result"]["msg"]
+    assert "changed: ProPlus2024Volume" in first.summary()["pc16-lab"]
+    assert "compliant: ProPlus2024Volume" in second.summary()["pc16-lab"]
 
 
 def test_bad_role_variable_is_refused_before_anything_reaches_a_host(lab, ansible):
@@ -179,7 +181,7 @@ def test_role_activates_windows_too_when_asked_at_two_and_four_calls(ansible):
         first = ansible(lab, ACTIVATE, "--limit", host, "-e", "office_kms_windows=true")
         assert first.rc == 0, first.stdout[-3000:]
         assert lab.requests(host).count("Command") == 4
-        summary = first.result(host, SUMMARY)["result"]["msg"]
+        summary = first.summary()[host]
         assert "changed: ProPlus2024Volume" in summary
         assert " | Windows: changed: Windows(R), Education edition" in summary
         windows = [p for p in lab.state(host).products if p["ApplicationID"] == "55c92734-d682-4d71-983e-d6ec3f16059f"]
@@ -190,7 +192,7 @@ def test_role_activates_windows_too_when_asked_at_two_and_four_calls(ansible):
 
         second = ansible(lab, ACTIVATE, "--limit", host, "-e", "office_kms_windows=true")
         assert lab.requests(host).count("Command") == 6  # two more: one read each, nothing to do
-        assert " | Windows: compliant: " in second.result(host, SUMMARY)["result"]["msg"]
+        assert " | Windows: compliant: " in second.summary()[host]
 
 
 # -- odd facts and bad thresholds (issue 11) ----------------------------------------------------
@@ -243,7 +245,7 @@ def test_a_host_whose_cpu_clock_is_null_is_activated_with_a_warning_naming_the_f
         assert warning.startswith("%s: Office LTSC 2024's system requirements could not all be checked: %s."
                                   % (host, CLOCK_UNKNOWN))
         assert "[WARNING]: %s: Office LTSC 2024's" % host in run.stdout + run.stderr
-        assert "(NOT CHECKED: %s)" % CLOCK_UNKNOWN in run.result(host, SUMMARY)["result"]["msg"]
+        assert "(NOT CHECKED: %s)" % CLOCK_UNKNOWN in run.summary()[host]
         assert result["changed"] is True and [p["LicenseStatus"] for p in office(lab, host)] == [1]
 
 
@@ -321,9 +323,22 @@ def test_the_fleet_summary_is_published_when_every_host_fails(lab, ansible):
 
 
 def test_the_report_s_summary_replaces_the_first_when_a_host_is_left(lab, ansible):
-    run = ansible(lab, ACTIVATE, "--limit", "pc10-underpowered,pc16-lab", env=SHOW_STATS)
+    """pc16 is activated, pc10 falls short of its requirements, pc07 cannot be reached: the
+    summary printed once has a line for each, the failed and unreachable ones with the reason
+    their task gave, and the published counts add up."""
+    hosts = "pc10-underpowered,pc16-lab,pc07-activated"
+    run = ansible(lab, ACTIVATE, "--limit", hosts, env=SHOW_STATS, host_vars={"pc07-activated": {"ansible_port": 1}})
     [published] = [r for r in run.records if r["task"].endswith("Publish the fleet summary")]
-    expected = {"state": "activated", "hosts": 2, "changed": 1, "ok": 0, "failed": 1,
-                "failed_hosts": ["pc10-underpowered"], "changed_hosts": ["pc16-lab"]}
+    expected = {"state": "activated", "hosts": 3, "changed": 1, "ok": 0, "failed": 2,
+                "failed_hosts": ["pc07-activated", "pc10-underpowered"], "changed_hosts": ["pc16-lab"]}
     assert published["result"]["ansible_stats"]["data"]["office_kms"] == expected
     assert custom_stats(run)["office_kms"] == expected
+    lines = run.summary()
+    assert sorted(lines) == sorted(hosts.split(","))
+    assert lines["pc16-lab"] == "pc16-lab: %s | Windows: %s" % (  # pc16 has office_kms_windows in the inventory
+        run.result("pc16-lab", ACT)["result"]["msg"], run.result("pc16-lab", WINDOWS)["result"]["msg"])
+    assert lines["pc16-lab"].startswith("pc16-lab: changed: ProPlus2024Volume")
+    for host, word in (("pc10-underpowered", "FAILED"), ("pc07-activated", "UNREACHABLE")):
+        reason = run.result(host, ACT)["result"]["msg"]
+        assert reason
+        assert lines[host] == "%s: %s: %s" % (host, word, reason.replace("\n", " "))
