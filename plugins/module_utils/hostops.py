@@ -202,14 +202,55 @@ TRANSPORT_FAILURES = {
     "tls": ("the TLS connection failed (certificate not trusted or does not match the host name)",
             "Check ansible_winrm_ca_trust_path and ansible_winrm_server_cert_validation, and the host's "
             "WinRM HTTPS certificate.", True),
+    # Kerberos (ansible_winrm_transport: kerberos): the controller's side of the exchange, worded
+    # from MIT Kerberos' own messages (kinit's, and GSS-API's through pykerberos).
+    "kerberos_account": ("Kerberos refused the account: kinit could not get a ticket",
+                         "Check ansible_user (user@REALM, the realm in capitals) and ansible_password, with "
+                         "which Ansible gets the ticket (managed kinit); or run kinit yourself and leave "
+                         "ansible_password out.", True),
+    "kerberos_expired": ("the Kerberos ticket has expired",
+                         "Run kinit again (domain tickets last about 10 hours), or give ansible_password so "
+                         "that Ansible gets a fresh ticket on every run (managed kinit).", True),
+    "kerberos_no_ticket": ("there is no Kerberos ticket for the account on the controller",
+                           "Run kinit user@REALM before the playbook, or give ansible_password (managed "
+                           "kinit).", True),
+    "kerberos_spn": ("the KDC has no service principal for this host (HTTP/<the name Kerberos was asked for>)",
+                     "Kerberos needs the PC's DNS name as Active Directory knows it: set ansible_host to it, or "
+                     "ansible_winrm_kerberos_hostname_override when you connect by address or alias; "
+                     "`setspn -Q HTTP/<name>` on a domain member shows whether the name exists.", True),
+    "kerberos_kdc": ("the controller could not use the Kerberos realm's KDC",
+                     "Check krb5.conf on the controller (the realm's kdc, or DNS SRV _kerberos._tcp), that "
+                     "the controller reaches the KDC on port 88, and that its clock is within 5 minutes of "
+                     "the domain's.", True),
+    "kerberos_library": ("Kerberos is not installed on the controller",
+                         "Install pywinrm's kerberos extra (pip install -r requirements-kerberos.txt; it builds "
+                         "against MIT Kerberos: libkrb5-dev and gcc on Debian, krb5-devel on Red Hat).", True),
+    "kerberos": ("Kerberos authentication failed",
+                 "Run the task again with -vvvv to see Kerberos' own error; check the ticket (klist), "
+                 "krb5.conf and the host name Kerberos is asked for.", True),
     "winrm_fault": ("WinRM on the host refused the command",
                     "Read the reason WinRM gave; check the WinRM configuration and policies of the host "
                     "(winrm get winrm/config).", False),
     "other": ("the connection to the host failed", "Run the task again with -vvv to see the connection's own "
               "error, and check WinRM on the host.", True),
 }
-# Recognised in the exception's type names and text, first match wins.
-_TRANSPORT_PATTERNS = (
+# Recognised in the exception's type names and text, first match wins. Kerberos first: its
+# messages name no HTTP status, but a 401 may follow them.
+_KERBEROS_PATTERNS = (
+    ("kerberos_library", re.compile(r"kerberos library is not installed|pykerberos is not installed", re.I)),
+    ("kerberos_account", re.compile(r"Password incorrect|Preauthentication failed|"
+                                    r"Client '?[^']*'? not found in Kerberos database", re.I)),
+    ("kerberos_expired", re.compile(r"Ticket expired|credentials have expired|TKT_EXPIRED", re.I)),
+    ("kerberos_no_ticket", re.compile(r"Can't find client principal [^ ]+ in cache|No credentials were supplied|"
+                                      r"No Kerberos credentials available|No credentials cache found|"
+                                      r"credentials cache[^|]*not found", re.I)),
+    ("kerberos_spn", re.compile(r"Server '?[^']*'? not found in Kerberos database|"
+                                r"Server not found in Kerberos database", re.I)),
+    ("kerberos_kdc", re.compile(r"Cannot contact any KDC|Cannot find KDC|Clock skew too great|"
+                                r"Cannot resolve network address for KDC", re.I)),
+    ("kerberos", re.compile(r"authGSSClient|GSSError|Kerberos auth failure|kinit", re.I)),
+)
+_TRANSPORT_PATTERNS = _KERBEROS_PATTERNS + (
     ("credentials", re.compile(r"\b401\b|credentials were rejected|InvalidCredentials|Unauthorized", re.I)),
     ("tls", re.compile(r"SSLError|CERTIFICATE_VERIFY_FAILED|certificate verify failed|hostname mismatch", re.I)),
     ("refused", re.compile(r"Connection refused|actively refused|ConnectionRefused|Errno 111\b", re.I)),
@@ -237,6 +278,10 @@ def classify_transport(exc: BaseException) -> tuple[str, str, str | None]:
     reason = None
     if kind == "winrm_fault":
         reason = next((str(e.reason) for e in chain if getattr(e, "reason", None)), None)
+    elif kind.startswith("kerberos") and kind != "kerberos_library":
+        # Kerberos' own words for what went wrong (e.g. "Password incorrect", "Ticket expired").
+        match = dict(_KERBEROS_PATTERNS)[kind].search(text)
+        reason = match.group(0) if match and kind != "kerberos" else None
     return kind, text, reason
 
 

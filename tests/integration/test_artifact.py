@@ -10,7 +10,7 @@ from tests.integration.conftest import BIN, ROOT
 
 # What the artifact may hold (galaxy.yml says why): exact names, or folders.
 ALLOWED_FILES = {"MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "ansible.cfg", "requirements.txt",
-                 "execution-environment.yml", "inventory/example.yml"}
+                 "requirements-kerberos.txt", "execution-environment.yml", "inventory/example.yml"}
 ALLOWED_FOLDERS = ("docs/", "examples/", "meta/", "playbooks/", "plugins/", "roles/")
 # Folders that tools generate in the checkout (pytest, hypothesis, ansible-lint, the lab,
 # the copy that ansible-test sanity runs on).

@@ -241,7 +241,13 @@ def test_lab_certificate_names_and_cleanup():
 
 
 def test_lab_rejects_an_unknown_transport():
-    with pytest.raises(ValueError, match="transport must be one of basic, basic-https, ntlm, ntlm-https"):
+    with pytest.raises(ValueError, match="transport must be one of basic, basic-https, ntlm, ntlm-https, kerberos, "
+                                         "kerberos-https, not 'credssp'"):
+        Lab.from_scenario("default", transport="credssp")
+
+
+def test_lab_needs_a_kdc_for_kerberos_and_only_for_it():
+    with pytest.raises(ValueError, match="a KDC is needed by the Kerberos transports, and only by them"):
         Lab.from_scenario("default", transport="kerberos")
 
 

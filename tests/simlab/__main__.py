@@ -1,12 +1,15 @@
 """Start a simulated lab from a scenario and write the matching inventory.
 
     python -m tests.simlab [--scenario default] [--inventory PATH] [--port-base N]
-                           [--transport basic|basic-https|ntlm|ntlm-https] [-- COMMAND ...]
+                           [--transport basic|basic-https|ntlm|ntlm-https|kerberos|kerberos-https]
+                           [-- COMMAND ...]
 
 With a COMMAND (e.g. ``-- ansible-playbook playbooks/report.yml``) the lab runs for as long as
 the command does and the exit code is the command's; without one it serves until interrupted.
 The inventory goes to .simlab/inventory.yml (git-ignored) unless --inventory names a file: the
 lab never rewrites a tracked file unless asked (make demo asks for inventory/simlab.yml).
+The Kerberos transports also start a throw-away MIT Kerberos realm (tests/simlab/kdc.py: needs
+krb5-kdc, krb5-admin-server and krb5-user) and give COMMAND its krb5.conf in KRB5_CONFIG.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import signal
 import subprocess
 import sys
 import threading
+from contextlib import ExitStack
 
+from tests.simlab import scenario as scenario_mod
+from tests.simlab.kdc import Kdc
 from tests.simlab.lab import TRANSPORTS, Lab
 
 DEFAULT_INVENTORY = ".simlab/inventory.yml"
@@ -36,29 +42,40 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
 
-    lab = Lab.from_scenario(args.scenario, port_base=args.port_base, transport=args.transport)
-    with lab:
-        os.makedirs(os.path.dirname(os.path.abspath(args.inventory)), exist_ok=True)
-        lab.write_inventory(args.inventory)
-        ports = sorted(lab.ports.values())
-        print("simlab: %d hosts on %s ports %d-%d; inventory %s"
-              % (len(ports), lab.bind_address, ports[0], ports[-1], args.inventory), flush=True)
-        if args.transport != "basic":
-            print("simlab: transport %s (%s over %s)%s" % (
-                args.transport, lab.auth, lab.scheme,
-                "; lab CA %s" % lab.certs.ca_path if lab.certs else ""), flush=True)
-        for (name, port), stand_in in lab.network.kms.items():
-            state = "listening" if stand_in.listening else "refusing connections"
-            print("simlab: KMS stand-in %s:%d at %s (%s)" % (name, port, ", ".join(stand_in.addresses), state),
-                  flush=True)
-        if command:
-            return subprocess.call(command)
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            stop.wait()
-        except KeyboardInterrupt:
-            pass
+    with ExitStack() as stack:
+        kdc = stack.enter_context(Kdc()) if TRANSPORTS[args.transport][0] == "kerberos" else None
+        lab = stack.enter_context(Lab(scenario_mod.load(args.scenario), port_base=args.port_base,
+                                      transport=args.transport, kdc=kdc))
+        return serve(lab, kdc, args, command)
+
+
+def serve(lab: Lab, kdc: Kdc | None, args: argparse.Namespace, command: list[str]) -> int:
+    """Write the inventory, report the lab, then run COMMAND (or serve until interrupted)."""
+    os.makedirs(os.path.dirname(os.path.abspath(args.inventory)), exist_ok=True)
+    lab.write_inventory(args.inventory)
+    ports = sorted(lab.ports.values())
+    print("simlab: %d hosts on %s ports %d-%d; inventory %s"
+          % (len(ports), lab.bind_address, ports[0], ports[-1], args.inventory), flush=True)
+    if args.transport != "basic":
+        print("simlab: transport %s (%s over %s)%s" % (
+            args.transport, lab.auth, lab.scheme,
+            "; lab CA %s" % lab.certs.ca_path if lab.certs else ""), flush=True)
+    if kdc is not None:
+        os.environ["KRB5_CONFIG"] = str(kdc.krb5_conf)
+        print("simlab: Kerberos realm %s, KDC on 127.0.0.1:%d; KRB5_CONFIG=%s" % (kdc.realm, kdc.port, kdc.krb5_conf),
+              flush=True)
+    for (name, port), stand_in in lab.network.kms.items():
+        state = "listening" if stand_in.listening else "refusing connections"
+        print("simlab: KMS stand-in %s:%d at %s (%s)" % (name, port, ", ".join(stand_in.addresses), state),
+              flush=True)
+    if command:
+        return subprocess.call(command)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

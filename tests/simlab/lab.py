@@ -16,6 +16,13 @@
     basic-https   Basic auth over HTTPS with a certificate from a CA the lab makes at start
     ntlm          NTLM over HTTP, every message sealed (MS-WSMV 2.2.9.1.1)
     ntlm-https    NTLM over HTTPS, bound to the TLS channel
+    kerberos      Kerberos over HTTP, every message sealed; needs ``kdc=`` (kdc.py's realm)
+    kerberos-https  Kerberos over HTTPS
+
+With Kerberos each PC is ``<name>.<realm's DNS domain>`` (``HTTP/<that name>`` is registered in
+the KDC, its key in the host's own keytab) and the scenario's account is a principal of the
+realm; the inventory names the PC for Kerberos with ``ansible_winrm_kerberos_hostname_override``
+(the endpoint stays on loopback), as a real inventory does for a PC reached by address.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import yaml
 from tests.simlab import scenario as scenario_mod
 from tests.simlab.certs import LabCertificates
 from tests.simlab.host import WindowsHost
+from tests.simlab.kdc import Kdc
 from tests.simlab.network import KmsStandIn, Network
 from tests.simlab.scenario import HostState, Latency, Scenario
 from tests.simlab.wsman import WsmanServer
@@ -40,15 +48,21 @@ TRANSPORTS = {
     "basic-https": ("basic", "https"),
     "ntlm": ("ntlm", "http"),
     "ntlm-https": ("ntlm", "https"),
+    "kerberos": ("kerberos", "http"),
+    "kerberos-https": ("kerberos", "https"),
 }
 
 
 class Lab:
     def __init__(self, scenario: Scenario, port_base: int = 0, bind_address: str = "127.0.0.1",
-                 transport: str = "basic", latency: Latency | None = None) -> None:
-        """``latency`` overrides the scenario's (scenario.Latency: round trip, CIM cost)."""
+                 transport: str = "basic", latency: Latency | None = None, *, kdc: Kdc | None = None) -> None:
+        """``latency`` overrides the scenario's (scenario.Latency: round trip, CIM cost); ``kdc``
+        is the running realm the Kerberos transports register the lab's principals in."""
         if transport not in TRANSPORTS:
             raise ValueError("transport must be one of %s, not %r" % (", ".join(TRANSPORTS), transport))
+        if (TRANSPORTS[transport][0] == "kerberos") != (kdc is not None):
+            raise ValueError("a KDC is needed by the Kerberos transports, and only by them")
+        self.kdc = kdc
         self.scenario = scenario
         self.latency = latency if latency is not None else scenario.latency
         self.bind_address = bind_address
@@ -68,7 +82,13 @@ class Lab:
             )
             self.windows_hosts: dict[str, WindowsHost] = {}
             self.ports: dict[str, int] = {}
+            self.keytabs: dict[str, str] = {}
+            if kdc is not None:
+                for state in {s.username.lower(): s for s in scenario.hosts}.values():
+                    kdc.add_user(state.username, state.password)  # the domain account
             for index, state in enumerate(scenario.hosts):
+                if kdc is not None:
+                    self.keytabs[state.name] = kdc.add_service(self.fqdn(state.name))
                 windows_host = WindowsHost(state, self.network, scenario.known_keys,
                                            cim_seconds=self.latency.cim_ms / 1000.0)
                 port = port_base + index if port_base else 0
@@ -76,7 +96,7 @@ class Lab:
                     state.name, state.username, state.password, windows_host, port,
                     # read state.faults on every request, even if a test assigns a new dict
                     faults=functools.partial(getattr, state, "faults"),
-                    computer_name=state.computer_name,
+                    computer_name=state.computer_name, keytab=self.keytabs.get(state.name),
                 )
                 self.windows_hosts[state.name] = windows_host
         except BaseException:
@@ -142,6 +162,10 @@ class Lab:
     def kms(self, name: str = DEFAULT_KMS_HOST, port: int = 1688) -> KmsStandIn:
         return self.network.stand_in(name, port)
 
+    def fqdn(self, name: str) -> str:
+        """The PC's DNS name in the Kerberos realm's domain."""
+        return "%s.%s" % (name, self.kdc.domain) if self.kdc else name
+
     # -- inventory ---------------------------------------------------------------------------
     def inventory(self, kms_host: str = DEFAULT_KMS_HOST) -> dict[str, Any]:
         """An Ansible inventory for this lab on loopback, with the transport's variables."""
@@ -160,12 +184,21 @@ class Lab:
         if self.certs is not None:  # validate against the lab's own CA (certs.py)
             connection["ansible_winrm_server_cert_validation"] = "validate"
             connection["ansible_winrm_ca_trust_path"] = self.certs.ca_path
+        if self.kdc is not None:
+            for state in self.scenario.hosts:
+                hosts[state.name]["ansible_winrm_kerberos_hostname_override"] = self.fqdn(state.name)
+                if "ansible_user" in hosts[state.name]:
+                    hosts[state.name]["ansible_user"] = self.kdc.principal(state.username)
+            # pywinrm's managed kinit runs with an empty environment unless told which variables
+            # to keep: the realm's krb5.conf is named by KRB5_CONFIG here, not in /etc.
+            connection["ansible_winrm_kinit_env_vars"] = ["KRB5_CONFIG"]
         # NTLM takes the same local account name ("user"; ".\\user" and "COMPUTERNAME\\user" work too).
         return {
             "all": {
                 "vars": {
                     **connection,
-                    "ansible_user": defaults.username if defaults else "Administrator",
+                    "ansible_user": (self.kdc.principal(defaults.username) if self.kdc and defaults
+                                     else defaults.username if defaults else "Administrator"),
                     "ansible_password": defaults.password if defaults else "",
                     "office_kms_host": kms_host,
                 },

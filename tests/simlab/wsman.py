@@ -35,6 +35,22 @@ Transports (one per server; ``tests.simlab.lab.Lab(transport=...)`` picks them):
   sends by default); like a host with CbtHardeningLevel Strict, a client that sends none
   (``ansible_winrm_send_cbt: false``) is refused. Inventory: ``ansible_winrm_transport:
   ntlm`` with scheme http or https.
+* Kerberos (``auth="kerberos"``, kdc.py's realm): the ``Negotiate`` HTTP scheme of RFC 4559
+  section 4, Kerberos chosen, as Windows' WinRM service accepts it from a domain member
+  (MS-WSMV 2.2.9.1: "Negotiate Encrypted Message" and "Kerberos Encrypted Message", the
+  security context set up by SPNEGO or Kerberos, messages encrypted with that GSS-API
+  context). pywinrm sends the Kerberos AP-REQ with the first request (preemptively); the
+  host accepts it with the key of its own service principal ``HTTP/<its FQDN>`` (``keytab``:
+  one per host, as each computer account has its own key, so a ticket for another host is
+  refused), checks that the client is the host's account in the realm, and returns the
+  AP-REP in the 200 reply's ``WWW-Authenticate: Negotiate <token>`` (mutual authentication,
+  which pywinrm requires). The context then authenticates the keep-alive connection, as
+  with NTLM; over HTTP every message is sealed with it (GSS wrap, the header first:
+  ``<uint32 LE header length><header><encrypted SOAP>``, same multipart framing and protocol
+  string as NTLM), over HTTPS the AP-REQ must carry the certificate's channel binding when
+  the client sends one. A bad or expired ticket, one for another host, or a wrong client
+  gets 401 (``WWW-Authenticate: Negotiate``). MIT's acceptor reads its key from the file
+  named by ``KRB5_KTNAME``, set for the step only, under a lock, like NTLM_USER_FILE.
 
 Wire faults, read live from the host's ``faults`` mapping on every request (so a test can
 set and clear them while the lab runs):
@@ -128,7 +144,7 @@ NTLM_PROTOCOL = b"application/HTTP-SPNEGO-session-encrypted"
 ENCRYPTED_BOUNDARY = b"--Encrypted Boundary"
 ENCRYPTED_CONTENT_TYPE = 'multipart/encrypted;protocol="%s";boundary="Encrypted Boundary"' % NTLM_PROTOCOL.decode()
 NTLM_SIGNATURE_SIZE = 16
-AUTH_SCHEMES = ("basic", "ntlm")
+AUTH_SCHEMES = ("basic", "ntlm", "kerberos")
 
 # pyspnego's acceptor reads NTLM_USER_FILE from the environment of the whole process: one
 # context step at a time, with the variable naming the file that holds, for that step, the
@@ -318,10 +334,18 @@ def _ntlm_message(scheme: str, token: str) -> tuple[int, bytes]:
     return struct.unpack("<I", raw[8:12])[0], raw
 
 
+def _kerberos(context: Any) -> bool:
+    return getattr(context, "negotiated_protocol", "") == "kerberos"
+
+
 def seal_message(context: Any, message: bytes) -> bytes:
     """A SOAP message in the MS-WSMV 2.2.9.1.1 multipart/encrypted body (one part)."""
-    wrapped = context.wrap(message, encrypt=True).data  # NTLM: 16-byte signature, then sealed data
-    signature, sealed = wrapped[:NTLM_SIGNATURE_SIZE], wrapped[NTLM_SIGNATURE_SIZE:]
+    if _kerberos(context):  # GSS wrap with a separate header (RFC 4121 token), pywinrm's wrap_winrm
+        wrapped = context.wrap_winrm(message)
+        signature, sealed = wrapped.header, wrapped.data
+    else:
+        wrapped = context.wrap(message, encrypt=True).data  # NTLM: 16-byte signature, then sealed data
+        signature, sealed = wrapped[:NTLM_SIGNATURE_SIZE], wrapped[NTLM_SIGNATURE_SIZE:]
     return (
         ENCRYPTED_BOUNDARY + b"\r\n"
         b"\tContent-Type: " + NTLM_PROTOCOL + b"\r\n"
@@ -351,8 +375,15 @@ def unseal_message(context: Any, body: bytes) -> bytes:
     if content_type.strip() != b"Content-Type: application/octet-stream" or len(data) < 4:
         raise ValueError("no application/octet-stream part")
     (signature_length,) = struct.unpack("<I", data[:4])
-    message = context.unwrap(data[4:]).data  # NTLM unwrap takes signature + sealed data
-    if signature_length != NTLM_SIGNATURE_SIZE or len(message) != int(length.group(1)):
+    if _kerberos(context):
+        if len(data) < 4 + signature_length:
+            raise ValueError("header longer than the message")
+        message = context.unwrap_winrm(data[4:4 + signature_length], data[4 + signature_length:])
+    elif signature_length != NTLM_SIGNATURE_SIZE:
+        raise ValueError("an NTLM signature is 16 bytes")
+    else:
+        message = context.unwrap(data[4:]).data  # NTLM unwrap takes signature + sealed data
+    if len(message) != int(length.group(1)):
         raise ValueError("length does not match OriginalContent")
     return message
 
@@ -376,6 +407,7 @@ class _Host:
         self.username = username
         self.password = password
         self.accounts: _AccountFile | None = None  # the server's NTLM_USER_FILE (NTLM servers only)
+        self.keytab: str | None = None  # the key of HTTP/<this host> (Kerberos servers only)
         self.shells: dict[str, dict[str, _Command]] = {}
         self.log: list[str] = []
         self.wire: list[WireRecord] = []
@@ -621,8 +653,9 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         time.sleep(self.settings.rtt_seconds)  # the TCP handshake's round trip
-        # NTLM authenticates this connection: the context lives as long as the socket.
-        self.ntlm: Any = None
+        # NTLM and Kerberos authenticate this connection: the context lives as long as the socket.
+        self.security: Any = None
+        self.mutual: str | None = None  # Kerberos: the AP-REP for the next reply's WWW-Authenticate
         self.tls = isinstance(self.connection, ssl.SSLSocket)
 
     def log_message(self, format: str, *args: object) -> None:  # base class signature
@@ -643,16 +676,16 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
         sealed = self.headers.get("Content-Type", "").lower().startswith("multipart/encrypted")
         if sealed:
             try:
-                if self.ntlm is None or not self.ntlm.complete:
-                    raise ValueError("sealed message without an NTLM context")
-                body = unseal_message(self.ntlm, body)
+                if self.security is None or not self.security.complete:
+                    raise ValueError("sealed message without a security context")
+                body = unseal_message(self.security, body)
             except (ValueError, SpnegoError, struct.error):
                 # e.g. sealed with the key of an earlier connection: Windows answers 400 too.
                 host.record_wire(WireRecord("", 400, self.tls, auth, True))
                 self._reply(400, b"")
                 self.close_connection = True
                 return
-        elif not body and self.settings.auth == "ntlm":
+        elif not body and self.settings.auth in ("ntlm", "kerberos"):
             # pywinrm's setup_encryption: an empty POST that only runs the handshake.
             host.record_wire(WireRecord("", 200, self.tls, auth, False))
             self._reply(200, b"")
@@ -670,7 +703,7 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
         payload = envelope.encode("utf-8")
         host.record_wire(WireRecord(action, status, self.tls, auth, sealed))  # before the client has the reply
         if sealed:
-            self._reply(status, seal_message(self.ntlm, payload), {"Content-Type": ENCRYPTED_CONTENT_TYPE})
+            self._reply(status, seal_message(self.security, payload), {"Content-Type": ENCRYPTED_CONTENT_TYPE})
         else:
             self._reply(status, payload, {"Content-Type": CONTENT_TYPE})
 
@@ -688,6 +721,8 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
         after answering 401. ``rejected`` (faults["unauthorized"]) fails every credential."""
         if self.settings.auth == "ntlm":
             return self._authenticate_ntlm(rejected)
+        if self.settings.auth == "kerberos":
+            return self._authenticate_kerberos(rejected)
         if not rejected and self._check_basic():
             return "basic"
         self.server.record("Unauthorized")
@@ -716,26 +751,26 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
         scheme, _unused, token = (self.headers.get("Authorization") or "").partition(" ")
         kind, raw = _ntlm_message(scheme, token)
         if kind == 0:
-            established = self.ntlm is not None and self.ntlm.complete
+            established = self.security is not None and self.security.complete
             if not scheme and established and not rejected:
                 return "ntlm-session"  # the connection's context vouches for the request
             if scheme or established:
                 self.server.record("Unauthorized")  # a scheme we do not offer, or faults["unauthorized"]
-            self.ntlm = None
+            self.security = None
             self._unauthorized("Negotiate", scheme.lower())  # also leg 1 of every handshake: anonymous
             return None
         if kind == 1:  # leg 2: NEGOTIATE -> 401 with our CHALLENGE (starts over even mid-session)
-            self.ntlm = None
+            self.security = None
             challenge = self._ntlm_step(raw)
             if challenge:
                 self._unauthorized("%s %s" % (scheme, base64.b64encode(challenge).decode()), "ntlm-token")
                 return None
-        elif kind == 3 and self.ntlm is not None and not self.ntlm.complete:  # leg 3: AUTHENTICATE
+        elif kind == 3 and self.security is not None and not self.security.complete:  # leg 3: AUTHENTICATE
             self._ntlm_step(raw)
-            if self.ntlm.complete and not rejected:
+            if self.security.complete and not rejected:
                 return "ntlm-token"
         # Wrong password, unknown account, channel binding mismatch, or a token out of order.
-        self.ntlm = None
+        self.security = None
         self.server.record("Unauthorized")
         self._unauthorized("Negotiate", "ntlm-token")
         return None
@@ -750,10 +785,10 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
             previous = os.environ.get("NTLM_USER_FILE")
             os.environ["NTLM_USER_FILE"] = accounts.hold(self.server.ntlm_lines()) if accounts else ""
             try:
-                if self.ntlm is None:
+                if self.security is None:
                     bindings = self.settings.channel_bindings if self.tls else None
-                    self.ntlm = spnego.server(protocol="ntlm", channel_bindings=bindings)
-                return self.ntlm.step(token)
+                    self.security = spnego.server(protocol="ntlm", channel_bindings=bindings)
+                return self.security.step(token)
             except SpnegoError:
                 return None
             finally:
@@ -764,6 +799,57 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
                 if accounts and accounts.fd >= 0:
                     accounts.hold([])  # the password is in the file for the step only
 
+    def _authenticate_kerberos(self, rejected: bool) -> str | None:
+        """Negotiate with a Kerberos AP-REQ (RFC 4559 section 4): accepted with this host's key
+        when the ticket is good and names this host's account; the AP-REP goes back with the
+        reply. Later requests on the connection carry no token: the context vouches for them."""
+        scheme, _unused, token = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() in ("negotiate", "kerberos") and token.strip():
+            self.security = None  # a new token starts a new context, as a new logon would
+            try:
+                raw = base64.b64decode(token.strip(), validate=True)
+            except binascii.Error:
+                raw = b""
+            answer = self._kerberos_step(raw) if raw and not raw.startswith(b"NTLMSSP\0") else None
+            if answer is not None and not rejected and self._is_account(self.security.client_principal):
+                self.mutual = "%s %s" % (scheme, base64.b64encode(answer).decode()) if answer else None
+                return "kerberos-token"
+        elif not scheme and self.security is not None and self.security.complete and not rejected:
+            return "kerberos-session"
+        if scheme or self.security is not None:
+            self.server.record("Unauthorized")
+        self.security = None
+        self._unauthorized("Negotiate", "kerberos-token" if scheme else "")
+        return None
+
+    def _kerberos_step(self, token: bytes) -> bytes | None:
+        """Accept an AP-REQ with this host's keytab: the AP-REP (or b"" when the client asked
+        for none), or None when GSSAPI refuses it (bad, expired or another host's ticket)."""
+        keytab = self.server.keytab
+        if not keytab:
+            return None
+        with _NTLM_ENV_LOCK:  # one process-wide environment for every host's acceptor
+            previous = os.environ.get("KRB5_KTNAME")
+            os.environ["KRB5_KTNAME"] = "FILE:" + keytab
+            try:
+                bindings = self.settings.channel_bindings if self.tls else None
+                self.security = spnego.server(protocol="kerberos", channel_bindings=bindings)
+                answer = self.security.step(token)
+                return (answer or b"") if self.security.complete else None
+            except Exception:  # noqa: BLE001 - SpnegoError, or python-gssapi's own for a refused token
+                return None
+            finally:
+                if previous is None:
+                    os.environ.pop("KRB5_KTNAME", None)
+                else:
+                    os.environ["KRB5_KTNAME"] = previous
+
+    def _is_account(self, principal: str | None) -> bool:
+        """The client principal is this host's account (``user@REALM``; account names are
+        case-insensitive on Windows, realms are upper case by convention)."""
+        user, _unused, _realm = (principal or "").rpartition("@")
+        return bool(user) and user.lower() == self.server.username.rpartition("\\")[2].lower()
+
     def _unauthorized(self, challenge: str, carried: str) -> None:
         """401 with a WWW-Authenticate challenge; ``carried`` is the credential kind the
         request had (for the wire log)."""
@@ -772,6 +858,9 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
+        if self.mutual and status != 401:
+            headers = dict(headers or {}, **{"WWW-Authenticate": self.mutual})
+        self.mutual = None
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
@@ -824,11 +913,12 @@ class WsmanServer:
         return "https" if self.ssl_context is not None else "http"
 
     def add_host(self, name: str, username: str, password: str, runner: Runner, port: int = 0, *,
-                 faults: Faults | None = None, computer_name: str | None = None) -> int:
+                 faults: Faults | None = None, computer_name: str | None = None, keytab: str | None = None) -> int:
         """Listen for host `name` on `port` (0 = ephemeral) and return the bound port.
 
         ``faults`` is a mapping (or a function returning one) read live on every request;
-        ``computer_name`` is the NetBIOS name NTLM accepts as the domain of a local account."""
+        ``computer_name`` is the NetBIOS name NTLM accepts as the domain of a local account;
+        ``keytab`` holds the key of the host's ``HTTP/<FQDN>`` service principal (Kerberos)."""
         family = socket.AF_INET6 if ":" in self.bind_address else socket.AF_INET
         with self._lock:
             if self._stopping.is_set():
@@ -840,6 +930,7 @@ class WsmanServer:
             if self._accounts is not None:
                 host.ntlm_lines()  # refuses an account NTLM_USER_FILE cannot hold, before listening
                 host.accounts = self._accounts
+            host.keytab = keytab
             listener = socket.socket(family, socket.SOCK_STREAM)
             try:
                 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -510,10 +510,31 @@ def _transport_cases():
                                              "known)"), "name", True),
         (WSManFaultError(500, "fault", "<x/>", "Access to the WinRM plug-in is denied."), "winrm_fault", False),
         (ValueError("something nobody foresaw"), "other", True),
+        # Kerberos, in MIT Kerberos' words as Ansible's winrm plugin and pykerberos pass them on.
+        (AnsibleConnectionFailure("Kerberos auth failure for principal Administrator@LAB.EXAMPLE with subprocess: "
+                                  "kinit: Password incorrect while getting initial credentials"), "kerberos_account",
+         True),
+        (AnsibleConnectionFailure("kerberos: authGSSClientStep() failed: (('Unspecified GSS failure.  Minor code may "
+                                  "provide more information', 851968), ('Ticket expired', -1765328352))"),
+         "kerberos_expired", True),
+        (AnsibleConnectionFailure("kerberos: authGSSClientInit() failed: (('No credentials were supplied, or the "
+                                  "credentials were unavailable or inaccessible', 458752), (\"Can't find client "
+                                  "principal Administrator@LAB.EXAMPLE in cache collection\", -1765328243))"),
+         "kerberos_no_ticket", True),
+        (AnsibleConnectionFailure("kerberos: authGSSClientStep() failed: (('Unspecified GSS failure.  Minor code may "
+                                  "provide more information', 851968), ('Server not found in Kerberos database', "
+                                  "-1765328377))"), "kerberos_spn", True),
+        (AnsibleConnectionFailure("kerberos: authGSSClientStep() failed: (('Unspecified GSS failure.', 851968), "
+                                  "(\"Cannot contact any KDC for realm 'LAB.EXAMPLE'\", -1765328228))"), "kerberos_kdc",
+         True),
+        (AnsibleError("WinRM Kerberos authentication requested but the python kerberos library is not installed. "
+                      "Please install the pykerberos library"), "kerberos_library", True),
+        (AnsibleConnectionFailure("kerberos: authGSSClientStep() failed: (('Unspecified GSS failure.', 851968), "
+                                  "('Decrypt integrity check failed', -1765328353))"), "kerberos", True),
     ]
 
 
-@pytest.mark.parametrize("index", range(13))
+@pytest.mark.parametrize("index", range(len(_transport_cases())))
 def test_transport_failures_are_classified_one_way(index):
     exc, kind, unreachable = _transport_cases()[index]
 
@@ -528,6 +549,10 @@ def test_transport_failures_are_classified_one_way(index):
     assert error.hint == hostops.TRANSPORT_FAILURES[kind][1]
     if kind == "winrm_fault":
         assert str(error).endswith(": Access to the WinRM plug-in is denied")
+    reasons = {"kerberos_account": "Password incorrect", "kerberos_expired": "Ticket expired",
+               "kerberos_spn": "Server not found in Kerberos database", "kerberos_kdc": "Cannot contact any KDC"}
+    if kind in reasons:  # Kerberos' own words for the cause follow ours
+        assert str(error) == "%s: %s" % (hostops.TRANSPORT_FAILURES[kind][0], reasons[kind])
     result = outcome.inspect_failure("pc01", error)
     assert result.get("unreachable" if unreachable else "failed") is True
     assert result["transport_error"] == kind and "HTTPConnectionPool" not in result["msg"]
