@@ -65,8 +65,11 @@ def test_office_kms_info_and_office_kms_over_kerberos(kdc, krb_env, ansible, tra
         variables = lab.inventory()["all"]["vars"]
         assert variables["ansible_winrm_transport"] == "kerberos"
         assert variables["ansible_user"] == "Administrator@LAB.EXAMPLE"
-        run = ansible(lab, INFO_PLAYBOOK, "--limit", LIMIT, env=krb_env)
+        run = ansible(lab, INFO_PLAYBOOK, "--limit", LIMIT, "-vvvv", env=krb_env)
         assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        assert "calling kinit for principal Administrator@LAB.EXAMPLE" in run.stdout  # managed kinit ran
+        password = lab.state("pc01-ltsc2024-visio").password
+        assert password not in run.stdout and password not in run.stderr
         for host in HOSTS:
             assert stable(run.result(host, "info")["result"]) == stable(baseline.result(host, "info")["result"])
             assert lab.requests(host) == ONE_CALL
