@@ -201,8 +201,8 @@ def test_activate_through_runner_with_survey_defaults_then_a_scheduled_rerun(lab
 def test_survey_answers_override_the_defaults(lab, project, tmp_path):
     """Answers replace the survey's default (office_kms_limit) and the inventory's values
     (office_kms_survey_host and _port), arriving !unsafe as AWX sends them."""
-    answers = survey_answers({"office_kms_limit": "pc16-lab,pc19-lab", "office_kms_survey_host": "kms-v6.campus.example",
-                              "office_kms_survey_port": 1688})
+    answers = survey_answers({"office_kms_limit": "pc16-lab,pc19-lab",
+                              "office_kms_survey_host": "kms-v6.campus.example", "office_kms_survey_port": 1688})
     job = awx_job(lab, project, ACTIVATE, tmp_path, "job-3", survey=answers)
     extravars = (tmp_path / "job-3" / "env" / "extravars").read_text()
     assert "office_kms_survey_host: !unsafe 'kms-v6.campus.example'" in extravars
