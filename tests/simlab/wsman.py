@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import http.server
 import os
 import re
@@ -87,7 +88,7 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -146,10 +147,25 @@ ENCRYPTED_CONTENT_TYPE = 'multipart/encrypted;protocol="%s";boundary="Encrypted 
 NTLM_SIGNATURE_SIZE = 16
 AUTH_SCHEMES = ("basic", "ntlm", "kerberos")
 
-# pyspnego's acceptor reads NTLM_USER_FILE from the environment of the whole process: one
-# context step at a time, with the variable naming the file that holds, for that step, the
-# account of the host being connected to.
-_NTLM_ENV_LOCK = threading.Lock()
+# pyspnego's NTLM acceptor reads NTLM_USER_FILE, MIT Kerberos' KRB5_KTNAME, from the
+# environment of the whole process: one context step at a time, with the variable naming the
+# file that holds, for that step, the account (or key) of the host being connected to.
+_ACCEPTOR_ENV_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """``name`` set to ``value`` in the process environment for the block, where pyspnego and
+    MIT Kerberos read an acceptor's accounts and keys; the caller holds _ACCEPTOR_ENV_LOCK."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
 
 
 class _AccountFile:
@@ -157,7 +173,7 @@ class _AccountFile:
     it while a context takes a step), without a name on disk: an anonymous in-memory file
     (memfd; where there is none, a temporary file unlinked as soon as it is made) reached
     through this process's own descriptor path. The kernel frees it with the process, so the
-    lab's passwords are never left behind, not even after SIGKILL. Use under _NTLM_ENV_LOCK."""
+    lab's passwords are never left behind, not even after SIGKILL. Use under _ACCEPTOR_ENV_LOCK."""
 
     def __init__(self) -> None:
         if hasattr(os, "memfd_create"):
@@ -778,24 +794,19 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
     def _ntlm_step(self, token: bytes) -> bytes | None:
         """One step of this connection's acceptor context; None when pyspnego refuses the token
         (the context then stays incomplete)."""
-        with _NTLM_ENV_LOCK:
+        with _ACCEPTOR_ENV_LOCK:
             # pyspnego reads the account file named here when the context is made (it must
             # exist) and again when it checks the AUTHENTICATE message.
             accounts = self.server.accounts
-            previous = os.environ.get("NTLM_USER_FILE")
-            os.environ["NTLM_USER_FILE"] = accounts.hold(self.server.ntlm_lines()) if accounts else ""
             try:
-                if self.security is None:
-                    bindings = self.settings.channel_bindings if self.tls else None
-                    self.security = spnego.server(protocol="ntlm", channel_bindings=bindings)
-                return self.security.step(token)
+                with _environment("NTLM_USER_FILE", accounts.hold(self.server.ntlm_lines()) if accounts else ""):
+                    if self.security is None:
+                        bindings = self.settings.channel_bindings if self.tls else None
+                        self.security = spnego.server(protocol="ntlm", channel_bindings=bindings)
+                    return self.security.step(token)
             except SpnegoError:
                 return None
             finally:
-                if previous is None:
-                    os.environ.pop("NTLM_USER_FILE", None)
-                else:
-                    os.environ["NTLM_USER_FILE"] = previous
                 if accounts and accounts.fd >= 0:
                     accounts.hold([])  # the password is in the file for the step only
 
@@ -828,9 +839,7 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
         keytab = self.server.keytab
         if not keytab:
             return None
-        with _NTLM_ENV_LOCK:  # one process-wide environment for every host's acceptor
-            previous = os.environ.get("KRB5_KTNAME")
-            os.environ["KRB5_KTNAME"] = "FILE:" + keytab
+        with _ACCEPTOR_ENV_LOCK, _environment("KRB5_KTNAME", "FILE:" + keytab):
             try:
                 bindings = self.settings.channel_bindings if self.tls else None
                 self.security = spnego.server(protocol="kerberos", channel_bindings=bindings)
@@ -838,11 +847,6 @@ class _WsmanHandler(http.server.BaseHTTPRequestHandler):
                 return (answer or b"") if self.security.complete else None
             except Exception:  # noqa: BLE001 - SpnegoError, or python-gssapi's own for a refused token
                 return None
-            finally:
-                if previous is None:
-                    os.environ.pop("KRB5_KTNAME", None)
-                else:
-                    os.environ["KRB5_KTNAME"] = previous
 
     def _is_account(self, principal: str | None) -> bool:
         """The client principal is this host's account (``user@REALM``; account names are
@@ -983,7 +987,7 @@ class WsmanServer:
         self._wake_r.close()
         self._wake_w.close()
         if self._accounts is not None:
-            with _NTLM_ENV_LOCK:
+            with _ACCEPTOR_ENV_LOCK:
                 self._accounts.close()
 
     def requests(self, host: str) -> list[str]:
