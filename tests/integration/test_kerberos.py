@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.integration.conftest import calls, kms_playbook
+from tests.integration.conftest import ROOT, calls, kms_playbook
 from tests.integration.test_office_kms_info import INFO_PLAYBOOK
 from tests.simlab.kdc import Kdc
 from tests.simlab.lab import Lab
@@ -171,3 +171,26 @@ def test_a_ticket_for_another_host_is_refused(kdc, krb_env, ansible):
         assert "credentials were rejected" in bad["result"]["msg"], bad
         assert lab.commands("pc07-activated") == []
         assert 401 in [w.status for w in lab.server.wire_log("pc07-activated")]
+
+
+def test_the_readme_s_kerberos_row_is_what_these_tests_do(kdc):
+    """Every connection variable the Kerberos lab's inventory sets is named in the README's
+    Kerberos row, with the requirement file these tests install."""
+    readme = (ROOT / "README.md").read_text()
+    [row] = [line for line in readme.splitlines() if line.startswith("| Domain-joined PCs |")]
+    lab = lab_for(kdc, "kerberos")
+    try:
+        inventory = lab.inventory()
+    finally:
+        lab.stop()
+    variables = dict(inventory["all"]["vars"], **inventory["all"]["children"]["simlab"]["hosts"]["pc16-lab"])
+    names = [name for name in variables if name.startswith("ansible_winrm_")]
+    assert "ansible_winrm_kerberos_hostname_override" in names and "ansible_winrm_kinit_env_vars" in names
+    for name in names:
+        assert "`%s" % name in row, name
+    assert "`ansible_winrm_transport: kerberos`" in row
+    assert "ansible_password" in row and "kinit" in row
+    assert "`pip install -r requirements-kerberos.txt`" in row
+    pins = (ROOT / "requirements-kerberos.txt").read_text()
+    assert "pywinrm[kerberos]==" in pins and "pykerberos==" in pins
+    assert "-r requirements-kerberos.txt" in (ROOT / "requirements-kerberos-lab.txt").read_text()
