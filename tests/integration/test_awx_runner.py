@@ -8,8 +8,8 @@ Platform hand every job to, laid out as AWX lays out a job (awx/main/tasks/jobs.
 - ``env/extravars``: AWX's meta variables (``awx_job_id``, ...) and the survey's answers, every
   string tagged ``!unsafe`` (AWX's safe_dump: survey answers are never templated);
 - ``env/cmdline``: ``-u <machine credential user> --ask-pass --forks=N``, and the machine
-  credential's password given to the ``SSH password:`` prompt (runner's pexpect passwords),
-  never in a file of the job;
+  credential's password given to the ``SSH password:`` prompt (runner's pexpect passwords,
+  which runner keeps in ``env/passwords``: an input of the job, never an artifact);
 - process isolation off, the project's virtual environment as the execution environment.
 
 What AWX shows and keeps is read back from runner: the job's status, the per-host events, and
@@ -299,3 +299,11 @@ def test_no_password_or_product_key_in_any_event_or_artifact_file(project, tmp_p
     assert leaks(haystacks, needles) == []
     assert leaks(haystacks, {"key without dashes": PRODUCT_KEY.replace("-", "").encode()}) == []
     assert any(SHOWN.encode() in data for data in haystacks.values())
+    # Outside the artifacts, only the job's inputs hold them, as in AWX (which deletes the
+    # private data dir after the job): runner's env/passwords (its prompt answers) the
+    # password, env/extravars the key; nothing the playbooks wrote.
+    everything = {str(p.relative_to(job.private)): p.read_bytes() for p in job.private.rglob("*")
+                  if p.is_file() and p.relative_to(job.private).parts[0] != "project"}
+    assert {where.split(" in ")[1] for where in leaks(everything, forms(PASSWORD))} == {"env/passwords"}
+    assert [where for where, data in everything.items() if PRODUCT_KEY.encode() in data] == ["env/extravars"]
+    assert PASSWORD.encode() not in (job.private / "env" / "cmdline").read_bytes()
