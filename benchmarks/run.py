@@ -83,6 +83,12 @@ PLAYBOOKS = {
 """ % (OSPP, KMS, OSPP, OSPP),
 }
 
+# A KMS client product with its key installed, not activated (grace period, no KMS host set).
+NOT_ACTIVATED = {
+    "LicenseStatus": 2, "LicenseStatusReason": 0x4004F00C, "GracePeriodRemaining": 43200,
+    "KeyManagementServiceMachine": None, "KeyManagementServicePort": 0,
+    "DiscoveredKeyManagementServiceMachineName": None, "DiscoveredKeyManagementServiceMachinePort": 0,
+}
 PRODUCT = {
     "class": "SoftwareLicensingProduct",
     "ID": "8d368fc1-9470-4be2-8d66-90e836cbb051",
@@ -91,9 +97,7 @@ PRODUCT = {
     "ApplicationID": "0ff1ce15-a989-479d-af46-f275c6370663",
     "PartialProductKey": "GCVGB",
     "ProductKey": "XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB",
-    "LicenseStatus": 2, "LicenseStatusReason": 0x4004F00C, "GracePeriodRemaining": 43200,
-    "KeyManagementServiceMachine": None, "KeyManagementServicePort": 0,
-    "DiscoveredKeyManagementServiceMachineName": None, "DiscoveredKeyManagementServiceMachinePort": 0,
+    **NOT_ACTIVATED,
 }
 COMPLIANT = {"LicenseStatus": 1, "LicenseStatusReason": 0x4004F040, "GracePeriodRemaining": 250000,
              "KeyManagementServiceMachine": KMS, "KeyManagementServicePort": 1688}
@@ -107,9 +111,7 @@ WINDOWS = {  # Windows 11 Education with its published KMS client key, not activ
     "ApplicationID": "55c92734-d682-4d71-983e-d6ec3f16059f",
     "PartialProductKey": "VCFB2",
     "ProductKey": "NW6C2-QMPVW-D7KKK-3GKT6-VCFB2",
-    "LicenseStatus": 2, "LicenseStatusReason": 0x4004F00C, "GracePeriodRemaining": 43200,
-    "KeyManagementServiceMachine": None, "KeyManagementServicePort": 0,
-    "DiscoveredKeyManagementServiceMachineName": None, "DiscoveredKeyManagementServiceMachinePort": 0,
+    **NOT_ACTIVATED,
 }
 
 

@@ -236,7 +236,7 @@ TRANSPORT_FAILURES = {
 }
 # Recognised in the exception's type names and text, first match wins. Kerberos first: its
 # messages name no HTTP status, but a 401 may follow them.
-_KERBEROS_PATTERNS = (
+_TRANSPORT_PATTERNS = (
     ("kerberos_library", re.compile(r"kerberos library is not installed|pykerberos is not installed", re.I)),
     ("kerberos_account", re.compile(r"Password incorrect|Preauthentication failed|"
                                     r"Client '?[^']*'? not found in Kerberos database", re.I)),
@@ -249,8 +249,6 @@ _KERBEROS_PATTERNS = (
     ("kerberos_kdc", re.compile(r"Cannot contact any KDC|Cannot find KDC|Clock skew too great|"
                                 r"Cannot resolve network address for KDC", re.I)),
     ("kerberos", re.compile(r"authGSSClient|GSSError|Kerberos auth failure|kinit", re.I)),
-)
-_TRANSPORT_PATTERNS = _KERBEROS_PATTERNS + (
     ("credentials", re.compile(r"\b401\b|credentials were rejected|InvalidCredentials|Unauthorized", re.I)),
     ("tls", re.compile(r"SSLError|CERTIFICATE_VERIFY_FAILED|certificate verify failed|hostname mismatch", re.I)),
     ("refused", re.compile(r"Connection refused|actively refused|ConnectionRefused|Errno 111\b", re.I)),
@@ -261,6 +259,11 @@ _TRANSPORT_PATTERNS = _KERBEROS_PATTERNS + (
                            r"ConnectionReset|BrokenPipe|IncompleteRead|ProtocolError|closed connection", re.I)),
     ("winrm_fault", re.compile(r"WSManFault|WinRMError|Bad HTTP response returned from server\. Code 500", re.I)),
 )
+
+
+# Kerberos failures whose pattern matches Kerberos' own words for the cause (e.g. "Password
+# incorrect", "Ticket expired"): those words follow ours in the message.
+_KERBEROS_CAUSES = ("kerberos_account", "kerberos_expired", "kerberos_no_ticket", "kerberos_spn", "kerberos_kdc")
 
 
 def classify_transport(exc: BaseException) -> tuple[str, str, str | None]:
@@ -274,14 +277,17 @@ def classify_transport(exc: BaseException) -> tuple[str, str, str | None]:
         chain.append(current)
         current = current.__cause__ or current.__context__
     text = " | ".join("%s: %s" % (type(e).__name__, e) for e in chain)
-    kind = next((k for k, pattern in _TRANSPORT_PATTERNS if pattern.search(text)), "other")
+    kind, match = "other", None
+    for name, pattern in _TRANSPORT_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            kind = name
+            break
     reason = None
     if kind == "winrm_fault":
         reason = next((str(e.reason) for e in chain if getattr(e, "reason", None)), None)
-    elif kind.startswith("kerberos") and kind != "kerberos_library":
-        # Kerberos' own words for what went wrong (e.g. "Password incorrect", "Ticket expired").
-        match = dict(_KERBEROS_PATTERNS)[kind].search(text)
-        reason = match.group(0) if match and kind != "kerberos" else None
+    elif kind in _KERBEROS_CAUSES:
+        reason = match.group(0)
     return kind, text, reason
 
 

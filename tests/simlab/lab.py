@@ -193,12 +193,12 @@ class Lab:
             # to keep: the realm's krb5.conf is named by KRB5_CONFIG here, not in /etc.
             connection["ansible_winrm_kinit_env_vars"] = ["KRB5_CONFIG"]
         # NTLM takes the same local account name ("user"; ".\\user" and "COMPUTERNAME\\user" work too).
+        user = defaults.username if defaults else "Administrator"
         return {
             "all": {
                 "vars": {
                     **connection,
-                    "ansible_user": (self.kdc.principal(defaults.username) if self.kdc and defaults
-                                     else defaults.username if defaults else "Administrator"),
+                    "ansible_user": self.kdc.principal(user) if self.kdc else user,
                     "ansible_password": defaults.password if defaults else "",
                     "office_kms_host": kms_host,
                 },
