@@ -238,8 +238,8 @@ function Test-Tcp($Op) {
         Set-SocketError $data $_
         return $data
     }
+    $data.addresses = @($addresses | ForEach-Object { @{ address = $_.ToString(); family = $_.AddressFamily.ToString() } })
     foreach ($address in $addresses) {
-        $data.addresses += @{ address = $address.ToString(); family = $address.AddressFamily.ToString() }
         $tcp = New-Object Net.Sockets.TcpClient($address.AddressFamily)
         try {
             $ar = $tcp.BeginConnect($address, [int]$Op.port, $null, $null)

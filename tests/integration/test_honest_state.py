@@ -62,8 +62,8 @@ def test_reply_lost_after_the_last_step_is_reported_as_the_change_it_was(lab, an
 def test_reply_cut_short_midway_reports_what_was_done_and_what_was_left(lab, ansible):
     """The activation failed on the host and the reply never came whole: read again, the host
     shows its KMS host set (a change) and the activation left undone."""
-    lab.state(HOST).faults.update(truncated_json="invoke", operations=[
-        {"match": {"op": "cim_invoke", "method": "Activate"}, "hresult": 0xC004F074}])
+    lab.state(HOST).faults.update(truncated_json="invoke", cim_errors=[
+        {"method": "Activate", "hresult": 0xC004F074}])
     record = run_kms(lab, ansible)
     result = record["result"]
     assert record["status"] == "failed"
@@ -78,8 +78,7 @@ def test_reply_cut_short_midway_reports_what_was_done_and_what_was_left(lab, ans
 
 
 def test_a_terminating_error_midway_keeps_what_was_done(lab, ansible):
-    lab.state(HOST).faults["operations"] = [{"match": {"op": "cim_invoke", "method": "Activate"},
-                                             "hresult": 0xC004F074}]
+    lab.state(HOST).faults["cim_errors"] = [{"method": "Activate", "hresult": 0xC004F074}]
     result = run_kms(lab, ansible)["result"]
     assert result["changed"] is True and result["remote_calls"] == 2
     [product] = result["products"]
@@ -113,9 +112,11 @@ def test_connection_dropped_before_the_apply_ran(lab, ansible):
 
 
 def test_state_unknown_when_the_second_read_fails_too(lab, ansible):
-    lab.state(HOST).faults.update(reply_lost="invoke", operations=[
-        # Strikes only the re-read: its first operation is a product query.
-        {"index": 0, "match": {"op": "cim_query"}, "hresult": 0x80070005}])
+    # Strikes only the re-read, the third command (read, write whose reply is lost, read again):
+    # its first query fails.
+    third = len(lab.commands(HOST)) + 3
+    lab.state(HOST).faults.update(reply_lost="invoke", cim_errors=[
+        {"query": True, "command": third, "times": 1, "hresult": 0x80070005}])
     record = run_kms(lab, ansible)
     result = record["result"]
     assert record["status"] == "failed"
@@ -143,8 +144,8 @@ def test_a_dropped_connection_reads_the_same_for_every_module(lab, ansible, modu
 def test_the_role_summary_lists_a_host_that_failed_after_a_change(lab, ansible):
     """set_stats (what AWX keeps): a host that failed after its KMS host was set is in
     changed_hosts as well as in failed_hosts."""
-    lab.state(HOST).faults.update(truncated_json="invoke", operations=[
-        {"match": {"op": "cim_invoke", "method": "Activate"}, "hresult": 0xC004F074}])
+    lab.state(HOST).faults.update(truncated_json="invoke", cim_errors=[
+        {"method": "Activate", "hresult": 0xC004F074}])
     run = ansible(lab, "playbooks/activate.yml", "--limit", "%s,pc07-activated" % HOST,
                   env={"ANSIBLE_SHOW_CUSTOM_STATS": "1"})
     _unused, found, after = run.stdout.partition("CUSTOM STATS")

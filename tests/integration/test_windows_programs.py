@@ -35,7 +35,7 @@ def answered(tmp_path_factory):
         for name in ("set", "activate", "clear"):
             (out / ("%s.result.json" % name)).write_text(json.dumps(
                 programs.run_on_lab(lab, LAB_HOST, programs.load(out, name))))
-        sent = [c["program"] for c in lab.host(LAB_HOST).commands]
+        sent = [c["program"] for c in lab.commands(LAB_HOST)]
     return out, sent
 
 

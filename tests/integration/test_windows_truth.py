@@ -170,8 +170,8 @@ def test_disabled_osppsvc_fails_the_host_instead_of_hiding_office(truth_lab, ans
 
 # -- 4. what was done is kept; no code is no success ---------------------------------------------
 def test_error_without_hresult_midway_is_a_failure_and_keeps_the_steps_done(truth_lab, ansible):
-    truth_lab.state("pc16-lab").faults["operations"] = [
-        {"match": {"op": "cim_invoke", "method": "Activate"}, "hresult": None, "message": "Generic failure"}]
+    truth_lab.state("pc16-lab").faults["cim_errors"] = [
+        {"method": "Activate", "hresult": None, "message": "Generic failure"}]
     run = ansible(truth_lab, kms_playbook(kms_host=KMS), "--limit", "pc16-lab")
     record = run.result("pc16-lab", "kms")
     assert record["status"] == "failed", record
@@ -192,8 +192,8 @@ def test_error_without_hresult_midway_is_a_failure_and_keeps_the_steps_done(trut
 
 
 def test_failure_after_a_key_install_reports_the_key_installed(truth_lab, ansible):
-    truth_lab.state("pc06-mak").faults["operations"] = [
-        {"match": {"op": "cim_invoke", "method": "SetKeyManagementServiceMachine"}, "hresult": 0xC004F025}]
+    truth_lab.state("pc06-mak").faults["cim_errors"] = [
+        {"method": "SetKeyManagementServiceMachine", "hresult": 0xC004F025}]
     run = ansible(truth_lab, kms_playbook(kms_host=KMS, product_key="auto"), "--limit", "pc06-mak")
     result = run.result("pc06-mak", "kms")["result"]
     [product] = result["products"]
@@ -215,7 +215,9 @@ def test_option_values_never_reach_the_script_block_log(truth_lab, ansible, tmp_
     blocks = truth_lab.script_block_log("pc16-lab")
     assert blocks
     # The bootstrap, and the executor's code lines; nothing else became a script block.
-    assert {b.strip() for b in blocks} == {hostops.load_script("kms_bootstrap").strip(), executor_code()}
+    # ($input lines reach the script block joined by Out-String with CRLF)
+    assert {b.strip().replace("\r\n", "\n") for b in blocks} == {hostops.load_script("kms_bootstrap").strip(),
+                                                                   executor_code()}
     for text in blocks:
         for value in (key, key.replace("-", ""), KMS, "ProPlus2024Volume"):
             assert value not in text
@@ -227,8 +229,13 @@ def test_reads_name_their_properties_and_writes_select_one_instance(truth_lab, a
     run = ansible(truth_lab, kms_playbook(kms_host=KMS), "--limit", host)
     assert run.result(host, "kms")["result"]["changed"] is True
     log = truth_lab.cim_log(host)
-    queries = [e for e in log if e["kind"] == "query"]
+    # Before each method call the executor finds its instance with Get-CimInstance -ClassName
+    # -Filter, which is SELECT * (CimGetInstance.cs); every other query names its properties.
+    lookups = [e for e in log if e["kind"] == "query" and e["properties"] == ["*"]]
+    queries = [e for e in log if e["kind"] == "query" and e not in lookups]
     assert queries and all("*" not in e["properties"] for e in queries), queries
+    assert len(lookups) == len(invokes(truth_lab, host))
+    assert all(e["class"] == "SoftwareLicensingService" or e["where"].startswith("ID='") for e in lookups)
     licensing = [e for e in queries if e["class"] in (SPP, OSPP) and e["hresult"] == 0]
     # The products, with how they were (and are now) activated, in the same query.
     assert all(set(e["properties"]) == set(inspection.PRODUCT_PROPERTIES + inspection.ACTIVATION_PROPERTIES)
@@ -294,11 +301,15 @@ WIN7_OFFICE2010 = "pc05-office2010-win7"  # osppsvc installed
     # WBEM_E_INVALID_QUERY: a property the class lacks, in the filter or the property list
     (WIN11, hostops.cim_query("x", SPP, ["ID"], "LicenceStatus = 1"), "0x80041017"),
     (WIN11, hostops.cim_query("x", SPP, ["ID", "Colour"]), "0x80041017"),
-    # WBEM_E_INVALID_METHOD_PARAMETERS: a wrong argument name, or type
+    # An argument name the method does not declare: Invoke-CimMethod refuses it on the client
+    # with an ArgumentException (E_INVALIDARG), before WMI sees the call (CimInvokeCimMethod.cs)
     (WIN11, hostops.cim_invoke("x", SPP, "SetKeyManagementServiceMachine", where=PROPLUS,
-                               arguments=[("HostName", "string", KMS)]), "0x8004102F"),
+                               arguments=[("HostName", "string", KMS)]), "0x80070057"),
+    # a port that is not a number: the cmdlet cannot convert it to the declared uint32
     (WIN11, hostops.cim_invoke("x", SPP, "SetKeyManagementServicePort", where=PROPLUS,
-                               arguments=[("PortNumber", "string", "1688")]), "0x8004102F"),
+                               arguments=[("PortNumber", "string", "port")]), "0x80070057"),
+    # WBEM_E_INVALID_METHOD_PARAMETERS: no argument at all for a method that declares one
+    (WIN11, hostops.cim_invoke("x", SPP, "SetKeyManagementServiceMachine", where=PROPLUS), "0x8004102F"),
     # WBEM_E_NOT_FOUND: no such instance
     (WIN11, hostops.cim_invoke("x", SPP, "Activate", where="ID='00000000-0000-0000-0000-000000000000'"),
      "0x80041002"),

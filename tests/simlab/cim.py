@@ -247,6 +247,91 @@ class CimProvider:
         self.log.append({**entry, "hresult": 0, "return_value": value})
         return value
 
+    # -- what the CIM cmdlets call (tests/simlab/powershell/commands.py) -----------------------
+    def execute_query(self, text: str) -> list[tuple[CimClass, dict[str, Any], dict[str, str], dict[str, Any]]]:
+        """ExecQuery of a WQL SELECT: per instance (class, the selected properties' values, their
+        CIM types, the live instance). ``SELECT *`` selects every property this Windows has."""
+        entry: dict[str, Any] = {"kind": "query", "wql": text}
+        try:
+            try:
+                properties, class_name, where = wql.parse_select(text)
+            except wql.WqlError as exc:
+                raise CimError(WBEM_E_INVALID_QUERY) from exc
+            entry.update({"class": class_name, "properties": properties, "where": where})
+            cls = self.cim_class(class_name)
+            own = self._properties(cls)
+            names = list(own) if properties == ["*"] else [self._property(cls, p) for p in properties]
+            found = self._select(cls, where)
+            rows = [(cls, {n: self._value(cls, inst, n) for n in names}, {n: own[n] for n in names}, inst)
+                    for inst in found]
+        except CimError as exc:
+            self.log.append({**entry, "instances": 0, "hresult": exc.hresult})
+            raise
+        self.log.append({**entry, "instances": len(rows), "hresult": 0})
+        return rows
+
+    def enumerate_instances(self, class_name: str, condition: str | None) -> list[tuple]:
+        """Get-CimInstance -ClassName [-Filter]: SELECT * FROM <class> [WHERE <condition>]
+        (CimGetInstance.cs builds that query)."""
+        where = "" if condition is None else " WHERE " + condition
+        return self.execute_query("SELECT * FROM %s%s" % (class_name, where))  # noqa: S608 - WQL, as the cmdlet builds it
+
+    def method_parameters(self, cls: CimClass, method: str) -> dict[str, str] | None:
+        """The method's [in] parameters as the class declares them on this Windows, or None."""
+        name = _lookup(cls.methods, method)
+        if name is None or not cls.has(name, self.state.os["version"]):
+            return None
+        return dict(cls.methods[name])
+
+    def call_method(self, cls: CimClass, instance: dict[str, Any], method: str, values: dict[str, Any]) -> int:
+        """ExecMethod on one instance: WMI's own checks (the method, each parameter's name and
+        type, none missing), then the method as Microsoft documents it."""
+        masked = {k: (str(v)[-5:] if k.lower() == "productkey" else v) for k, v in values.items()}
+        key = instance.get(cls.key)
+        entry: dict[str, Any] = {"kind": "invoke", "class": cls.name, "method": method, "arguments": masked,
+                                 "where": None if key is None else "%s='%s'" % (cls.key, key)}
+        try:
+            current = self.cim_class(cls.name)
+            if not any(inst is instance for inst in self.instances(current)):
+                raise CimError(WBEM_E_NOT_FOUND)
+            name = _lookup(current.methods, method)
+            if name is None or not current.has(name, self.state.os["version"]):
+                raise CimError(WBEM_E_INVALID_METHOD)
+            args = self._typed_arguments(current.methods[name], values)
+            if current.licensing and self.state.faults.get("access_denied") == "invoke":
+                raise CimError(SL_E_LUA_ACCESSDENIED)
+            handler = self.handlers.get(name)
+            if handler is None:
+                raise CimError(E_NOTIMPL, "simlab: %s.%s exists on Windows but the lab does not emulate it"
+                               % (current.name, name))
+            value = handler(current, instance, args)
+        except CimError as exc:
+            self.log.append({**entry, "hresult": exc.hresult})
+            raise
+        self.log.append({**entry, "hresult": 0, "return_value": value})
+        return value
+
+    @staticmethod
+    def _typed_arguments(parameters: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
+        """WMI's check of a call's arguments: known names, values of the declared types, every
+        [in] parameter given (WBEM_E_INVALID_METHOD_PARAMETERS otherwise)."""
+        given: dict[str, Any] = {}
+        for raw, value in values.items():
+            name = _lookup(parameters, raw)
+            if name is None or name in given:
+                raise CimError(WBEM_E_INVALID_METHOD_PARAMETERS)
+            ok = {
+                "string": isinstance(value, str),
+                "uint32": isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFFFFFF,
+                "boolean": isinstance(value, bool),
+            }.get(parameters[name], False)
+            if not ok:
+                raise CimError(WBEM_E_INVALID_METHOD_PARAMETERS)
+            given[name] = value
+        if set(given) != set(parameters):
+            raise CimError(WBEM_E_INVALID_METHOD_PARAMETERS)
+        return given
+
     # -- classes and instances ------------------------------------------------------------------
     def cim_class(self, name: str) -> CimClass:
         """The class, if it is registered and its service can serve it now."""

@@ -51,11 +51,11 @@ class EventLog:
         self.events.append({"id": event_id, "record_id": record, "provider": provider,
                             "time_created": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "data": list(data)})
 
-    def newest(self, provider: str, ids: list[int], count: int) -> list[dict[str, Any]]:
-        """Get-WinEvent's answer: the newest ``count`` matching events, newest first."""
-        found = [dict(e) for e in reversed(self.events) if e["provider"].lower() == provider.lower()
-                 and e["id"] in ids]
-        return found[:count]
+    def select(self, providers: list[str] | None, ids: list[int] | None) -> list[dict[str, Any]]:
+        """Get-WinEvent's order: newest first, of the given providers and IDs (None: any)."""
+        wanted = None if providers is None else {p.lower() for p in providers}
+        return [dict(e) for e in reversed(self.events)
+                if (wanted is None or e["provider"].lower() in wanted) and (ids is None or e["id"] in ids)]
 
     def kms_request(self, cim_class: str, product: dict[str, Any], server: str, *, cmid: str | None,
                     required: int, now: datetime) -> None:

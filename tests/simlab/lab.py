@@ -27,7 +27,10 @@ realm; the inventory names the PC for Kerberos with ``ansible_winrm_kerberos_hos
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import json
 from typing import Any
 
 import yaml
@@ -51,6 +54,18 @@ TRANSPORTS = {
     "kerberos": ("kerberos", "http"),
     "kerberos-https": ("kerberos", "https"),
 }
+
+
+def sent_program(stdin: str | None) -> dict[str, Any] | None:
+    """The program a command's standard input carries (docs/host-operations.md, "How a call
+    travels"), or None when it carries none."""
+    if not stdin or "\0\0\0\0" not in stdin:
+        return None
+    try:
+        program = json.loads(base64.b64decode(stdin.partition("\0\0\0\0")[2].strip()).decode("utf-8"))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    return program if isinstance(program, dict) else None
 
 
 class Lab:
@@ -140,9 +155,12 @@ class Lab:
 
     def commands(self, name: str) -> list[dict[str, Any]]:
         """Commands the host received, oldest first: command, arguments, stdin_bytes, script
-        (the script block text before the NULs), program (the decoded operations program)."""
+        (the -EncodedCommand text), stdin, and for tests to read, program: standard input read
+        as docs/host-operations.md says the collection frames it (the decoded JSON after four
+        NULs), or None. The emulated host itself never reads it: its PowerShell runs the text."""
         with self.windows_hosts[name].lock:
-            return list(self.windows_hosts[name].commands)
+            return [dict(record, program=sent_program(record.get("stdin")))
+                    for record in self.windows_hosts[name].commands]
 
     def cim_log(self, name: str) -> list[dict[str, Any]]:
         """The host's CIM queries and method calls, oldest first (cim.py; keys masked)."""

@@ -27,8 +27,8 @@ UNINSTALL = "HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 UNINSTALL_WOW = "HKLM:\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 OSPP = "HKLM:\\SOFTWARE\\Microsoft\\OfficeSoftwareProtectionPlatform"
 SPP = "HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform"
-# The keys the executor may read (docs/host-operations.md).
-ALLOWED_KEYS = (C2R, UNINSTALL, UNINSTALL_WOW, OSPP, SPP)
+# The keys the lab's Windows has content in; their parent keys exist too (HKLM:\SOFTWARE ...).
+MODELLED_KEYS = (C2R, UNINSTALL, UNINSTALL_WOW, OSPP, SPP)
 
 
 def _key(values: dict[str, Any] | None = None, subkeys: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def _key(values: dict[str, Any] | None = None, subkeys: dict[str, Any] | None = 
 
 
 def build(state: HostState) -> dict[str, dict[str, Any]]:
-    """Every readable key of the host now, by its path (case as in ALLOWED_KEYS)."""
+    """Every modelled key of the host now, by its path (case as in MODELLED_KEYS)."""
     wow64 = "64" in state.os.get("architecture", "")
     keys: dict[str, dict[str, Any]] = {
         # Windows always has the Uninstall key; a non-Office entry keeps a subkey filter honest.
@@ -67,9 +67,29 @@ def build(state: HostState) -> dict[str, dict[str, Any]]:
     if state.ospp_service in (True, "disabled"):
         keys[OSPP] = _key()
     for path, override in state.registry.items():
-        canonical = next((k for k in ALLOWED_KEYS if k.lower() == path.lower()), path)
+        canonical = next((k for k in MODELLED_KEYS if k.lower() == path.lower()), path)
         if override is None:
             keys.pop(canonical, None)
         else:
             keys[canonical] = _key(copy.deepcopy(override.get("values")), copy.deepcopy(override.get("subkeys")))
     return keys
+
+
+def key(state: HostState, path: str) -> dict[str, Any] | None:
+    """The key at a registry provider path (HKLM:\\..., case-insensitive), or None when the
+    host has no such key: a modelled key, one of its subkeys, or a parent of one (empty)."""
+    wanted = path.rstrip("\\").lower()
+    keys = build(state)
+    for name, found in keys.items():
+        lowered = name.lower()
+        if lowered == wanted:
+            return found
+        if wanted.startswith(lowered + "\\"):
+            rest = path.rstrip("\\")[len(name) + 1:]
+            sub = next((v for k, v in found["subkeys"].items() if k.lower() == rest.lower()), None)
+            if sub is not None and "\\" not in rest:
+                return {"values": dict(sub.get("values") or {}), "subkeys": {}}
+    children = {name[len(wanted) + 1:].split("\\", 1)[0] for name in keys if name.lower().startswith(wanted + "\\")}
+    if children:
+        return {"values": {}, "subkeys": {child: {"values": {}} for child in children}}
+    return None

@@ -28,8 +28,10 @@ HOST_KEYS = {
     "name", "username", "password", "os", "cpu", "memory_mb", "system_drive_free_mb",
     "clock_offset_minutes", "ospp_service", "client_machine_id", "ospp_client_machine_id",
     "computer_name", "office", "products", "dns_kms_host", "dns_domain", "inventory_vars", "faults",
-    "registry", "network", "events", "spp_service",
+    "registry", "network", "events", "spp_service", "powershell",
 }
+# The Windows PowerShell versions a lab host can have (tests/simlab/powershell).
+POWERSHELL_VERSIONS = ("2.0", "3.0", "4.0", "5.1")
 OSPP_SERVICE_VALUES = (True, False, "disabled")
 
 
@@ -81,6 +83,9 @@ class HostState:
     dns_domain: str | None = None
     # Host variables the lab writes into the inventory (what an administrator would set).
     inventory_vars: dict[str, Any] = field(default_factory=dict)
+    # Windows PowerShell's version on the host: what the emulation's language and cmdlets
+    # offer (tests/simlab/powershell); Windows 10 and 11 ship 5.1.
+    powershell: str = "5.1"
     # Injected faults, by name (listed in tests/simlab/host.py's docstring; the wire faults
     # in wsman.py's). Read live: a test may set or clear one while the lab runs.
     faults: dict[str, Any] = field(default_factory=dict)
@@ -188,7 +193,11 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         registry=dict(merged.get("registry") or {}),
         network=dict(merged.get("network") or {}),
         events=[dict(e) for e in merged.get("events") or []],
+        powershell=str(merged.get("powershell", "5.1")),
     )
+    if state.powershell not in POWERSHELL_VERSIONS:
+        raise ScenarioError("host %s: powershell must be one of %s, not %r"
+                            % (name, ", ".join(POWERSHELL_VERSIONS), state.powershell))
     state.services = _services(state)
     # Values of SoftwareLicensingService the scenario gives (facts §1.5), e.g. RemainingWindowsReArmCount.
     state.services["SoftwareLicensingService"].update(merged.get("spp_service") or {})

@@ -262,3 +262,29 @@ def select_text(cim_class: str, properties: list[str], where: str | None) -> str
 
 def matches(predicate: Predicate | None, instance: Mapping[str, Any]) -> bool:
     return predicate is None or bool(predicate(instance.get))
+
+
+_SELECT = re.compile(r"^\s*SELECT\s+(?P<properties>.+?)\s+FROM\s+(?P<class>[A-Za-z_][A-Za-z0-9_]*)"
+                     r"(?:\s+WHERE\s+(?P<where>.+?))?\s*$", re.IGNORECASE | re.DOTALL)
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def parse_select(text: str) -> tuple[list[str], str, str | None]:
+    """A WQL data query, SELECT <properties> | * FROM <class> [WHERE <condition>]
+    (https://learn.microsoft.com/windows/win32/wmisdk/select-statement-for-data-queries):
+    (property names, or ["*"]; class; condition or None). Raises WqlError."""
+    match = _SELECT.match(text)
+    if not match:
+        raise WqlError("not a SELECT statement: %r" % text)
+    properties = [p.strip() for p in match.group("properties").split(",")]
+    if properties != ["*"] and not all(_NAME.match(p) for p in properties):
+        raise WqlError("bad property list %r" % match.group("properties"))
+    return properties, match.group("class"), match.group("where")
+
+
+def class_of(text: str) -> str | None:
+    """The class a WQL query names, or None when it is not a valid SELECT."""
+    try:
+        return parse_select(text)[1]
+    except WqlError:
+        return None

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops
 
-from tests.simlab import host as host_mod
 from tests.simlab.cim import CimError
 from tests.simlab.host import WindowsHost
+from tests.simlab.lab import sent_program
 from tests.simlab.network import Network, ipv6_loopback_available
 from tests.simlab.scenario import Scenario, parse
 from tests.simlab.wsman import CommandRequest
@@ -27,7 +29,7 @@ O14 = "6f327760-8c5c-417c-9b61-836a98287e0c"
 PROPLUS_KEY = "XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB"
 PROJECT_KEY = "FQQ23-N4YCY-73HQ3-FM9WC-76HF4"
 STANDARD_KEY = "V28N4-JG22K-W66P8-VTMGK-H6HGR"  # a catalogue SKU no host has the licence of
-EXECUTOR_TEXT = "# stands for the executor's text; the lab never reads it\r\n"
+EXECUTOR_TEXT = hostops.executor_text()  # the real executor: the lab runs its text
 NEEDS_IPV6 = pytest.mark.skipif(not ipv6_loopback_available(), reason="::1 cannot be bound here")
 
 
@@ -100,8 +102,7 @@ def hosts(lab: tuple[Scenario, Network, dict[str, WindowsHost]]) -> dict[str, Wi
 
 def request(program: Any, script: str = EXECUTOR_TEXT) -> CommandRequest:
     """The command WinRM delivers: the bootstrap on the command line, the program on stdin."""
-    with open(host_mod.BOOTSTRAP, encoding="utf-8") as handle:
-        bootstrap = handle.read().strip()
+    bootstrap = hostops.bootstrap_script()
     encoded = base64.b64encode(bootstrap.encode("utf-16-le")).decode("ascii")
     payload = program if isinstance(program, str) else \
         base64.b64encode(json.dumps(program).encode("utf-8")).decode("ascii")
@@ -200,27 +201,42 @@ def test_wrong_property_in_filter_or_list(hosts: dict[str, WindowsHost]) -> None
     assert one_error(hosts["win7"], query("OfficeSoftwareProtectionProduct", ["LicenseFamily"]))[0] == "0x80041017"
 
 
-@pytest.mark.parametrize("arguments", [
-    [arg("HostName", "string", "kms.test")],                          # wrong name
-    [arg("MachineName", "uint32", 5)],                                # wrong type
-    [],                                                               # missing
-    [arg("MachineName", "string", "a"), arg("MachineName", "string", "b")],  # repeated
-    [arg("MachineName", "string", "kms.test"), arg("PortNumber", "uint32", 1688)],  # one too many
+# What reaches WMI is what Invoke-CimMethod makes of the executor's arguments: the cmdlet
+# refuses a name the method does not declare (ArgumentException, E_INVALIDARG as its HResult)
+# and converts a value to the declared type before WMI sees it (commands.invoke_cim_method).
+@pytest.mark.parametrize(("arguments", "code", "machine"), [
+    ([arg("HostName", "string", "kms.test")], "0x80070057", None),           # a name the method lacks
+    ([arg("MachineName", "uint32", 5)], None, "5"),                          # converted to the string "5"
+    ([], "0x8004102F", None),                                                # none: WMI refuses the call
+    ([arg("MachineName", "string", "a"), arg("MachineName", "string", "b")], None, "b"),  # the last one wins
+    ([arg("MachineName", "string", "kms.test"), arg("PortNumber", "uint32", 1688)], "0x80070057", None),
 ])
-def test_wrong_arguments(hosts: dict[str, WindowsHost], arguments: list[dict[str, Any]]) -> None:
+def test_wrong_arguments(hosts: dict[str, WindowsHost], arguments: list[dict[str, Any]], code: str | None,
+                         machine: str | None) -> None:
     operation = invoke("SoftwareLicensingProduct", "SetKeyManagementServiceMachine", sku(PROPLUS), arguments)
-    assert one_error(hosts["win11"], operation)[0] == "0x8004102F"
-    assert product(hosts["win11"], PROPLUS)["KeyManagementServiceMachine"] is None
+    if code is None:
+        assert results(hosts["win11"], operation)[0]["status"] == "ok"
+    else:
+        assert one_error(hosts["win11"], operation)[0] == code
+    assert product(hosts["win11"], PROPLUS)["KeyManagementServiceMachine"] == machine
 
 
-def test_port_argument_must_be_uint32(hosts: dict[str, WindowsHost]) -> None:
-    bad = invoke("SoftwareLicensingProduct", "SetKeyManagementServicePort", sku(PROPLUS),
-                 [arg("PortNumber", "string", "1688")])
-    assert one_error(hosts["win11"], bad)[0] == "0x8004102F"
-    good = invoke("SoftwareLicensingProduct", "SetKeyManagementServicePort", sku(PROPLUS),
-                  [arg("portnumber", "uint32", 1689)])
-    assert results(hosts["win11"], good)[0]["data"] == {"return_value": 0}
-    assert product(hosts["win11"], PROPLUS)["KeyManagementServicePort"] == 1689
+@pytest.mark.parametrize(("value", "type_", "outcome"), [
+    ("1688", "string", 1688),          # the cmdlet converts a string of digits to uint32
+    ("port", "string", "0x80070057"),  # and refuses one that is not a number, before WMI
+    (70000, "uint32", "0x80070057"),   # a uint32 WMI takes, but not a TCP port: the method refuses it
+    (1689, "uint32", 1689),
+])
+def test_port_argument_is_converted_to_uint32(hosts: dict[str, WindowsHost], value: Any, type_: str,
+                                              outcome: Any) -> None:
+    call_ = invoke("SoftwareLicensingProduct", "SetKeyManagementServicePort", sku(PROPLUS),
+                   [arg("portnumber", type_, value)])
+    if isinstance(outcome, int):
+        assert results(hosts["win11"], call_)[0]["data"] == {"return_value": 0}
+        assert product(hosts["win11"], PROPLUS)["KeyManagementServicePort"] == outcome
+    else:
+        assert one_error(hosts["win11"], call_)[0] == outcome
+        assert product(hosts["win11"], PROPLUS)["KeyManagementServicePort"] in (None, 0)
 
 
 def test_refresh_license_status_only_on_the_spp_service(hosts: dict[str, WindowsHost]) -> None:
@@ -233,7 +249,8 @@ def test_refresh_license_status_only_on_the_spp_service(hosts: dict[str, Windows
 
 def test_missing_instance(hosts: dict[str, WindowsHost]) -> None:
     operation = invoke("SoftwareLicensingProduct", "Activate", sku("00000000-0000-0000-0000-000000000000"))
-    assert one_error(hosts["win11"], operation) == ("0x80041002", "Not found ")
+    assert one_error(hosts["win11"], operation) == (
+        "0x80041002", "No instance of SoftwareLicensingProduct matches ID='00000000-0000-0000-0000-000000000000'.")
 
 
 def test_unknown_class(hosts: dict[str, WindowsHost]) -> None:
@@ -304,8 +321,9 @@ def test_on_error_stop_skips_everything_after(hosts: dict[str, WindowsHost]) -> 
     )
     assert [r["status"] for r in out] == ["error", "skipped", "skipped"]
     assert out[0]["hresult"] == "0x8007274D"
-    assert out[0]["message"] == ("Cannot connect to kms-down.test:1688: No connection could be made because the "
-                                 "target machine actively refused it")
+    # SocketException's message ends with the end point it was refused at
+    assert re.fullmatch(r"Cannot connect to kms-down\.test:1688: No connection could be made because the target "
+                        r"machine actively refused it (192\.0\.2\.\d+|\[2001:db8::\w+\]):1688", out[0]["message"])
     assert out[0]["data"]["hresult"] == "0x8007274D"  # a required connection keeps its data
     assert product(hosts["win11"], PROPLUS)["LicenseStatus"] == 2
 
@@ -467,12 +485,13 @@ def test_operation_faults(hosts: dict[str, WindowsHost]) -> None:
     host = hosts["win11"]
     set_host = invoke("SoftwareLicensingProduct", "SetKeyManagementServiceMachine", sku(PROPLUS),
                       [arg("MachineName", "string", "kms.test")])
-    host.state.faults["operations"] = [{"index": 0, "hresult": 0xC004F074, "times": 1}]
+    host.state.faults["cim_errors"] = [{"method": "SetKeyManagementServiceMachine", "hresult": 0xC004F074,
+                                        "times": 1}]
     assert one_error(host, set_host)[0] == "0xC004F074"
     assert product(host, PROPLUS)["KeyManagementServiceMachine"] is None  # struck before it took effect
     assert results(host, set_host)[0]["status"] == "ok"  # times: 1
-    host.state.faults["operations"] = [{"match": {"op": "cim_invoke", "method": "activate"}, "hresult": None,
-                                        "message": "RPC server unavailable", "after": True}]
+    host.state.faults["cim_errors"] = [{"method": "activate", "hresult": None, "message": "RPC server unavailable",
+                                        "after": True}]
     [result] = results(host, invoke("SoftwareLicensingProduct", "Activate", sku(PROPLUS)))
     assert result == {"id": "Activate", "op": "cim_invoke", "status": "error", "hresult": None,
                       "message": "RPC server unavailable"}
@@ -498,7 +517,7 @@ def test_reply_faults(hosts: dict[str, WindowsHost], fault: str, value: Any, gar
         except (UnicodeDecodeError, ValueError):
             intact = False
         assert intact is not expected
-    assert len(host.cim_log) == 2  # both programs ran
+    assert len(host.cim_log) == 3  # both programs ran: the query, and the write's instance lookup and call
 
 
 def test_clixml_error_runs_nothing(hosts: dict[str, WindowsHost]) -> None:
@@ -516,15 +535,17 @@ def test_logs_never_hold_a_value_from_the_program(hosts: dict[str, WindowsHost])
             invoke("SoftwareLicensingProduct", "SetKeyManagementServiceMachine", sku(PROJECT),
                    [arg("MachineName", "string", "secret-kms.test")]))
     [command] = host.commands
-    assert [op["method"] for op in command["program"]["operations"]] == ["InstallProductKey",
-                                                                         "SetKeyManagementServiceMachine"]
-    assert command["script"] == EXECUTOR_TEXT
-    assert host.script_block_log == [host.bootstrap, EXECUTOR_TEXT]
+    assert [op["method"] for op in sent_program(command["stdin"])["operations"]] == [
+        "InstallProductKey", "SetKeyManagementServiceMachine"]
+    assert command["script"] == hostops.bootstrap_script()
+    # what PowerShell compiled: the bootstrap, then the text before the NULs ($input's lines
+    # joined by Out-String with CRLF)
+    assert host.script_block_log == [hostops.bootstrap_script(), EXECUTOR_TEXT.replace("\n", "\r\n")]
     for text in host.script_block_log:
         assert PROJECT_KEY not in text and "76HF4" not in text and "secret-kms" not in text
     logged = json.dumps(host.cim_log)
     assert PROJECT_KEY not in logged and "FQQ23" not in logged
-    assert host.cim_log[0]["arguments"] == [arg("ProductKey", "string", "76HF4")]
+    assert [e["arguments"] for e in host.cim_log if e["kind"] == "invoke"][0] == {"ProductKey": "76HF4"}
 
 
 def test_host_facts_and_registry(hosts: dict[str, WindowsHost]) -> None:
@@ -540,8 +561,8 @@ def test_host_facts_and_registry(hosts: dict[str, WindowsHost]) -> None:
         {"id": "w", "op": "registry_read",
          "key": "HKLM:\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
          "values": [], "subkeys": "^Office1[4-6]\\."})
-    assert facts["data"]["computer_name"] == "WIN7" and facts["data"]["powershell_version"] == "5.1"
-    assert c2r["data"] == {"exists": False, "values": {"VersionToReport": None}}
+    assert facts["data"]["computer_name"] == "WIN7" and facts["data"]["powershell_version"] == "5.1.19041.4522"
+    assert c2r["data"] == {"exists": False, "values": {}, "subkeys": []}  # no key: no values at all
     assert msi["data"]["subkeys"] == []
     assert wow["data"]["subkeys"] == [{"name": "Office14.PROPLUS", "values": {}}]
 
@@ -575,12 +596,10 @@ def test_console_ospp_vbs_runs_on_the_provider(lab: tuple[Scenario, Network, dic
     assert [e["class"] for e in win7.cim_log] == ["OfficeSoftwareProtectionProduct"]
 
 
-def test_read_request_runs_nothing(hosts: dict[str, WindowsHost]) -> None:
+def test_stdin_without_the_separator_fails_in_the_bootstrap(hosts: dict[str, WindowsHost]) -> None:
     host = hosts["win11"]
-    program = {"version": 1, "operations": [invoke("SoftwareLicensingProduct", "Activate", sku(PROPLUS))]}
-    reading = host_mod.read_request(request(program), host.bootstrap)
-    assert (reading.script, reading.program, reading.problem) == (EXECUTOR_TEXT, program, None)
-    no_separator = request(program)
+    no_separator = request({"version": 1, "operations": [invoke("SoftwareLicensingProduct", "Activate", sku(PROPLUS))]})
     no_separator.stdin = EXECUTOR_TEXT.encode()
-    assert host(no_separator).exit_code == 1  # the bootstrap's $p[1].Trim() on $null
+    reply = host(no_separator)
+    assert reply.exit_code == 1 and b"You cannot call a method on a null-valued expression." in reply.stderr
     assert host.cim_log == [] and product(host, PROPLUS)["LicenseStatus"] == 2

@@ -1,0 +1,910 @@
+"""The .NET types the emulation knows, and member access on every value.
+
+Only the members listed here exist in the emulation; any other member of a .NET type is
+Unsupported (it may well exist on Windows: the emulation refuses rather than guess). Each
+type cites Microsoft's .NET reference (learn.microsoft.com/dotnet/api/<full type name>).
+Exceptions carry the type, message, HResult and properties Windows gives them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from tests.simlab.powershell import runtime as rt
+from tests.simlab.powershell.runtime import DotNet, DotNetException, PSThrow, Unsupported
+
+# -- exception types: base classes (learn.microsoft.com/dotnet/api/<type>, "Inheritance") ----------
+EXCEPTION_BASES: dict[str, tuple[str, ...]] = {
+    "System.Exception": (),
+    "System.SystemException": (),
+    "System.ArgumentException": ("System.SystemException",),
+    "System.ArgumentNullException": ("System.ArgumentException", "System.SystemException"),
+    "System.ArgumentOutOfRangeException": ("System.ArgumentException", "System.SystemException"),
+    "System.FormatException": ("System.SystemException",),
+    "System.InvalidOperationException": ("System.SystemException",),
+    "System.NotSupportedException": ("System.SystemException",),
+    "System.ObjectDisposedException": ("System.InvalidOperationException", "System.SystemException"),
+    "System.Management.Automation.RuntimeException": ("System.SystemException",),
+    "System.Management.Automation.MethodException": ("System.Management.Automation.RuntimeException",
+                                                      "System.SystemException"),
+    "System.Management.Automation.MethodInvocationException": (
+        "System.Management.Automation.MethodException", "System.Management.Automation.RuntimeException",
+        "System.SystemException"),
+    "System.Management.Automation.PSInvalidCastException": ("System.InvalidCastException", "System.SystemException"),
+    "System.InvalidCastException": ("System.SystemException",),
+    "System.ArithmeticException": ("System.SystemException",),
+    "System.OverflowException": ("System.ArithmeticException", "System.SystemException"),
+    "System.DivideByZeroException": ("System.ArithmeticException", "System.SystemException"),
+    "System.Management.Automation.SessionStateException": ("System.Management.Automation.RuntimeException",
+                                                           "System.SystemException"),
+    "System.Management.Automation.ParameterBindingException": ("System.Management.Automation.RuntimeException",
+                                                                "System.SystemException"),
+    "System.Management.Automation.ParameterBindingArgumentTransformationException": (
+        "System.Management.Automation.ParameterBindingException", "System.Management.Automation.RuntimeException",
+        "System.SystemException"),
+    "System.Management.Automation.CommandNotFoundException": ("System.Management.Automation.RuntimeException",
+                                                              "System.SystemException"),
+    "System.Management.Automation.ItemNotFoundException": ("System.Management.Automation.SessionStateException",
+                                                           "System.Management.Automation.RuntimeException",
+                                                           "System.SystemException"),
+    "System.Management.Automation.ActionPreferenceStopException": (
+        "System.Management.Automation.RuntimeException", "System.SystemException"),
+    "Microsoft.PowerShell.Commands.WriteErrorException": ("System.SystemException",),
+    "System.ComponentModel.Win32Exception": ("System.Runtime.InteropServices.ExternalException",
+                                             "System.SystemException"),
+    "System.Net.Sockets.SocketException": ("System.ComponentModel.Win32Exception",
+                                           "System.Runtime.InteropServices.ExternalException",
+                                           "System.SystemException"),
+    "Microsoft.Management.Infrastructure.CimException": ("System.SystemException",),
+    "Microsoft.PowerShell.Commands.ServiceCommandException": ("System.SystemException",),
+}
+# Exception.HResult defaults (learn.microsoft.com/dotnet/api/system.exception.hresult): COR_E_*
+DEFAULT_HRESULTS = {"System.OverflowException": -2146233066, "System.InvalidCastException": -2147467262,
+                    "System.ArgumentException": -2147024809, "System.FormatException": -2146233033,
+                    "System.InvalidOperationException": -2146233079, "System.NotSupportedException": -2146233067,
+                    "System.ArgumentNullException": -2147467261}
+
+
+def exception(type_name: str, message: str, *, inner: Any = None, hresult: int | None = None,
+              extra: dict[str, Any] | None = None) -> DotNetException:
+    if type_name not in EXCEPTION_BASES:
+        raise Unsupported("the exception type %s" % type_name)
+    return DotNetException(type_name, message, bases=EXCEPTION_BASES[type_name], inner=inner,
+                           hresult=hresult if hresult is not None else DEFAULT_HRESULTS.get(type_name, -2146233088),
+                           extra=extra)
+
+
+class NetError(Exception):
+    """A .NET method threw; member access wraps it as PowerShell does (MethodInvocationException)."""
+
+    def __init__(self, exc: DotNetException) -> None:
+        super().__init__(exc.message)
+        self.exception = exc
+
+
+def socket_error(code: int, message: str) -> NetError:
+    """System.Net.Sockets.SocketException: ErrorCode and NativeErrorCode are the Winsock code
+    (learn.microsoft.com/dotnet/api/system.net.sockets.socketexception.errorcode)."""
+    names = {10061: "ConnectionRefused", 10060: "TimedOut", 11001: "HostNotFound", 10047: "AddressFamilyNotSupported",
+             11004: "NoData"}
+    return NetError(exception("System.Net.Sockets.SocketException", message, hresult=-2147467259,
+                              extra={"ErrorCode": code, "NativeErrorCode": code,
+                                     "SocketErrorCode": rt.EnumValue("System.Net.Sockets.SocketError",
+                                                                     names.get(code, "SocketError"), code)}))
+
+
+# -- values of .NET types ---------------------------------------------------------------------------
+class TypeRef(DotNet):
+    """A type literal's value ([int], [Net.Dns]): System.RuntimeType."""
+
+    type_name = "System.RuntimeType"
+
+    def __init__(self, full_name: str) -> None:
+        self.full_name = full_name
+
+    def __eq__(self, other: object) -> bool:  # one RuntimeType per type
+        return isinstance(other, TypeRef) and other.full_name.lower() == self.full_name.lower()
+
+    def __hash__(self) -> int:
+        return hash(self.full_name.lower())
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"fullname": lambda: self.full_name, "name": lambda: self.full_name.rsplit(".", 1)[-1]}
+
+    def to_string(self) -> str:
+        return self.full_name
+
+
+class DateTime(DotNet):
+    """System.DateTime: a moment and its Kind (Utc, Local)."""
+
+    type_name = "System.DateTime"
+    bases = ("System.ValueType",)
+
+    def __init__(self, moment: datetime, kind: str) -> None:
+        self.moment = moment
+        self.kind = kind
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        kind = rt.EnumValue("System.DateTimeKind", self.kind, {"Utc": 1, "Local": 2}.get(self.kind, 0))
+        return {"kind": lambda: kind,
+                "year": lambda: self.moment.year, "month": lambda: self.moment.month, "day": lambda: self.moment.day,
+                "ticks": lambda: rt.Int64(int((self.moment.replace(tzinfo=None) - datetime(1, 1, 1)).total_seconds()
+                                               * 10**7))}
+
+    def methods(self) -> dict[str, Callable[..., Any]]:
+        return {"tostring": self.format, "touniversaltime": lambda: DateTime(self.moment, "Utc"),
+                "tolocaltime": lambda: DateTime(self.moment, "Local")}
+
+    def format(self, spec: Any = None) -> str:
+        # "s": the sortable pattern yyyy-MM-ddTHH:mm:ss (learn.microsoft.com/dotnet/standard/base-types/
+        # standard-date-and-time-format-strings); "o": round trip.
+        if spec == "s":
+            return self.moment.strftime("%Y-%m-%dT%H:%M:%S")
+        if spec == "o":
+            suffix = "Z" if self.kind == "Utc" else "+00:00" if self.kind == "Local" else ""
+            return self.moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0" + suffix
+        if spec is None:
+            return self.moment.strftime("%m/%d/%Y %H:%M:%S").lstrip("0")  # en-US
+        raise Unsupported("DateTime.ToString(%r)" % spec)
+
+    def to_string(self) -> str:
+        return self.format()
+
+
+class Encoding(DotNet):
+    """System.Text.Encoding (UTF8, and UTF8Encoding objects)."""
+
+    def __init__(self, name: str, bom: bool = True) -> None:
+        self.name = name
+        self.bom = bom
+        self.type_name = {"utf-8": "System.Text.UTF8Encoding", "ascii": "System.Text.ASCIIEncoding",
+                          "utf-16-le": "System.Text.UnicodeEncoding"}.get(name, "System.Text.Encoding")
+        self.bases = ("System.Text.Encoding",)
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"webname": lambda: {"utf-16-le": "utf-16"}.get(self.name, self.name),
+                "codepage": lambda: {"utf-8": 65001, "ascii": 20127, "utf-16-le": 1200}.get(self.name, 0)}
+
+    def methods(self) -> dict[str, Callable[..., Any]]:
+        return {"getstring": self.get_string, "getbytes": self.get_bytes}
+
+    def get_string(self, data: Any) -> str:
+        raw = bytes(data) if isinstance(data, (bytes, list)) else None
+        if raw is None:
+            raise NetError(exception("System.ArgumentNullException", "Array cannot be null.\r\nParameter name: bytes"))
+        return raw.decode(self.name, errors="replace")  # invalid sequences become U+FFFD, as .NET's decoder does
+
+    def get_bytes(self, text: Any) -> bytes:
+        return rt.to_string(text).encode(self.name, errors="replace")
+
+
+class IPAddress(DotNet):
+    """System.Net.IPAddress: AddressFamily and ToString()."""
+
+    type_name = "System.Net.IPAddress"
+
+    def __init__(self, text: str, family: str) -> None:
+        self.text = text
+        self.family = family
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"addressfamily": lambda: address_family(self.family), "isipv6linklocal": lambda: False}
+
+    def methods(self) -> dict[str, Callable[..., Any]]:
+        return {"tostring": lambda: self.text}
+
+    def to_string(self) -> str:
+        return self.text
+
+
+def address_family(name: str) -> rt.EnumValue:
+    return rt.EnumValue("System.Net.Sockets.AddressFamily", name, {"InterNetwork": 2, "InterNetworkV6": 23}[name])
+
+
+class PSObjectView(DotNet):
+    """The intrinsic .PSObject member: its Properties (about_Intrinsic_Members)."""
+
+    type_name = "System.Management.Automation.PSObject"
+
+    def __init__(self, target: Any, members: Members) -> None:
+        self.target = target
+        self.accessor = members
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"properties": lambda: PropertyCollection(self.target, self.accessor),
+                "typenames": lambda: [rt.type_name_of(self.target)], "baseobject": lambda: self.target}
+
+
+class HashtableBase(DotNet):
+    """$hashtable.psbase: the Hashtable's own properties (about_Hash_Tables)."""
+
+    type_name = "System.Collections.Hashtable"
+
+    def __init__(self, table: rt.Hashtable) -> None:
+        self.table = table
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"keys": lambda: self.table.keys(), "values": lambda: self.table.values(),
+                "count": lambda: len(self.table)}
+
+
+class PropertyCollection(DotNet):
+    """PSObject.Properties: indexed by name, $null for a property the object does not have."""
+
+    type_name = ("System.Management.Automation.PSMemberInfoIntegratingCollection`1"
+                 "[[System.Management.Automation.PSPropertyInfo]]")
+    enumerable = True
+
+    def __init__(self, target: Any, members: Members) -> None:
+        self.target = target
+        self.accessor = members
+
+    def names(self) -> list[str]:
+        target = self.target
+        if isinstance(target, rt.PSCustomObject):
+            return target.names()
+        if isinstance(target, DotNet):
+            return [n for n in self.accessor.property_names(target)]
+        if isinstance(target, rt.Hashtable):
+            return ["IsReadOnly", "IsFixedSize", "IsSynchronized", "Keys", "Values", "SyncRoot", "Count"]
+        if isinstance(target, str):
+            return ["Length"]
+        return []
+
+    def enumerate(self) -> list[Any]:
+        return [PSProperty(n, self.accessor.get(self.target, n, False)) for n in self.names()]
+
+    def index(self, key: Any) -> Any:
+        wanted = rt.to_string(key).lower()
+        for name in self.names():
+            if name.lower() == wanted:
+                return PSProperty(name, self.accessor.get(self.target, name, False))
+        return None
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"count": lambda: len(self.names())}
+
+
+class PSProperty(DotNet):
+    type_name = "System.Management.Automation.PSNoteProperty"
+
+    def __init__(self, name: str, value: Any) -> None:
+        self.name = name
+        self.value = value
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"name": lambda: self.name, "value": lambda: self.value}
+
+    def to_string(self) -> str:
+        return "%s=%s" % (self.name, rt.to_string(self.value))
+
+
+class AsyncResult(DotNet):
+    """IAsyncResult of TcpClient.BeginConnect, with its AsyncWaitHandle."""
+
+    type_name = "System.Net.Sockets.Socket+MultipleAddressConnectAsyncResult"
+
+    def __init__(self, client: TcpClient, address: IPAddress, port: int) -> None:
+        self.client = client
+        self.address = address
+        self.port = port
+        self.done = False
+        self.error: NetError | None = None
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"asyncwaithandle": lambda: WaitHandle(self), "iscompleted": lambda: self.done}
+
+
+class WaitHandle(DotNet):
+    type_name = "System.Threading.ManualResetEvent"
+
+    def __init__(self, result: AsyncResult) -> None:
+        self.result = result
+
+    def methods(self) -> dict[str, Callable[..., Any]]:
+        return {"waitone": self.wait_one}
+
+    def wait_one(self, milliseconds: Any = -1) -> bool:
+        """True once the attempt finished (connected or failed), False when the time ran out
+        (learn.microsoft.com/dotnet/api/system.threading.waithandle.waitone)."""
+        result = self.result
+        if not result.done:
+            timeout = rt.to_integer(milliseconds, "System.Int32")
+            outcome = result.client.machine.connect(result.address.text, result.port,
+                                                    None if timeout < 0 else timeout / 1000.0)
+            if outcome == "timeout":
+                return False
+            result.done = True
+            if outcome == "refused":  # the message ends with the end point (SocketException.Message)
+                endpoint = ("[%s]:%d" if result.address.family == "InterNetworkV6" else "%s:%d") % (
+                    result.address.text, result.port)
+                result.error = socket_error(10061, "No connection could be made because the target machine "
+                                                   "actively refused it " + endpoint)
+            elif outcome != "connected":
+                result.error = socket_error(10047, "An address incompatible with the requested protocol was used")
+        return True
+
+
+class TcpClient(DotNet):
+    """System.Net.Sockets.TcpClient: the constructor's address family fixes the socket's;
+    connecting to an address of another family fails (learn.microsoft.com/dotnet/api/
+    system.net.sockets.tcpclient.-ctor; .NET Framework's parameterless one is IPv4 only)."""
+
+    type_name = "System.Net.Sockets.TcpClient"
+
+    def __init__(self, machine: Any, family: str) -> None:
+        self.machine = machine
+        self.family = family
+        self.connected = False
+        self.closed = False
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"connected": lambda: self.connected}
+
+    def methods(self) -> dict[str, Callable[..., Any]]:
+        return {"beginconnect": self.begin_connect, "endconnect": self.end_connect, "close": self.close,
+                "dispose": self.close}
+
+    def begin_connect(self, address: Any, port: Any, callback: Any = None, state: Any = None) -> AsyncResult:
+        if not isinstance(address, IPAddress):
+            raise Unsupported("TcpClient.BeginConnect with a %s" % rt.type_name_of(address))
+        number = rt.to_integer(port, "System.Int32")
+        if not 0 <= number <= 65535:
+            raise NetError(exception("System.ArgumentOutOfRangeException",
+                                     "Specified argument was out of the range of valid values.\r\n"
+                                     "Parameter name: port"))
+        if address.family != self.family:
+            raise NetError(exception("System.NotSupportedException",
+                                     "This protocol version is not supported."))
+        return AsyncResult(self, address, number)
+
+    def end_connect(self, result: Any) -> Any:
+        if not isinstance(result, AsyncResult) or not result.done:
+            raise Unsupported("TcpClient.EndConnect before the attempt finished")
+        if result.error is not None:
+            raise result.error
+        self.connected = True
+        return rt.VOID
+
+    def close(self) -> Any:
+        self.closed = True
+        return rt.VOID
+
+
+# -- static members --------------------------------------------------------------------------------
+def _from_base64(text: Any) -> bytes:
+    # learn.microsoft.com/dotnet/api/system.convert.frombase64string: white space is ignored;
+    # anything else outside the alphabet is a FormatException.
+    cleaned = "".join(rt.to_string(text).split())
+    try:
+        return base64.b64decode(cleaned, validate=True)
+    except (binascii.Error, ValueError):
+        raise NetError(exception("System.FormatException",
+                                 "The input is not a valid Base-64 string as it contains a non-base 64 character, "
+                                 "more than two padding characters, or an illegal character among the padding "
+                                 "characters. ")) from None
+
+
+def _string_join(separator: Any, *values: Any) -> str:
+    items = rt.enumerate_value(values[0]) if len(values) == 1 and isinstance(values[0], list) else list(values)
+    return rt.to_string(separator).join(rt.to_string(v) for v in items)
+
+
+KNOWN_TYPES = {
+    "System.DateTime", "System.Convert", "System.Text.Encoding", "System.Text.UTF8Encoding",
+    "System.StringSplitOptions",
+    "System.Management.Automation.ScriptBlock", "System.Console", "System.Net.Dns",
+    "System.Net.NetworkInformation.IPGlobalProperties", "System.Net.Sockets.TcpClient",
+    "System.Net.Sockets.SocketException", "System.Net.Sockets.AddressFamily", "System.String", "System.Int32",
+    "System.Int64", "System.UInt32", "System.Math", "System.Management.Automation.RuntimeException",
+    "Microsoft.Management.Infrastructure.CimException", "System.ComponentModel.Win32Exception",
+    "System.Net.IPAddress", "System.Exception", "System.Object", "System.Boolean", "System.Double",
+    "System.Collections.Hashtable", "System.Array", "System.Management.Automation.ErrorRecord",
+    "System.Management.Automation.PSCustomObject", "System.Management.Automation.PSObject",
+    "System.Collections.IDictionary", "System.ValueType", "System.Enum", "System.Byte",
+    "System.Management.Automation.SwitchParameter", "System.Collections.Specialized.OrderedDictionary",
+    "System.DateTimeKind", "System.UInt64",
+} | set(EXCEPTION_BASES)
+
+
+def resolve_type_name(text: str) -> str:
+    """A type name as PowerShell resolves it: the full name, or with "System." in front."""
+    lowered = text.lower()
+    for candidate in (text, "System." + text):
+        for known in KNOWN_TYPES:
+            if known.lower() == candidate.lower():
+                return known
+    if lowered == "switch":
+        return "System.Management.Automation.SwitchParameter"
+    raise Unsupported("the type [%s]" % text)
+
+
+def static_member(run: Any, type_name: str, name: str) -> Any:
+    key = name.lower()
+    if type_name == "System.DateTime":
+        if key == "utcnow":
+            return DateTime(run.machine.now().replace(tzinfo=None), "Utc")
+        if key == "now":
+            return DateTime(run.machine.now().replace(tzinfo=None), "Local")  # the lab's hosts run on UTC
+    if type_name == "System.Text.Encoding":
+        found = {"utf8": "utf-8", "ascii": "ascii", "unicode": "utf-16-le"}.get(key)
+        if found:
+            return Encoding(found)
+    if type_name == "System.StringSplitOptions" and key in ("none", "removeemptyentries"):
+        return rt.EnumValue(type_name, "None" if key == "none" else "RemoveEmptyEntries", 0 if key == "none" else 1)
+    if type_name == "System.Net.Sockets.AddressFamily" and key in ("internetwork", "internetworkv6"):
+        return address_family("InterNetwork" if key == "internetwork" else "InterNetworkV6")
+    if type_name == "System.Console":
+        if key == "outputencoding":
+            return run.output_encoding
+        if key == "inputencoding":
+            return run.input_encoding
+    if type_name in rt.RANGES and key in ("maxvalue", "minvalue"):
+        low, high = rt.RANGES[type_name]
+        return rt.NUMBER_CLASSES[type_name](high if key == "maxvalue" else low)
+    if type_name == "System.DateTimeKind" and key in ("utc", "local", "unspecified"):
+        name_ = {"utc": "Utc", "local": "Local", "unspecified": "Unspecified"}[key]
+        return rt.EnumValue(type_name, name_, {"Unspecified": 0, "Utc": 1, "Local": 2}[name_])
+    if type_name == "System.String" and key == "empty":
+        return ""
+    raise Unsupported("the static member [%s]::%s" % (type_name, name))
+
+
+def set_static_member(run: Any, type_name: str, name: str, value: Any) -> None:
+    if type_name == "System.Console" and name.lower() == "outputencoding":
+        if not isinstance(value, Encoding):
+            raise PSThrow(rt.error_record(exception("System.ArgumentNullException", "Value cannot be null."),
+                                          "ExceptionWhenSetting"), statement=True)
+        run.set_output_encoding(value)
+        return
+    raise Unsupported("setting [%s]::%s" % (type_name, name))
+
+
+def static_method(run: Any, type_name: str, name: str, arguments: list[Any]) -> Any:
+    key = name.lower()
+    if type_name == "System.Convert":
+        if key == "frombase64string" and len(arguments) == 1:
+            return _from_base64(arguments[0])
+        if key == "tobase64string" and len(arguments) == 1:
+            return base64.b64encode(bytes(rt.enumerate_value(arguments[0]))).decode("ascii")
+    if type_name == "System.Management.Automation.ScriptBlock" and key == "create" and len(arguments) == 1:
+        return run.create_script_block(rt.to_string(arguments[0]))
+    if type_name == "System.Net.Dns" and key == "gethostaddresses" and len(arguments) == 1:
+        return run.host_addresses(rt.to_string(arguments[0]))
+    if type_name == "System.Net.NetworkInformation.IPGlobalProperties" and key == "getipglobalproperties":
+        return GlobalProperties(run.machine.primary_dns_suffix or "", run.machine.computer_name)
+    if type_name in rt.RANGES and key == "parse" and len(arguments) == 1:
+        text = rt.to_string(arguments[0]).strip()
+        if not re.fullmatch(r"[+-]?[0-9]+", text):
+            raise NetError(exception("System.FormatException", "Input string was not in a correct format."))
+        low, high = rt.RANGES[type_name]
+        if not low <= int(text) <= high:
+            raise NetError(exception("System.OverflowException", "Value was either too large or too small for "
+                                     "an %s." % type_name.split(".")[1]))
+        return rt.NUMBER_CLASSES[type_name](int(text))
+    if type_name == "System.Boolean" and key == "parse" and len(arguments) == 1:
+        text = rt.to_string(arguments[0]).strip().lower()
+        if text not in ("true", "false"):
+            raise NetError(exception("System.FormatException", "String was not recognized as a valid Boolean."))
+        return text == "true"
+    if type_name == "System.String":
+        if key == "concat" and arguments:
+            return "".join(rt.to_string(a) for a in arguments)
+        if key == "join" and arguments:
+            return _string_join(*arguments)
+        if key == "isnullorempty" and len(arguments) == 1:
+            return arguments[0] is None or rt.to_string(arguments[0]) == ""
+    if type_name == "System.Math" and key in ("max", "min") and len(arguments) == 2:
+        a, b = rt.to_number(arguments[0]), rt.to_number(arguments[1])
+        return max(a, b) if key == "max" else min(a, b)
+    raise Unsupported("the static method [%s]::%s with %d argument(s)" % (type_name, name, len(arguments)))
+
+
+class GlobalProperties(DotNet):
+    """IPGlobalProperties: DomainName is the primary DNS suffix (learn.microsoft.com/dotnet/api/
+    system.net.networkinformation.ipglobalproperties.domainname)."""
+
+    type_name = "System.Net.NetworkInformation.SystemIPGlobalProperties"
+
+    def __init__(self, domain: str, host: str) -> None:
+        self.domain = domain
+        self.host = host
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"domainname": lambda: self.domain, "hostname": lambda: self.host}
+
+
+def construct(run: Any, type_name: str, arguments: list[Any]) -> Any:
+    """New-Object <type> <arguments> (learn.microsoft.com/powershell/module/microsoft.powershell.utility/new-object)."""
+    if type_name == "System.Text.UTF8Encoding":
+        return Encoding("utf-8", bom=rt.is_true(arguments[0]) if arguments else False)
+    if type_name in EXCEPTION_BASES and len(arguments) <= 1:
+        return exception(type_name, rt.to_string(arguments[0]) if arguments else
+                         "Exception of type '%s' was thrown." % type_name)
+    if type_name == "System.Net.Sockets.TcpClient":
+        if not arguments:
+            return TcpClient(run.machine, "InterNetwork")
+        family = arguments[0]
+        name = family.name if isinstance(family, rt.EnumValue) else rt.to_string(family)
+        if name not in ("InterNetwork", "InterNetworkV6"):
+            raise NetError(exception("System.ArgumentException", "'%s' Client can only accept InterNetwork or "
+                                     "InterNetworkV6 addresses.\r\nParameter name: family" % name))
+        return TcpClient(run.machine, name)
+    raise Unsupported("New-Object %s with %d argument(s)" % (type_name, len(arguments)))
+
+
+def convert(value: Any, target: str) -> Any:
+    """Casts to the .NET types PowerShell converts strings to (LanguagePrimitives)."""
+    if target == "System.Net.IPAddress" and isinstance(value, str):
+        from tests.simlab.network import parse_address
+        parsed = parse_address(value)
+        if parsed is None:
+            raise rt.cast_error(value, target, "An invalid IP address was specified.")
+        return IPAddress(str(parsed), "InterNetworkV6" if parsed.version == 6 else "InterNetwork")
+    if target == "System.Management.Automation.ScriptBlock":
+        raise rt.cast_error(value, target, "Invalid cast.")
+    if target in KNOWN_TYPES:
+        raise rt.cast_error(value, target, "Invalid cast.")
+    raise Unsupported("a conversion to [%s]" % target)
+
+
+# -- member access -----------------------------------------------------------------------------------
+STRING_METHODS: dict[str, Callable[..., Any]] = {}
+
+
+def _split(text: str, separators: Any = None, count: Any = None, options: Any = None) -> list[str]:
+    """String.Split(string[], int, StringSplitOptions) and Split(char[]) (learn.microsoft.com/
+    dotnet/api/system.string.split)."""
+    remove_empty = isinstance(options, rt.EnumValue) and options.name == "RemoveEmptyEntries"
+    if isinstance(count, rt.EnumValue):
+        count, options = None, count
+        remove_empty = count is None and options.name == "RemoveEmptyEntries"
+    seps = [rt.to_string(s) for s in rt.enumerate_value(separators)] if separators is not None else []
+    if isinstance(separators, str) and options is None and count is None:
+        seps = list(separators)  # Split(params char[]) receives a string as its characters
+    limit = rt.to_integer(count, "System.Int32") if count is not None else None
+    if limit is not None and limit < 0:
+        raise NetError(exception("System.ArgumentOutOfRangeException", "Count cannot be less than zero."))
+    if not seps:
+        seps = [" ", "\t", "\n", "\r", "\v", "\f"]
+    parts: list[str] = []
+    index = 0
+    start = 0
+    while index <= len(text):
+        if limit is not None and len(parts) == limit - 1:
+            break
+        hit = next((s for s in seps if s and text.startswith(s, index)), None)
+        if hit is None:
+            index += 1
+            continue
+        parts.append(text[start:index])
+        index += len(hit)
+        start = index
+    parts.append(text[start:])
+    if limit == 0:
+        return []
+    if remove_empty:
+        parts = [p for p in parts if p]
+    return rt.TypedArray(parts, "System.String")
+
+
+def _trim_chars(chars: tuple[Any, ...]) -> str | None:
+    if not chars:
+        return None
+    found = "".join(rt.to_string(c) for c in (rt.enumerate_value(chars[0]) if len(chars) == 1 else chars))
+    return found
+
+
+def _string_method(text: str, name: str, arguments: list[Any]) -> Any:
+    key = name.lower()
+    if key == "split":
+        return _split(text, *arguments)
+    if key in ("trim", "trimend", "trimstart"):
+        chars = _trim_chars(tuple(arguments))
+        strip = {"trim": str.strip, "trimend": str.rstrip, "trimstart": str.lstrip}[key]
+        return strip(text, chars) if chars is not None else strip(text)
+    if key == "toupper" and not arguments:
+        return text.upper()
+    if key == "tolower" and not arguments:
+        return text.lower()
+    if key == "tostring" and not arguments:
+        return text
+    if key == "contains" and len(arguments) == 1:
+        return rt.to_string(arguments[0]) in text
+    if key == "startswith" and len(arguments) == 1:
+        return text.startswith(rt.to_string(arguments[0]))
+    if key == "endswith" and len(arguments) == 1:
+        return text.endswith(rt.to_string(arguments[0]))
+    if key == "replace" and len(arguments) == 2:
+        return text.replace(rt.to_string(arguments[0]), rt.to_string(arguments[1]))
+    if key == "substring" and 1 <= len(arguments) <= 2:
+        start = rt.to_integer(arguments[0], "System.Int32")
+        length = rt.to_integer(arguments[1], "System.Int32") if len(arguments) == 2 else len(text) - start
+        if start < 0 or length < 0 or start + length > len(text):
+            raise NetError(exception("System.ArgumentOutOfRangeException",
+                                     "Index and length must refer to a location within the string."))
+        return text[start:start + length]
+    if key == "indexof" and len(arguments) == 1:
+        return text.find(rt.to_string(arguments[0]))
+    if key == "padleft" and len(arguments) in (1, 2):
+        fill = rt.to_string(arguments[1]) if len(arguments) == 2 else " "
+        return text.rjust(rt.to_integer(arguments[0], "System.Int32"), fill)
+    if key == "equals" and len(arguments) == 1:
+        return isinstance(arguments[0], str) and text == arguments[0]
+    if key == "gettype" and not arguments:
+        return TypeRef("System.String")
+    raise Unsupported("the method String.%s with %d argument(s)" % (name, len(arguments)))
+
+
+class Members:
+    """Member access for one run (PowerShell's adapters: about_Properties, about_Methods,
+    about_Hash_Tables, about_Intrinsic_Members; member enumeration and .Count on any
+    object are PowerShell 3.0's, about_Arrays "Member enumeration")."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+        # Exception.HResult's getter is public from .NET Framework 4.5 (learn.microsoft.com/dotnet/
+        # api/system.exception.hresult); Windows PowerShell 3.0 runs on .NET 4.0, 4.0 and later on 4.5+.
+        self.hresult_public = run.version >= (4, 0)
+
+    # properties
+    def get(self, obj: Any, name: str, static: bool) -> Any:
+        key = name.lower()
+        if static:
+            if not isinstance(obj, TypeRef):
+                raise Unsupported("the static member access ::%s on a %s" % (name, rt.type_name_of(obj)))
+            return static_member(self.run, obj.full_name, name)
+        if obj is None:
+            if key in ("count", "length") and self.run.version >= (3, 0):
+                return 0
+            return None
+        if key == "psobject":
+            return PSObjectView(obj, self)
+        if key == "psbase" and isinstance(obj, rt.Hashtable):
+            return HashtableBase(obj)  # the dictionary's own members, never its keys
+        if isinstance(obj, rt.Hashtable):
+            if obj.contains(name):
+                return obj.get(name)
+            if key == "count":
+                return len(obj)
+            if key == "keys":
+                return obj.keys()
+            if key == "values":
+                return obj.values()
+            return None
+        if isinstance(obj, rt.PSCustomObject):
+            found, value = obj.get(name)
+            # Windows PowerShell's PSCustomObject has no Count or Length (about_PSCustomObject, Notes)
+            return value if found else None
+        if isinstance(obj, list):
+            if key in ("count", "length", "longlength"):
+                return len(obj)
+            if key == "rank":
+                return 1
+            if self.run.version < (3, 0):
+                return None
+            # member enumeration (about_Member-Access_Enumeration): each element's member; an
+            # element that is a PSCustomObject or dictionary without it gives $null
+            flat: list[Any] = []
+            for item in obj:
+                value = self.get(item, name, False)
+                if rt.is_enumerable(value):
+                    flat.extend(rt.enumerate_value(value))
+                elif value is not None or isinstance(item, (rt.PSCustomObject, rt.Hashtable)):
+                    flat.append(value)
+            return rt.collapse(flat)
+        if isinstance(obj, bytes):
+            return len(obj) if key in ("count", "length") else None
+        if isinstance(obj, str):
+            if key == "length":
+                return len(obj)
+            return self._scalar_count(key)
+        if isinstance(obj, (bool, int, float)):
+            return self._scalar_count(key)
+        if isinstance(obj, DotNet):
+            if key == "hresult" and isinstance(obj, DotNetException) and not self.hresult_public:
+                return self._scalar_count(key)
+            getter = obj.members().get(key)
+            if getter is not None:
+                return getter()
+            if isinstance(obj, (DotNetException, rt.ErrorRecord)) or getattr(obj, "complete", False):
+                return self._scalar_count(key)
+            if key in ("count", "length") and self.run.version >= (3, 0):
+                return 1
+            raise Unsupported("the property %s of %s" % (name, obj.type_name))
+        raise Unsupported("member access on a Python %s" % type(obj).__name__)
+
+    def _scalar_count(self, key: str) -> Any:
+        if key in ("count", "length") and self.run.version >= (3, 0):
+            return 1
+        return None
+
+    def property_names(self, obj: DotNet) -> list[str]:
+        names = getattr(obj, "property_names", None)
+        if callable(names):
+            return names()
+        if isinstance(obj, DotNetException):
+            base = ["Message", "Data", "InnerException", "TargetSite", "StackTrace", "HelpLink", "Source"]
+            if self.hresult_public:
+                base.append("HResult")
+            return list(obj.extra) + base
+        return [k for k in obj.members()]
+
+    def set(self, obj: Any, name: str, value: Any, static: bool) -> None:
+        if static:
+            if not isinstance(obj, TypeRef):
+                raise Unsupported("the static member ::%s" % name)
+            set_static_member(self.run, obj.full_name, name, value)
+            return
+        if isinstance(obj, rt.Hashtable):
+            obj.set(name, value)
+            return
+        if isinstance(obj, rt.PSCustomObject):
+            found, _old = obj.get(name)
+            if not found:
+                raise rt.runtime_error("The property '%s' cannot be found on this object. Verify that the property "
+                                       "exists and can be set." % name, "PropertyNotFound")
+            obj.set(name, value)
+            return
+        if obj is None:
+            raise rt.runtime_error("The property '%s' cannot be found on this object. Verify that the property "
+                                   "exists and can be set." % name, "PropertyAssignmentException")
+        if isinstance(obj, DotNet):
+            setter = obj.setters().get(name.lower())
+            if setter is not None:
+                setter(value)
+                return
+        raise Unsupported("setting the property %s of %s" % (name, rt.type_name_of(obj)))
+
+    # methods
+    def call(self, obj: Any, name: str, arguments: list[Any], static: bool) -> Any:
+        try:
+            return self._call(obj, name, arguments, static)
+        except NetError as error:
+            inner = error.exception
+            message = 'Exception calling "%s" with "%d" argument(s): "%s"' % (name, len(arguments), inner.message)
+            wrapper = exception("System.Management.Automation.MethodInvocationException", message, inner=inner)
+            record = rt.error_record(wrapper, inner.type_name.rsplit(".", 1)[-1], "NotSpecified")
+            raise PSThrow(record, statement=True) from None
+
+    def _call(self, obj: Any, name: str, arguments: list[Any], static: bool) -> Any:
+        key = name.lower()
+        if static:
+            if not isinstance(obj, TypeRef):
+                raise Unsupported("the static method ::%s on a %s" % (name, rt.type_name_of(obj)))
+            return static_method(self.run, obj.full_name, name, arguments)
+        if obj is None:
+            raise rt.runtime_error("You cannot call a method on a null-valued expression.", "InvokeMethodOnNull")
+        if key == "gettype" and not arguments:
+            return TypeRef(rt.type_name_of(obj))
+        if isinstance(obj, str):
+            return _string_method(obj, name, arguments)
+        if isinstance(obj, rt.Hashtable):
+            return self._hashtable_method(obj, key, name, arguments)
+        if isinstance(obj, (bool, int, float)):
+            if key == "tostring":
+                if not arguments:
+                    return rt.to_string(obj)
+                if len(arguments) == 1 and not isinstance(obj, bool):
+                    return rt.format_value(obj, rt.to_string(arguments[0]))
+            if key == "equals" and len(arguments) == 1:
+                return rt.equals(obj, arguments[0])
+            raise Unsupported("the method %s.%s" % (rt.type_name_of(obj), name))
+        if isinstance(obj, list):
+            if key == "contains" and len(arguments) == 1:
+                return any(rt.equals(item, arguments[0]) for item in obj)
+            if key == "indexof" and len(arguments) == 1:
+                return next((i for i, item in enumerate(obj) if rt.equals(item, arguments[0])), -1)
+            if self.run.version >= (3, 0) and key not in ("add", "remove", "clear", "insert"):
+                found = [self.call(item, name, arguments, False) for item in obj]  # method enumeration
+                return rt.collapse([f for f in found if f is not None])
+            if key == "add":  # Object[] is fixed size (about_Arrays)
+                raise NetError(exception("System.NotSupportedException", "Collection was of a fixed size."))
+            raise Unsupported("the method Object[].%s" % name)
+        if isinstance(obj, rt.PSCustomObject):
+            if key == "tostring" and not arguments:
+                return ""
+            raise Unsupported("the method PSCustomObject.%s" % name)
+        if isinstance(obj, DotNet):
+            method = obj.methods().get(key)
+            if method is None:
+                if key == "tostring" and not arguments:
+                    return obj.to_string()
+                raise Unsupported("the method %s.%s" % (obj.type_name, name))
+            try:
+                return method(*arguments)
+            except TypeError as exc:
+                raise Unsupported("%s.%s with %d argument(s) (%s)" % (obj.type_name, name, len(arguments), exc)) \
+                    from None
+        raise Unsupported("a method call on a Python %s" % type(obj).__name__)
+
+    @staticmethod
+    def _hashtable_method(table: rt.Hashtable, key: str, name: str, arguments: list[Any]) -> Any:
+        if key in ("containskey", "contains") and len(arguments) == 1:
+            return table.contains(arguments[0])
+        if key == "add" and len(arguments) == 2:
+            return table.add(arguments[0], arguments[1])
+        if key == "remove" and len(arguments) == 1:
+            table.items.pop(table.fold(arguments[0]), None)
+            return rt.VOID
+        if key == "containsvalue" and len(arguments) == 1:
+            return any(rt.equals(v, arguments[0]) for v in table.values())
+        if key == "clear" and not arguments:
+            table.items.clear()
+            return rt.VOID
+        if key == "tostring" and not arguments:
+            return table.type_name
+        raise Unsupported("the method Hashtable.%s" % name)
+
+    # indexing (about_Arrays, about_Hash_Tables)
+    def index(self, obj: Any, index: Any) -> Any:
+        if obj is None:
+            raise rt.runtime_error("Cannot index into a null array.", "NullArray")
+        if isinstance(obj, rt.Hashtable):
+            if isinstance(index, list):
+                return [obj.get(i) for i in index]
+            return obj.get(index)
+        if isinstance(obj, (list, bytes, str)):
+            items: Any = rt.enumerate_value(obj) if not isinstance(obj, str) else obj
+            if isinstance(index, list):
+                return [self.index(obj, i) for i in index]
+            position = rt.to_integer(index, "System.Int32")
+            if position < 0:
+                position += len(items)
+            if not 0 <= position < len(items):
+                return None
+            return items[position]
+        if isinstance(obj, DotNet):
+            getter = getattr(obj, "index", None)
+            if getter is not None:
+                return getter(index)
+        if isinstance(obj, (int, float, bool, rt.PSCustomObject)):
+            if rt.equals(index, 0) or rt.equals(index, -1):
+                return obj  # a scalar indexes as a one-element array (about_Operators, "Index operator")
+            return None
+        raise Unsupported("indexing into %s" % rt.type_name_of(obj))
+
+    def set_index(self, obj: Any, index: Any, value: Any) -> None:
+        if isinstance(obj, rt.Hashtable):
+            obj.set(index, value)
+            return
+        if isinstance(obj, list):
+            position = rt.to_integer(index, "System.Int32")
+            if position < 0:
+                position += len(obj)
+            if not 0 <= position < len(obj):
+                raise rt.runtime_error("Index was outside the bounds of the array.", "IndexOutOfRange")
+            obj[position] = value
+            return
+        if obj is None:
+            raise rt.runtime_error("Cannot index into a null array.", "NullArray")
+        if isinstance(obj, DotNet):
+            setter = getattr(obj, "set_index", None)
+            if setter is not None:
+                setter(index, value)
+                return
+        raise Unsupported("assigning through an index into %s" % rt.type_name_of(obj))
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment
+
+
+def from_iso(text: str) -> DateTime:
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    return DateTime(moment, "Local")
+
+
+EPOCH = datetime(1970, 1, 1)
+
+
+def json_date(value: DateTime) -> str:
+    """A DateTime as Windows PowerShell 5.1's ConvertTo-Json writes it: \\/Date(ms)\\/ ."""
+    moment = value.moment.replace(tzinfo=None)
+    return "\\/Date(%d)\\/" % int((moment - EPOCH) / timedelta(milliseconds=1))
