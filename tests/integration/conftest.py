@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import winrm
 import yaml
 
 from tests.simlab.lab import Lab
@@ -141,3 +142,22 @@ def ansible(tmp_path):
         return run_playbook(lab, playbook, tmp_path, *args, **kwargs)
 
     return run
+
+
+def winrm_execute(lab: Lab, host: str):
+    """An ``execute`` for hostops.run over plain pywinrm (not Ansible), like the action plugins'."""
+    def execute(command: str, in_data: bytes, sudoable: bool = False) -> dict:
+        executable, _unused, arguments = command.partition(" ")
+        client = winrm.Protocol("http://127.0.0.1:%d/wsman" % lab.ports[host], transport="basic",
+                                username=lab.state(host).username, password=lab.state(host).password,
+                                server_cert_validation="ignore")
+        shell = client.open_shell(codepage=65001)
+        try:
+            command_id = client.run_command(shell, executable, [arguments], console_mode_stdin=False)
+            client.send_command_input(shell, command_id, in_data, end=True)
+            stdout, stderr, rc = client.get_command_output(shell, command_id)
+            client.cleanup_command(shell, command_id)
+        finally:
+            client.close_shell(shell)
+        return {"rc": rc, "stdout": stdout.decode("utf-8"), "stderr": stderr.decode("utf-8")}
+    return execute

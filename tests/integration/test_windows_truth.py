@@ -17,11 +17,10 @@ from __future__ import annotations
 import copy
 
 import pytest
-import winrm
 import yaml
 from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, inspection
 
-from tests.integration.conftest import calls, invoked, kms_playbook, one_task
+from tests.integration.conftest import calls, invoked, kms_playbook, one_task, winrm_execute
 from tests.simlab import scenario as scenario_mod
 from tests.simlab.lab import Lab
 from tests.unit.factories import executor_code
@@ -269,25 +268,6 @@ def test_windows_7_refuses_the_activation_properties_and_the_products_are_read_w
 
 
 # -- the WMI errors Windows gives -----------------------------------------------------------
-def winrm_execute(lab: Lab, host: str):
-    """An ``execute`` for hostops.run over plain pywinrm (not Ansible), like the action plugins'."""
-    def execute(command: str, in_data: bytes, sudoable: bool = False) -> dict:
-        executable, _unused, arguments = command.partition(" ")
-        client = winrm.Protocol("http://127.0.0.1:%d/wsman" % lab.ports[host], transport="basic",
-                                username=lab.state(host).username, password=lab.state(host).password,
-                                server_cert_validation="ignore")
-        shell = client.open_shell(codepage=65001)
-        try:
-            command_id = client.run_command(shell, executable, [arguments], console_mode_stdin=False)
-            client.send_command_input(shell, command_id, in_data, end=True)
-            stdout, stderr, rc = client.get_command_output(shell, command_id)
-            client.cleanup_command(shell, command_id)
-        finally:
-            client.close_shell(shell)
-        return {"rc": rc, "stdout": stdout.decode("utf-8"), "stderr": stderr.decode("utf-8")}
-    return execute
-
-
 PROPLUS = "ID='8d368fc1-9470-4be2-8d66-90e836cbb051'"
 WIN11 = "pc01-ltsc2024-visio"
 WIN7_OFFICE2010 = "pc05-office2010-win7"  # osppsvc installed

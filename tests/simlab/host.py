@@ -25,6 +25,8 @@ Faults, read live from HostState.faults on every command (wire faults are wsman.
   access_denied     ``true``: every query and call on a licensing class fails E_ACCESSDENIED
                     0x80070005 (a non-administrator account); ``"invoke"``: licensing method calls
                     fail SL_E_LUA_ACCESSDENIED 0xC004F025, reads work (facts §6)
+  event_log         ``"unavailable"``: the Windows Event Log service does not answer; Get-WinEvent
+                    fails with an EventLogException (RPC_S_SERVER_UNAVAILABLE, 1722)
   licensing_service ``"disabled"``: sppsvc's classes fail 0x80070422; ``"missing"``: they are
                     WBEM_E_INVALID_CLASS 0x80041010 (SppWmi.mof not registered)
   cim_errors        a list of WMI failures, each naming what it strikes: ``method`` (a method
@@ -32,8 +34,10 @@ Faults, read live from HostState.faults on every command (wire faults are wsman.
                     ``class`` (case-insensitive) and ``command`` (only during the host's Nth
                     command, counting from 1); with ``hresult`` (int, or null: WMI failed without
                     a code), optional ``message``, ``after: true`` (the method takes effect, then
-                    the error is reported) and ``times: N`` (strikes at most N times; counted in
-                    ``struck``)
+                    the error is reported), ``error_data: false`` (the CIM error carries no
+                    MSFT_WmiError, only its "HRESULT 0x..." message ID), ``times: N`` (strikes at
+                    most N times; counted in ``struck``); or, for a method, ``return_value: N``
+                    instead of an error: the method does nothing and returns N
 Host settings that act like faults: ``ospp_service`` true / false (osppsvc not installed:
 OfficeSoftwareProtection* are WBEM_E_INVALID_CLASS) / "disabled" (they fail 0x80070422);
 ``powershell`` ("2.0" ... "5.1", the emulation's version); a product's or a KMS stand-in's
@@ -275,34 +279,44 @@ class WindowsHost:
         return [p for p in PROVIDERS if p != PROVIDERS[1] or self.state.ospp_service in (True, "disabled")]
 
     def events(self, logs: list[str], providers: list[str] | None, ids: list[int] | None) -> list[dict[str, Any]]:
+        if self.state.faults.get("event_log") == "unavailable":
+            raise OSError(1722, "The RPC server is unavailable")
         if logs and not any(log.lower() == "application" for log in logs):
             return []
         return EventLog(self.state.events).select(providers, ids)
 
     # CIM, with the cost of a call and the cim_errors fault
-    def cim_query(self, wql_text: str) -> list[tuple]:
+    def exec_query(self, wql_text: str) -> list[tuple]:
         self._cim_fault("query", wql.class_of(wql_text), None, before=True)
         time.sleep(self.cim_seconds)
         return self.cim.execute_query(wql_text)
 
-    def cim_enumerate(self, class_name: str, condition: str | None) -> list[tuple]:
+    def enumerate_instances(self, class_name: str, condition: str | None) -> list[tuple]:
         self._cim_fault("query", class_name, None, before=True)
         time.sleep(self.cim_seconds)
         return self.cim.enumerate_instances(class_name, condition)
 
-    def cim_method(self, cls: Any, name: str) -> dict[str, str] | None:
+    def method_parameters(self, cls: Any, name: str) -> dict[str, str] | None:
         return self.cim.method_parameters(cls, name)
 
-    def cim_invoke(self, cls: Any, instance: Any, name: str, values: dict[str, Any]) -> int:
+    def exec_method(self, cls: Any, instance: Any, name: str, values: dict[str, Any]) -> int:
         if self._abort_at_invoke:
             raise _Abort(self._abort_at_invoke)
         self._invoked = True
         fault = self._cim_fault("method", cls.name, name, before=True)
         time.sleep(self.cim_seconds)
+        if fault is not None and "return_value" in fault:
+            return fault["return_value"]
         value = self.cim.call_method(cls, instance, name, values)
         if fault is not None:
-            raise CimError(fault.get("hresult"), fault.get("message"))
+            raise self._fault_error(fault)
         return value
+
+    @staticmethod
+    def _fault_error(fault: dict[str, Any]) -> CimError:
+        error = CimError(fault.get("hresult"), fault.get("message"))
+        error.error_data = fault.get("error_data", True)
+        return error
 
     def _cim_fault(self, kind: str, class_name: str | None, method: str | None, before: bool) -> dict[str, Any] | None:
         """The first cim_errors entry that strikes this call: raised now, or (``after``) returned
@@ -319,7 +333,7 @@ class WindowsHost:
             if fault.get("times") is not None and fault.get("struck", 0) >= fault["times"]:
                 continue
             fault["struck"] = fault.get("struck", 0) + 1
-            if fault.get("after") and kind == "method":
+            if kind == "method" and (fault.get("after") or "return_value" in fault):
                 return fault
-            raise CimError(fault.get("hresult"), fault.get("message"))
+            raise self._fault_error(fault)
         return None

@@ -612,6 +612,8 @@ CIM_CATEGORY = {"AccessDenied": "PermissionDenied", "InvalidClass": "MetadataErr
 
 def _cim_error(call: Call, error: Any) -> None:
     exception = cim_exception(error.hresult, error.message)
+    if not getattr(error, "error_data", True):
+        exception.extra["ErrorData"] = None
     native = NATIVE_ERRORS.get(error.hresult or 0, ("Failed", 1))[0]
     error_id = exception.extra["MessageId"] or native
     call.error(exception, error_id, CIM_CATEGORY.get(native, "NotSpecified"))
@@ -634,12 +636,12 @@ def get_cim_instance(call: Call) -> list:
         if call.has("query"):
             if call.has("classname") or call.has("filter"):
                 raise call._parameter_set_error()  # type: ignore[attr-defined]
-            found = machine.cim_query(rt.to_string(call.get("query")))
+            found = machine.exec_query(rt.to_string(call.get("query")))
         else:
             if not call.has("classname"):
                 raise Unsupported("Get-CimInstance without -ClassName or -Query")
             condition = call.get("filter")
-            found = machine.cim_enumerate(rt.to_string(call.get("classname")),
+            found = machine.enumerate_instances(rt.to_string(call.get("classname")),
                                           None if condition is None else rt.to_string(condition))
     except machine.CimError as error:
         _cim_error(call, error)
@@ -682,7 +684,7 @@ def invoke_cim_method(call: Call) -> list:
         raise Unsupported("Invoke-CimMethod -Arguments of a %s" % rt.type_name_of(arguments))
     values: dict[str, Any] = {}
     pairs = arguments.pairs() if arguments is not None else []
-    declared = machine.cim_method(target.schema, name) if pairs else None
+    declared = machine.method_parameters(target.schema, name) if pairs else None
     for key, value in pairs:
         text = rt.to_string(key)
         if declared is None:
@@ -695,7 +697,7 @@ def invoke_cim_method(call: Call) -> list:
                 % (text, name, target.class_name)))
         values[parameter] = _cim_value(call, value, declared[parameter])
     try:
-        result = machine.cim_invoke(target.schema, target.source, name, values)
+        result = machine.exec_method(target.schema, target.source, name, values)
     except machine.CimError as error:
         _cim_error(call, error)
         return []
@@ -938,7 +940,14 @@ def get_win_event(call: Call) -> list:
                                         "computer that matches \"%s\"." % provider),
                        "NoMatchingProvidersFound", "ObjectNotFound", provider)
             return []
-    found = call.machine.events(logs, providers, ids)
+    try:
+        found = call.machine.events(logs, providers, ids)
+    except OSError as exc:
+        # the reader's EventLogException ends the statement (CommandProcessorBase wraps what
+        # ProcessRecord throws); its HResult as HRESULT_FROM_WIN32 of the Win32 code is UNCONFIRMED
+        raise _client_error(call, dotnet.exception(
+            "System.Diagnostics.Eventing.Reader.EventLogException", exc.strerror or str(exc),
+            hresult=-2147024896 + (exc.errno or 0))) from None
     if newest is not None:
         found = found[:newest]
     if not found:

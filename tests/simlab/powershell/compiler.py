@@ -191,6 +191,12 @@ def bind(frame: Frame, parameters: list[Parameter], positional: list[Any], named
 
 
 # -- compile ----------------------------------------------------------------------------------------
+# Statement coverage of every script compiled in this process, by its text: (the lines that
+# hold a statement, the lines whose statement ran). tests/integration/test_executor_as_text.py
+# reads it to show that end-to-end runs reach every statement of the executor and bootstrap.
+COVERAGE: dict[str, tuple[set[int], set[int]]] = {}
+
+
 @functools.lru_cache(maxsize=64)
 def compile_script(text: str) -> ScriptBlock:
     """The script text as a ScriptBlock; parsed and compiled once per distinct text."""
@@ -202,7 +208,10 @@ def compile_script(text: str) -> ScriptBlock:
         message = _first_error(tree.root_node, source)
         raise Unsupported("text the PowerShell grammar cannot parse: %s" % message.replace("\n", " "),
                           int(message.split("line:")[1].split()[0]))
-    return Compiler(source).script(tree.root_node)
+    compiler = Compiler(source)
+    block = compiler.script(tree.root_node)
+    COVERAGE[text] = (compiler.lines, compiler.hits)
+    return block
 
 
 def _first_error(root: Any, source: bytes) -> str:
@@ -244,6 +253,8 @@ SINCE_3 = (3, 0)
 class Compiler:
     def __init__(self, source: bytes) -> None:
         self.source = source
+        self.lines: set[int] = set()  # lines holding a statement
+        self.hits: set[int] = set()  # lines whose statement ran
 
     # -- helpers --------------------------------------------------------------------------------
     def text(self, node: Any) -> str:
@@ -332,9 +343,12 @@ class Compiler:
                     raise
         if not compiled:
             return lambda frame, out: None
+        hits = self.hits
+        self.lines.update(line for _statement, line in compiled)
 
         def run(frame: Frame, out: list) -> None:
             for statement, line in compiled:
+                hits.add(line)
                 errors = len(frame.run.errors)
                 try:
                     statement(frame, out)

@@ -61,6 +61,7 @@ EXCEPTION_BASES: dict[str, tuple[str, ...]] = {
                                            "System.Runtime.InteropServices.ExternalException",
                                            "System.SystemException"),
     "Microsoft.Management.Infrastructure.CimException": ("System.SystemException",),
+    "System.Diagnostics.Eventing.Reader.EventLogException": ("System.SystemException",),
     "Microsoft.PowerShell.Commands.ServiceCommandException": ("System.SystemException",),
 }
 # Exception.HResult defaults (learn.microsoft.com/dotnet/api/system.exception.hresult): COR_E_*
@@ -573,22 +574,11 @@ def _split(text: str, separators: Any = None, count: Any = None, options: Any = 
         raise NetError(exception("System.ArgumentOutOfRangeException", "Count cannot be less than zero."))
     if not seps:
         seps = [" ", "\t", "\n", "\r", "\v", "\f"]
-    parts: list[str] = []
-    index = 0
-    start = 0
-    while index <= len(text):
-        if limit is not None and len(parts) == limit - 1:
-            break
-        hit = next((s for s in seps if s and text.startswith(s, index)), None)
-        if hit is None:
-            index += 1
-            continue
-        parts.append(text[start:index])
-        index += len(hit)
-        start = index
-    parts.append(text[start:])
     if limit == 0:
-        return []
+        return rt.TypedArray([], "System.String")
+    seps = [sep for sep in seps if sep]
+    pattern = re.compile("|".join(re.escape(sep) for sep in sorted(seps, key=len, reverse=True))) if seps else None
+    parts = pattern.split(text, maxsplit=0 if limit is None else limit - 1) if pattern else [text]
     if remove_empty:
         parts = [p for p in parts if p]
     return rt.TypedArray(parts, "System.String")

@@ -1,0 +1,252 @@
+"""The executor's text is what runs (issue 20): programs go through pywinrm over HTTP to the
+lab, where the PowerShell emulation runs the real bootstrap and the real executor.
+
+- wrong programs and wrong calls get what Windows gives them: the executor's own refusals,
+  the CIM cmdlets' client-side errors, WMI's errors;
+- a broken copy of the executor (a throw, a wrong variable name, a dropped @()) makes
+  end-to-end runs fail, so the tests depend on the executor's text;
+- the end-to-end runs here reach every statement of the executor and the bootstrap
+  (statement coverage recorded by the emulation, tests/simlab/powershell/compiler.COVERAGE).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops
+
+from tests.integration.conftest import ROOT, one_task, winrm_execute
+from tests.simlab.lab import Lab
+from tests.simlab.powershell import compiler
+from tests.unit.test_powershell_conformance import BareMachine, session
+from tests.windows import programs
+
+SPP = "SoftwareLicensingProduct"
+SERVICE = "SoftwareLicensingService"
+PC = "pc01-ltsc2024-visio"  # Windows 11, Office 2024 and Visio keyed, no osppsvc
+WIN7 = "pc05-office2010-win7"  # osppsvc installed, no Resolve-DnsName
+PROPLUS = "ID='8d368fc1-9470-4be2-8d66-90e836cbb051'"
+OFFICE_APP = "ApplicationID='0ff1ce15-a989-479d-af46-f275c6370663'"
+KMS = "kms.campus.example"
+SPP_EVENTS = "Microsoft-Windows-Security-SPP"
+
+
+@pytest.fixture(scope="module")
+def lab():
+    with Lab.from_scenario("default") as running:
+        yield running
+
+
+def run(lab: Lab, host: str, *operations: dict[str, Any]) -> hostops.Results:
+    return hostops.run(winrm_execute(lab, host), list(operations), "probe")
+
+
+def refused(lab: Lab, operation: dict[str, Any]) -> str:
+    with pytest.raises(hostops.CallError) as raised:
+        run(lab, PC, operation)
+    assert raised.value.refused
+    return str(raised.value)
+
+
+# -- wrong programs ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("operation", "why"), [
+    (hostops.cim_query("x", "SoftwareLicensingProducts", ["ID"]), "class SoftwareLicensingProducts may not be read"),
+    (hostops.cim_query("x", "Win32_Process", ["Name"]), "class Win32_Process may not be read"),
+    (hostops.cim_query("x", SPP, []), "names no property"),
+    (hostops.cim_query("x", SPP, ["ID"], if_service="wuauserv"), "service wuauserv may not be asked for"),
+    ({**hostops.cim_query("x", SPP, ["ID"]), "optional_properties": ["Name"]}, "optional property Name is not"),
+    (hostops.cim_invoke("x", "Win32_OperatingSystem", "Reboot"), "methods of Win32_OperatingSystem may not be"),
+    (hostops.cim_invoke("x", SPP, "Activate", arguments=[("A", "sint64", 1)]), "argument type sint64 is not"),
+    (hostops.registry_read("x", "HKLM:\\SOFTWARE\\Microsoft", ["x"]), "may not be read"),
+    (hostops.tcp_connect("x", KMS, 70000, 1000), "port 70000 is not a TCP port"),
+    (hostops.event_log("x", "Application Error", [1000], 5), "events of Application Error may not be read"),
+    (hostops.event_log("x", SPP_EVENTS, [12288], 500), "newest 500 is not from 1 to 100"),
+    (hostops.event_log("x", SPP_EVENTS, ["first"], 5), "event ID first is not a number"),
+    (hostops.dns_srv("x", "_ldap._tcp"), "SRV name _ldap._tcp may not be looked up"),
+    (hostops.dns_srv("x", "_vlmcs._tcp", domain="-bad domain"), "is not a DNS domain"),
+    ({"id": "x", "op": "cim_delete"}, "unknown operation kind cim_delete"),
+    (hostops.cim_query("x", SPP, ["ID; Name"]), "is not a plain name"),
+])
+def test_the_executor_refuses_what_it_does_not_allow(lab, operation, why):
+    assert why in refused(lab, operation)
+    assert not [e for e in lab.cim_log(PC) if e["kind"] == "invoke"]
+
+
+@pytest.mark.parametrize(("operation", "code"), [
+    # a property or a condition the class lacks, a WQL syntax error: WBEM_E_INVALID_QUERY
+    (hostops.cim_query("x", SPP, ["ID", "LicenceStatus"]), 0x80041017),
+    (hostops.cim_query("x", SPP, ["ID"], "LicenseStatus = = 1"), 0x80041017),
+    # a misspelt method, or one on the wrong class: WMI's WBEM_E_INVALID_METHOD (with
+    # -InputObject the cmdlet does not check the method on the client, CimInvokeCimMethod.cs)
+    (hostops.cim_invoke("x", SPP, "Activte", where=PROPLUS), 0x8004102E),
+    (hostops.cim_invoke("x", SERVICE, "Activate"), 0x8004102E),
+    # a misspelt argument: the cmdlet's ArgumentException (E_INVALIDARG), before WMI
+    (hostops.cim_invoke("x", SPP, "SetKeyManagementServicePort", where=PROPLUS,
+                        arguments=[("Port", "uint32", 1688)]), 0x80070057),
+    # a condition that selects three instances for a method call: the executor stops it
+    (hostops.cim_invoke("x", SPP, "Activate", where=OFFICE_APP), 0x80070057),
+])
+def test_wrong_calls_get_the_errors_windows_gives(lab, operation, code):
+    result = run(lab, PC, operation)["x"]
+    assert (result.status, result.hresult) == ("error", code), result
+
+
+def test_a_string_port_is_converted_by_the_cmdlet_and_an_ipv6_literal_is_connected_to(lab):
+    results = run(lab, PC,
+                  hostops.cim_invoke("port", SPP, "SetKeyManagementServicePort", where=PROPLUS,
+                                     arguments=[("PortNumber", "string", "1689")]),
+                  hostops.tcp_connect("v6", lab.kms("kms-v6.campus.example").addresses[-1], 1688, 2000))
+    assert results["port"].status == "ok"
+    assert [p["KeyManagementServicePort"] for p in lab.state(PC).products if "8d368fc1" in p["ID"]] == [1689]
+    assert results["v6"].data["reachable"] is True
+    assert results["v6"].data["addresses"][0]["family"] == "InterNetworkV6"
+    run(lab, PC, hostops.cim_invoke("undo", SPP, "ClearKeyManagementServicePort", where=PROPLUS))
+
+
+# -- a broken executor breaks the end-to-end runs ----------------------------------------------------
+MUTATIONS = {
+    "a throw": ("$P = [Text.Encoding]", "throw 'broken'\n$P = [Text.Encoding]"),
+    "a wrong variable name": ("foreach ($p in $properties) { $row[$p] = $instance.$p }",
+                              "foreach ($p in $properties) { $row[$p] = $instance.$q }"),
+    "a dropped @()": ("$rows = @(foreach ($instance in $found) {", "$rows = (foreach ($instance in $found) {"),
+}
+
+
+def collection_with(tmp_path: Path, executor: str) -> Path:
+    """A copy of the collection whose executor is ``executor``."""
+    top = tmp_path / "collections"
+    target = top / "ansible_collections" / "volume_licensing" / "kms"
+    shutil.copytree(ROOT / "plugins", target / "plugins")
+    shutil.copytree(ROOT / "meta", target / "meta")
+    shutil.copy(ROOT / "galaxy.yml", target / "galaxy.yml")
+    (target / "plugins" / "module_utils" / "kms_executor.ps1").write_text(executor, encoding="utf-8")
+    return top
+
+
+def info(lab: Lab, ansible, tmp_path: Path, executor: str) -> dict[str, Any]:
+    playbook = one_task("office_kms_info", "info")
+    result = ansible(lab, playbook, "--limit", PC,
+                     env={"ANSIBLE_COLLECTIONS_PATH": str(collection_with(tmp_path, executor))})
+    return result.result(PC, "info")
+
+
+def test_the_runs_depend_on_the_executor_text(lab, ansible, tmp_path):
+    text = (ROOT / "plugins" / "module_utils" / "kms_executor.ps1").read_text(encoding="utf-8")
+    baseline = info(lab, ansible, tmp_path / "baseline", text)
+    assert baseline["status"] == "ok", baseline
+    products = baseline["result"]["products"]
+    assert {p["family"] for p in products} >= {"ProPlus2024Volume", "VisioPro2024Volume"}
+    for name, (old, new) in MUTATIONS.items():
+        assert text.count(old) == 1, name
+        broken = info(lab, ansible, tmp_path / re.sub(r"\W", "_", name), text.replace(old, new))
+        assert broken["status"] == "failed" or broken["result"].get("products") != products, \
+            "%s in the executor went unnoticed" % name
+
+
+# -- every statement of the executor and the bootstrap runs ------------------------------------------
+def battery(lab: Lab) -> None:
+    """End-to-end calls that between them take every path through the executor."""
+    state = lab.state(PC)
+    run(lab, PC, *programs.read_program())
+    run(lab, WIN7, *programs.read_program())
+    for operation in [hostops.cim_query("x", "Win32_Process", ["Name"]), hostops.cim_query("x", SPP, []),
+                      hostops.cim_query("x", SPP, ["ID"], if_service="wuauserv"),
+                      {**hostops.cim_query("x", SPP, ["ID"]), "optional_properties": ["Name"]},
+                      hostops.cim_invoke("x", "Win32_OperatingSystem", "Reboot"),
+                      hostops.cim_invoke("x", SPP, "Activate", arguments=[("A", "sint64", 1)]),
+                      hostops.registry_read("x", "HKLM:\\SOFTWARE", []), hostops.tcp_connect("x", KMS, 0, 100),
+                      hostops.event_log("x", "Application Error", [1], 5), hostops.event_log("x", SPP_EVENTS, [1], 0),
+                      hostops.event_log("x", SPP_EVENTS, ["one"], 5), hostops.dns_srv("x", "_ldap._tcp"),
+                      hostops.dns_srv("x", "_vlmcs._tcp", domain="-"), {"id": "x", "op": "nothing"},
+                      hostops.cim_query("x", SPP, ["ID;"])]:
+        with pytest.raises(hostops.CallError):
+            run(lab, PC, operation)
+    # a program that is not base64: the executor's outer catch
+    execute = winrm_execute(lab, PC)
+    reply = execute(hostops.bootstrap_command(), in_data=(hostops.executor_text() + hostops.SEPARATOR + "%%%")
+                    .encode("utf-8"))
+    assert json.loads(reply["stdout"])["error"]
+    run(lab, PC,
+        hostops.cim_query("absent-service", "OfficeSoftwareProtectionProduct", ["ID"], if_service="osppsvc"),
+        hostops.cim_query("absent-class", "OfficeSoftwareProtectionProduct", ["ID"], optional=True),
+        hostops.cim_query("bad", SPP, ["Colour"]),
+        hostops.cim_invoke("none", SPP, "Activate", where="ID='00000000-0000-0000-0000-000000000000'"),
+        hostops.cim_invoke("many", SPP, "Activate", where=OFFICE_APP),
+        hostops.cim_invoke("refresh", SERVICE, "RefreshLicenseStatus"),
+        hostops.cim_invoke("caching", SERVICE, "DisableKeyManagementServiceHostCaching",
+                           arguments=[("DisableCaching", "boolean", False)]),
+        hostops.cim_invoke("host", SPP, "SetKeyManagementServiceMachine", where=PROPLUS,
+                           arguments=[("MachineName", "string", KMS)], group="g"),
+        hostops.cim_invoke("port", SPP, "SetKeyManagementServicePort", where=PROPLUS,
+                           arguments=[("PortNumber", "uint32", 1688)], group="g"),
+        hostops.cim_invoke("activate", SPP, "Activate", where=PROPLUS, group="g"),
+        hostops.registry_read("missing", "HKLM:\\SOFTWARE\\Microsoft\\Office\\ClickToRun\\Configuration", ["x"]),
+        hostops.registry_read("uninstall", "HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
+                              ["DisplayName"], subkeys="^Microsoft"),
+        hostops.tcp_connect("nowhere", "nowhere.invalid", 1688, 500),
+        hostops.tcp_connect("empty", "", 1688, 500),
+        hostops.tcp_connect("refused", "kms-old.campus.example", 1688, 1000),
+        hostops.tcp_connect("silent", "192.0.2.250", 1688, 200),
+        hostops.event_log("events", SPP_EVENTS, [12288, 12289], 10),
+        hostops.event_log("no-events", SPP_EVENTS, [1], 10),
+        hostops.event_log("no-provider", "Office Software Protection Platform Service", [1], 10),
+        hostops.dns_srv("srv", "_vlmcs._tcp", timeout_ms=1000),
+        hostops.dns_srv("nx", "_vlmcs._tcp", domain="elsewhere.example"))
+    run(lab, WIN7, hostops.dns_srv("no-dnsclient", "_vlmcs._tcp"))
+    # WMI failures without a code, with only a message ID, and a method that returns a code
+    state.faults["cim_errors"] = [
+        {"method": "ClearKeyManagementServiceMachine", "hresult": None, "message": "Generic failure", "times": 1},
+        {"method": "ClearKeyManagementServicePort", "hresult": 0x80041001, "error_data": False, "times": 1},
+        {"method": "RefreshLicenseStatus", "return_value": 0xC004F074, "times": 1}]
+    results = run(lab, PC, hostops.cim_invoke("a", SPP, "ClearKeyManagementServiceMachine", where=PROPLUS),
+                  hostops.cim_invoke("b", SPP, "ClearKeyManagementServicePort", where=PROPLUS),
+                  hostops.cim_invoke("c", SERVICE, "RefreshLicenseStatus"),
+                  hostops.tcp_connect("required", "kms-old.campus.example", 1688, 1000, require=True),
+                  hostops.host_facts("after"))
+    assert [(r.status, r.hresult) for r in results.values()] == [
+        ("error", None), ("error", 0x80041001), ("error", 0xC004F074), ("error", 0x8007274D), ("skipped", None)]
+    state.faults.clear()
+    # the event log service does not answer: an error Read-Events passes on
+    state.faults["event_log"] = "unavailable"
+    failed = run(lab, PC, hostops.event_log("down", SPP_EVENTS, [12288], 5))["down"]
+    assert (failed.status, failed.hresult) == ("error", 0x800706BA), failed
+    state.faults.clear()
+
+
+def uncovered(path: Path, text: str) -> list[str]:
+    """The file's statement lines the runs did not reach (``text`` is the script as it ran)."""
+    lines, hits = compiler.COVERAGE[text]
+    ran_lines = text.splitlines()
+    missed = sorted(lines - hits)
+    source = path.read_text(encoding="utf-8").splitlines()
+    found = []
+    for number in missed:
+        code = ran_lines[number - 1].strip()
+        where = next((i + 1 for i, line in enumerate(source) if line.strip() == code), number)
+        found.append("%s:%d: %s" % (path.name, where, code))
+    return found
+
+
+def test_every_statement_of_the_executor_and_the_bootstrap_runs(lab):
+    battery(lab)
+    bootstrap = hostops.bootstrap_script()
+    executor = hostops.executor_text().replace("\n", "\r\n")  # as $input | Out-String hands it over
+    assert bootstrap in compiler.COVERAGE and executor in compiler.COVERAGE
+    module_utils = ROOT / "plugins" / "module_utils"
+    missed = uncovered(module_utils / "kms_bootstrap.ps1", bootstrap) + \
+        uncovered(module_utils / "kms_executor.ps1", executor)
+    assert missed == [], "\n".join(missed)
+    assert len(compiler.COVERAGE[executor][0]) > 150  # statements counted one by one, nested ones too
+
+
+def test_the_coverage_check_can_fail():
+    text = "$a = 1\nif ($a -eq 2) {\n  'never'\n}\n"
+    session.run_script(BareMachine("5.1"), text, [], None)
+    lines, hits = compiler.COVERAGE[text]
+    assert lines - hits == {3}
+
