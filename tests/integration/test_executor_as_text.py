@@ -108,6 +108,33 @@ def test_a_string_port_is_converted_by_the_cmdlet_and_an_ipv6_literal_is_connect
     run(lab, PC, hostops.cim_invoke("undo", SPP, "ClearKeyManagementServicePort", where=PROPLUS))
 
 
+# -- the host's PowerShell version ------------------------------------------------------------------
+def test_powershell_3_runs_the_executor_but_has_no_exception_hresult(lab):
+    """Windows PowerShell 3.0 (.NET 4.0): the executor runs; an error that is not a CIM error
+    has no readable HResult there (public from .NET 4.5), so it comes back without a code."""
+    lab.state(PC).powershell = "3.0"
+    try:
+        results = run(lab, PC, hostops.host_facts("facts"),
+                      hostops.cim_invoke("x", SPP, "SetKeyManagementServicePort", where=PROPLUS,
+                                         arguments=[("Port", "uint32", 1688)]))
+    finally:
+        lab.state(PC).powershell = "5.1"
+    assert results["facts"].data["powershell_version"] == "3.0"
+    assert (results["x"].status, results["x"].hresult) == ("error", None)
+
+
+def test_powershell_2_cannot_run_the_executor_and_says_why(lab):
+    """Windows PowerShell 2.0 has no ConvertFrom-Json or ConvertTo-Json (3.0): the script
+    fails, and the reply is PowerShell's error on stderr, not a result document."""
+    lab.state(PC).powershell = "2.0"
+    try:
+        with pytest.raises(hostops.CallError) as raised:
+            run(lab, PC, hostops.host_facts("facts"))
+    finally:
+        lab.state(PC).powershell = "5.1"
+    assert "ConvertTo-Json" in raised.value.stderr and raised.value.rc == 1
+
+
 # -- a broken executor breaks the end-to-end runs ----------------------------------------------------
 MUTATIONS = {
     "a throw": ("$P = [Text.Encoding]", "throw 'broken'\n$P = [Text.Encoding]"),
@@ -249,4 +276,3 @@ def test_the_coverage_check_can_fail():
     session.run_script(BareMachine("5.1"), text, [], None)
     lines, hits = compiler.COVERAGE[text]
     assert lines - hits == {3}
-

@@ -215,8 +215,8 @@ def test_option_values_never_reach_the_script_block_log(truth_lab, ansible, tmp_
     assert blocks
     # The bootstrap, and the executor's code lines; nothing else became a script block.
     # ($input lines reach the script block joined by Out-String with CRLF)
-    assert {b.strip().replace("\r\n", "\n") for b in blocks} == {hostops.load_script("kms_bootstrap").strip(),
-                                                                   executor_code()}
+    expected = {hostops.load_script("kms_bootstrap").strip(), executor_code()}
+    assert {b.strip().replace("\r\n", "\n") for b in blocks} == expected
     for text in blocks:
         for value in (key, key.replace("-", ""), KMS, "ProPlus2024Volume"):
             assert value not in text

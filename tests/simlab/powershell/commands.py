@@ -94,7 +94,7 @@ class Cmdlet:
         positional: list[Any] = []
         index = 0
         while index < len(arguments):
-            kind, payload, _ = arguments[index]
+            kind, payload, _unused = arguments[index]
             index += 1
             if kind == "arg":
                 positional.append(payload(frame))
@@ -105,10 +105,9 @@ class Cmdlet:
                 name = common.get(given) or next(
                     (v for k, v in common.items() if k.startswith(given) and len(given) > 2), None)
                 if name is None:
-                    if any(given == c or c.startswith(given) for c in ("errorvariable", "ev", "warningaction",
-                                                                      "verbose", "debug", "outvariable",
-                                                                      "outbuffer", "pipelinevariable",
-                                                                      "informationaction", "whatif", "confirm")):
+                    others = ("errorvariable", "ev", "warningaction", "verbose", "debug", "outvariable",
+                              "outbuffer", "pipelinevariable", "informationaction", "whatif", "confirm")
+                    if any(given == c or c.startswith(given) for c in others):
                         raise Unsupported("the common parameter -%s" % payload)
                     # the emulation lists only the parameters it implements: Windows may have this one
                     raise Unsupported("the parameter -%s of %s" % (payload, self.name))
@@ -641,8 +640,8 @@ def get_cim_instance(call: Call) -> list:
             if not call.has("classname"):
                 raise Unsupported("Get-CimInstance without -ClassName or -Query")
             condition = call.get("filter")
-            found = machine.enumerate_instances(rt.to_string(call.get("classname")),
-                                          None if condition is None else rt.to_string(condition))
+            found = machine.enumerate_instances(
+                rt.to_string(call.get("classname")), None if condition is None else rt.to_string(condition))
     except machine.CimError as error:
         _cim_error(call, error)
         return []

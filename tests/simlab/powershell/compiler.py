@@ -872,7 +872,7 @@ class Compiler:
         """A pipeline as a closure returning its output objects."""
         node = self.unwrap(node) if node.type != "command" else node
         if node.type in ("pipeline_chain", "pipeline"):
-            stages = [c for c in self.named(node)]
+            stages = list(self.named(node))
             if any(c.type in ("&&", "||") for c in node.children):
                 raise self.unsupported(node, "a pipeline chain (&&, ||: PowerShell 7)")
         else:
@@ -1376,7 +1376,9 @@ class Compiler:
         elif inner.type in ("variable", "string_literal", "expandable_string_literal", "parenthesized_expression",
                             "sub_expression"):
             dynamic = self.expression(inner)
-            member = lambda frame: rt.to_string(dynamic(frame))  # noqa: E731
+
+            def member(frame: Frame) -> str:
+                return rt.to_string(dynamic(frame))
         else:
             raise self.unsupported(name_node, "the member name %s" % inner.type)
         return owner_expr, member, static
@@ -1673,7 +1675,7 @@ def evaluate_arguments(frame: Frame, arguments: list[tuple[str, Any, Any]],
     named: dict[str, Any] = {}
     index = 0
     while index < len(arguments):
-        kind, payload, _ = arguments[index]
+        kind, payload, _unused = arguments[index]
         if kind == "param" and index + 1 < len(arguments) and arguments[index + 1][0] == "colon":
             named[payload] = arguments[index + 1][1](frame)
             index += 2

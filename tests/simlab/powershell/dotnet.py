@@ -30,8 +30,8 @@ EXCEPTION_BASES: dict[str, tuple[str, ...]] = {
     "System.NotSupportedException": ("System.SystemException",),
     "System.ObjectDisposedException": ("System.InvalidOperationException", "System.SystemException"),
     "System.Management.Automation.RuntimeException": ("System.SystemException",),
-    "System.Management.Automation.MethodException": ("System.Management.Automation.RuntimeException",
-                                                      "System.SystemException"),
+    "System.Management.Automation.MethodException": (
+        "System.Management.Automation.RuntimeException", "System.SystemException"),
     "System.Management.Automation.MethodInvocationException": (
         "System.Management.Automation.MethodException", "System.Management.Automation.RuntimeException",
         "System.SystemException"),
@@ -42,8 +42,8 @@ EXCEPTION_BASES: dict[str, tuple[str, ...]] = {
     "System.DivideByZeroException": ("System.ArithmeticException", "System.SystemException"),
     "System.Management.Automation.SessionStateException": ("System.Management.Automation.RuntimeException",
                                                            "System.SystemException"),
-    "System.Management.Automation.ParameterBindingException": ("System.Management.Automation.RuntimeException",
-                                                                "System.SystemException"),
+    "System.Management.Automation.ParameterBindingException": (
+        "System.Management.Automation.RuntimeException", "System.SystemException"),
     "System.Management.Automation.ParameterBindingArgumentTransformationException": (
         "System.Management.Automation.ParameterBindingException", "System.Management.Automation.RuntimeException",
         "System.SystemException"),
@@ -135,8 +135,11 @@ class DateTime(DotNet):
         kind = rt.EnumValue("System.DateTimeKind", self.kind, {"Utc": 1, "Local": 2}.get(self.kind, 0))
         return {"kind": lambda: kind,
                 "year": lambda: self.moment.year, "month": lambda: self.moment.month, "day": lambda: self.moment.day,
-                "ticks": lambda: rt.Int64(int((self.moment.replace(tzinfo=None) - datetime(1, 1, 1)).total_seconds()
-                                               * 10**7))}
+                "ticks": self.ticks}
+
+    def ticks(self) -> int:
+        elapsed = self.moment.replace(tzinfo=None) - datetime(1, 1, 1)
+        return rt.Int64(int(elapsed.total_seconds() * 10**7))
 
     def methods(self) -> dict[str, Callable[..., Any]]:
         return {"tostring": self.format, "touniversaltime": lambda: DateTime(self.moment, "Utc"),
@@ -231,8 +234,7 @@ class HashtableBase(DotNet):
         self.table = table
 
     def members(self) -> dict[str, Callable[[], Any]]:
-        return {"keys": lambda: self.table.keys(), "values": lambda: self.table.values(),
-                "count": lambda: len(self.table)}
+        return {"keys": self.table.keys, "values": self.table.values, "count": self.table.__len__}
 
 
 class PropertyCollection(DotNet):
@@ -251,7 +253,7 @@ class PropertyCollection(DotNet):
         if isinstance(target, rt.PSCustomObject):
             return target.names()
         if isinstance(target, DotNet):
-            return [n for n in self.accessor.property_names(target)]
+            return list(self.accessor.property_names(target))
         if isinstance(target, rt.Hashtable):
             return ["IsReadOnly", "IsFixedSize", "IsSynchronized", "Keys", "Values", "SyncRoot", "Count"]
         if isinstance(target, str):
@@ -724,7 +726,7 @@ class Members:
             if self.hresult_public:
                 base.append("HResult")
             return list(obj.extra) + base
-        return [k for k in obj.members()]
+        return list(obj.members())
 
     def set(self, obj: Any, name: str, value: Any, static: bool) -> None:
         if static:

@@ -146,7 +146,7 @@ class Hashtable:
         return [v for _k, v in self.items.values()]
 
     def pairs(self) -> list[tuple[Any, Any]]:
-        return [(k, v) for k, v in self.items.values()]
+        return [(entry[0], entry[1]) for entry in self.items.values()]
 
     def __len__(self) -> int:
         return len(self.items)
@@ -263,7 +263,7 @@ class DotNetException(DotNet):
 
     def methods(self) -> dict[str, Callable[..., Any]]:
         return {"tostring": lambda: "%s: %s" % (self.type_name, self.message),
-                "getbaseexception": lambda: self._innermost()}
+                "getbaseexception": self._innermost}
 
     def _innermost(self) -> DotNetException:
         exc = self
@@ -284,10 +284,10 @@ class ExceptionData(DotNet):
         self.table = table
 
     def members(self) -> dict[str, Callable[[], Any]]:
-        return {"count": lambda: len(self.table), "keys": lambda: self.table.keys()}
+        return {"count": self.table.__len__, "keys": self.table.keys}
 
     def methods(self) -> dict[str, Callable[..., Any]]:
-        return {"contains": lambda key: self.table.contains(key), "add": self.table.add}
+        return {"contains": self.table.contains, "add": self.table.add}
 
     def index(self, key: Any) -> Any:
         return self.table.get(key)
