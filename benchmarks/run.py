@@ -157,8 +157,11 @@ def work_counts(lab: Lab) -> dict[str, int]:
     """What the fleet's hosts were asked so far, from the lab: WS-Man Command requests, HTTP
     requests, CIM queries (all, and on the licensing classes), CIM method calls, and TCP
     contacts with the KMS host stand-in (reachability tests and activations)."""
-    counts = {"commands": 0, "http_requests": 0, "cim_queries": 0, "licensing_queries": 0, "cim_methods": 0}
+    counts = {"commands": 0, "http_requests": 0, "cim_queries": 0, "licensing_queries": 0, "cim_methods": 0,
+              "powershell_runs": 0, "powershell_cpu_ms": 0.0}
     for host in lab.host_names:
+        counts["powershell_runs"] += lab.host(host).powershell_runs
+        counts["powershell_cpu_ms"] += lab.host(host).powershell_cpu_seconds * 1000
         counts["commands"] += lab.requests(host).count("Command")
         counts["http_requests"] += len(lab.server.wire_log(host))
         for entry in lab.cim_log(host):
@@ -193,7 +196,11 @@ def run_case(lab: Lab, playbook: str, workdir: Path, forks: int, extra_vars: dic
     lab_cpu = time.process_time() - before_lab
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     hosts = len(lab.host_names)
-    work = {k: round((v - before[k]) / hosts, 2) for k, v in work_counts(lab).items()}
+    counted = work_counts(lab)
+    runs = counted["powershell_runs"] - before["powershell_runs"]
+    # the lab's PowerShell emulation: its CPU per script it ran (the executor, with its CIM work)
+    powershell_ms = (counted.pop("powershell_cpu_ms") - before.pop("powershell_cpu_ms")) / runs if runs else 0.0
+    work = {k: round((v - before[k]) / hosts, 2) for k, v in counted.items() if k != "powershell_runs"}
     recap = re.findall(r"^\S+\s*: ok=\d+\s+changed=\d+\s+unreachable=(\d+)\s+failed=(\d+)", proc.stdout, re.MULTILINE)
     return {
         "wall_seconds": round(wall, 3),
@@ -201,6 +208,7 @@ def run_case(lab: Lab, playbook: str, workdir: Path, forks: int, extra_vars: dic
         "controller_cpu_seconds": round((after.ru_utime - before_children.ru_utime)
                                         + (after.ru_stime - before_children.ru_stime), 3),
         "lab_cpu_seconds": round(lab_cpu, 3),
+        "powershell_ms_per_run": round(powershell_ms, 2),
         "per_host": work,
         "remote_calls_per_host": work["commands"],
         "failed_hosts": sum(1 for unreachable, failed in recap if int(unreachable) or int(failed)),
@@ -336,18 +344,20 @@ def machine() -> dict[str, Any]:
 
 def print_size(result: dict[str, Any]) -> None:
     print("\n%d hosts (CIM cost %g ms per query or method call)" % (result["hosts"], result["cim_ms"]))
-    print("  %4s %-42s %7s %8s %7s %7s | %5s %5s %5s %5s %5s %5s %4s" % (
-        "rtt", "case", "wall s", "hosts/s", "ctrl s", "lab s", "cmd", "http", "cim", "lic", "meth", "kms", "fail"))
+    print("  %4s %-42s %7s %8s %7s %7s %6s | %5s %5s %5s %5s %5s %5s %4s" % (
+        "rtt", "case", "wall s", "hosts/s", "ctrl s", "lab s", "ps ms", "cmd", "http", "cim", "lic", "meth", "kms",
+        "fail"))
     for rtt, row in result["rtt"].items():
         for case, (what, *_rest) in CASES.items():
             if case not in row:
                 continue
             r, w = row[case], row[case]["per_host"]
-            print("  %4s (%s) %-38s %7.2f %8.2f %7.2f %7.2f | %5.2f %5.2f %5.2f %5.2f %5.2f %5.2f %4d" % (
+            print("  %4s (%s) %-38s %7.2f %8.2f %7.2f %7.2f %6.2f | %5.2f %5.2f %5.2f %5.2f %5.2f %5.2f %4d" % (
                 rtt, case, what, r["wall_seconds"], r["hosts_per_second"], r["controller_cpu_seconds"],
-                r["lab_cpu_seconds"], w["commands"], w["http_requests"], w["cim_queries"], w["licensing_queries"],
-                w["cim_methods"], w["kms_contacts"], r["failed_hosts"]))
+                r["lab_cpu_seconds"], r["powershell_ms_per_run"], w["commands"], w["http_requests"], w["cim_queries"],
+                w["licensing_queries"], w["cim_methods"], w["kms_contacts"], r["failed_hosts"]))
         print("  %4s ratios: %s" % (rtt, "   ".join("(%s) = %.3f" % kv for kv in row["ratios"].items())))
+    print("  ps ms = the lab's PowerShell emulation, CPU per script run (the executor, its CIM work included)")
     print("  per host: cmd = WS-Man Command requests, http = HTTP requests, cim = CIM queries (lic: on the "
           "licensing classes), meth = CIM method calls, kms = TCP contacts with the KMS host")
 

@@ -239,7 +239,7 @@ def battery(lab: Lab) -> None:
         ("error", None), ("error", 0x80041001), ("error", 0xC004F074), ("error", 0x8007274D), ("skipped", None)]
     state.faults.clear()
     # the event log service does not answer: an error Read-Events passes on
-    state.faults["event_log"] = "unavailable"
+    state.faults["eventlog_service"] = "unavailable"
     failed = run(lab, PC, hostops.event_log("down", SPP_EVENTS, [12288], 5))["down"]
     assert (failed.status, failed.hresult) == ("error", 0x800706BA), failed
     state.faults.clear()

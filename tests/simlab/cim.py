@@ -218,34 +218,15 @@ class CimProvider:
         return result
 
     def invoke(self, class_name: str, where: str | None, method: str, arguments: list[dict[str, Any]]) -> int:
-        masked = [dict(a, value=str(a.get("value"))[-5:]) if str(a.get("name", "")).lower() == "productkey"
-                  else dict(a) for a in arguments]
-        entry: dict[str, Any] = {"kind": "invoke", "class": class_name, "where": where, "method": method,
-                                 "arguments": masked}
-        try:
-            cls = self.cim_class(class_name)
-            found = self._select(cls, where)
-            if not found:
-                raise CimError(WBEM_E_NOT_FOUND)
-            if where is not None and len(found) > 1:
-                raise CimError(None, "simlab: the condition selects %d instances of %s; a method call needs "
-                                     "exactly one" % (len(found), cls.name))
-            name = _lookup(cls.methods, method)
-            if name is None or not cls.has(name, self.state.os["version"]):
-                raise CimError(WBEM_E_INVALID_METHOD)
-            args = self._arguments(cls.methods[name], arguments)
-            if cls.licensing and self.state.faults.get("access_denied") == "invoke":
-                raise CimError(SL_E_LUA_ACCESSDENIED)
-            handler = self.handlers.get(name)
-            if handler is None:
-                raise CimError(E_NOTIMPL, "simlab: %s.%s exists on Windows but the lab does not emulate it"
-                               % (cls.name, name))
-            value = handler(cls, found[0], args)
-        except CimError as exc:
-            self.log.append({**entry, "hresult": exc.hresult})
-            raise
-        self.log.append({**entry, "hresult": 0, "return_value": value})
-        return value
+        """A method call on the one instance ``where`` selects (or the service's instance), as a
+        script does it through WMI (console.py's ospp.vbs); arguments as {"name", "value"}."""
+        cls = self.cim_class(class_name)
+        found = self._select(cls, where)
+        if not found:
+            self.log.append({"kind": "invoke", "class": class_name, "where": where, "method": method,
+                             "arguments": {}, "hresult": WBEM_E_NOT_FOUND})
+            raise CimError(WBEM_E_NOT_FOUND)
+        return self.call_method(cls, found[0], method, {a["name"]: a.get("value") for a in arguments})
 
     # -- what the CIM cmdlets call (tests/simlab/powershell/commands.py) -----------------------
     def execute_query(self, text: str) -> list[tuple[CimClass, dict[str, Any], dict[str, str], dict[str, Any]]]:
@@ -386,27 +367,6 @@ class CimProvider:
             raise CimError(WBEM_E_INVALID_QUERY) from exc
         return [inst for inst in self.instances(cls)
                 if predicate is None or predicate(lambda n, i=inst: self._value(cls, i, n))]
-
-    @staticmethod
-    def _arguments(parameters: dict[str, str], arguments: list[dict[str, Any]]) -> dict[str, Any]:
-        """The call's arguments by parameter name, checked as WMI checks them."""
-        given: dict[str, Any] = {}
-        for argument in arguments:
-            name = _lookup(parameters, str(argument.get("name")))
-            if name is None or name in given or argument.get("type") != parameters[name]:
-                raise CimError(WBEM_E_INVALID_METHOD_PARAMETERS)
-            value = argument.get("value")
-            ok = {
-                "string": isinstance(value, str),
-                "uint32": isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFFFFFF,
-                "boolean": isinstance(value, bool),
-            }.get(parameters[name], False)
-            if not ok:
-                raise CimError(WBEM_E_INVALID_METHOD_PARAMETERS)
-            given[name] = value
-        if set(given) != set(parameters):
-            raise CimError(WBEM_E_INVALID_METHOD_PARAMETERS)
-        return given
 
     # -- methods (facts §1.4, §1.5, §1.6) -----------------------------------------------------------
     def set_kms_machine(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:

@@ -25,7 +25,7 @@ Faults, read live from HostState.faults on every command (wire faults are wsman.
   access_denied     ``true``: every query and call on a licensing class fails E_ACCESSDENIED
                     0x80070005 (a non-administrator account); ``"invoke"``: licensing method calls
                     fail SL_E_LUA_ACCESSDENIED 0xC004F025, reads work (facts §6)
-  event_log         ``"unavailable"``: the Windows Event Log service does not answer; Get-WinEvent
+  eventlog_service  ``"unavailable"``: the Windows Event Log service does not answer; Get-WinEvent
                     fails with an EventLogException (RPC_S_SERVER_UNAVAILABLE, 1722)
   licensing_service ``"disabled"``: sppsvc's classes fail 0x80070422; ``"missing"``: they are
                     WBEM_E_INVALID_CLASS 0x80041010 (SppWmi.mof not registered)
@@ -115,6 +115,9 @@ class WindowsHost:
         self.cim = CimProvider(state, network, known_keys or {}, self.now)
         self._invoked = False
         self._abort_at_invoke: str | None = None
+        # The PowerShell emulation's own CPU (this thread's, so no latency sleeps), for benchmarks.
+        self.powershell_runs = 0
+        self.powershell_cpu_seconds = 0.0
 
     @property
     def cim_log(self) -> list[dict[str, Any]]:
@@ -175,6 +178,7 @@ class WindowsHost:
         self._invoked = False
         self._abort_at_invoke = next((f for f in ("clixml_error", "dropped_unrun")
                                       if self.state.faults.get(f) == "invoke"), None)
+        started = time.thread_time()
         try:
             outcome = session.run_script(self, script, [], stdin)
         except _Abort as abort:
@@ -184,6 +188,8 @@ class WindowsHost:
             return powershell_error(str(exc))
         finally:
             self._abort_at_invoke = None
+            self.powershell_runs += 1
+            self.powershell_cpu_seconds += time.thread_time() - started
         for fault in ("clixml_error", "dropped_unrun"):
             if self.state.faults.get(fault) == "read" and not self._invoked:
                 return powershell_error(NO_CONVERTTO_JSON) if fault == "clixml_error" else CommandResult(lost=True)
@@ -279,7 +285,7 @@ class WindowsHost:
         return [p for p in PROVIDERS if p != PROVIDERS[1] or self.state.ospp_service in (True, "disabled")]
 
     def events(self, logs: list[str], providers: list[str] | None, ids: list[int] | None) -> list[dict[str, Any]]:
-        if self.state.faults.get("event_log") == "unavailable":
+        if self.state.faults.get("eventlog_service") == "unavailable":
             raise OSError(1722, "The RPC server is unavailable")
         if logs and not any(log.lower() == "application" for log in logs):
             return []

@@ -144,6 +144,18 @@ class ScriptBlock(rt.DotNet):
         return out
 
 
+def loop_body(body: Stmt, frame: Frame, out: list) -> bool:
+    """One pass of a loop's body; False when `break` ended the loop, `continue` ends only the
+    pass (about_Break, about_Continue; labelled ones are not emulated)."""
+    try:
+        body(frame, out)
+    except BreakSignal:
+        return False
+    except ContinueSignal:
+        pass
+    return True
+
+
 def bind(frame: Frame, parameters: list[Parameter], positional: list[Any], named: dict[str, Any], what: str) -> None:
     """Function parameter binding (about_Functions, "Functions with parameters"): named by
     full or unambiguous partial name, then positionally in declaration order; unbound
@@ -505,16 +517,8 @@ class Compiler:
                 items = rt.iterate(value)
             for item in items:
                 frame.set(name, item)
-                try:
-                    body(frame, out)
-                except BreakSignal as signal:
-                    if signal.label:
-                        raise
+                if not loop_body(body, frame, out):
                     break
-                except ContinueSignal as signal:
-                    if signal.label:
-                        raise
-                    continue
         return run
 
     def for_statement(self, node: Any) -> Stmt:
@@ -537,15 +541,8 @@ class Compiler:
             if init is not None:
                 init(frame, out)
             while condition is None or rt.is_true(condition(frame)):
-                try:
-                    body(frame, out)
-                except BreakSignal as signal:
-                    if signal.label:
-                        raise
+                if not loop_body(body, frame, out):
                     break
-                except ContinueSignal as signal:
-                    if signal.label:
-                        raise
                 if iterator is not None:
                     iterator(frame, out)
         return run
@@ -566,15 +563,8 @@ class Compiler:
 
         def run(frame: Frame, out: list) -> None:
             while rt.is_true(condition(frame)):
-                try:
-                    body(frame, out)
-                except BreakSignal as signal:
-                    if signal.label:
-                        raise
+                if not loop_body(body, frame, out):
                     break
-                except ContinueSignal as signal:
-                    if signal.label:
-                        raise
         return run
 
     def switch_statement(self, node: Any) -> Stmt:
