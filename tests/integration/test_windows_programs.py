@@ -89,11 +89,19 @@ def test_a_different_answer_is_reported(answered, tmp_path, capsys):
     assert "activate: Activate: expected 0xC004F074 (SL_E_VL_BINDING_SERVICE_UNAVAILABLE), got 0xC004F038" in printed
 
 
+def test_the_conformance_job_runs_the_table_on_pwsh():
+    """The Linux job runs the conformance table where pwsh is installed (GitHub's Ubuntu images)."""
+    job = yaml.safe_load(WORKFLOW.read_text())["jobs"]["conformance"]
+    assert job["runs-on"].startswith("ubuntu")
+    commands = "\n".join(str(step.get("run", "")) for step in job["steps"])
+    assert "pwsh" in commands and "tests/unit/test_powershell_conformance.py" in commands
+
+
 def test_every_command_of_the_workflow_is_one_the_tool_takes():
     """Each `python -m tests.windows.programs ...` line of the workflow parses (with its
     ${{ }} expressions given sample values) as the tool's command line."""
     workflow = yaml.safe_load(WORKFLOW.read_text())
-    [job] = workflow["jobs"].values()
+    job = workflow["jobs"]["executor"]
     assert {entry["image"] for entry in job["strategy"]["matrix"]["include"]} == {"windows-2022", "windows-2025"}
     lines = [line.strip() for step in job["steps"] for line in str(step.get("run", "")).splitlines()
              if "tests.windows.programs" in line]

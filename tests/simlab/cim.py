@@ -187,6 +187,7 @@ class CimProvider:
         self.known_keys = known_keys
         self.now = now  # the host's clock
         self.log: list[dict[str, Any]] = []
+        self._property_cache: dict[tuple[str, str], dict[str, str]] = {}
         self.handlers: dict[str, Callable[[CimClass, dict[str, Any], dict[str, Any]], int]] = {
             "Activate": self.activate,
             "UninstallProductKey": self.uninstall_product_key,
@@ -347,7 +348,12 @@ class CimProvider:
 
     def _properties(self, cls: CimClass) -> dict[str, str]:
         """The class's properties as this host's Windows version has them."""
-        return {n: t for n, t in cls.properties.items() if cls.has(n, self.state.os["version"])}
+        version = self.state.os["version"]
+        key = (cls.name, version)
+        found = self._property_cache.get(key)
+        if found is None:
+            found = self._property_cache[key] = {n: t for n, t in cls.properties.items() if cls.has(n, version)}
+        return found
 
     def _property(self, cls: CimClass, name: str) -> str:
         found = _lookup(self._properties(cls), name)

@@ -429,17 +429,18 @@ def convert_to_json(call: Call) -> list:
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+# (and U+0085, U+2028, U+2029: HttpEncoder.JavaScriptStringEncode, microsoft/referencesource)
+_TO_ESCAPE = {True: re.compile("[\"\\\\\x00-\x1f<>&'\u0085\u2028\u2029]"),
+              False: re.compile("[\"\\\\\x00-\x1f]")}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _ESCAPES.get(char) or "\\u%04x" % ord(char)
+
+
 def _json_string(text: str, version: tuple[int, int]) -> str:
-    out = []
-    html = version < (6, 0)
-    for char in text:
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif ord(char) < 0x20 or (html and char in "<>&'"):
-            out.append("\\u%04x" % ord(char))
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
+    return '"' + _TO_ESCAPE[version < (6, 0)].sub(_escape, text) + '"'
 
 
 def _json(call: Call, value: Any, depth: int, level: int, compress: bool) -> str:
