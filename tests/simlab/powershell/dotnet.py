@@ -412,7 +412,7 @@ KNOWN_TYPES = {
     "System.Management.Automation.PSCustomObject", "System.Management.Automation.PSObject",
     "System.Collections.IDictionary", "System.ValueType", "System.Enum", "System.Byte",
     "System.Management.Automation.SwitchParameter", "System.Collections.Specialized.OrderedDictionary",
-    "System.DateTimeKind", "System.UInt64",
+    "System.DateTimeKind", "System.UInt64", "System.Char",
 } | set(EXCEPTION_BASES)
 
 

@@ -81,6 +81,12 @@ class Int32(int):
     type_name = "System.Int32"
 
 
+class Char(str):
+    """System.Char: one UTF-16 code unit; a string everywhere PowerShell converts it to one."""
+
+    type_name = "System.Char"
+
+
 INT32 = (-2**31, 2**31 - 1)
 RANGES = {"System.Int32": INT32, "System.Int64": (-2**63, 2**63 - 1), "System.UInt32": (0, 2**32 - 1),
           "System.UInt64": (0, 2**64 - 1), "System.Byte": (0, 255)}
@@ -409,7 +415,7 @@ def type_name_of(value: Any) -> str:
     if isinstance(value, float):
         return "System.Double"
     if isinstance(value, str):
-        return "System.String"
+        return getattr(value, "type_name", "System.String")
     if isinstance(value, bytes):
         return "System.Byte[]"
     if isinstance(value, TypedArray):
@@ -486,6 +492,8 @@ def to_integer(value: Any, target: str) -> int:
         if math.isnan(value) or math.isinf(value):
             raise cast_error(value, target, "Value was either too large or too small for %s." % target.split(".")[1])
         result = round(value)  # banker's rounding, as [int]2.5 is 2 (about_Type_Operators)
+    elif isinstance(value, Char):
+        result = ord(value)  # [int][char]'a' is 97
     elif isinstance(value, str):
         if not value.strip():
             result = 0
@@ -620,6 +628,8 @@ class EnumValue(DotNet):
 
 def convert(value: Any, target: str) -> Any:
     """A cast [T]value; raises the PSInvalidCastException PowerShell raises."""
+    if target == "System.Char[]" and isinstance(value, str):
+        return TypedArray([Char(c) for c in value], "System.Char")  # a string is its characters
     if target.endswith("[]"):
         element = target[:-2]
         return TypedArray([convert(v, element) for v in enumerate_value(value)] if value is not None else [],
@@ -628,6 +638,13 @@ def convert(value: Any, target: str) -> Any:
         return to_integer(value, target)
     if target == "System.String":
         return to_string(value)
+    if target == "System.Char":  # [char]60 is '<'; a one-character string converts too
+        if isinstance(value, str) and len(value) == 1:
+            return Char(value)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFF:
+            return Char(chr(value))
+        raise cast_error(value, target, "String must be exactly one character long."
+                         if isinstance(value, str) else "Invalid cast.")
     if target == "System.Boolean":
         return is_true(value)
     if target == "System.Double":
