@@ -139,59 +139,90 @@ REFUSED = {
 # (the cmdlets and .NET calls bound to the host are exercised end to end instead:
 # tests/integration/test_executor_as_text.py reaches every statement of both scripts).
 EXECUTOR_CONSTRUCTS = {
-    "param([string]$X) and typed parameters": ["parenthesized-typed-parameters", "string-typed-parameter-joins-array",
-                                               "named-and-positional-parameters"],
-    "functions: uncaptured output, return": ["function-all-uncaptured-output-is-returned", "bare-return-after-output",
-                                             "return-exits-function-early", "function-called-in-expression"],
-    "scopes: functions read the script's variables": ["child-scope-reads-parent-variable",
-                                                      "function-assignment-does-not-change-caller"],
-    "$ErrorActionPreference and -ErrorAction": ["erroractionpreference-stop-escalates-write-error",
-                                                "erroraction-silentlycontinue-suppresses",
-                                                "erroractionpreference-stop-applies-in-child-scope"],
-    "try/catch/finally, throw, rethrow, $_": ["try-catch-finally-order",
-                                             "catch-variable-is-errorrecord-with-runtimeexception",
-                                             "uncaught-throw-exception-object", "rethrow-uncaught",
-                                             "finally-runs-when-function-returns"],
-    ".NET method exceptions": ["dotnet-method-exception-is-statement-terminating"],
-    "switch on strings with default, return inside": ["switch-string-match-is-case-insensitive",
-                                                      "switch-default-clause"],
-    "foreach, break, continue, while": ["foreach-over-array", "foreach-over-null-does-not-iterate", "foreach-break",
-                                        "loop-continue-skips-iteration"],
-    "if / else and truth": ["if-elseif-else", "boolean-scalar-conversion", "boolean-collection-conversion",
-                            "not-count-idiom"],
-    "@() and single results": ["array-subexpression-of-null-has-one-element", "array-subexpression-empty-count-0",
-                               "pipeline-single-result-assigned-is-scalar", "array-subexpression-always-array"],
-    "array + and +=": ["array-plus-array-concatenates", "array-plus-hashtable-adds-one-element",
-                       "array-plus-equals-appends"],
-    "hashtables: literal, index, member, ContainsKey": ["hashtable-literal-index-and-member-access",
-                                                       "hashtable-assignment-adds-key",
-                                                       "hashtable-containskey-contains-containsvalue",
-                                                       "hashtable-missing-key-is-null"],
-    "PSCustomObject from ConvertFrom-Json, .PSObject.Properties": ["convertfrom-json-sample-values",
-                                                                  "convertfrom-json-missing-property-is-null",
-                                                                  "psobject-properties-indexer"],
-    "ConvertTo-Json -Depth -Compress": ["convertto-json-compress-hashtable", "convertto-json-nested-arrays",
-                                        "convertto-json-escapes-html-chars-in-windows-powershell",
-                                        "convertto-json-depth-limit-stringifies"],
-    "expandable strings and $()": ["double-quoted-variable-expansion", "member-access-in-string-needs-subexpression",
-                                   "null-in-string-is-empty", "newline-escape-inserts-line-breaks"],
-    "-eq/-ne, $null on the left, -contains/-notcontains": ["eq-strings-case-insensitive-ceq-sensitive",
-                                                         "null-left-comparison-idiom-on-values",
-                                                         "contains-and-notcontains"],
-    "-match, -notmatch and $Matches": ["match-sets-matches-groups", "notmatch-and-match-vs-like"],
-    "-as, -is, casts": ["type-operators-is-isnot", "int-cast-rounds-to-even", "cast-to-string-array-and-int-array",
-                        "boolean-numeric-and-string-casts"],
-    "-band, -f with X8, hex literals": ["format-operator-hex", "hex-ffffffff-is-int32-minus-one"],
-    "-join, -ge/-le": ["join-operator-variants", "relational-operators-on-numbers"],
-    "static members": ["datetime-utcnow-kind", "base64-of-utf8-text", "utf8-getbytes-getstring",
-                       "static-members-of-numeric-types"],
-    "string methods (Split, Trim, TrimEnd, ToUpper)": ["string-instance-methods", "string-split-method-on-pipeline"],
-    "New-Object and Exception.Data": ["exception-data-dictionary"],
-    "ForEach-Object, Where-Object, Sort-Object, Out-String": ["foreach-object-process-block",
-                                                              "sort-object-by-property",
-                                                              "foreach-object-runs-for-null-input"],
-    "& <script block> <argument>": ["call-operator-scriptblock-runs-in-child-scope",
-                                    "call-operator-runs-scriptblock-and-string-command"],
+    "param([string]$X) and typed parameters": [
+        "parenthesized-typed-parameters", "string-typed-parameter-joins-array", "named-and-positional-parameters"
+    ],
+    "functions: uncaptured output, return": [
+        "function-all-uncaptured-output-is-returned", "bare-return-after-output", "return-exits-function-early",
+        "function-called-in-expression"
+    ],
+    "scopes: functions read the script's variables": [
+        "child-scope-reads-parent-variable", "function-assignment-does-not-change-caller"
+    ],
+    "$ErrorActionPreference and -ErrorAction": [
+        "erroractionpreference-stop-escalates-write-error", "erroraction-silentlycontinue-suppresses",
+        "erroractionpreference-stop-applies-in-child-scope"
+    ],
+    "try/catch/finally, throw, rethrow, $_": [
+        "try-catch-finally-order", "catch-variable-is-errorrecord-with-runtimeexception",
+        "uncaught-throw-exception-object", "rethrow-uncaught", "finally-runs-when-function-returns"
+    ],
+    ".NET method exceptions": [
+        "dotnet-method-exception-is-statement-terminating"
+    ],
+    "switch on strings with default, return inside": [
+        "switch-string-match-is-case-insensitive", "switch-default-clause"
+    ],
+    "foreach, break, continue, while": [
+        "foreach-over-array", "foreach-over-null-does-not-iterate", "foreach-break", "loop-continue-skips-iteration"
+    ],
+    "if / else and truth": [
+        "if-elseif-else", "boolean-scalar-conversion", "boolean-collection-conversion", "not-count-idiom"
+    ],
+    "@() and single results": [
+        "array-subexpression-of-null-has-one-element", "array-subexpression-empty-count-0",
+        "pipeline-single-result-assigned-is-scalar", "array-subexpression-always-array"
+    ],
+    "array + and +=": [
+        "array-plus-array-concatenates", "array-plus-hashtable-adds-one-element", "array-plus-equals-appends"
+    ],
+    "hashtables: literal, index, member, ContainsKey": [
+        "hashtable-literal-index-and-member-access", "hashtable-assignment-adds-key",
+        "hashtable-containskey-contains-containsvalue", "hashtable-missing-key-is-null"
+    ],
+    "PSCustomObject from ConvertFrom-Json, .PSObject.Properties": [
+        "convertfrom-json-sample-values", "convertfrom-json-missing-property-is-null", "psobject-properties-indexer"
+    ],
+    "ConvertTo-Json -Depth -Compress": [
+        "convertto-json-compress-hashtable", "convertto-json-nested-arrays",
+        "convertto-json-escapes-html-chars-in-windows-powershell", "convertto-json-depth-limit-stringifies"
+    ],
+    "expandable strings and $()": [
+        "double-quoted-variable-expansion", "member-access-in-string-needs-subexpression",
+        "null-in-string-is-empty", "newline-escape-inserts-line-breaks"
+    ],
+    "-eq/-ne, $null on the left, -contains/-notcontains": [
+        "eq-strings-case-insensitive-ceq-sensitive", "null-left-comparison-idiom-on-values",
+        "contains-and-notcontains"
+    ],
+    "-match, -notmatch and $Matches": [
+        "match-sets-matches-groups", "notmatch-and-match-vs-like"
+    ],
+    "-as, -is, casts": [
+        "type-operators-is-isnot", "int-cast-rounds-to-even", "cast-to-string-array-and-int-array",
+        "boolean-numeric-and-string-casts"
+    ],
+    "-band, -f with X8, hex literals": [
+        "format-operator-hex", "hex-ffffffff-is-int32-minus-one"
+    ],
+    "-join, -ge/-le": [
+        "join-operator-variants", "relational-operators-on-numbers"
+    ],
+    "static members": [
+        "datetime-utcnow-kind", "base64-of-utf8-text", "utf8-getbytes-getstring", "static-members-of-numeric-types"
+    ],
+    "string methods (Split, Trim, TrimEnd, ToUpper)": [
+        "string-instance-methods", "string-split-method-on-pipeline"
+    ],
+    "New-Object and Exception.Data": [
+        "exception-data-dictionary"
+    ],
+    "ForEach-Object, Where-Object, Sort-Object, Out-String": [
+        "foreach-object-process-block", "sort-object-by-property", "foreach-object-runs-for-null-input"
+    ],
+    "& <script block> <argument>": [
+        "call-operator-scriptblock-runs-in-child-scope", "call-operator-runs-scriptblock-and-string-command"
+    ],
 }
 
 
@@ -327,3 +358,12 @@ def test_exception_hresult_is_not_public_before_dotnet_4_5() -> None:
     script = "$e = New-Object Management.Automation.RuntimeException 'm'; $null -eq $e.PSObject.Properties['HResult']"
     assert emulate(script, "3.0") == (["True"], None)
     assert emulate(script, "4.0") == (["False"], None)
+
+
+def test_input_holds_standard_inputs_lines_as_textreader_reads_them() -> None:
+    """about_Automatic_Variables, $input: powershell.exe with redirected standard input hands
+    the script its lines (TextReader.ReadLine: \\r\\n, \\r or \\n end a line; a vertical tab
+    does not); the enumerator runs once."""
+    outcome = session.run_script(BareMachine("5.1"), "$input | ForEach-Object { $_.Length }; @($input).Count", [],
+                                 "a\r\nb\x0bc\rd\nlast\r\n")
+    assert [rt.to_string(o) for o in outcome.output] == ["1", "3", "1", "4", "0"]

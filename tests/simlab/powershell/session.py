@@ -194,7 +194,11 @@ def run_script(machine: Any, text: str, arguments: list[Any], stdin: str | None)
     version = machine.language_version()
     run = Run(machine, version)
     if stdin is not None:
-        lines = stdin.splitlines()
+        # TextReader.ReadLine's lines: split at \r\n, \r or \n only (learn.microsoft.com/dotnet/api/
+        # system.io.textreader.readline); a final line break ends the last line, adds none
+        lines = re.split(r"\r\n|\r|\n", stdin)
+        if lines and lines[-1] == "":
+            lines.pop()
         run.global_scope.variables["input"] = InputLines(lines)
     machine.log_script_block(text)
     block = compile_script(text)
