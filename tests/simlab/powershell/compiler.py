@@ -260,6 +260,11 @@ COMPARISON = re.compile(r"^-([ci]?)(eq|ne|gt|ge|lt|le|like|notlike|match|notmatc
 FILTERS = {"eq", "ne", "gt", "ge", "lt", "le", "like", "notlike", "match", "notmatch"}
 ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 SINCE_3 = (3, 0)
+# Statement kinds and the Compiler method that compiles each.
+STATEMENTS = {"if_statement": "if_statement", "foreach_statement": "foreach_statement",
+              "while_statement": "while_statement", "for_statement": "for_statement",
+              "switch_statement": "switch_statement", "try_statement": "try_statement",
+              "function_statement": "function_statement", "flow_control_statement": "flow_control"}
 
 
 class Compiler:
@@ -411,20 +416,8 @@ class Compiler:
         if kind == "assignment_expression":
             assign = self.assignment(node)
             return lambda frame, out: assign(frame)
-        if kind == "if_statement":
-            return self.if_statement(node)
-        if kind == "foreach_statement":
-            return self.foreach_statement(node)
-        if kind == "while_statement":
-            return self.while_statement(node)
-        if kind == "switch_statement":
-            return self.switch_statement(node)
-        if kind == "try_statement":
-            return self.try_statement(node)
-        if kind == "function_statement":
-            return self.function_statement(node)
-        if kind == "flow_control_statement":
-            return self.flow_control(node)
+        if kind in STATEMENTS:
+            return getattr(self, STATEMENTS[kind])(node)
         if kind in ("throw", "return", "break", "continue"):  # the grammar's bare keywords
             return self.flow_control(node, keyword_only=True)
         if kind in ("pipeline", "pipeline_chain", "command"):
@@ -435,8 +428,6 @@ class Compiler:
                                                     and node.children[0].type in ("++", "--")):
             step = self.expression(node)
             return lambda frame, out: (step(frame), None)[1]  # as a statement, ++ writes nothing
-        if kind == "for_statement":
-            return self.for_statement(node)
         if kind in ("trap_statement", "data_statement", "do_statement", "class_statement",
                     "enum_statement", "filter_statement", "workflow_statement"):
             raise self.unsupported(node, "the %s" % kind.replace("_", " "))
