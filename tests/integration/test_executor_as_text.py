@@ -11,6 +11,7 @@ lab, where the PowerShell emulation runs the real bootstrap and the real executo
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -276,3 +277,13 @@ def test_the_coverage_check_can_fail():
     session.run_script(BareMachine("5.1"), text, [], None)
     lines, hits = compiler.COVERAGE[text]
     assert lines - hits == {3}
+
+
+def test_a_script_beyond_the_emulation_fails_the_test_that_sent_it():
+    """The host answers PowerShell's way (an error, exit 1), and the lab refuses to close quietly:
+    whatever the test expected, a construct the emulation lacks is never a pass."""
+    script = base64.b64encode("$shifted = 1 -shl 2".encode("utf-16-le")).decode("ascii")
+    with pytest.raises(AssertionError, match="could not run what it was sent"):
+        with Lab.from_scenario("default") as gap:
+            reply = winrm_execute(gap, PC)(hostops.POWERSHELL_PREFIX + script, in_data=b"")
+            assert reply["rc"] == 1 and "not emulated: the operator -shl" in reply["stderr"]

@@ -141,6 +141,17 @@ class Lab:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+        gaps = self.emulation_errors()
+        if gaps and exc[0] is None:
+            # a script went beyond the PowerShell emulation: the test that sent it fails, even
+            # when it expected that host to fail (tests/simlab/powershell)
+            raise AssertionError("the lab's PowerShell emulation could not run what it was sent:\n"
+                                 + "\n".join(gaps))
+
+    def emulation_errors(self) -> list[str]:
+        """What the hosts' PowerShell emulation refused to run (Unsupported), by host."""
+        return ["%s: %s" % (name, text) for name, host in self.windows_hosts.items()
+                for text in host.emulation_errors]
 
     # -- what tests read ----------------------------------------------------------------------
     @property
