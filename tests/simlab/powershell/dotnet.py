@@ -856,7 +856,7 @@ class Members:
             getter = getattr(obj, "index", None)
             if getter is not None:
                 return getter(index)
-        if isinstance(obj, (int, float, bool, rt.PSCustomObject)):
+        if isinstance(obj, (int, float, bool, rt.PSCustomObject, DotNet)):
             if rt.equals(index, 0) or rt.equals(index, -1):
                 return obj  # a scalar indexes as a one-element array (about_Operators, "Index operator")
             return None
