@@ -120,6 +120,7 @@ class CimError(Exception):
     def __init__(self, hresult: int | None, message: str | None = None) -> None:
         self.hresult = hresult
         self.message = message or MESSAGES.get(hresult or 0, "0x%08X" % (hresult or 0))
+        self.error_data = True  # False: WMI gave no MSFT_WmiError, only its message ID
         super().__init__(self.message)
 
 
@@ -202,21 +203,11 @@ class CimProvider:
 
     # -- what the executor calls ----------------------------------------------------------------
     def query(self, class_name: str, properties: list[str], where: str | None) -> list[dict[str, Any]]:
-        entry: dict[str, Any] = {"kind": "query", "class": class_name, "properties": list(properties),
-                                 "where": where, "wql": wql.select_text(class_name, properties, where)}
-        try:
-            cls = self.cim_class(class_name)
-            names = [self._property(cls, p) for p in properties]
-            if not names:
-                raise CimError(WBEM_E_INVALID_QUERY)
-            found = self._select(cls, where)
-            result = [{asked: self._value(cls, inst, name) for asked, name in zip(properties, names, strict=True)}
-                      for inst in found]
-        except CimError as exc:
-            self.log.append({**entry, "instances": 0, "hresult": exc.hresult})
-            raise
-        self.log.append({**entry, "instances": len(result), "hresult": 0})
-        return result
+        """The instances' values of ``properties``, keyed as asked: the WQL query a script
+        makes (console.py's ospp.vbs), run as execute_query runs it."""
+        rows = self.execute_query(wql.select_text(class_name, properties, where))
+        return [{asked: values[_lookup(values, asked)] for asked in properties}
+                for _cls, values, _types, _instance in rows]
 
     def invoke(self, class_name: str, where: str | None, method: str, arguments: list[dict[str, Any]]) -> int:
         """A method call on the one instance ``where`` selects (or the service's instance), as a

@@ -97,6 +97,14 @@ def powershell_error(message: str) -> CommandResult:
     return CommandResult(stdout=b"", stderr=clixml.encode("utf-8"), exit_code=1)
 
 
+# Faults that strike before anything changes: PowerShell fails at once, or the connection drops.
+PRE_RUN_FAULTS = ("clixml_error", "dropped_unrun")
+
+
+def pre_run_failure(fault: str) -> CommandResult:
+    return powershell_error(NO_CONVERTTO_JSON) if fault == "clixml_error" else CommandResult(lost=True)
+
+
 class WindowsHost:
     """Runs the commands of one host against its state; keeps the logs tests read. It is the
     machine the PowerShell emulation's cmdlets and .NET types act on."""
@@ -171,18 +179,17 @@ class WindowsHost:
                                     "-EncodedCommand is not properly encoded.")
 
     def _run(self, script: str, stdin: str | None) -> CommandResult:
-        if self._strikes_before("clixml_error") is True:
-            return powershell_error(NO_CONVERTTO_JSON)
-        if self._strikes_before("dropped_unrun") is True:
-            return CommandResult(lost=True)
+        faults = self.state.faults
+        struck = next((f for f in PRE_RUN_FAULTS if faults.get(f) is True), None)
+        if struck:
+            return pre_run_failure(struck)
         self._invoked = False
-        self._abort_at_invoke = next((f for f in ("clixml_error", "dropped_unrun")
-                                      if self.state.faults.get(f) == "invoke"), None)
+        self._abort_at_invoke = next((f for f in PRE_RUN_FAULTS if faults.get(f) == "invoke"), None)
         started = time.thread_time()
         try:
             outcome = session.run_script(self, script, [], stdin)
         except _Abort as abort:
-            return powershell_error(NO_CONVERTTO_JSON) if abort.fault == "clixml_error" else CommandResult(lost=True)
+            return pre_run_failure(abort.fault)
         except Unsupported as exc:
             self.emulation_errors.append(str(exc))
             return powershell_error(str(exc))
@@ -190,20 +197,18 @@ class WindowsHost:
             self._abort_at_invoke = None
             self.powershell_runs += 1
             self.powershell_cpu_seconds += time.thread_time() - started
-        for fault in ("clixml_error", "dropped_unrun"):
-            if self.state.faults.get(fault) == "read" and not self._invoked:
-                return powershell_error(NO_CONVERTTO_JSON) if fault == "clixml_error" else CommandResult(lost=True)
+        struck = next((f for f in PRE_RUN_FAULTS if faults.get(f) == "read" and not self._invoked), None)
+        if struck:  # a command that called no method changed nothing: as if it had not run
+            return pre_run_failure(struck)
         text = outcome.stdout
         if self._strikes_after("reply_lost"):
             return CommandResult(stdout=text, stderr=outcome.stderr, exit_code=outcome.exit_code, lost=True)
         if self._strikes_after("truncated_json"):
-            return CommandResult(stdout=text.rstrip(b"\r\n")[:len(text.rstrip(b"\r\n")) // 2])
+            document = text.rstrip(b"\r\n")
+            return CommandResult(stdout=document[:len(document) // 2])
         if self._strikes_after("malformed_json"):
             return CommandResult(stdout=text.decode("utf-8", "replace").encode("utf-16-le"))
         return CommandResult(stdout=text, stderr=outcome.stderr, exit_code=outcome.exit_code)
-
-    def _strikes_before(self, fault: str) -> Any:
-        return self.state.faults.get(fault) is True or None
 
     def _strikes_after(self, fault: str) -> bool:
         value = self.state.faults.get(fault)
@@ -293,12 +298,12 @@ class WindowsHost:
 
     # CIM, with the cost of a call and the cim_errors fault
     def exec_query(self, wql_text: str) -> list[tuple]:
-        self._cim_fault("query", wql.class_of(wql_text), None, before=True)
+        self._cim_fault("query", wql.class_of(wql_text), None)
         time.sleep(self.cim_seconds)
         return self.cim.execute_query(wql_text)
 
     def enumerate_instances(self, class_name: str, condition: str | None) -> list[tuple]:
-        self._cim_fault("query", class_name, None, before=True)
+        self._cim_fault("query", class_name, None)
         time.sleep(self.cim_seconds)
         return self.cim.enumerate_instances(class_name, condition)
 
@@ -309,7 +314,7 @@ class WindowsHost:
         if self._abort_at_invoke:
             raise _Abort(self._abort_at_invoke)
         self._invoked = True
-        fault = self._cim_fault("method", cls.name, name, before=True)
+        fault = self._cim_fault("method", cls.name, name)
         time.sleep(self.cim_seconds)
         if fault is not None and "return_value" in fault:
             return fault["return_value"]
@@ -324,7 +329,7 @@ class WindowsHost:
         error.error_data = fault.get("error_data", True)
         return error
 
-    def _cim_fault(self, kind: str, class_name: str | None, method: str | None, before: bool) -> dict[str, Any] | None:
+    def _cim_fault(self, kind: str, class_name: str | None, method: str | None) -> dict[str, Any] | None:
         """The first cim_errors entry that strikes this call: raised now, or (``after``) returned
         for the caller to raise once the method has run."""
         for fault in self.state.faults.get("cim_errors") or []:

@@ -255,8 +255,8 @@ def parse(condition: str, properties: Mapping[str, str]) -> Predicate:
 
 
 def select_text(cim_class: str, properties: list[str], where: str | None) -> str:
-    """The WQL statement the executor's query is equivalent to (for the CIM log)."""
-    text = "SELECT %s FROM %s" % (",".join(properties) or "*", cim_class)  # noqa: S608 - a log line, never run
+    """The WQL statement that selects ``properties`` (none: not a valid statement)."""
+    text = "SELECT %s FROM %s" % (",".join(properties), cim_class)  # noqa: S608 - WQL for the lab's own provider
     return text + (" WHERE " + where if where else "")
 
 

@@ -79,10 +79,10 @@ class Cmdlet:
     lookup: dict[str, Param] = field(default_factory=dict)
 
     def invoke(self, frame: Any, arguments: list, items: list | None) -> list:
-        params, action = self.bind(frame, arguments, items)
+        params, action = self.bind(frame, arguments)
         return self.run(Call(self, frame, params, items, action))
 
-    def bind(self, frame: Any, arguments: list, items: list | None) -> tuple[dict[str, Any], str | None]:
+    def bind(self, frame: Any, arguments: list) -> tuple[dict[str, Any], str | None]:
         """Parameter binding (about_Parameters): names, aliases and unambiguous prefixes;
         then positions; -ErrorAction among the common parameters."""
         names = {p.name.lower(): p for p in self.params}
@@ -584,19 +584,21 @@ class CimMethodResult(DotNet):
         return {"returnvalue": lambda: self.value, "pscomputername": lambda: self.computer}
 
 
-def cim_exception(hresult: int | None, message: str) -> rt.DotNetException:
+def cim_exception(hresult: int | None, message: str, error_data: bool = True) -> rt.DotNetException:
     """A CimException for a WMI error (facts §10.1 of the project's reference; MI's mapping of
     WBEM codes to NativeErrorCode, learn.microsoft.com/windows/win32/api/mi/ne-mi-mi_result):
     ErrorData is the MSFT_WmiError instance whose error_Code is the HRESULT; MessageId
-    "HRESULT 0x...". A CimException's own HResult is never set (0x80131500)."""
+    "HRESULT 0x...". A CimException's own HResult is never set (0x80131500). Without
+    ``error_data`` it carries the message ID only (the lab's ``error_data: false`` fault)."""
     native = NATIVE_ERRORS.get(hresult or 0, ("Failed", 1))
+    message_id = None if hresult is None else "HRESULT 0x%08x" % (hresult & 0xFFFFFFFF)
     extra: dict[str, Any] = {
         "NativeErrorCode": rt.EnumValue("Microsoft.Management.Infrastructure.NativeErrorCode", native[0], native[1]),
         "StatusCode": native[1],
-        "MessageId": None if hresult is None else "HRESULT 0x%08x" % (hresult & 0xFFFFFFFF),
-        "ErrorData": None if hresult is None else CimInstance(
+        "MessageId": message_id,
+        "ErrorData": None if message_id is None or not error_data else CimInstance(
             "MSFT_WmiError", {"error_Code": rt.UInt32(hresult & 0xFFFFFFFF), "Message": message,
-                              "MessageID": "HRESULT 0x%08x" % (hresult & 0xFFFFFFFF), "error_Type": "HRESULT"},
+                              "MessageID": message_id, "error_Type": "HRESULT"},
             {"error_Code": "uint32", "Message": "string", "MessageID": "string", "error_Type": "string"}),
     }
     return dotnet.exception("Microsoft.Management.Infrastructure.CimException", message, extra=extra)
@@ -611,10 +613,8 @@ CIM_CATEGORY = {"AccessDenied": "PermissionDenied", "InvalidClass": "MetadataErr
 
 
 def _cim_error(call: Call, error: Any) -> None:
-    exception = cim_exception(error.hresult, error.message)
-    if not getattr(error, "error_data", True):
-        exception.extra["ErrorData"] = None
-    native = NATIVE_ERRORS.get(error.hresult or 0, ("Failed", 1))[0]
+    exception = cim_exception(error.hresult, error.message, error.error_data)
+    native = exception.extra["NativeErrorCode"].name
     error_id = exception.extra["MessageId"] or native
     call.error(exception, error_id, CIM_CATEGORY.get(native, "NotSpecified"))
 
@@ -635,7 +635,8 @@ def get_cim_instance(call: Call) -> list:
     try:
         if call.has("query"):
             if call.has("classname") or call.has("filter"):
-                raise call._parameter_set_error()  # type: ignore[attr-defined]
+                message = "Parameter set cannot be resolved using the specified named parameters."
+                raise call.cmdlet._binding_error(call.frame, message, "AmbiguousParameterSet")
             found = machine.exec_query(rt.to_string(call.get("query")))
         else:
             if not call.has("classname"):
@@ -648,16 +649,6 @@ def get_cim_instance(call: Call) -> list:
         return []
     return [CimInstance(cls.name, values, types, source, cls, machine.computer_name)
             for cls, values, types, source in found]
-
-
-def _parameter_set_error(self: Call) -> PSThrow:
-    return PSThrow(rt.error_record(dotnet.exception(
-        "System.Management.Automation.ParameterBindingException", "Parameter set cannot be resolved using the "
-        "specified named parameters."), "AmbiguousParameterSet", "InvalidArgument", None,
-        self.cmdlet.class_name), statement=True)
-
-
-Call._parameter_set_error = _parameter_set_error  # type: ignore[attr-defined]
 
 
 @cmdlet("Invoke-CimMethod", "Microsoft.Management.Infrastructure.CimCmdlets.InvokeCimMethodCommand",
@@ -922,7 +913,7 @@ def get_win_event(call: Call) -> list:
     keys = {rt.to_string(k).lower(): v for k, v in table.pairs()}
     if set(keys) - {"logname", "providername", "id"}:
         raise Unsupported("the Get-WinEvent filter keys %s" % sorted(set(keys) - {"logname", "providername", "id"}))
-    newest = rt.to_integer(call.get("maxevents", 2**31 - 1), "System.Int64") if call.has("maxevents") else None
+    newest = rt.to_integer(call.get("maxevents"), "System.Int64") if call.has("maxevents") else None
     if newest is not None and newest < 1:
         raise PSThrow(rt.error_record(dotnet.exception(
             "System.Management.Automation.ParameterBindingException",

@@ -56,10 +56,6 @@ class ContinueSignal(Exception):
         self.label = label
 
 
-class ParseError(Exception):
-    """PowerShell's ParseException: the script has a syntax error; nothing ran."""
-
-
 # -- scopes and frames ----------------------------------------------------------------------------
 class Scope:
     __slots__ = ("variables", "functions", "parent")
@@ -131,12 +127,13 @@ class ScriptBlock(rt.DotNet):
         return self.text
 
     def invoke(self, frame: Frame, positional: list[Any], named: dict[str, Any] | None = None,
-               own_scope: bool = True) -> list[Any]:
+               own_scope: bool = True, out: list[Any] | None = None) -> list[Any]:
         """Run in a child scope of ``frame`` (or in it, for ForEach-Object and Where-Object's
-        dot-sourced blocks) and return what it wrote."""
+        dot-sourced blocks) and return what it wrote (into ``out`` when given: what was
+        written before a terminating error stays written)."""
         inner = frame.child() if own_scope else frame
-        bind(inner, self.parameters, positional, named or {}, self.text)
-        out: list[Any] = []
+        bind(inner, self.parameters, positional, named or {})
+        out = [] if out is None else out
         try:
             self.body(inner, out)
         except ReturnSignal:
@@ -156,7 +153,7 @@ def loop_body(body: Stmt, frame: Frame, out: list) -> bool:
     return True
 
 
-def bind(frame: Frame, parameters: list[Parameter], positional: list[Any], named: dict[str, Any], what: str) -> None:
+def bind(frame: Frame, parameters: list[Parameter], positional: list[Any], named: dict[str, Any]) -> None:
     """Function parameter binding (about_Functions, "Functions with parameters"): named by
     full or unambiguous partial name, then positionally in declaration order; unbound
     parameters get their default or the typed conversion of $null; extra values go to $args."""
@@ -217,16 +214,16 @@ def compile_script(text: str) -> ScriptBlock:
     if tree.root_node.has_error:
         # The grammar is not PowerShell's parser: what it cannot read may be valid PowerShell,
         # so it is refused, never reported as PowerShell's ParseException.
-        message = _first_error(tree.root_node, source)
-        raise Unsupported("text the PowerShell grammar cannot parse: %s" % message.replace("\n", " "),
-                          int(message.split("line:")[1].split()[0]))
+        line, message = _first_error(tree.root_node, source)
+        raise Unsupported("text the PowerShell grammar cannot parse: %s" % message, line)
     compiler = Compiler(source)
     block = compiler.script(tree.root_node)
     COVERAGE[text] = (compiler.lines, compiler.hits)
     return block
 
 
-def _first_error(root: Any, source: bytes) -> str:
+def _first_error(root: Any, source: bytes) -> tuple[int, str]:
+    """(line, what) of the first node the grammar could not read."""
     stack = [root]
     while stack:
         node = stack.pop()
@@ -234,10 +231,10 @@ def _first_error(root: Any, source: bytes) -> str:
             line = node.start_point[0]
             lines = source.splitlines()
             text = lines[line].decode("utf-8", "replace").strip() if line < len(lines) else ""
-            return "At line:%d char:%d\n+ %s\nUnexpected token or missing element." % (
+            return line + 1, "At line:%d char:%d + %s Unexpected token or missing element." % (
                 line + 1, node.start_point[1] + 1, text)
         stack.extend(reversed(node.children))
-    return "The script has a syntax error."
+    return 1, "The script has a syntax error."
 
 
 # Nodes that wrap one expression when they have a single child.
@@ -298,14 +295,24 @@ class Compiler:
 
     # -- scripts and blocks --------------------------------------------------------------------
     def script(self, root: Any) -> ScriptBlock:
-        parameters: list[Parameter] = []
-        statements = []
-        for child in self.named(root):
-            if child.type == "param_block":
-                parameters = self.param_block(child)
-            else:
-                statements.append(child)
+        parameters, statements = self.block_parts(self.named(root))
         return ScriptBlock(parameters, self.statements(statements), self.text(root))
+
+    def block_parts(self, nodes: list[Any]) -> tuple[list[Parameter], list[Any]]:
+        """A script's, function's or script block's parameters (its param block) and statement
+        nodes; the grammar may wrap them in a script_block node."""
+        parameters: list[Parameter] = []
+        statements: list[Any] = []
+        for node in nodes:
+            if node.type == "param_block":
+                parameters.extend(self.param_block(node))
+            elif node.type == "script_block":
+                inner = self.block_parts(self.named(node))
+                parameters.extend(inner[0])
+                statements.extend(inner[1])
+            else:
+                statements.append(node)
+        return parameters, statements
 
     def param_block(self, node: Any) -> list[Parameter]:
         found = []
@@ -453,7 +460,6 @@ class Compiler:
         otherwise: Stmt | None = None
         condition: Expr | None = None
         for child in node.children:
-            field_name = None
             if child.type == "statement_block" and condition is not None:
                 branches.append((condition, self.block(child)))
                 condition = None
@@ -473,7 +479,7 @@ class Compiler:
             if condition is None and child.is_named:
                 condition = self.condition(child)
                 continue
-            raise self.unsupported(child, field_name or "if clause %s" % child.type)
+            raise self.unsupported(child, "if clause %s" % child.type)
 
         def run(frame: Frame, out: list) -> None:
             for test, body in branches:
@@ -595,12 +601,7 @@ class Compiler:
             if mode == "regex":
                 found = rt.regex(rt.to_string(pattern), case_sensitive).search(rt.to_string(item))
                 if found:
-                    table = rt.Hashtable()
-                    table.set(0, found.group(0))
-                    for number, group in enumerate(found.groups(), start=1):
-                        if group is not None:
-                            table.set(number, group)
-                    frame.set("matches", table)
+                    set_matches(frame, found)
                 return bool(found)
             if mode == "wildcard":
                 return bool(rt.wildcard(rt.to_string(pattern), case_sensitive).match(rt.to_string(item)))
@@ -735,14 +736,10 @@ class Compiler:
             elif child.type == "function_parameter_declaration":
                 for part in self.named(child):
                     parameters.extend(self.parameters(part))
-            elif child.type == "script_block":
-                inner = self.named(child)
-                for part in inner:
-                    if part.type == "param_block":
-                        parameters.extend(self.param_block(part))
-                body = self.statements([c for c in inner if c.type != "param_block"])
-            elif child.type == "param_block":
-                parameters.extend(self.param_block(child))
+            elif child.type in ("script_block", "param_block"):
+                found, statements = self.block_parts([child])
+                parameters.extend(found)
+                body = self.statements(statements) if statements else body
             else:
                 raise self.unsupported(child)
         keyword = self.text(node.children[0]).lower()
@@ -1027,7 +1024,7 @@ class Compiler:
     def expression(self, node: Any) -> Expr:
         node = self.unwrap(node)
         kind = node.type
-        method = getattr(self, "x_" + kind, None)
+        method = getattr(self, "x_" + ("variable" if kind == "$_" else kind), None)  # $_ is a variable node
         if method is None:
             if kind in BINARY:
                 return self.binary(node)
@@ -1205,14 +1202,6 @@ class Compiler:
             return read_raw
         return read
 
-    def x__(self, node: Any) -> Expr:  # $_
-        return self.x_variable(node)
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "x_$_":
-            return self.x__
-        raise AttributeError(name)
-
     # grouping
     def x_parenthesized_expression(self, node: Any) -> Expr:
         kids = self.named(node)
@@ -1278,19 +1267,7 @@ class Compiler:
         return lambda frame: block
 
     def script_block(self, node: Any) -> ScriptBlock:
-        parameters: list[Parameter] = []
-        statements = []
-        for child in self.named(node):
-            if child.type == "param_block":
-                parameters = self.param_block(child)
-            elif child.type == "script_block":
-                for part in self.named(child):
-                    if part.type == "param_block":
-                        parameters = self.param_block(part)
-                    else:
-                        statements.append(part)
-            else:
-                statements.append(child)
+        parameters, statements = self.block_parts(self.named(node))
         return ScriptBlock(parameters, self.statements(statements), self.text(node)[1:-1])
 
     # types
@@ -1448,15 +1425,19 @@ class Compiler:
         if operator in ("-not", "!"):
             return lambda frame: not rt.is_true(operand(frame))
         if operator == "-":
-            return lambda frame: rt.arithmetic("-", 0, operand(frame)) if not isinstance(operand(frame), float) \
-                else -operand(frame)
+            def negate(frame: Frame) -> Any:
+                value = operand(frame)
+                return -value if isinstance(value, float) else rt.arithmetic("-", 0, value)
+            return negate
         if operator == "+":
             return lambda frame: rt.to_number(operand(frame))
         if operator == ",":
             return lambda frame: [operand(frame)]
         if operator == "-join":  # unary -join: the elements with nothing between (about_Join)
-            return lambda frame: "".join(rt.to_string(i) for i in rt.enumerate_value(operand(frame))) \
-                if operand(frame) is not None else ""
+            def join(frame: Frame) -> str:
+                value = operand(frame)
+                return "" if value is None else "".join(rt.to_string(i) for i in rt.enumerate_value(value))
+            return join
         if operator == "-bnot":
             return lambda frame: ~int(rt.to_number(operand(frame)))
         raise self.unsupported(node, "the unary operator %s" % operator)
@@ -1553,7 +1534,7 @@ class Compiler:
 
     @staticmethod
     def comparison(name: str, case_sensitive: bool, left: Expr, right: Expr) -> Expr:
-        def scalar(frame: Frame, value: Any, other: Any, set_matches: bool) -> bool:
+        def scalar(frame: Frame, value: Any, other: Any, scalar_left: bool) -> bool:
             if name == "eq":
                 return rt.equals(value, other, case_sensitive)
             if name == "ne":
@@ -1565,13 +1546,8 @@ class Compiler:
                 return {"gt": order > 0, "ge": order >= 0, "lt": order < 0, "le": order <= 0}[name]
             if name in ("match", "notmatch"):
                 found = rt.regex(rt.to_string(other), case_sensitive).search(rt.to_string(value))
-                if found and set_matches:  # about_Automatic_Variables, $Matches
-                    table = rt.Hashtable()
-                    table.set(0, found.group(0))
-                    for number, group in enumerate(found.groups(), start=1):
-                        if group is not None:
-                            table.set(number, group)
-                    frame.set("matches", table)
+                if found and scalar_left:
+                    set_matches(frame, found)
                 return bool(found) == (name == "match")
             if name in ("like", "notlike"):
                 hit = bool(rt.wildcard(rt.to_string(other), case_sensitive).match(rt.to_string(value)))
@@ -1594,6 +1570,17 @@ class Compiler:
                 return [item for item in value if scalar(frame, item, other, False)]
             return scalar(frame, value, other, True)
         return compare
+
+
+def set_matches(frame: Frame, found: re.Match[str]) -> None:
+    """$Matches after a successful -match or switch -Regex (about_Automatic_Variables): the
+    match as key 0, each group that took part by its number."""
+    table = rt.Hashtable()
+    table.set(0, found.group(0))
+    for number, group in enumerate(found.groups(), start=1):
+        if group is not None:
+            table.set(number, group)
+    frame.set("matches", table)
 
 
 def _substitute(match: re.Match[str], text: str) -> str:

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
+from tests.simlab.network import family_of, parse_address
 from tests.simlab.powershell import commands, dotnet
 from tests.simlab.powershell import runtime as rt
-from tests.simlab.powershell.compiler import Frame, Scope, ScriptBlock, compile_script
+from tests.simlab.powershell.compiler import Frame, Scope, ScriptBlock, compile_script, evaluate_arguments
 from tests.simlab.powershell.runtime import PSThrow, Unsupported
 
 # Console code pages of an en-US Windows: output and input in the OEM code page 437 until a
@@ -126,7 +127,6 @@ class Run:
     def call(self, frame: Frame, name: str, arguments: list, items: list | None, line: int) -> list:
         function = frame.scope.function(name.lower())
         if function is not None:
-            from tests.simlab.powershell.compiler import evaluate_arguments
             switches = {p.name.lower() for p in function.parameters if p.switch}
             positional, named = evaluate_arguments(frame, arguments, switches)
             if items is not None:
@@ -153,7 +153,6 @@ class Run:
         """[Net.Dns]::GetHostAddresses (learn.microsoft.com/dotnet/api/system.net.dns.gethostaddresses):
         an IP literal is returned as is; a name through the host's resolver, or SocketException
         11001 "No such host is known"."""
-        from tests.simlab.network import family_of, parse_address
         parsed = parse_address(host)
         if parsed is not None:
             return [dotnet.IPAddress(host, family_of(host))]
@@ -206,13 +205,7 @@ def run_script(machine: Any, text: str, arguments: list[Any], stdin: str | None)
     output: list[Any] = []
     exit_code = 0
     try:
-        rt_args = list(arguments)
-        from tests.simlab.powershell.compiler import ReturnSignal, bind
-        bind(frame, block.parameters, rt_args, {}, text)
-        try:
-            block.body(frame, output)
-        except ReturnSignal:
-            pass
+        block.invoke(frame, list(arguments), own_scope=False, out=output)  # the script's scope is the global one
     except PSThrow as exc:
         run.errors.append(exc.record)
         run.last_terminating = exc.record
