@@ -59,9 +59,11 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _unused, args = self.validate_argument_spec(argument_spec=SPEC)
         try:
-            args = options.office_kms_report(args)
+            # Numbers as written first (options.numbers): before Ansible's int type.
+            options.numbers("office_kms_report", self._task.args)
+            _unused, args = self.validate_argument_spec(argument_spec=SPEC)
+            args = options.office_kms_report(args, given=self._task.args)
         except options.OptionError as exc:
             return dict(result, failed=True, msg="Invalid option: %s. Nothing was written." % exc)
 

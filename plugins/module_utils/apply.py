@@ -65,6 +65,16 @@ METHODS = {
 REFRESHED = ("install_key", "activate")
 
 
+def wire_value(step: dict[str, Any]) -> Any:
+    """A step's argument as the method is given it: an IPv6 KMS host in brackets, as
+    slmgr.vbs /skms writes one ([addr], facts §11.1), since the licensing service reads its
+    KMS host setting as host[:port]."""
+    value = step["value"]
+    if step["action"] == "set_host" and ":" in value and not value.startswith("["):
+        return "[%s]" % value
+    return value
+
+
 def step_operations(product: dict[str, Any], steps: list[dict[str, Any]]) -> list[hostops.Operation]:
     """One product's steps as method calls, in order, in one group."""
     cls = product["license_class"]
@@ -75,7 +85,7 @@ def step_operations(product: dict[str, Any], steps: list[dict[str, Any]]) -> lis
     for index, step in enumerate(steps):
         op_id = "%s:%d" % (group, index)
         on, method, argument = METHODS[step["action"]]
-        arguments = [(*argument, step["value"])] if argument else []
+        arguments = [(*argument, wire_value(step))] if argument else []
         if on == "service":
             ops.append(cim_invoke(op_id, service, method, arguments=arguments, group=group))
         else:

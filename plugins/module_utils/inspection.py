@@ -59,13 +59,14 @@ def applications(app_ids: tuple[str, ...] | list[str]) -> str:
 
 def keyed(app_ids: tuple[str, ...] | list[str]) -> str:
     """Products of these applications that have a key installed, as ospp.vbs /act selects
-    them (facts §4.2)."""
-    return applications(app_ids) + " AND PartialProductKey <> NULL"
+    them (facts §4.2). NULL is tested with IS [NOT] NULL, the form Microsoft's WQL operator
+    page documents (https://learn.microsoft.com/windows/win32/wmisdk/wql-operators)."""
+    return applications(app_ids) + " AND PartialProductKey IS NOT NULL"
 
 
 def keyless(app_ids: tuple[str, ...] | list[str]) -> str:
     """Licences of these applications installed without a key."""
-    return applications(app_ids) + " AND PartialProductKey = NULL"
+    return applications(app_ids) + " AND PartialProductKey IS NULL"
 
 
 def evidence_operations(office: bool, dns: bool, connect_timeout_ms: int | None) -> list[hostops.Operation]:
@@ -214,6 +215,7 @@ def interpret(results: Results, kms_host: str | None, kms_port: int, connect_tim
     found_products = with_activation_types(products(results), results)
     for product in found_products:
         product["last_kms_exchange"] = evidence.last_exchange(found["kms_exchanges"], product["sku_id"])
+        product["licensed_through"] = licensing.licensed_through(product, found["kms_exchanges"])
     return {
         "products": found_products,
         **found,

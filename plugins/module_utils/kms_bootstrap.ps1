@@ -1,1 +1,1 @@
-$p = ($input | Out-String).Split([string[]]@("`0`0`0`0"), 2, [StringSplitOptions]::None); & ([ScriptBlock]::Create($p[0])) $p[1].Trim()
+$t = foreach ($l in $input) { $l }; $p = ($t -join "`n").Split([string[]]@("`0`0`0`0"), 2, [StringSplitOptions]::None); & ([ScriptBlock]::Create($p[0])) $p[1].Trim()

@@ -8,9 +8,12 @@
 #
 # The program arrives as data: kms_bootstrap.ps1 passes it as this script block's argument
 # (base64 of UTF-8 JSON), never as script text, so no option value ever reaches the script
-# block log (event 4104).
+# block log (event 4104). Neither the bootstrap nor this script hands the program, or any
+# part of it that may hold a product key, to a cmdlet, so none reaches module logging (event
+# 4103, which records each cmdlet's parameters and pipeline input): it is read from standard
+# input with foreach, parsed with .NET, and its operations are walked with foreach.
 #
-# PowerShell 3.0 to 5.1 (CIM cmdlets, ConvertFrom-Json/ConvertTo-Json); works the same over
+# PowerShell 3.0 to 5.1 (CIM cmdlets, ConvertTo-Json, .NET 4's JavaScriptSerializer); works the same over
 # winrm, psrp and ssh: the controller decides on the JSON, never on the exit code.
 # "facts §N" refers to shared/reference/windows-licensing-facts.md.
 param([string]$Program)
@@ -18,7 +21,7 @@ param([string]$Program)
 $ErrorActionPreference = 'Stop'
 # Progress records would otherwise reach the controller as CLIXML on stderr.
 $ProgressPreference = 'SilentlyContinue'
-# Throws under some hosts (psrp); the JSON is ASCII-safe either way.
+# Throws under some hosts (psrp); the JSON is ASCII either way (non-ASCII is escaped at the end).
 try { [Console]::OutputEncoding = New-Object Text.UTF8Encoding $false } catch { }
 
 # What a program may touch. Licensing classes (facts §1.1) and basic Win32 classes may be
@@ -63,7 +66,7 @@ function Test-Program($Operations) {
             }
             'cim_invoke' {
                 if ($LicensingClasses -notcontains $op.class) { return "methods of $($op.class) may not be called" }
-                $names = @($op.method) + @($op.arguments | ForEach-Object { $_.name })
+                $names = @($op.method) + @(foreach ($a in $op.arguments) { $a.name })
                 foreach ($a in $op.arguments) {
                     if ($ArgumentTypes -notcontains $a.type) { return "argument type $($a.type) is not supported" }
                 }
@@ -146,12 +149,20 @@ function Format-Wql($Op, $Properties) {
 }
 
 # if_service: only where that service is installed (Get-Service finds it, in any state);
-# elsewhere the class is reported absent without a query. optional_properties: when the
-# query is refused as invalid (0x80041017 WBEM_E_INVALID_QUERY: a property this Windows
-# version's class lacks), it runs once more without them, and "dropped" names them.
+# elsewhere the class is reported absent without a query. optional: a class that is not
+# registered (0x80041010 WBEM_E_INVALID_CLASS) is absent, unless the if_service service is
+# installed: then its classes should be there, and the error stands (a broken registration,
+# which ospp.vbs /regmof repairs for osppsvc, facts §1.6). optional_properties: when the
+# query is refused as invalid (0x80041017 WBEM_E_INVALID_QUERY), the class definition says
+# which of them this Windows version's class lacks; only those are dropped, and the query
+# runs once more without them.
 function Invoke-Query($Op) {
-    if ($Op.if_service -and -not (Get-Service -Name $Op.if_service -ErrorAction SilentlyContinue)) {
-        return @{ absent = $true; instances = @() }
+    $installed = $false
+    if ($Op.if_service) {
+        if (-not (Get-Service -Name $Op.if_service -ErrorAction SilentlyContinue)) {
+            return @{ absent = $true; instances = @() }
+        }
+        $installed = $true
     }
     $properties = @($Op.properties)
     $dropped = @()
@@ -159,11 +170,14 @@ function Invoke-Query($Op) {
         $found = @(Get-CimInstance -Query (Format-Wql $Op $properties))
     } catch {
         $code = Get-HResult $_
-        # Only "invalid class" means the class is not there (e.g. no osppsvc on this host);
-        # a disabled service or access denied is an error like any other.
-        if ($Op.optional -and $code -eq '0x80041010') { return @{ absent = $true; instances = @() } }
+        if ($code -eq '0x80041010' -and $Op.optional) {
+            if (-not $installed) { return @{ absent = $true; instances = @() } }
+            Stop-Operation $code "The service $($Op.if_service) is installed, but its WMI class $($Op.class) is not registered."
+        }
         if (-not ($Op.optional_properties -and $code -eq '0x80041017')) { throw }
-        $dropped = @($Op.optional_properties)
+        $declared = @((Get-CimClass -ClassName $Op.class).CimClassProperties | ForEach-Object { $_.Name })
+        $dropped = @($Op.optional_properties | Where-Object { $declared -notcontains $_ })
+        if (-not $dropped.Count) { throw }
         $properties = @($properties | Where-Object { $dropped -notcontains $_ })
         $found = @(Get-CimInstance -Query (Format-Wql $Op $properties))
     }
@@ -177,8 +191,28 @@ function Invoke-Query($Op) {
     return $result
 }
 
+# The names of a method's [in] parameters, in their declared order (each parameter's ID
+# qualifier is its position), from the class definition on this host, read once per class;
+# $null when the class does not declare the method. ospp.vbs passes arguments by position,
+# and the osppsvc classes' parameter names are not documented (facts §1.6).
+$ClassDefinitions = @{}
+function Get-InParameters($Class, $Method) {
+    if (-not $ClassDefinitions.ContainsKey($Class)) { $ClassDefinitions[$Class] = Get-CimClass -ClassName $Class }
+    $declared = $ClassDefinitions[$Class].CimClassMethods[$Method]
+    if (-not $declared) { return $null }
+    $byPosition = @{}
+    foreach ($p in $declared.Parameters) {
+        if ($p.Qualifiers['In'] -and $p.Qualifiers['ID']) { $byPosition[[int]$p.Qualifiers['ID'].Value] = $p.Name }
+    }
+    $names = @(foreach ($id in @($byPosition.Keys | Sort-Object)) { $byPosition[$id] })
+    return , $names
+}
+
 # One method call on one instance: the one $Op.where selects, or the first instance of a
-# service class, as slmgr.vbs and ospp.vbs take it (facts §1.2).
+# service class, as slmgr.vbs and ospp.vbs take it (facts §1.2). The program's arguments are
+# given to the method's [in] parameters by position, as ospp.vbs gives them, under the names
+# this host's class declares; the program's own names serve where the class does not
+# declare the method (WMI then answers for it).
 function Invoke-Method($Op) {
     if ($Op.where) {
         $targets = @(Get-CimInstance -ClassName $Op.class -Filter $Op.where)
@@ -187,13 +221,21 @@ function Invoke-Method($Op) {
     }
     if ($targets.Count -eq 0) { Stop-Operation '0x80041002' "No instance of $($Op.class) matches $($Op.where)." }
     if ($Op.where -and $targets.Count -gt 1) { Stop-Operation '0x80070057' "$($targets.Count) instances of $($Op.class) match $($Op.where); expected one." }
+    $given = @($Op.arguments)
     $arguments = @{}
-    foreach ($a in $Op.arguments) {
-        # Typed as the method declares them, e.g. PortNumber is uint32 (facts §1.4, §4.4).
-        switch ($a.type) {
-            'string' { $arguments[$a.name] = [string]$a.value }
-            'uint32' { $arguments[$a.name] = [uint32]$a.value }
-            'boolean' { $arguments[$a.name] = [bool]$a.value }
+    if ($given.Count) {
+        $names = Get-InParameters $Op.class $Op.method
+        if ($null -eq $names) { $names = @(foreach ($a in $given) { $a.name }) }
+        if ($names.Count -ne $given.Count) {
+            Stop-Operation '0x80041008' "$($Op.class).$($Op.method) takes $($names.Count) arguments on this host; the program gives $($given.Count)."
+        }
+        for ($i = 0; $i -lt $given.Count; $i++) {
+            # Typed as the method declares them, e.g. PortNumber is uint32 (facts §1.4, §4.4).
+            switch ($given[$i].type) {
+                'string' { $arguments[$names[$i]] = [string]$given[$i].value }
+                'uint32' { $arguments[$names[$i]] = [uint32]$given[$i].value }
+                'boolean' { $arguments[$names[$i]] = [bool]$given[$i].value }
+            }
         }
     }
     $out = Invoke-CimMethod -InputObject $targets[0] -MethodName $Op.method -Arguments $arguments
@@ -227,11 +269,13 @@ function Set-SocketError($Data, $ErrorRecord) {
     $Data.error = $e.Message
 }
 
-# Resolve, then connect to each address with a socket of that address's family: .NET
+# Resolve, then connect to each address in turn with a socket of that address's family: .NET
 # Framework's parameterless TcpClient is IPv4-only (facts §9 item 7). A plain connect and
-# close: nothing of the KMS protocol is sent.
+# close: nothing of the KMS protocol is sent. "connected" is the address that accepted;
+# "failures" the addresses that did not, each with its error; error and hresult are the last
+# failure's, only when no address accepted.
 function Test-Tcp($Op) {
-    $data = @{ reachable = $false; addresses = @(); connected = $null; error = $null; hresult = $null }
+    $data = @{ reachable = $false; addresses = @(); connected = $null; failures = @(); error = $null; hresult = $null }
     try {
         $addresses = @([Net.Dns]::GetHostAddresses([string]$Op.host))
     } catch {
@@ -240,8 +284,11 @@ function Test-Tcp($Op) {
     }
     $data.addresses = @($addresses | ForEach-Object { @{ address = $_.ToString(); family = $_.AddressFamily.ToString() } })
     foreach ($address in $addresses) {
-        $tcp = New-Object Net.Sockets.TcpClient($address.AddressFamily)
+        $failure = @{ address = $address.ToString(); error = $null; hresult = $null }
+        $tcp = $null
         try {
+            # Inside the try: a family this host has no stack for fails here.
+            $tcp = New-Object Net.Sockets.TcpClient($address.AddressFamily)
             $ar = $tcp.BeginConnect($address, [int]$Op.port, $null, $null)
             if ($ar.AsyncWaitHandle.WaitOne([int]$Op.timeout_ms)) {
                 $tcp.EndConnect($ar)
@@ -249,11 +296,17 @@ function Test-Tcp($Op) {
                 $data.connected = $address.ToString()
                 break
             }
-            $data.error = 'A connection attempt failed because the connected party did not properly respond after a period of time.'
-            $data.hresult = '0x8007274C'  # WSAETIMEDOUT
+            $failure.error = 'A connection attempt failed because the connected party did not properly respond after a period of time.'
+            $failure.hresult = '0x8007274C'  # WSAETIMEDOUT
         } catch {
-            Set-SocketError $data $_
-        } finally { $tcp.Close() }
+            Set-SocketError $failure $_
+        } finally {
+            if ($tcp) { $tcp.Close() }
+        }
+        $data.failures += $failure
+    }
+    if (-not $data.reachable -and $data.failures.Count) {
+        foreach ($k in 'error', 'hresult') { $data[$k] = $failure[$k] }
     }
     return $data
 }
@@ -317,7 +370,14 @@ function Resolve-Srv($Op) {
 }
 
 try {
-    $P = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($Program)) | ConvertFrom-Json
+    # Parsed with .NET, not ConvertFrom-Json: module logging (event 4103) records what each
+    # cmdlet is given, and a product key must never be given to a cmdlet. JavaScriptSerializer
+    # is what ConvertFrom-Json uses in Windows PowerShell; loading it by name is not a cmdlet
+    # (Add-Type would be logged). Objects become dictionaries, read with dot notation.
+    [void][Reflection.Assembly]::LoadWithPartialName('System.Web.Extensions')
+    $json = New-Object Web.Script.Serialization.JavaScriptSerializer
+    $json.MaxJsonLength = [int]::MaxValue
+    $P = $json.DeserializeObject([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($Program)))
     $operations = @($P.operations)
     $problem = Test-Program $operations
     if ($problem) {
@@ -362,4 +422,9 @@ try {
 } catch {
     $doc = @{ executor = 1; error = $_.Exception.Message }
 }
-$doc | ConvertTo-Json -Depth 8 -Compress
+# Windows PowerShell's ConvertTo-Json leaves non-ASCII characters as they are: each is
+# written as \uXXXX (one per UTF-16 code unit, as JSON does), so that localised captions and
+# messages arrive intact whatever the console's code page and whether or not the UTF-8
+# output encoding above took effect.
+$text = $doc | ConvertTo-Json -Depth 8 -Compress
+[regex]::Replace($text, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })

@@ -8,6 +8,7 @@ return values (products, host facts, Office installations). Pure functions, no I
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -139,14 +140,67 @@ def product(raw: dict[str, Any], cim_class: str) -> dict[str, Any]:
         },
         "remaining_minutes": int(minutes) if minutes is not None else None,
         "remaining_days": remaining_days(status, minutes),
-        "kms_host": p.get("keymanagementservicemachine") or None,
+        "kms_host": canonical_host(p.get("keymanagementservicemachine")),
         "kms_port": int(port) if port else None,
-        "discovered_kms_host": p.get("discoveredkeymanagementservicemachinename") or None,
+        "discovered_kms_host": canonical_host(p.get("discoveredkeymanagementservicemachinename")),
         "discovered_kms_port": int(p.get("discoveredkeymanagementservicemachineport") or 0) or None,
         # Filled in where read (inspection.with_activation_types, evidence): unknown until then.
         "rearm_count": {"app": None, "sku": None},
         "last_kms_exchange": None,
+        "licensed_through": None,
     }
+
+
+def canonical_host(text: Any) -> str | None:
+    """A KMS host as this collection returns it: an IP address in its canonical form (an IPv6
+    literal without the brackets slmgr.vbs writes around it, facts §11.1, lower case and
+    compressed), a DNS name as given; None for nothing."""
+    if not text:
+        return None
+    text = str(text).strip()
+    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    try:
+        return str(ipaddress.ip_address(bare))
+    except ValueError:
+        return text
+
+
+def same_host(one: str | None, other: str | None) -> bool | None:
+    """Whether two KMS host names are the same host: None when that cannot be told from the
+    names (an address and a DNS name). DNS names compare without regard to case and to a
+    final dot, addresses in canonical form."""
+    if not one or not other:
+        return None
+    one, other = canonical_host(one) or "", canonical_host(other) or ""
+    kinds = {_is_address(one), _is_address(other)}
+    if len(kinds) > 1:
+        return None
+    return one.lower().rstrip(".") == other.lower().rstrip(".")
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def licensed_through(product: dict[str, Any], exchanges: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The KMS host a Licensed product was last activated through: the newest exchange of its
+    licensing events that activated it (facts §10.2: 12288's Server:Port, 12289's fBound),
+    else the host DNS discovery last found for it (DiscoveredKeyManagementServiceMachineName,
+    facts §1.3); None when neither tells, or the product is not Licensed."""
+    if product["license_status"]["code"] != LICENSED:
+        return None
+    done = next((x for x in exchanges if x.get("activation_id") == product["sku_id"] and x.get("activated")
+                 and x.get("kms_host")), None)
+    if done is not None:
+        return {"kms_host": canonical_host(done["kms_host"]), "kms_port": done.get("kms_port"), "source": "events"}
+    if product.get("discovered_kms_host"):
+        return {"kms_host": product["discovered_kms_host"], "kms_port": product.get("discovered_kms_port"),
+                "source": "dns"}
+    return None
 
 
 def is_subscription_product_id(product_id: str) -> bool:

@@ -39,8 +39,9 @@ _FAMILY = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 # Numbers written as text: ASCII digits only (int() and float() also take other scripts'
-# digits, "+", "_" and exponents, which would make "1e3" port 1000).
-_PORT_TEXT = re.compile(r"[0-9]{1,10}")
+# digits, "+", "_" and exponents, which would make "1e3" port 1000; Ansible's int type takes
+# them all, through decimal.Decimal). One rule for every whole-number option: whole_number.
+_WHOLE_TEXT = re.compile(r"[0-9]{1,10}")
 _SECONDS_TEXT = re.compile(r"[0-9]{1,10}(\.[0-9]{0,10})?|\.[0-9]{1,10}")
 MIN_CONNECT_TIMEOUT = 0.1  # seconds: below this a test connection fails for no reason but the wait
 # Letters that IDNA 2003 (Python's codec) and IDNA 2008 (Windows, DNS registries) encode
@@ -102,6 +103,47 @@ class OptionError(ValueError):
     """An option value that cannot be used; nothing was sent to any host."""
 
 
+# Every whole-number option of every module: (lowest, highest or None, what it is, why the
+# bounds). The role's variable is named beside the requirement thresholds, as
+# requirements.OVERRIDE_VARS names them.
+WHOLE_NUMBERS: dict[str, tuple[int, int | None, str, str]] = {
+    "kms_port": (1, 65535, "a TCP port number", ""),
+    "renew_below_days": (0, KMS_VALIDITY_DAYS, "a number of days", " (a KMS activation lasts 180 days)"),
+    "min_cpu_mhz": (0, None, "a processor speed in MHz", ""),
+    "min_cpu_cores": (0, None, "a number of processor cores", ""),
+    "min_memory_mb": (0, None, "a memory size in MB", ""),
+    "min_free_disk_mb": (0, None, "a free disk space in MB", ""),
+    "expiring_days": (0, KMS_VALIDITY_DAYS, "a number of days", " (a KMS activation lasts 180 days)"),
+    "max_clock_skew_seconds": (0, None, "a number of seconds", ""),
+}
+ROLE_VARIABLES = {option: "office_kms_" + option for option in REQUIREMENT_OPTIONS}
+
+
+def option_name(option: str, module: str | None = None) -> str:
+    """An option as messages name it: a requirement threshold of office_kms with the role's
+    variable (requirements.OVERRIDE_VARS), any other as it is."""
+    if module == "office_kms" and option in ROLE_VARIABLES:
+        return "%s (the role's %s)" % (option, ROLE_VARIABLES[option])
+    return option
+
+
+def numbers(module: str, given: dict[str, Any] | None) -> dict[str, Any]:
+    """Every number option of ``module`` the task gives (not null), checked as written, before
+    Ansible's int and float types (which take "1e1", full-width digits and more, and name a
+    Python type when they refuse): {option: the number}. Raises OptionError naming the option,
+    the value given and the form accepted."""
+    checked: dict[str, Any] = {}
+    for option, spec in SPECS[module].items():
+        value = (given or {}).get(option)
+        if value is None:
+            continue
+        if spec.get("type") == "float":
+            checked[option] = timeout_seconds(value, option=option_name(option, module))
+        elif spec.get("type") == "int":
+            checked[option] = whole_number(value, option_name(option, module), WHOLE_NUMBERS[option])
+    return checked
+
+
 @dataclass
 class Desired:
     """What office_kms is asked to make true on each host."""
@@ -136,10 +178,9 @@ def connection(args: dict[str, Any], given: dict[str, Any] | None = None) -> dic
 
     ``given`` is the task's arguments as written (after templating, before Ansible's type
     conversion): kms_port and connect_timeout are checked as written where the task gives
-    them, since Ansible's int and float types would turn "1e3" or full-width digits into a
-    number no one typed."""
-    written = {name: given[name] for name in ("kms_port", "connect_timeout") if name in (given or {})}
-    values = dict(args, **written)
+    them (numbers), since Ansible's int and float types would turn "1e3" or full-width digits
+    into a number no one typed."""
+    values = dict(args, **{name: given[name] for name in CONNECTION if (given or {}).get(name) is not None})
     return dict(args, kms_host=kms_host(args["kms_host"]) if args.get("kms_host") is not None else None,
                 kms_port=tcp_port(values["kms_port"]), connect_timeout=timeout_seconds(values["connect_timeout"]))
 
@@ -164,12 +205,11 @@ def windows_kms(args: dict[str, Any], given: dict[str, Any] | None = None) -> De
 def office_kms(args: dict[str, Any], application: str = "office", given: dict[str, Any] | None = None) -> Desired:
     """The desired state of office_kms (or, with ``application="windows"``, windows_kms) from
     its validated arguments (``given``: see connection)."""
-    args = connection(args, given)
+    args = dict(connection(args, given), **numbers("office_kms" if application == "office" else "windows_kms", given))
     if args["state"] not in STATES:
         raise OptionError("state must be one of %s; got %r" % (", ".join(STATES), args["state"]))
-    days = args["renew_below_days"]
-    if days < 0 or days > KMS_VALIDITY_DAYS:
-        raise OptionError("renew_below_days must be from 0 to 180 (a KMS activation lasts 180 days); got %r" % days)
+    days = whole_number(args["renew_below_days"], option_name("renew_below_days", "office_kms"),
+                        WHOLE_NUMBERS["renew_below_days"])
     key = product_key(args["product_key"])
     if args["state"] == "configured" and not args["kms_host"] and not key:
         raise OptionError("state: configured needs kms_host (or product_key): there is nothing else to configure")
@@ -184,12 +224,11 @@ def office_kms(args: dict[str, Any], application: str = "office", given: dict[st
                    requirement_overrides={k: v for k, v in overrides.items() if v is not None})
 
 
-def office_kms_report(args: dict[str, Any]) -> dict[str, Any]:
-    if not 0 <= args["expiring_days"] <= KMS_VALIDITY_DAYS:
-        raise OptionError("expiring_days must be from 0 to 180 (a KMS activation lasts 180 days); got %d"
-                          % args["expiring_days"])
-    if args["max_clock_skew_seconds"] < 0:
-        raise OptionError("max_clock_skew_seconds must be 0 or more; got %d" % args["max_clock_skew_seconds"])
+def office_kms_report(args: dict[str, Any], given: dict[str, Any] | None = None) -> dict[str, Any]:
+    """office_kms_report's options (``given``: the task's arguments as written, see numbers)."""
+    args = dict(args, **numbers("office_kms_report", given))
+    for option in ("expiring_days", "max_clock_skew_seconds"):
+        args[option] = whole_number(args[option], option, WHOLE_NUMBERS[option])
     return args
 
 
@@ -233,9 +272,9 @@ def kms_host(value: str, option: str = "kms_host") -> str:
     """A KMS host given as a DNS name (internationalised names allowed), IPv4 or IPv6 address,
     returned in the form the host is sent, which is the form checked here.
 
-    An IP address is returned as given, an IPv6 literal without the brackets a URL puts
-    around it (.NET's Dns.GetHostAddresses and the licensing service's MachineName take the
-    bare address). A DNS name is returned in its ASCII form: ASCII labels as given, other
+    An IP address is returned in its canonical form (an IPv6 literal lower case, compressed,
+    without the brackets a URL or slmgr.vbs puts around it); apply.py sends it to the
+    licensing service bracketed, as slmgr.vbs does (facts §11.1). A DNS name is returned in its ASCII form: ASCII labels as given, other
     labels as IDNA A-labels (xn--...). Compatibility characters (full-width letters and
     digits, ligatures, circled digits: what NFKC changes) are refused, not mapped, with the
     form to write instead; so is a label that mixes scripts.
@@ -253,7 +292,7 @@ def kms_host(value: str, option: str = "kms_host") -> str:
         if "%" in candidate and not (zone.isascii() and zone.replace("-", "").replace("_", "").isalnum()):
             raise OptionError("%s %s is not %s: the IPv6 zone %s must be an interface number or name"
                               % (option, _shown(value), HOST_EXAMPLE, _shown(zone)))
-        return str(candidate)
+        return str(ipaddress.ip_address(candidate))  # canonical: lower case, compressed
     standard = unicodedata.normalize("NFKC", value)
     if standard != value:
         odd = sorted({c for c in value if unicodedata.normalize("NFKC", c) != c})
@@ -336,13 +375,25 @@ def _one_script(label: str, value: str, option: str) -> None:
                           % (option, _shown(value), " and ".join(sorted(scripts)), _shown(label)))
 
 
+def whole_number(value: Any, option: str, rule: tuple[int, int | None, str, str] = (0, None, "a whole number", "")
+                 ) -> int:
+    """The one rule for every whole-number option: an integer (not a bool), or text of 1 to 10
+    ASCII digits and nothing else (no sign, space, exponent, underscore, decimal point or
+    other script's digits), from ``minimum`` to ``maximum`` (None: no upper bound); ``rule``
+    is (minimum, maximum, what the number is, why the bounds), as in WHOLE_NUMBERS."""
+    minimum, maximum, what, why = rule
+    number = int(value) if isinstance(value, str) and _WHOLE_TEXT.fullmatch(value) else value
+    if (isinstance(number, bool) or not isinstance(number, int) or number < minimum
+            or (maximum is not None and number > maximum)):
+        bounds = "from %d to %d" % (minimum, maximum) if maximum is not None else "of %d or more" % minimum
+        raise OptionError("%s must be %s %s%s, as a whole number or ASCII digits; got %s"
+                          % (option, what, bounds, why, _given(value)))
+    return int(number)
+
+
 def tcp_port(value: int | str, option: str = "kms_port") -> int:
     """A TCP port number, 1-65535, given as an integer or as ASCII digits."""
-    number = int(value) if isinstance(value, str) and _PORT_TEXT.fullmatch(value) else value
-    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 65535:
-        raise OptionError("%s must be a TCP port number from 1 to 65535, as a whole number or ASCII digits; got %s"
-                          % (option, _given(value)))
-    return int(number)
+    return whole_number(value, option, WHOLE_NUMBERS["kms_port"])
 
 
 def timeout_seconds(value: float | int | str, option: str = "connect_timeout", maximum: float = 300,
@@ -355,7 +406,8 @@ def timeout_seconds(value: float | int | str, option: str = "connect_timeout", m
     if not isinstance(number, bool) and isinstance(number, (int, float)) and -1e9 < number < 1e9:
         seconds = round(number * 1000) / 1000  # NaN fails the comparison above
     if seconds is None or not minimum <= seconds <= maximum:
-        raise OptionError("%s must be a number of seconds from %s to %s (whole milliseconds); got %s"
+        raise OptionError("%s must be a number of seconds from %s to %s (whole milliseconds), as a number or "
+                          "ASCII digits with an optional decimal point, like 5 or 2.5; got %s"
                           % (option, minimum, maximum, _given(value)))
     return seconds
 

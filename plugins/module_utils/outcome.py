@@ -94,7 +94,7 @@ def observed(step: dict[str, Any], before: dict[str, Any], after: dict[str, Any]
     if action == "install_key":
         return gvlk.last5(value) == (after.get("partial_key") or "").upper()
     if action == "set_host":
-        return (after.get("kms_host") or "").lower().rstrip(".") == value.lower().rstrip(".")
+        return licensing.same_host(after.get("kms_host"), value) is True
     if action == "set_port":
         return (after.get("kms_port") or licensing.DEFAULT_KMS_PORT) == value
     if action in ("clear_host", "clear_port"):
@@ -171,11 +171,18 @@ def below_requirements(host: str, verdict: dict[str, Any], enforced: bool) -> st
             return ("%s: %s's system requirements could not all be checked: %s. An unknown fact is not a "
                     "shortfall: carrying on (requirements: strict would fail the host)."
                     % (host, verdict["name"], unknown))
+        # An Office version without a requirements table (unknown_versions) is not a fact Windows
+        # failed to report: the advice differs.
+        facts_unknown = len(verdict.get("unknown") or []) > len(verdict.get("unknown_versions") or [])
+        advice = ("Find out why Windows does not report them (Get-CimInstance on the class named), or, to check "
+                  "only the facts that are known," if facts_unknown else
+                  "Check the host against Microsoft's requirements for that Office version yourself, or, to go on "
+                  "without them,")
         return ("%s: %s's system requirements could not all be checked: %s. Nothing was changed on it "
-                "(requirements: strict fails a host whose facts are unknown). Find out why Windows does not "
-                "report them (Get-CimInstance on the class named), or, to check only the facts that are known, "
+                "(requirements: strict fails a host whose facts are unknown). %s "
                 "set requirements: enforce (in the role: office_kms_requirements: enforce in this host's "
-                "host_vars, or -e office_kms_requirements=enforce with --limit)." % (host, verdict["name"], unknown))
+                "host_vars, or -e office_kms_requirements=enforce with --limit)." % (host, verdict["name"], unknown,
+                                                                                      advice))
     also = " Unknown, so not checked: %s." % unknown if unknown else ""
     if not enforced:
         return ("%s is below %s's system requirements: %s.%s Activating anyway (requirements: warn)."

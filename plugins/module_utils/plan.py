@@ -170,7 +170,7 @@ def host_steps(product: dict[str, Any], desired: Desired) -> list[dict[str, Any]
     if not desired.kms_host:
         return []  # DNS auto-discovery: leave the product's settings alone
     steps = []
-    if (product.get("kms_host") or "").lower().rstrip(".") != desired.kms_host.lower().rstrip("."):
+    if not licensing.same_host(product.get("kms_host"), desired.kms_host):
         steps.append({"action": "set_host", "value": desired.kms_host})
     if (product.get("kms_port") or licensing.DEFAULT_KMS_PORT) != desired.kms_port:
         steps.append({"action": "set_port", "value": desired.kms_port})
@@ -190,11 +190,27 @@ def activation_reasons(product: dict[str, Any], desired: Desired, changed_settin
         reasons.append("not activated (%s)" % status)
     elif days is not None and days < desired.renew_below_days:
         reasons.append("expires in %d days (renew below %d)" % (days, desired.renew_below_days))
+    elif elsewhere(product, desired):
+        reasons.append("licensed through another KMS host (%s, from its %s), not %s"
+                       % (product["licensed_through"]["kms_host"],
+                          "licensing events" if product["licensed_through"]["source"] == "events" else "DNS discovery",
+                          desired.kms_host))
     if changed_settings and not reasons:
         reasons.append("KMS settings or key changed: activate against them")
     if desired.force and not reasons:
         reasons.append("force")
     return reasons
+
+
+def elsewhere(product: dict[str, Any], desired: Desired) -> bool:
+    """Whether a Licensed product was activated through another KMS host than kms_host, so that
+    it has not yet been activated against the one the task sets (a run whose activation was
+    left undone, or a host moved to a new KMS host). False when the names cannot tell (an
+    address against a DNS name): that must not re-activate on every run."""
+    through = product.get("licensed_through")
+    if not desired.kms_host or not through:
+        return False
+    return licensing.same_host(through["kms_host"], desired.kms_host) is False
 
 
 def plan_product(product: dict[str, Any], desired: Desired, host: dict[str, Any] | None = None) -> ProductPlan:

@@ -121,8 +121,10 @@ CSV_COLUMNS = (
     "why_not_activated", "last_error_code", "last_error_name", "kms_answered_by", "kms_count", "activation_type",
     "rearms_left",
 )
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection, OWASP's
+# list: = + - @ tab and carriage return), and some (Excel under input methods and locales that
+# map full-width forms) the full-width = + - @ (U+FF1D, U+FF0B, U+FF0D, U+FF20) too.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 # -- one host ---------------------------------------------------------------------------------

@@ -6,6 +6,10 @@ pure functions that check a host (the ``host`` facts of licensing.host_facts) ag
 A fact the host did not report (null, 0 for a speed, a count or a size), or reported in a form
 that is not a number or a version, is unknown: never a shortfall, and named in the verdict's
 ``unknown`` so the operator hears of it (office_kms's ``requirements: strict`` fails the host).
+So is an Office version installed on the host that the table has no row for (a release newer
+than this collection, such as ProPlus2027Volume): its requirements are not checked, and the
+verdict says so in ``unknown`` and lists the version in ``unknown_versions``, with or without
+explicit thresholds (they are checked, but do not make the version's own figures known).
 
 One table, ``REQUIREMENTS``, one row per Office version. Every row names the Microsoft page(s)
 it comes from. A figure Microsoft does not publish (or that only a third-party source gives)
@@ -209,6 +213,11 @@ _SHOWN = 40  # characters of an odd fact shown back in a message
 _VERSION = re.compile(r"^[0-9]+(?:\.[0-9]+){1,3}$")
 _DIGITS = re.compile(r"[0-9]+")
 _YEAR_ID = re.compile(r"(20\d\d)(?:Volume|Retail)$", re.IGNORECASE)
+# The year of a volume product's family or licence name: ProPlus2027Volume,
+# Office27ProPlus2027VL_KMS_Client_AE; else the "Office NN" prefix of its name.
+_NAME_YEAR = re.compile(r"(20[0-9][0-9])(?:Volume|VL_|-)", re.IGNORECASE)
+_NAME_MAJOR = re.compile(r"^Office ([0-9][0-9]), ")
+_KNOWN_MAJORS = (14, 15, 16, 19, 21, 24)  # licensing.OFFICE_YEARS: Office 2010 to LTSC 2024
 _MSI_ID = re.compile(r"^Office(\d\d)\.", re.IGNORECASE)
 
 
@@ -239,18 +248,32 @@ def _from_major(version: Any) -> str | None:
 
 
 def _product_version(product: dict[str, Any]) -> str | None:
+    """The Office version of a KMS-client/volume Office product, known to the table or not
+    (a year such as "2027", or "Office NN" from the name); None when it has none."""
     if product.get("application") != "office":
         return None
     family = str(product.get("family") or "")
     channel = str(product.get("channel") or "").upper()
     if _is_subscription_id(family) or "TIMEBASED_SUB" in channel:
         return None
-    if product.get("kms_client") or channel.startswith("VOLUME") or family.endswith("Volume"):
-        return _known(product.get("version"))
+    if not (product.get("kms_client") or channel.startswith("VOLUME") or family.endswith("Volume")):
+        return None
+    version = product.get("version")
+    if version:
+        return str(version)
+    name = str(product.get("name") or "")
+    year = _NAME_YEAR.search(family) or _NAME_YEAR.search(name)
+    if year:
+        return year.group(1)
+    major = _NAME_MAJOR.match(name)
+    if major and int(major.group(1)) not in _KNOWN_MAJORS:
+        return "Office %s" % major.group(1)
     return None
 
 
-def _install_versions(install: dict[str, Any]) -> list[str]:
+def _install_versions(install: dict[str, Any], unknown: list[str] | None = None) -> list[str]:
+    """The known Office versions of one installation; a Click-to-Run product ID's year the
+    table has no row for is added to ``unknown``."""
     ids = [str(i) for i in install.get("product_ids") or [] if i]
     if install.get("type") == "MSI":
         # Uninstall keys Office14.PROPLUS / Office15.* / Office16.*: MSI stops at Office 2016.
@@ -268,6 +291,8 @@ def _install_versions(install: dict[str, Any]) -> list[str]:
         version = _known(match.group(1)) if match else _from_major(install.get("version"))
         if version:
             found.append(version)
+        elif match and unknown is not None:
+            unknown.append(match.group(1))
     return found
 
 
@@ -275,10 +300,35 @@ def office_versions(products: list[dict[str, Any]], installs: list[dict[str, Any
     """Office versions installed on the host, oldest first: from KMS-client/volume Office
     products (their ``version``) and from Click-to-Run and MSI installations. Microsoft 365
     Apps (O365*/M365* IDs, subscription licences) are ignored."""
-    found = {v for v in (_product_version(p) for p in products or []) if v}
+    found = {v for v in (_product_version(p) for p in products or []) if v in REQUIREMENTS}
     for install in installs or []:
         found.update(_install_versions(install))
     return sorted(found, key=int)
+
+
+def unknown_office_versions(products: list[dict[str, Any]], installs: list[dict[str, Any]]) -> list[str]:
+    """Office versions installed on the host (as office_versions finds them) that REQUIREMENTS
+    has no row for: a year ("2027") or, from a licence name without one, "Office NN"."""
+    found = {v for v in (_product_version(p) for p in products or []) if v and v not in REQUIREMENTS}
+    for install in installs or []:
+        unknown: list[str] = []
+        _install_versions(install, unknown)
+        found.update(unknown)
+    return sorted(found, key=lambda v: (not v.isdigit(), v))
+
+
+def _office_name(version: str) -> str:
+    return version if version.startswith("Office") else "Office " + version
+
+
+def _not_checked(version: str, overrides: dict[str, Any] | None) -> str:
+    """The ``unknown`` entry of an Office version the table has no row for."""
+    given = [OVERRIDE_VARS[k].split(" ", 1)[0] for k, v in sorted((overrides or {}).items()) if v is not None]
+    return ("%s not checked: this collection has no system requirements table for that Office version (it has "
+            "tables for Office %s)%s" % (
+                _office_name(version), ", ".join(sorted(REQUIREMENTS, key=int)),
+                "; only the thresholds given (%s) were checked, which do not make its own requirements known"
+                % ", ".join(given) if given else ""))
 
 
 def requirement_for(versions: list[str], overrides: dict[str, Any] | None = None) -> Requirement | None:
@@ -289,7 +339,10 @@ def requirement_for(versions: list[str], overrides: dict[str, Any] | None = None
     known = [v for v in versions or [] if v in REQUIREMENTS]
     if not known:
         return None
-    requirement = REQUIREMENTS[max(known, key=int)]
+    return _with_overrides(REQUIREMENTS[max(known, key=int)], overrides)
+
+
+def _with_overrides(requirement: Requirement, overrides: dict[str, Any] | None) -> Requirement:
     if not overrides:
         return requirement
     values = check_overrides(overrides)
@@ -302,7 +355,8 @@ def requirement_for(versions: list[str], overrides: dict[str, Any] | None = None
 
 
 def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Validate user overrides; returns them normalised (ints; a stripped version string).
+    """Validate user overrides (figures as ints, as options.whole_number reads them); returns
+    them normalised (ints; a stripped version string).
     None means "not overridden". Raises ValueError with the role variable's name."""
     if not isinstance(overrides, dict):
         raise ValueError("requirement overrides must be a mapping, not %s" % type(overrides).__name__)
@@ -324,7 +378,9 @@ def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
                                  "10.0 or 6.1.7601" % (var, shown))
             result[key] = text
         else:
-            number = _whole_number(value)
+            # Whole numbers only: text ("10") is read by options.whole_number, the one rule for
+            # every whole-number option, before it gets here.
+            number = value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
             if number is None:
                 raise ValueError("%s: %s is not a whole number of 0 or more" % (var, _shown(value)))
             result[key] = number
@@ -469,12 +525,25 @@ def shortfalls(host: dict[str, Any], requirement: Requirement) -> list[str]:
 def verdict(products: list[dict[str, Any]], installs: list[dict[str, Any]], host: dict[str, Any],
             overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The requirement check of one host, as office_kms returns it: the Office version that
-    decides (the newest installed), its requirement's source, every shortfall, and every fact
-    the check could not use (``unknown``). With no known Office version nothing is checked
-    (``office`` null, no shortfall, nothing unknown)."""
+    decides (the newest installed the table knows), its requirement's source, every shortfall,
+    and every fact the check could not use (``unknown``).
+
+    An installed Office version the table has no row for is listed in ``unknown_versions`` and
+    named in ``unknown`` as not checked (``requirements: strict`` fails the host on it). When no
+    version is known, only the thresholds given in ``overrides`` are checked, against a row of
+    no figures named after the newest unknown version. With no Office version at all nothing is
+    checked (``office`` null, no shortfall, nothing unknown)."""
+    unlisted = unknown_office_versions(products, installs)
     requirement = requirement_for(office_versions(products, installs), overrides)
+    if requirement is None and unlisted:
+        newest = unlisted[-1] if all(v.isdigit() for v in unlisted) else unlisted[0]
+        requirement = _with_overrides(Requirement(
+            office=newest, name=_office_name(newest), min_client_os=None, min_server_os=None, cpu_mhz=None,
+            cpu_cores=None, memory_mb=None, free_disk_mb=None, source=""), overrides)
     if requirement is None:
-        return {"office": None, "name": None, "source": None, "shortfalls": [], "unknown": []}
+        return {"office": None, "name": None, "source": None, "shortfalls": [], "unknown": [],
+                "unknown_versions": []}
     found, unknown = check(host, requirement)
     return {"office": requirement.office, "name": requirement.name or "Office " + requirement.office,
-            "source": requirement.source, "shortfalls": found, "unknown": unknown}
+            "source": requirement.source or None, "shortfalls": found,
+            "unknown": [_not_checked(v, overrides) for v in unlisted] + unknown, "unknown_versions": unlisted}

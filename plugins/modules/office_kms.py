@@ -98,7 +98,8 @@ options:
     description:
       - Activate again a product that is licensed but has fewer days left than this (a KMS
         activation lasts 180 days; Windows renews by itself every 7 days when it can reach
-        the KMS host). 0 to 180.
+        the KMS host). 0 to 180. Given as text, only ASCII digits are taken (C(1e1), C(+10),
+        C(10.0) or full-width digits are refused, not converted), as for O(kms_port).
     type: int
     default: 30
   force:
@@ -139,6 +140,12 @@ options:
         or a size) or reported in a form that is not a number or a Windows version is
         unknown: never a shortfall, but named (with the CIM property it comes from) in
         RV(requirements.unknown) and in a warning."
+      - "An installed Office version this collection has no requirements table for (one newer
+        than LTSC 2024, such as C(ProPlus2027Volume)) is not checked either: it is named as not
+        checked, and why, in RV(requirements.unknown) and listed in
+        RV(requirements.unknown_versions). Thresholds given with the C(min_) options are checked
+        against the host, but do not make that version's own requirements known: with
+        O(requirements=strict) such a host fails even when every threshold is given."
       - "C(enforce) fails a host below them with one message listing every shortfall, before
         anything is changed; C(strict) does the same and also fails a host whose facts are
         unknown; C(warn) adds the message to the task's warnings and carries on; C(skip) does
@@ -166,8 +173,9 @@ options:
         11, C(6.3) Windows 8.1, C(6.1.7601) Windows 7 SP1), instead of the installed Office
         version's client and server minimums.
       - The C(min_) figures are checked before anything is sent to a host; a version in
-        another form, or a number below 0, fails the task on every host with a message naming
-        the option.
+        another form, or a number below 0 or not a whole number or ASCII digits (C(1e1),
+        full-width digits), fails the task on every host with a message naming the option,
+        the value given and the form accepted.
     type: str
 attributes:
   check_mode:
@@ -285,7 +293,11 @@ requirements:
   type: dict
   contains:
     office:
-      description: The Office version whose requirements applied (the newest installed); null when no Office version is known.
+      description:
+        - The Office version whose requirements applied (the newest installed that this
+          collection has a table for); null when no Office version is installed.
+        - When only versions without a table are installed, the newest of them (its figures
+          are only the thresholds given, if any).
       type: str
       sample: "2021"
     name:
@@ -309,6 +321,16 @@ requirements:
       type: list
       elements: str
       sample: ["cpu_max_clock_mhz unknown (Win32_Processor.MaxClockSpeed not reported), needs 1600 MHz"]
+    unknown_versions:
+      description:
+        - Office versions installed on the host that this collection has no system
+          requirements table for (a year such as C(2027), or C(Office NN) from a licence name
+          without one); each is also named in RV(requirements.unknown) as not checked.
+        - Not checked, so never a shortfall; with O(requirements=strict) the host fails, even
+          when thresholds are given.
+      type: list
+      elements: str
+      sample: ["2027"]
 kms_host:
   description:
     - O(kms_host) as checked, which is what the host was sent (an IPv6 literal without brackets,

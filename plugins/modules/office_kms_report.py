@@ -72,6 +72,8 @@ options:
     description:
       - A Licensed Office KMS product with fewer than this many whole days of activation left
         is flagged, and its host is C(expiring). 0 to 180 (a KMS activation lasts 180 days).
+      - This and O(max_clock_skew_seconds), given as text, take only ASCII digits (C(1e1),
+        C(+10) or full-width digits are refused, not converted); nothing is written then.
     type: int
     default: 30
   max_clock_skew_seconds:
@@ -105,8 +107,9 @@ notes:
     flags, products and days left); the generation time and the exact clock skew in seconds
     are left out of that comparison, so a second run over an unchanged fleet reports C(ok).
   - The HTML page carries a Content-Security-Policy that allows only its own inline style and
-    script; every value taken from a host is HTML-escaped. CSV cells that start with C(=),
-    C(+), C(-) or C(@) are prefixed with an apostrophe so that spreadsheets show them as text.
+    script; every value taken from a host is HTML-escaped. CSV text cells that start with
+    C(=), C(+), C(-), C(@), their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), a tab or a
+    carriage return are prefixed with an apostrophe so that spreadsheets show them as text.
 seealso:
   - module: volume_licensing.kms.office_kms_info
 author:

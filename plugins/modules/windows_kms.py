@@ -84,7 +84,8 @@ options:
     description:
       - Activate again when Windows is activated but has fewer days than this left (0 to 180;
         a KMS activation lasts 180 days and renews itself every 7 days while the KMS host is
-        reachable).
+        reachable). Given as text, only ASCII digits are taken (C(1e1), C(+10), C(10.0) or
+        full-width digits are refused, not converted), as for O(kms_port).
     type: int
     default: 30
   force:

@@ -29,6 +29,9 @@ class KmsAction(ActionBase):
         spec = options.SPECS[self.MODULE]
         check: Callable[..., Any] = getattr(options, self.MODULE)
         try:
+            # Numbers first, as written: Ansible's int and float types take "1e1" and other
+            # scripts' digits, and refuse "5;calc" naming a Python type, not the form wanted.
+            options.numbers(self.MODULE, self._task.args)
             _unused, args = self.validate_argument_spec(argument_spec=spec)
             wanted = check(args, given=self._task.args)
         except (AnsibleActionFail, ArithmeticError, ValueError) as exc:

@@ -86,9 +86,10 @@ def test_the_executor_refuses_what_it_does_not_allow(lab, operation, why):
     # -InputObject the cmdlet does not check the method on the client, CimInvokeCimMethod.cs)
     (hostops.cim_invoke("x", SPP, "Activte", where=PROPLUS), 0x8004102E),
     (hostops.cim_invoke("x", SERVICE, "Activate"), 0x8004102E),
-    # a misspelt argument: the cmdlet's ArgumentException (E_INVALIDARG), before WMI
+    # more arguments than the class declares [in] parameters: the executor stops it
+    # (WBEM_E_INVALID_PARAMETER); names are not compared, arguments go by position
     (hostops.cim_invoke("x", SPP, "SetKeyManagementServicePort", where=PROPLUS,
-                        arguments=[("Port", "uint32", 1688)]), 0x80070057),
+                        arguments=[("PortNumber", "uint32", 1688), ("Extra", "uint32", 1)]), 0x80041008),
     # a condition that selects three instances for a method call: the executor stops it
     (hostops.cim_invoke("x", SPP, "Activate", where=OFFICE_APP), 0x80070057),
 ])
@@ -115,9 +116,10 @@ def test_powershell_3_runs_the_executor_but_has_no_exception_hresult(lab):
     has no readable HResult there (public from .NET 4.5), so it comes back without a code."""
     lab.state(PC).powershell = "3.0"
     try:
+        # a port that is not a number: the executor's [uint32] cast fails (not a CIM error)
         results = run(lab, PC, hostops.host_facts("facts"),
                       hostops.cim_invoke("x", SPP, "SetKeyManagementServicePort", where=PROPLUS,
-                                         arguments=[("Port", "uint32", 1688)]))
+                                         arguments=[("PortNumber", "uint32", "abc")]))
     finally:
         lab.state(PC).powershell = "5.1"
     assert results["facts"].data["powershell_version"] == "3.0"
@@ -144,7 +146,7 @@ def test_powershell_2_cannot_run_the_executor_and_says_why(lab):
 # later, or the controller (hostops.as_list: ConvertTo-Json writes a one-element array as its
 # element), already tolerate: dropping them changes nothing a run can see, on Windows too.
 MUTATIONS = {
-    "a throw": [("$P = [Text.Encoding]", "throw 'broken'\n$P = [Text.Encoding]")],
+    "a throw": [("$P = $json.DeserializeObject", "throw 'broken'\n$P = $json.DeserializeObject")],
     "a wrong variable name": [("foreach ($p in $properties) { $row[$p] = $instance.$p }",
                                "foreach ($p in $properties) { $row[$p] = $instance.$q }")],
     "a dropped @()": [("$results = @()", "$results = $null")],
@@ -237,6 +239,16 @@ def battery(lab: Lab) -> None:
         hostops.dns_srv("srv", "_vlmcs._tcp", timeout_ms=1000),
         hostops.dns_srv("nx", "_vlmcs._tcp", domain="elsewhere.example"))
     run(lab, WIN7, hostops.dns_srv("no-dnsclient", "_vlmcs._tcp"))
+    # arguments for a method the class does not declare, and more arguments than it declares
+    run(lab, PC, hostops.cim_invoke("undeclared", SPP, "Activte", where=PROPLUS, arguments=[("A", "string", "x")]),
+        hostops.cim_invoke("extra", SPP, "SetKeyManagementServicePort", where=PROPLUS,
+                           arguments=[("PortNumber", "uint32", 1688), ("Extra", "uint32", 1)]))
+    # osppsvc installed, its classes not registered
+    state.ospp_service = "unregistered"
+    unregistered = run(lab, PC, hostops.cim_query("ospp", "OfficeSoftwareProtectionProduct", ["ID"], optional=True,
+                                                  if_service="osppsvc"))["ospp"]
+    assert (unregistered.status, unregistered.hresult) == ("error", 0x80041010), unregistered
+    state.ospp_service = False
     # WMI failures without a code, with only a message ID, and a method that returns a code
     state.faults["cim_errors"] = [
         {"method": "ClearKeyManagementServiceMachine", "hresult": None, "message": "Generic failure", "times": 1},
@@ -274,7 +286,7 @@ def uncovered(path: Path, text: str) -> list[str]:
 def test_every_statement_of_the_executor_and_the_bootstrap_runs(lab):
     battery(lab)
     bootstrap = hostops.bootstrap_script()
-    executor = hostops.executor_text().replace("\n", "\r\n")  # as $input | Out-String hands it over
+    executor = hostops.executor_text()  # its lines joined with \n, as the bootstrap joins them
     assert bootstrap in compiler.COVERAGE and executor in compiler.COVERAGE
     module_utils = ROOT / "plugins" / "module_utils"
     missed = uncovered(module_utils / "kms_bootstrap.ps1", bootstrap) + \

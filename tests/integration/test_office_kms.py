@@ -239,7 +239,7 @@ def test_configured_sets_host_and_key_never_activates_nor_contacts_kms(lab, ansi
     ({"kms_host": "\"kms'x\""}, "contains \"'\""),
     ({"kms_host": "'kms;calc.exe'"}, "contains ';'"),
     ({"kms_host": "'$(Stop-Computer)'"}, "contains '$'"),
-    ({"renew_below_days": 365}, "renew_below_days must be from 0 to 180"),
+    ({"renew_below_days": 365}, "must be a number of days from 0 to 180"),
     ({"state": "configured"}, "state: configured needs kms_host"),
 ])
 def test_bad_input_is_refused_before_anything_reaches_the_host(lab, ansible, options, words):
@@ -331,4 +331,4 @@ def test_a_named_keyless_licence_gets_its_key_and_is_activated(lab, ansible):
 def test_keyless_licences_are_not_read_unless_products_are_named(lab, ansible):
     ansible(lab, playbook(kms_host=KMS), "--limit", "pc01-ltsc2024-visio")
     read = lab.commands("pc01-ltsc2024-visio")[0]["program"]["operations"]
-    assert not [op for op in read if "PartialProductKey = NULL" in (op.get("where") or "")]
+    assert not [op for op in read if "PartialProductKey IS NULL" in (op.get("where") or "")]

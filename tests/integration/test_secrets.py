@@ -97,6 +97,12 @@ def test_demo_flow_at_vvvv_shows_neither_password_nor_product_key(secret_lab, tm
     blocks = [text for host in lab.host_names for text in lab.script_block_log(host)]
     assert blocks
     assert leaks({"script block log": "\n".join(blocks).encode("utf-8")}, forms(PRODUCT_KEY)) == []
+    # ... nor in what module logging records (event 4103): every cmdlet's parameters and
+    # pipeline input. Cmdlets did run (the CIM calls among them), given neither the key nor a
+    # program that carries it.
+    modules = "\n".join(line for host in lab.host_names for line in lab.module_log(host))
+    assert "CommandInvocation(Invoke-CimMethod)" in modules
+    assert leaks({"module log": modules.encode("utf-8")}, {**forms(PRODUCT_KEY), **documents}) == []
 
     haystacks = {"ansible.log": log.read_bytes()}
     for name, run in runs.items():

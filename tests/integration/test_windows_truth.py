@@ -246,7 +246,7 @@ def test_reads_name_their_properties_and_writes_select_one_instance(truth_lab, a
     assert not [e for e in log if e["class"].startswith("OfficeSoftwareProtection")]
     reread = licensing[-1]
     assert reread["instances"] == 2
-    assert "ID=" in reread["where"] and "PartialProductKey <> NULL" not in reread["where"]
+    assert "ID=" in reread["where"] and "PartialProductKey IS NOT NULL" not in reread["where"]
     for entry in invokes(truth_lab, host):
         assert entry["class"] == "SoftwareLicensingService" or entry["where"].startswith("ID='"), entry
 

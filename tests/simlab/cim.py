@@ -250,11 +250,28 @@ class CimProvider:
         return self.execute_query("SELECT * FROM %s%s" % (class_name, where))  # noqa: S608 - WQL, as the cmdlet builds it
 
     def method_parameters(self, cls: CimClass, method: str) -> dict[str, str] | None:
-        """The method's [in] parameters as the class declares them on this Windows, or None."""
+        """The method's [in] parameters as the class declares them on this Windows, in order
+        (name -> CIM type), or None."""
         name = _lookup(cls.methods, method)
         if name is None or not cls.has(name, self.state.os["version"]):
             return None
-        return dict(cls.methods[name])
+        declared = dict(cls.methods[name])
+        renamed = next((v for k, v in self.state.parameter_names.items()
+                        if k.lower() == ("%s.%s" % (cls.name, name)).lower()), None)
+        if renamed is None:
+            return declared
+        if len(renamed) != len(declared):
+            raise ValueError("simlab: parameter_names of %s.%s must name %d parameters" % (cls.name, name,
+                                                                                            len(declared)))
+        return dict(zip(renamed, declared.values(), strict=True))
+
+    def class_declaration(self, class_name: str) -> tuple[CimClass, dict[str, str], dict[str, dict[str, str]]]:
+        """GetClass (what Get-CimClass asks WMI for): the class, its properties and its methods'
+        [in] parameters as this host's Windows declares them. An unregistered class (or one its
+        service cannot serve) fails as a query on it does."""
+        cls = self.cim_class(class_name)
+        methods = {m: self.method_parameters(cls, m) for m in cls.methods if cls.has(m, self.state.os["version"])}
+        return cls, dict(self._properties(cls)), {m: p for m, p in methods.items() if p is not None}
 
     def call_method(self, cls: CimClass, instance: dict[str, Any], method: str, values: dict[str, Any]) -> int:
         """ExecMethod on one instance: WMI's own checks (the method, each parameter's name and
@@ -270,7 +287,10 @@ class CimProvider:
             name = _lookup(current.methods, method)
             if name is None or not current.has(name, self.state.os["version"]):
                 raise CimError(WBEM_E_INVALID_METHOD)
-            args = self._typed_arguments(current.methods[name], values)
+            declared = self.method_parameters(current, name) or {}
+            typed = self._typed_arguments(declared, values)
+            # The handlers take the arguments by the table's names, position for position.
+            args = {table: typed[own] for table, own in zip(current.methods[name], declared, strict=True)}
             if current.licensing and self.state.faults.get("access_denied") == "invoke":
                 raise CimError(SL_E_LUA_ACCESSDENIED)
             handler = self.handlers.get(name)
@@ -321,7 +341,7 @@ class CimProvider:
             if service == "disabled":
                 raise CimError(ERROR_SERVICE_DISABLED)
         if cls.provider == "osppsvc":
-            if self.state.ospp_service is False:
+            if self.state.ospp_service in (False, "unregistered"):
                 raise CimError(WBEM_E_INVALID_CLASS)
             if self.state.ospp_service == "disabled":
                 raise CimError(ERROR_SERVICE_DISABLED)
@@ -504,7 +524,10 @@ class CimProvider:
         port = product.get("KeyManagementServicePort") or service.get("KeyManagementServicePort") or KMS_PORT
         for host in (product.get("KeyManagementServiceMachine"), service.get("KeyManagementServiceMachine")):
             if host:
-                return host, port, False
+                # slmgr.vbs writes an IPv6 literal as [addr] (facts §11.1): the brackets only
+                # delimit the address.
+                bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+                return bare, port, False
         if not self.state.dns_kms_host:
             raise CimError(DNS_ERROR_RCODE_NAME_ERROR)  # facts §10.3: no SRV record
         return self.state.dns_kms_host, KMS_PORT, True  # the SRV record's port (facts §7.1)

@@ -39,7 +39,8 @@ Faults, read live from HostState.faults on every command (wire faults are wsman.
                     most N times; counted in ``struck``); or, for a method, ``return_value: N``
                     instead of an error: the method does nothing and returns N
 Host settings that act like faults: ``ospp_service`` true / false (osppsvc not installed:
-OfficeSoftwareProtection* are WBEM_E_INVALID_CLASS) / "disabled" (they fail 0x80070422);
+OfficeSoftwareProtection* are WBEM_E_INVALID_CLASS) / "disabled" (they fail 0x80070422) /
+"unregistered" (the service is installed, its classes are WBEM_E_INVALID_CLASS);
 ``powershell`` ("2.0" ... "5.1", the emulation's version); a product's or a KMS stand-in's
 ``activation_error`` (the HRESULT the KMS host answers with).
 """
@@ -60,7 +61,7 @@ from tests.simlab.eventlog import PROVIDERS, EventLog
 from tests.simlab.network import Network, ResolveError
 from tests.simlab.powershell import session
 from tests.simlab.powershell.runtime import Unsupported
-from tests.simlab.scenario import HostState
+from tests.simlab.scenario import OSPP_INSTALLED, HostState
 from tests.simlab.wsman import CommandRequest, CommandResult
 
 # powershell.exe's switches (about_PowerShell_exe, 5.1): those the lab accepts before -EncodedCommand.
@@ -118,6 +119,7 @@ class WindowsHost:
         self.network = network
         self.commands: list[dict[str, Any]] = []
         self.script_block_log: list[str] = []  # stands for PowerShell event 4104
+        self.module_log: list[str] = []  # stands for PowerShell event 4103 (module logging of "*")
         self.emulation_errors: list[str] = []  # what the emulation could not run (fails the test)
         self.lock = threading.Lock()
         self.cim = CimProvider(state, network, known_keys or {}, self.now)
@@ -241,6 +243,9 @@ class WindowsHost:
     def log_script_block(self, text: str) -> None:
         self.script_block_log.append(text)
 
+    def log_pipeline_execution(self, lines: list[str]) -> None:
+        self.module_log.extend(lines)
+
     @property
     def primary_dns_suffix(self) -> str | None:
         return self.state.dns_domain
@@ -287,7 +292,7 @@ class WindowsHost:
 
     def event_providers(self) -> list[str]:
         """Providers registered here: the SPP's always; osppsvc's where it is installed."""
-        return [p for p in PROVIDERS if p != PROVIDERS[1] or self.state.ospp_service in (True, "disabled")]
+        return [p for p in PROVIDERS if p != PROVIDERS[1] or self.state.ospp_service in OSPP_INSTALLED]
 
     def events(self, logs: list[str], providers: list[str] | None, ids: list[int] | None) -> list[dict[str, Any]]:
         if self.state.faults.get("eventlog_service") == "unavailable":
@@ -309,6 +314,11 @@ class WindowsHost:
 
     def method_parameters(self, cls: Any, name: str) -> dict[str, str] | None:
         return self.cim.method_parameters(cls, name)
+
+    def get_class(self, class_name: str) -> tuple:
+        """GetClass, as Get-CimClass makes it: a WMI call of the same cost as a query."""
+        time.sleep(self.cim_seconds)
+        return self.cim.class_declaration(class_name)
 
     def exec_method(self, cls: Any, instance: Any, name: str, values: dict[str, Any]) -> int:
         if self._abort_at_invoke:

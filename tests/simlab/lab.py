@@ -184,6 +184,12 @@ class Lab:
         with self.windows_hosts[name].lock:
             return list(self.windows_hosts[name].script_block_log)
 
+    def module_log(self, name: str) -> list[str]:
+        """What module logging (event 4103, every module) recorded on the host: each cmdlet
+        invocation, its parameter bindings and its pipeline input, as text."""
+        with self.windows_hosts[name].lock:
+            return list(self.windows_hosts[name].module_log)
+
     def requests(self, name: str) -> list[str]:
         """WS-Man actions the host's endpoint received (Create, Command, Send, ...)."""
         return self.server.requests(name)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tests.simlab.scenario import HostState
+from tests.simlab.scenario import OSPP_INSTALLED, HostState
 
 C2R = "HKLM:\\SOFTWARE\\Microsoft\\Office\\ClickToRun\\Configuration"
 UNINSTALL = "HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
@@ -64,7 +64,7 @@ def build(state: HostState) -> dict[str, dict[str, Any]]:
     if spp_service.get("KeyManagementServicePort"):
         spp_values["KeyManagementServicePort"] = str(spp_service["KeyManagementServicePort"])
     keys[SPP] = _key(spp_values)
-    if state.ospp_service in (True, "disabled"):
+    if state.ospp_service in OSPP_INSTALLED:
         keys[OSPP] = _key()
     for path, override in state.registry.items():
         canonical = next((k for k in MODELLED_KEYS if k.lower() == path.lower()), path)

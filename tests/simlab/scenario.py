@@ -28,11 +28,12 @@ HOST_KEYS = {
     "name", "username", "password", "os", "cpu", "memory_mb", "system_drive_free_mb",
     "clock_offset_minutes", "ospp_service", "client_machine_id", "ospp_client_machine_id",
     "computer_name", "office", "products", "dns_kms_host", "dns_domain", "inventory_vars", "faults",
-    "registry", "network", "events", "spp_service", "powershell",
+    "registry", "network", "events", "spp_service", "powershell", "parameter_names",
 }
 # The Windows PowerShell versions a lab host can have (tests/simlab/powershell).
 POWERSHELL_VERSIONS = ("2.0", "3.0", "4.0", "5.1")
-OSPP_SERVICE_VALUES = (True, False, "disabled")
+OSPP_SERVICE_VALUES = (True, False, "disabled", "unregistered")
+OSPP_INSTALLED = (True, "disabled", "unregistered")  # osppsvc is a service of this host
 
 
 class ScenarioError(ValueError):
@@ -73,7 +74,9 @@ class HostState:
     memory_mb: int
     system_drive_free_mb: int
     clock_offset_minutes: int
-    # osppsvc (facts §1.1, §1.6): True installed, False not installed, "disabled".
+    # osppsvc (facts §1.1, §1.6): True installed, False not installed, "disabled", or
+    # "unregistered": installed, but its WMI classes are not registered (what ospp.vbs /regmof
+    # repairs, facts §1.6): they are WBEM_E_INVALID_CLASS although the service exists.
     ospp_service: bool | str
     client_machine_id: str
     ospp_client_machine_id: str | None
@@ -86,6 +89,11 @@ class HostState:
     # Windows PowerShell's version on the host: what the emulation's language and cmdlets
     # offer (tests/simlab/powershell); Windows 10 and 11 ship 5.1.
     powershell: str = "5.1"
+    # "<Class>.<Method>": [names of its [in] parameters, in order]: the names this host's class
+    # declares, where they differ from cim_classes.yml. The OSPP classes' parameter names are
+    # UNCONFIRMED (ospp.vbs passes arguments by position, facts §1.6), so a scenario may give
+    # them others; types and order stay the table's.
+    parameter_names: dict[str, list[str]] = field(default_factory=dict)
     # Injected faults, by name (listed in tests/simlab/host.py's docstring; the wire faults
     # in wsman.py's). Read live: a test may set or clear one while the lab runs.
     faults: dict[str, Any] = field(default_factory=dict)
@@ -170,7 +178,7 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
     merged.update(copy.deepcopy(entry))
     ospp = merged.get("ospp_service", False)
     if ospp not in OSPP_SERVICE_VALUES:
-        raise ScenarioError("host %s: ospp_service must be true, false or disabled, not %r" % (name, ospp))
+        raise ScenarioError("host %s: ospp_service must be true, false, disabled or unregistered, not %r" % (name, ospp))
     state = HostState(
         name=name,
         username=merged["username"],
@@ -194,6 +202,7 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         network=dict(merged.get("network") or {}),
         events=[dict(e) for e in merged.get("events") or []],
         powershell=str(merged.get("powershell", "5.1")),
+        parameter_names={str(k): [str(n) for n in v] for k, v in (merged.get("parameter_names") or {}).items()},
     )
     if state.powershell not in POWERSHELL_VERSIONS:
         raise ScenarioError("host %s: powershell must be one of %s, not %r"
@@ -224,7 +233,7 @@ def _services(state: HostState) -> dict[str, dict[str, Any]]:
         "KeyManagementServiceActivationDisabled": False,
     }
     services = {"SoftwareLicensingService": spp}
-    if state.ospp_service in (True, "disabled"):
+    if state.ospp_service in OSPP_INSTALLED:
         services["OfficeSoftwareProtectionService"] = {
             "Version": "14.0.7015.1000" if state.os["version"].startswith("6.1") else "16.0.0.0",
             "ClientMachineID": state.ospp_client_machine_id,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.simlab.scenario import HostState
+from tests.simlab.scenario import OSPP_INSTALLED, HostState
 
 MB = 1024 * 1024
 UPTIME = timedelta(hours=26)  # when the simulated PCs last booted, before "now"
@@ -78,7 +78,7 @@ def instances(class_name: str, state: HostState, now: datetime) -> list[dict[str
             {"Name": "WinRM", "DisplayName": "Windows Remote Management (WS-Management)",
              "State": "Running", "StartMode": "Auto"},
         ]
-        if state.ospp_service in (True, "disabled"):
+        if state.ospp_service in OSPP_INSTALLED:
             disabled = state.ospp_service == "disabled"
             services.append({"Name": "osppsvc", "DisplayName": "Office Software Protection Platform",
                              "State": "Stopped", "StartMode": "Disabled" if disabled else "Manual"})

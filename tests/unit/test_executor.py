@@ -179,7 +179,7 @@ def test_tcp_client_without_address_family_is_found(snippet):
 
 # --- HRESULTs: never Exception.HResult of a CimException (facts §9 item 8, §10.1) ---------------
 
-RESULT_DOCUMENTS = {"$r", "$data", "$r.data"}  # the executor's own result hashtables
+RESULT_DOCUMENTS = {"$r", "$data", "$r.data", "$failure"}  # the executor's own result hashtables
 
 
 def function_of(node) -> str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import encodings.idna
+import ipaddress
 import json
 import unicodedata
 from decimal import Decimal
@@ -166,13 +167,26 @@ def folded(label: str) -> str:
     return unicodedata.normalize("NFKC", label.casefold())
 
 
+def method_form(host: str) -> str:
+    """How SetKeyManagementServiceMachine is given a KMS host: an IPv6 literal in brackets,
+    as slmgr.vbs writes it (facts §11.1)."""
+    return "[%s]" % host if ":" in host else host
+
+
 def assert_sent_form(value: str, sent: str) -> None:
-    """What reaches the host for an accepted kms_host: an IPv6 literal without the brackets
-    a URL puts around it, any other ASCII value as given, a name that is not ASCII as the same
-    name in A-labels (IDNA ToASCII case-folds what it encodes)."""
+    """What reaches the host for an accepted kms_host: an IP address in canonical form
+    (an IPv6 literal without the brackets a URL puts around it), any other ASCII value as
+    given, a name that is not ASCII as the same name in A-labels (IDNA ToASCII case-folds
+    what it encodes)."""
     bracketed = value.startswith("[") and value.endswith("]")
-    if value.isascii():
-        assert sent == (value[1:-1] if bracketed else value)
+    try:
+        address = str(ipaddress.ip_address(value[1:-1] if bracketed else value))
+    except ValueError:
+        address = None
+    if address is not None:
+        assert sent == address
+    elif value.isascii():
+        assert sent == value
     else:
         assert sent.isascii()
         decoded = [encodings.idna.ToUnicode(label) for label in sent.split(".")]
@@ -272,7 +286,7 @@ def test_any_combination_is_refused_or_travels_as_data(kms_host, kms_port, produ
     if program:
         for reach in reach_of(program):
             assert (reach["host"], reach["port"]) == (desired.kms_host, desired.kms_port)
-        assert set(arguments(program, "SetKeyManagementServiceMachine")) <= {desired.kms_host}
+        assert set(arguments(program, "SetKeyManagementServiceMachine")) <= {method_form(desired.kms_host)}
         assert set(arguments(program, "SetKeyManagementServicePort")) <= {desired.kms_port}
         if desired.kms_host:
             assert_sent_form(kms_host, desired.kms_host)
@@ -359,7 +373,9 @@ def sent_values(programs: list[list[dict[str, Any]]]) -> dict[str, list[Any]]:
         elif op["op"] == "cim_invoke":
             for argument in op["arguments"]:
                 if op["method"] == "SetKeyManagementServiceMachine":
-                    sent["kms_host"].append(argument["value"])
+                    value = argument["value"]
+                    assert value == method_form(value.strip("[]"))
+                    sent["kms_host"].append(value.strip("[]"))
                 elif op["method"] == "SetKeyManagementServicePort":
                     sent["kms_port"].append(argument["value"])
     return sent

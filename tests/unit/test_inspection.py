@@ -77,11 +77,11 @@ def test_read_program_only_osppsvc_is_optional():
 )
 def test_read_program_keyed_products_of_the_applications(include_windows, spp_apps):
     found = queries(inspection.read_program(include_windows))
-    assert found["spp_products"]["where"] == "(%s) AND PartialProductKey <> NULL" % " OR ".join(
+    assert found["spp_products"]["where"] == "(%s) AND PartialProductKey IS NOT NULL" % " OR ".join(
         "ApplicationID='%s'" % app for app in spp_apps)
     # osppsvc holds Office 2010 (its own ApplicationID) and Office 2013/2016 on Windows 7; never Windows.
     assert found["ospp_products"]["where"] == (
-        "(ApplicationID='%s' OR ApplicationID='%s') AND PartialProductKey <> NULL"
+        "(ApplicationID='%s' OR ApplicationID='%s') AND PartialProductKey IS NOT NULL"
         % (licensing.OFFICE_APP_ID, licensing.OFFICE14_APP_ID))
 
 
@@ -332,9 +332,9 @@ def test_products_single_or_missing(data, expected):
 
 def test_read_program_reads_keyless_office_licences_only_when_asked():
     plain = inspection.read_program(False, None, 1688, 5000)
-    assert not [op for op in plain if "PartialProductKey = NULL" in (op.get("where") or "")]
+    assert not [op for op in plain if "PartialProductKey IS NULL" in (op.get("where") or "")]
     asked = inspection.read_program(False, None, 1688, 5000, keyless_office=True)
-    keyless = {op["id"]: op for op in asked if "PartialProductKey = NULL" in (op.get("where") or "")}
+    keyless = {op["id"]: op for op in asked if "PartialProductKey IS NULL" in (op.get("where") or "")}
     assert set(keyless) == {"spp_keyless", "ospp_keyless"}
     for op in keyless.values():
         assert "*" not in op["properties"] and len(op["properties"]) < len(inspection.PRODUCT_PROPERTIES)

@@ -126,6 +126,7 @@ def test_product_all_keys():
         "discovered_kms_port": 1688,
         "rearm_count": {"app": None, "sku": None},
         "last_kms_exchange": None,
+        "licensed_through": None,
     }
 
 

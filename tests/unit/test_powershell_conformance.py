@@ -56,6 +56,9 @@ class BareMachine:
     def log_script_block(self, text: str) -> None:
         self.logged.append(text)
 
+    def log_pipeline_execution(self, lines: list[str]) -> None:
+        pass
+
     def now(self) -> datetime:
         return datetime(2026, 12, 7, 10, 0, 0, tzinfo=timezone.utc)
 
@@ -108,7 +111,6 @@ REFUSED = {
     'null-converted-to-value-type-defaults': 'assignment to expression_with_unary_operator',
     'switch-result-assigned-to-variable': 'text the PowerShell grammar cannot parse: At line:12 char:31 + $result',
     'labeled-break-exits-outer-loop': 'text the PowerShell grammar cannot parse: At line:3 char:25 + if ($j -',
-    'for-and-while-loops': "for_initializer '$i = 0'",
     'foreach-enumerator-variable': 'the automatic variable $foreach',
     'function-returning-collection-is-unrolled': 'the cmdlet Measure-Object',
     'string-typed-parameter-is-never-null': 'text the PowerShell grammar cannot parse: At line:10 char:1 + Do-Somet',
@@ -163,8 +165,9 @@ EXECUTOR_CONSTRUCTS = {
     "switch on strings with default, return inside": [
         "switch-string-match-is-case-insensitive", "switch-default-clause"
     ],
-    "foreach, break, continue, while": [
-        "foreach-over-array", "foreach-over-null-does-not-iterate", "foreach-break", "loop-continue-skips-iteration"
+    "foreach, for, break, continue, while": [
+        "foreach-over-array", "foreach-over-null-does-not-iterate", "foreach-break", "loop-continue-skips-iteration",
+        "for-and-while-loops"
     ],
     "if / else and truth": [
         "if-elseif-else", "boolean-scalar-conversion", "boolean-collection-conversion", "not-count-idiom"
@@ -219,6 +222,12 @@ EXECUTOR_CONSTRUCTS = {
     ],
     "ForEach-Object, Where-Object, Sort-Object, Out-String": [
         "foreach-object-process-block", "sort-object-by-property", "foreach-object-runs-for-null-input"
+    ],
+    "[regex]::Replace with a script block, -f {0:x4}": [
+        "regex-replace-with-scriptblock-evaluator", "regex-replace-escapes-non-ascii-per-utf16-unit"
+    ],
+    "JavaScriptSerializer after LoadWithPartialName, dot notation on its dictionaries": [
+        "javascriptserializer-deserializeobject"
     ],
     "& <script block> <argument>": [
         "call-operator-scriptblock-runs-in-child-scope", "call-operator-runs-scriptblock-and-string-command"

@@ -545,3 +545,25 @@ def test_dns_sites_and_rearms():
         {"host": "d", "product": "ProPlus2024Volume", "count": "RemainingAppReArmCount"}]
     assert document["summary"]["flagged"]["no_dns_record"] == 2
     assert document["summary"]["flagged"]["rearms_exhausted"] == 1
+
+
+# Issue 21: the full-width forms of = + - @ (U+FF1D, U+FF0B, U+FF0D, U+FF20) are formula
+# starts to some spreadsheet applications (input methods and locales that map them), and so
+# are tab and carriage return (OWASP's CSV injection list): each is neutralised like "=".
+@pytest.mark.parametrize("start", ["\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\r", "=", "+", "-", "@"])
+def test_csv_neutralises_every_formula_start_full_width_included(start):
+    cell = start + "HYPERLINK(\"http://example.invalid\")"
+    hostile = info([kms()])
+    hostile["host"]["computer_name"] = cell
+    document = report.build_report({start + "pc01": hostile}, generated_at=WHEN)
+    [row] = read_csv(report.to_csv(document))
+    assert row["host"] == "'" + start + "pc01"
+    assert row["computer_name"] == "'" + cell
+
+
+@pytest.mark.parametrize("text", ["\uff21pc01", "pc\uff1d01", "pc-01"])
+def test_csv_leaves_other_cells_as_they_are(text):
+    hostile = info([kms()])
+    hostile["host"]["computer_name"] = text
+    [row] = read_csv(report.to_csv(report.build_report({"pc01": hostile}, generated_at=WHEN)))
+    assert row["computer_name"] == text

@@ -7,10 +7,13 @@ import re
 
 import pytest
 from ansible_collections.volume_licensing.kms.plugins.action import office_kms as office_action
+from ansible_collections.volume_licensing.kms.plugins.module_utils import licensing
 from ansible_collections.volume_licensing.kms.plugins.module_utils import requirements as req
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from tests.unit.factories import KMS_SKU, raw_product
 
 WIN7_SP1 = {"os_caption": "Microsoft Windows 7 Professional", "os_version": "6.1.7601", "os_build": "7601"}
 WIN81 = {"os_caption": "Microsoft Windows 8.1 Pro", "os_version": "6.3.9600", "os_build": "9600"}
@@ -292,7 +295,7 @@ def test_none_overrides_keep_the_row():
 
 
 def test_override_gives_a_figure_microsoft_does_not():
-    row = req.requirement_for(["2010"], {"min_os_version": "10.0", "memory_mb": "4096"})
+    row = req.requirement_for(["2010"], {"min_os_version": "10.0", "memory_mb": 4096})
     found = req.shortfalls(host(WIN7_SP1, memory_mb=2048), row)
     assert found == ["2048 MB of memory, needs 4096 MB",
                      "Windows 6.1.7601 (Microsoft Windows 7 Professional), needs Windows 10.0 or later for Office 2010"]
@@ -300,7 +303,7 @@ def test_override_gives_a_figure_microsoft_does_not():
 
 @pytest.mark.parametrize(("overrides", "expected"), [
     ({"cpu_mhz": 0}, {"cpu_mhz": 0}),
-    ({"cpu_cores": "2"}, {"cpu_cores": 2}),
+    ({"cpu_cores": 2}, {"cpu_cores": 2}),
     ({"memory_mb": None}, {"memory_mb": None}),
     ({"min_os_version": " 6.1.7601 "}, {"min_os_version": "6.1.7601"}),
     ({"min_os_version": 6.3}, {"min_os_version": "6.3"}),
@@ -321,6 +324,8 @@ def test_check_overrides_accepts(overrides, expected):
     ({"memory_mb": 4.5}, "min_memory_mb (the role's office_kms_min_memory_mb): 4.5 is not a whole number"),
     ({"free_disk_mb": "lots"},
      "min_free_disk_mb (the role's office_kms_min_free_disk_mb): 'lots' is not a whole number"),
+    # Text is read by options.whole_number (the one rule), never here.
+    ({"cpu_cores": "2"}, "min_cpu_cores (the role's office_kms_min_cpu_cores): '2' is not a whole number"),
     ({"ram": 4096}, "unknown requirement override 'ram'"),
 ])
 def test_check_overrides_refuses(overrides, message):
@@ -442,7 +447,7 @@ def test_every_fact_unknown_gives_every_fact_named():
 
 def test_no_office_version_checks_nothing():
     assert req.verdict([], [], UNKNOWN) == {"office": None, "name": None, "source": None, "shortfalls": [],
-                                            "unknown": []}
+                                            "unknown": [], "unknown_versions": []}
 
 
 @pytest.mark.parametrize("facts", [None, [], "host", 42])
@@ -577,3 +582,77 @@ def test_digits_of_other_scripts_are_not_numbers(text):
         req.check_overrides({"cpu_mhz": text})
     with pytest.raises(ValueError, match="min_os_version"):
         req.check_overrides({"min_os_version": "%s.0" % text})
+
+
+# --- an Office version the collection has no table for (issue 21) ----------------------------
+# A future Office (here "2027"), read as office_kms reads it: the product from its CIM
+# properties through licensing.product, the Click-to-Run installation by its product ID.
+FUTURE_PRODUCT = licensing.product(raw_product("Office 27, Office27ProPlus2027Volume edition",
+                                               "Office 27, VOLUME_KMSCLIENT channel", KMS_SKU, status=1, days=170),
+                                   "SoftwareLicensingProduct")
+FUTURE_VL_PRODUCT = licensing.product(raw_product("Office 27, Office27ProPlus2027VL_KMS_Client_AE edition",
+                                                  "Office 27, VOLUME_KMSCLIENT channel", KMS_SKU),
+                                      "SoftwareLicensingProduct")
+FUTURE_INSTALL = c2r("16.0.19000.20000", "ProPlus2027Volume")
+
+
+@pytest.mark.parametrize(("products", "installs"), [
+    ([FUTURE_PRODUCT], []), ([FUTURE_VL_PRODUCT], []), ([], [FUTURE_INSTALL]),
+    ([FUTURE_PRODUCT], [FUTURE_INSTALL]),
+], ids=["product-name", "vl-product-name", "click-to-run-id", "both"])
+def test_an_office_version_without_a_table_is_named_not_checked(products, installs):
+    assert "2027" not in req.REQUIREMENTS
+    verdict = req.verdict(products, installs, host(WIN11))
+    assert verdict["shortfalls"] == []
+    [unknown] = verdict["unknown"]
+    assert "2027" in unknown and "not checked" in unknown
+    assert "no system requirements table" in unknown
+    assert verdict["unknown_versions"] == ["2027"]
+
+
+def test_an_unknown_newer_version_is_named_beside_the_known_one_checked():
+    verdict = req.verdict([product("2024"), FUTURE_PRODUCT], [], PC10)
+    assert verdict["office"] == "2024"
+    assert "1 CPU core, needs 2" in verdict["shortfalls"]
+    assert verdict["unknown_versions"] == ["2027"]
+    assert [u for u in verdict["unknown"] if "2027" in u and "not checked" in u]
+
+
+def test_explicit_thresholds_do_not_make_an_unknown_version_known():
+    overrides = {"cpu_mhz": 1000, "cpu_cores": 1, "memory_mb": 8192, "free_disk_mb": 1000, "min_os_version": "10.0"}
+    verdict = req.verdict([FUTURE_PRODUCT], [], PC10, overrides)
+    # The figures given are checked against the host...
+    assert verdict["shortfalls"] == ["2048 MB of memory, needs 8192 MB"]
+    # ...but the version's own requirements stay unknown.
+    assert verdict["unknown_versions"] == ["2027"]
+    [unknown] = verdict["unknown"]
+    assert "not checked" in unknown and "no system requirements table" in unknown
+
+
+def future(mode, overrides=None, facts=None):
+    desired = Desired(requirements=mode, requirement_overrides=overrides or {})
+    result: dict = {}
+    stops = office_action.ActionModule._below_requirements(
+        "pc99", {"products": [FUTURE_PRODUCT], "office": [FUTURE_INSTALL], "host": facts or host(WIN11)},
+        desired, result)
+    return stops, result
+
+
+@pytest.mark.parametrize("overrides", [None, {"cpu_mhz": 1000, "cpu_cores": 1, "memory_mb": 1024,
+                                              "free_disk_mb": 1000, "min_os_version": "10.0"}],
+                         ids=["no-thresholds", "every-threshold"])
+def test_strict_fails_a_host_whose_office_version_has_no_table(overrides):
+    stops, result = future("strict", overrides)
+    assert stops is True and result["failed"] is True
+    message = result["msg"]
+    assert message.startswith("pc99: ") and "2027" in message and "not checked" in message
+    assert "no system requirements table" in message
+    assert "Get-CimInstance" not in message  # not a fact Windows failed to report
+
+
+@pytest.mark.parametrize("mode", ["enforce", "warn"])
+def test_enforce_and_warn_name_an_office_version_without_a_table_and_carry_on(mode):
+    stops, result = future(mode)
+    assert stops is False and "failed" not in result
+    [warning] = result["warnings"]
+    assert "2027" in warning and "no system requirements table" in warning

@@ -201,15 +201,16 @@ def test_wrong_property_in_filter_or_list(hosts: dict[str, WindowsHost]) -> None
     assert one_error(hosts["win7"], query("OfficeSoftwareProtectionProduct", ["LicenseFamily"]))[0] == "0x80041017"
 
 
-# What reaches WMI is what Invoke-CimMethod makes of the executor's arguments: the cmdlet
-# refuses a name the method does not declare (ArgumentException, E_INVALIDARG as its HResult)
-# and converts a value to the declared type before WMI sees it (commands.invoke_cim_method).
+# What reaches WMI is what Invoke-CimMethod makes of the executor's arguments. The executor
+# gives them to the method's [in] parameters by position, under the names the class declares
+# (Get-CimClass), and stops a call with another number of arguments (WBEM_E_INVALID_PARAMETER);
+# the cmdlet converts a value to the declared type before WMI sees it (commands.invoke_cim_method).
 @pytest.mark.parametrize(("arguments", "code", "machine"), [
-    ([arg("HostName", "string", "kms.test")], "0x80070057", None),           # a name the method lacks
+    ([arg("HostName", "string", "kms.test")], None, "kms.test"),             # the program's name is not used
     ([arg("MachineName", "uint32", 5)], None, "5"),                          # converted to the string "5"
     ([], "0x8004102F", None),                                                # none: WMI refuses the call
-    ([arg("MachineName", "string", "a"), arg("MachineName", "string", "b")], None, "b"),  # the last one wins
-    ([arg("MachineName", "string", "kms.test"), arg("PortNumber", "uint32", 1688)], "0x80070057", None),
+    ([arg("MachineName", "string", "a"), arg("MachineName", "string", "b")], "0x80041008", None),
+    ([arg("MachineName", "string", "kms.test"), arg("PortNumber", "uint32", 1688)], "0x80041008", None),
 ])
 def test_wrong_arguments(hosts: dict[str, WindowsHost], arguments: list[dict[str, Any]], code: str | None,
                          machine: str | None) -> None:
@@ -367,7 +368,7 @@ def test_tcp_connect_over_ipv6(lab: tuple[Scenario, Network, dict[str, WindowsHo
     address = "2001:db8::20" if target == "kms6.test" else target  # a literal resolves to itself
     assert result["status"] == "ok"
     assert result["data"] == {"reachable": True, "addresses": [{"address": address, "family": "InterNetworkV6"}],
-                              "connected": address, "error": None, "hresult": None}
+                              "connected": address, "failures": [], "error": None, "hresult": None}
     assert stand_in.contacts == 1 and stand_in.contacts_by_family["InterNetworkV6"] == 1
 
 
@@ -389,8 +390,8 @@ def test_tcp_connect_tries_addresses_in_order_and_split_dns(lab: tuple[Scenario,
 def test_tcp_connect_failures(hosts: dict[str, WindowsHost]) -> None:
     [unknown] = results(hosts["win11"], {"id": "r", "op": "tcp_connect", "host": "nowhere.test", "port": 1688,
                                          "timeout_ms": 200, "require": False})
-    assert unknown["data"] == {"reachable": False, "addresses": [], "connected": None, "error": "No such host is known",
-                               "hresult": "0x80072AF9"}
+    assert unknown["data"] == {"reachable": False, "addresses": [], "connected": None, "failures": [],
+                               "error": "No such host is known", "hresult": "0x80072AF9"}
     assert one_error(hosts["win11"], {"id": "r", "op": "tcp_connect", "host": "nowhere.test", "port": 1688,
                                       "timeout_ms": 200, "require": True}) == (
         "0x80072AF9", "Cannot connect to nowhere.test:1688: No such host is known")
@@ -539,10 +540,16 @@ def test_logs_never_hold_a_value_from_the_program(hosts: dict[str, WindowsHost])
         "InstallProductKey", "SetKeyManagementServiceMachine"]
     assert command["script"] == hostops.bootstrap_script()
     # what PowerShell compiled: the bootstrap, then the text before the NULs ($input's lines
-    # joined by Out-String with CRLF)
-    assert host.script_block_log == [hostops.bootstrap_script(), EXECUTOR_TEXT.replace("\n", "\r\n")]
+    # joined with LF)
+    assert host.script_block_log == [hostops.bootstrap_script(), EXECUTOR_TEXT]
     for text in host.script_block_log:
         assert PROJECT_KEY not in text and "76HF4" not in text and "secret-kms" not in text
+    # what module logging recorded (event 4103): the cmdlets the executor ran, none of them
+    # given the key, the KMS host or the program that carries them
+    program = command["stdin"].split(hostops.SEPARATOR)[1].strip()
+    assert any(line.startswith("CommandInvocation(Invoke-CimMethod)") for line in host.module_log)
+    for line in host.module_log:
+        assert PROJECT_KEY not in line and "secret-kms" not in line and program[:40] not in line, line
     logged = json.dumps(host.cim_log)
     assert PROJECT_KEY not in logged and "FQQ23" not in logged
     assert [e["arguments"] for e in host.cim_log if e["kind"] == "invoke"][0] == {"ProductKey": "76HF4"}

@@ -530,6 +530,11 @@ class Compiler:
                 body = self.block(child)
         if body is None:
             raise self.unsupported(node)
+        for field_name, part in list(parts.items()):
+            inner = self.named(part)  # each part wraps one pipeline
+            if len(inner) != 1:
+                raise self.unsupported(part)
+            parts[field_name] = inner[0]
         init = self.statement(parts["for_initializer"]) if "for_initializer" in parts else None
         condition = self.value(parts["for_condition"]) if "for_condition" in parts else None
         iterator = self.statement(parts["for_iterator"]) if "for_iterator" in parts else None
@@ -1306,7 +1311,7 @@ class Compiler:
         target = rt.canonical_type(name)
         operand = self.expression(operand_node)
         if target == "System.Void":
-            return lambda frame: (operand(frame), None)[1]
+            return lambda frame: (operand(frame), rt.VOID)[1]  # a void value writes nothing
         if target == "System.String":
             def to_text(frame: Frame) -> str:
                 ofs = frame.get("ofs")  # $OFS joins an array's elements (about_Preference_Variables)

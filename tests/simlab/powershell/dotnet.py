@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -399,6 +400,111 @@ def _string_join(separator: Any, *values: Any) -> str:
     return rt.to_string(separator).join(rt.to_string(v) for v in items)
 
 
+JAVASCRIPT_SERIALIZER = "System.Web.Script.Serialization.JavaScriptSerializer"
+# The assembly each type lives in, for the types powershell.exe does not load at start-up:
+# usable once the script loads it ([Reflection.Assembly]::LoadWithPartialName or Add-Type).
+ASSEMBLY_OF = {JAVASCRIPT_SERIALIZER: "System.Web.Extensions"}
+
+
+class GenericDictionary(rt.Hashtable):
+    """System.Collections.Generic.Dictionary[string,object], as JavaScriptSerializer's
+    DeserializeObject makes JSON objects (learn.microsoft.com/dotnet/api/
+    system.web.script.serialization.javascriptserializer.deserializeobject): keys compared with
+    case, its default comparer. PowerShell reads a key with dot notation as it does a
+    hashtable's, and a key it lacks gives $null (a key wins over a property of the same name)."""
+
+    __slots__ = ()
+
+    @property
+    def type_name(self) -> str:
+        return "System.Collections.Generic.Dictionary`2[[System.String],[System.Object]]"
+
+    @staticmethod
+    def fold(key: Any) -> Any:
+        if key is None:
+            return rt.Hashtable.fold(key)
+        return key
+
+
+class Assembly(DotNet):
+    type_name = "System.Reflection.RuntimeAssembly"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def to_string(self) -> str:
+        return "%s, Version=4.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35" % self.name
+
+
+class JavaScriptSerializer(DotNet):
+    """System.Web.Script.Serialization.JavaScriptSerializer (System.Web.Extensions, .NET
+    Framework 3.5 and later; learn.microsoft.com/dotnet/api/system.web.script.serialization.
+    javascriptserializer): DeserializeObject turns a JSON object into a Dictionary[string,object],
+    an array into object[], an integer into Int32, then Int64, a string into String, true/false
+    into Boolean, null into null. MaxJsonLength (default 2097152 characters) is enforced: a
+    longer input is an ArgumentException."""
+
+    type_name = JAVASCRIPT_SERIALIZER
+
+    def __init__(self) -> None:
+        self.max_length = 2097152
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"maxjsonlength": lambda: rt.Int32(self.max_length)}
+
+    def setters(self) -> dict[str, Callable[[Any], None]]:
+        return {"maxjsonlength": self._set_max}
+
+    def _set_max(self, value: Any) -> None:
+        number = rt.to_integer(value, "System.Int32")
+        if number < 1:
+            raise NetError(exception("System.ArgumentOutOfRangeException", "Specified argument was out of the "
+                                     "range of valid values.\r\nParameter name: value"))
+        self.max_length = number
+
+    def methods(self) -> dict[str, Callable[..., Any]]:
+        return {"deserializeobject": self.deserialize}
+
+    def deserialize(self, text: Any) -> Any:
+        if text is None:
+            raise NetError(exception("System.ArgumentNullException", "Value cannot be null.\r\nParameter name: input"))
+        text = rt.to_string(text)
+        if len(text) > self.max_length:
+            raise NetError(exception("System.ArgumentException", "Error during serialization or deserialization "
+                                     "using the JSON JavaScriptSerializer. The length of the string exceeds the "
+                                     "value set on the maxJsonLength property.\r\nParameter name: input"))
+        try:
+            return json.loads(text, object_pairs_hook=_dictionary, parse_int=_json_integer,
+                              parse_float=_json_float, parse_constant=_no_constant)
+        except ValueError:
+            raise NetError(exception("System.ArgumentException", "Invalid JSON primitive: %s." % text.strip()[:40])) \
+                from None
+
+
+def _dictionary(pairs: list[tuple[str, Any]]) -> GenericDictionary:
+    made = GenericDictionary()
+    for key, value in pairs:
+        made.set(key, value)  # a repeated key: the last value wins (Dictionary's indexer)
+    return made
+
+
+def _json_integer(text: str) -> Any:
+    number = int(text)
+    if rt.INT32[0] <= number <= rt.INT32[1]:
+        return rt.Int32(number)
+    if -(2 ** 63) <= number < 2 ** 63:
+        return rt.Int64(number)
+    raise Unsupported("a JSON number beyond Int64 (JavaScriptSerializer gives Decimal)")
+
+
+def _json_float(text: str) -> Any:
+    raise Unsupported("a JSON number with a fraction (JavaScriptSerializer gives Decimal)")
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(text)
+
+
 KNOWN_TYPES = {
     "System.DateTime", "System.Convert", "System.Text.Encoding", "System.Text.UTF8Encoding",
     "System.StringSplitOptions",
@@ -412,7 +518,9 @@ KNOWN_TYPES = {
     "System.Management.Automation.PSCustomObject", "System.Management.Automation.PSObject",
     "System.Collections.IDictionary", "System.ValueType", "System.Enum", "System.Byte",
     "System.Management.Automation.SwitchParameter", "System.Collections.Specialized.OrderedDictionary",
-    "System.DateTimeKind", "System.UInt64", "System.Char",
+    "System.DateTimeKind", "System.UInt64", "System.Char", "System.Reflection.Assembly",
+    "System.Text.RegularExpressions.Regex",
+    JAVASCRIPT_SERIALIZER,
 } | set(EXCEPTION_BASES)
 
 
@@ -476,6 +584,16 @@ def static_method(run: Any, type_name: str, name: str, arguments: list[Any]) -> 
             return _from_base64(arguments[0])
         if key == "tobase64string" and len(arguments) == 1:
             return base64.b64encode(bytes(rt.enumerate_value(arguments[0]))).decode("ascii")
+    if type_name == "System.Text.RegularExpressions.Regex" and key == "replace" and len(arguments) == 3:
+        return _regex_replace(run, *arguments)
+    if type_name == "System.Reflection.Assembly" and key == "loadwithpartialname" and len(arguments) == 1:
+        # learn.microsoft.com/dotnet/api/system.reflection.assembly.loadwithpartialname: the
+        # assembly, or null when it is not found. The emulation knows the GAC's System.* ones.
+        name = rt.to_string(arguments[0])
+        if name.lower() not in {a.lower() for a in ASSEMBLY_OF.values()}:
+            raise Unsupported("loading the assembly %s" % name)
+        run.loaded_assemblies.add(name.lower())
+        return Assembly(name)
     if type_name == "System.Management.Automation.ScriptBlock" and key == "create" and len(arguments) == 1:
         return run.create_script_block(rt.to_string(arguments[0]))
     if type_name == "System.Net.Dns" and key == "gethostaddresses" and len(arguments) == 1:
@@ -509,6 +627,46 @@ def static_method(run: Any, type_name: str, name: str, arguments: list[Any]) -> 
     raise Unsupported("the static method [%s]::%s with %d argument(s)" % (type_name, name, len(arguments)))
 
 
+class RegexMatch(DotNet):
+    """System.Text.RegularExpressions.Match: Value, Index, Length (in UTF-16 code units)."""
+
+    type_name = "System.Text.RegularExpressions.Match"
+
+    def __init__(self, value: str, index: int) -> None:
+        self.value = value
+        self.index = index
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"value": lambda: self.value, "index": lambda: rt.Int32(self.index),
+                "length": lambda: rt.Int32(len(self.value)), "success": lambda: True}
+
+    def to_string(self) -> str:
+        return self.value
+
+
+def _regex_replace(run: Any, text: Any, pattern: Any, evaluator: Any) -> str:
+    """[regex]::Replace(input, pattern, MatchEvaluator) (learn.microsoft.com/dotnet/api/
+    system.text.regularexpressions.regex.replace): each match is replaced by what the evaluator
+    returns for it. PowerShell converts a script block to the MatchEvaluator delegate; it runs
+    with the Match as its argument, and its output, as a string, is the replacement
+    (about_Script_Blocks; LanguagePrimitives' script block to delegate conversion). A .NET
+    string is UTF-16: a character beyond U+FFFF is two code units, and a pattern sees each."""
+    from tests.simlab.powershell.compiler import Frame, ScriptBlock
+    if not isinstance(evaluator, ScriptBlock):
+        raise Unsupported("[regex]::Replace with a %s as its third argument" % rt.type_name_of(evaluator))
+    data = rt.to_string(text).encode("utf-16-le", "surrogatepass")
+    units = "".join(chr(int.from_bytes(data[i:i + 2], "little")) for i in range(0, len(data), 2))
+    compiled = rt.regex(rt.to_string(pattern), case_sensitive=True)
+    frame = Frame(run.script_scope, run)
+
+    def replace(match: re.Match[str]) -> str:
+        out = evaluator.invoke(frame, [RegexMatch(match.group(0), match.start())])
+        return "".join(rt.to_string(item) for item in out if item is not None)
+
+    replaced = compiled.sub(replace, units)
+    return replaced.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+
+
 class GlobalProperties(DotNet):
     """IPGlobalProperties: DomainName is the primary DNS suffix (learn.microsoft.com/dotnet/api/
     system.net.networkinformation.ipglobalproperties.domainname)."""
@@ -523,6 +681,10 @@ class GlobalProperties(DotNet):
         return {"domainname": lambda: self.domain, "hostname": lambda: self.host}
 
 
+class TypeNotLoaded(Exception):
+    """A type whose assembly the script has not loaded: New-Object cannot find it."""
+
+
 def construct(run: Any, type_name: str, arguments: list[Any]) -> Any:
     """New-Object <type> <arguments> (learn.microsoft.com/powershell/module/microsoft.powershell.utility/new-object)."""
     if type_name == "System.Text.UTF8Encoding":
@@ -530,6 +692,11 @@ def construct(run: Any, type_name: str, arguments: list[Any]) -> Any:
     if type_name in EXCEPTION_BASES and len(arguments) <= 1:
         return exception(type_name, rt.to_string(arguments[0]) if arguments else
                          "Exception of type '%s' was thrown." % type_name)
+    assembly = ASSEMBLY_OF.get(type_name)
+    if assembly is not None and assembly.lower() not in run.loaded_assemblies:
+        raise TypeNotLoaded(type_name)
+    if type_name == JAVASCRIPT_SERIALIZER and not arguments:
+        return JavaScriptSerializer()
     if type_name == "System.Net.Sockets.TcpClient":
         if not arguments:
             return TcpClient(run.machine, "InterNetwork")

@@ -58,6 +58,7 @@ class Run:
         self.machine = machine
         self.version = version
         self.try_depth = 0
+        self.loaded_assemblies: set[str] = set()  # lower-case names the script loaded
         self.succeeded = True  # $?: whether the last statement ran without an error
         self.last_terminating: rt.ErrorRecord | None = None  # the last statement's terminating error
         self.caught: list[rt.ErrorRecord] = []

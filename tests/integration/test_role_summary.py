@@ -1,0 +1,86 @@
+"""The role's summary when every host fails (issue 21): printed once, a line per host, and
+the failures still failures (the recap and ansible-playbook's exit code)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.integration.conftest import ROLE_SUMMARY
+from tests.integration.test_role import ACT, ACTIVATE, SHOW_STATS, custom_stats, no_traceback
+
+# kms-old.campus.example resolves but refuses connections (tests/simlab/scenarios/default.yml):
+# every host that has Office to activate fails its reachability check.
+DOWN = "office_kms_host=kms-old.campus.example"
+HOSTS = ["pc07-activated", "pc16-lab", "pc19-lab"]
+
+
+def recap(run) -> dict[str, dict[str, int]]:
+    """PLAY RECAP's counts by host, as ansible-playbook printed them."""
+    _unused, found, text = run.stdout.rpartition("PLAY RECAP")
+    assert found, run.stdout[-3000:]
+    counts = {}
+    for line in text.splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line)
+        if match:
+            counts[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+    return counts
+
+
+def test_the_summary_is_printed_once_when_every_host_fails_and_the_hosts_stay_failed(lab, ansible):
+    run = ansible(lab, ACTIVATE, "--limit", ",".join(HOSTS), "-e", DOWN, env=SHOW_STATS)
+    no_traceback(run)
+    # Every host failed, and the run says so.
+    assert run.rc == 2, run.stdout[-3000:]
+    counts = recap(run)
+    assert sorted(counts) == HOSTS
+    for host in HOSTS:
+        assert run.result(host, ACT)["status"] == "failed"
+        assert counts[host]["failed"] == 1 and counts[host]["unreachable"] == 0, counts
+    # The summary was printed once (one task, run once), with each host's line saying why.
+    assert len([r for r in run.records if r["task"].endswith(" : " + ROLE_SUMMARY)]) == 1
+    lines = run.summary()
+    assert sorted(lines) == HOSTS
+    for host in HOSTS:
+        reason = run.result(host, ACT)["result"]["msg"]
+        assert "kms-old.campus.example" in reason
+        assert lines[host] == "%s: FAILED: %s" % (host, reason.replace("\n", " "))
+    # The published counts agree.
+    assert custom_stats(run)["office_kms"] == {
+        "state": "activated", "hosts": 3, "changed": 0, "ok": 0, "failed": 3, "failed_hosts": HOSTS,
+        "changed_hosts": []}
+    # No task ran on more than one host but the role's argument check and office_kms: the
+    # summary and the set_stats tasks ran once each.
+    per_task: dict[str, set[str]] = {}
+    for record in run.records:
+        per_task.setdefault(record["task"], set()).add(record["host"])
+    per_host = {task.split(" : ", 1)[-1] for task, hosts in per_task.items() if len(hosts) > 1}
+    assert per_host == {ACT, "Validating arguments against arg spec 'main' - Check, configure and activate "
+                             "volume-licensed Office against a KMS host"}, sorted(per_task)
+
+
+# Numbers the role is given (issue 21): one rule, that of office_kms, whatever the variable;
+# the message names the option (a threshold with the role's variable), the value and the form.
+ROLE_NUMBERS = [
+    ("office_kms_connect_timeout", "5;calc", "connect_timeout must be a number of seconds from 0.1 to 300"),
+    ("office_kms_renew_below_days", "1e1", "renew_below_days must be a number of days from 0 to 180"),
+    ("office_kms_port", "\uff11\uff16\uff18\uff18", "kms_port must be a TCP port"),
+    ("office_kms_min_memory_mb", "\u0664\u0660\u0669\u0666", "min_memory_mb (the role's office_kms_min_memory_mb) "
+     "must be a memory size in MB of 0 or more"),
+]
+
+
+def test_a_number_the_role_cannot_use_fails_every_host_naming_the_variable_before_anything_is_sent(lab, ansible):
+    hosts = ["pc07-activated", "pc16-lab"]
+    for variable, value, words in ROLE_NUMBERS:
+        run = ansible(lab, ACTIVATE, "--limit", ",".join(hosts), "-e", "%s=%s" % (variable, value))
+        no_traceback(run)
+        assert run.rc == 2, run.stdout[-3000:]
+        for host in hosts:
+            record = run.result(host, ACT)
+            assert record["status"] == "failed"
+            message = record["result"]["msg"]
+            assert message.startswith("Invalid option: " + words), message
+            assert repr(value) in message and "<class" not in message
+            assert message.endswith(". Nothing was sent to %s." % host)
+            assert lab.commands(host) == [] and lab.requests(host) == []
+        assert sorted(run.summary()) == hosts
