@@ -126,7 +126,7 @@ def fleet(size: int, compliant: bool, windows: bool = False) -> Any:
             "os": {"caption": "Microsoft Windows 11 Education", "version": "10.0.22631", "build": "22631",
                    "architecture": "64-bit"},
             "cpu": {"mhz": 2904, "cores": 6, "sockets": 1}, "memory_mb": 16384, "system_drive_free_mb": 181000,
-            "dns_kms_host": KMS,
+            "dns_kms_host": KMS, "dns_domain": "bench.example",
         },
         "kms_hosts": [{"name": KMS, "port": 1688}],
         "catalogue": {"proplus": product, "windows": WINDOWS},

@@ -21,7 +21,9 @@ class ActionModule(KmsAction):
         result = super().run(tmp, task_vars)
         try:
             host, desired = self.checked(result, task_vars)
-            facts = self.read(result, host, None, desired.kms_port, desired.connect_timeout, include_windows=True,
+            reach = outcome.reach_read(desired)
+            facts = self.read(result, host, reach["kms_host"], desired.kms_port, desired.connect_timeout,
+                              include_windows=True, connect=reach["connect"],
                               windows_only=True, **outcome.dns_reads(desired))
         except Stop as stop:
             return stop.result

@@ -107,9 +107,15 @@ def reread_operations(host_plan: HostPlan) -> list[hostops.Operation]:
         found = conditions.setdefault(plan.product["license_class"], [])
         found.append(by_id(plan.product["sku_id"]))
         found += ["(%s)" % by_key(plan.product, s["value"]) for s in plan.steps if s["action"] == "install_key"]
-    return [inspection.spp_products(AFTER + cls, " OR ".join(found)) if cls == inspection.SPP_PRODUCT
-            else hostops.cim_query(AFTER + cls, cls, inspection.PRODUCT_PROPERTIES, " OR ".join(found))
-            for cls, found in conditions.items()]
+    ops = [inspection.spp_products(AFTER + cls, " OR ".join(found)) if cls == inspection.SPP_PRODUCT
+           else hostops.cim_query(AFTER + cls, cls, inspection.PRODUCT_PROPERTIES, " OR ".join(found))
+           for cls, found in conditions.items()]
+    if inspection.SPP_PRODUCT in conditions:
+        # whose KMS settings the SPP's products show now (inspection.kms_sources)
+        apps = sorted({p.product["application_id"] for p in host_plan.plans
+                       if p.steps and p.product["license_class"] == inspection.SPP_PRODUCT})
+        ops += [inspection.service_read()] + inspection.own_kms_reads(apps)
+    return ops
 
 
 def program(host_plan: HostPlan, desired: Desired) -> list[hostops.Operation]:
@@ -172,9 +178,9 @@ def step_outcomes(plan: ProductPlan, results: Results) -> list[dict[str, Any]]:
 def products_after(host_plan: HostPlan, results: Results) -> dict[str, dict[str, Any]]:
     """Each planned product as re-read after the steps, by its SKU ID before them. A product
     whose key moved it to another SKU (MAK to KMS client) is found by that key."""
-    after = inspection.with_activation_types(
+    after = inspection.kms_sources(inspection.with_activation_types(
         [licensing.product(raw, cls) for cls in inspection.SERVICE_OF for raw in results.instances(AFTER + cls)],
-        results, AFTER + inspection.SPP_PRODUCT)
+        results, AFTER + inspection.SPP_PRODUCT), results)
     found = {}
     for plan in host_plan.plans:
         sku = plan.product["sku_id"]

@@ -129,7 +129,15 @@ def last_exchange(found: list[dict[str, Any]], sku_id: str | None) -> dict[str, 
     return next((x for x in found if sku_id and x.get("activation_id") == sku_id.lower()), None)
 
 
-def describe(exchange: dict[str, Any], application: str = "office") -> str:
+# What an unanswered request means when the host did open a TCP connection to the KMS host:
+# the port listens, the KMS service behind it does not answer (facts §10.2: 12288 without 12289).
+SILENT_KMS_HOST = ("the KMS host accepted the TCP connection but did not answer the activation request: check on "
+                   "the KMS host that the Software Protection service is running and that it is a KMS host (slmgr "
+                   "/dlv shows its KMS host key installed and activated), and that nothing in between (a proxy, or "
+                   "a firewall or IPS that inspects RPC traffic) drops the request")
+
+
+def describe(exchange: dict[str, Any], application: str = "office", connected: bool = False) -> str:
     """One exchange in words, e.g. "last KMS exchange 2026-11-30 10:02 with
     kms.campus.example:1688: 0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT, the KMS host counts 3
     clients and activates Office from 5"."""
@@ -138,6 +146,9 @@ def describe(exchange: dict[str, Any], application: str = "office") -> str:
     if exchange.get("kms_port"):
         where = "%s:%d" % ("[%s]" % where if ":" in where else where, exchange["kms_port"])
     if not exchange.get("answered"):
+        if connected:
+            return ("last KMS request %s to %s got no answer (event 12288 without 12289) although the host can "
+                    "open a TCP connection to it: %s" % (when, where, SILENT_KMS_HOST))
         return ("last KMS request %s to %s got no answer (event 12288 without 12289: the KMS host was not "
                 "reached or did not answer)" % (when, where))
     count = exchange.get("kms_count")
@@ -153,11 +164,15 @@ def describe(exchange: dict[str, Any], application: str = "office") -> str:
 def discovery(data: dict[str, Any] | None) -> dict[str, Any] | None:
     """What the host's DNS publishes under _vlmcs._tcp (the dns_srv operation's data):
     ``status`` ``published`` / ``not_published`` / ``failed`` (the lookup itself failed) /
-    ``unknown`` (the host has no Resolve-DnsName, e.g. Windows 7)."""
+    ``unknown`` (the host has no Resolve-DnsName, e.g. Windows 7); ``query`` the name that
+    answered (or the last one asked), ``tried`` the names asked before it without an answer,
+    in the order a KMS client asks them (its lookup domain, else its DNS suffixes)."""
     if not data:
         return None
     found = {"query": data.get("query"), "status": "published", "records": [], "error_code": None,
-             "error_name": None, "error": None}
+             "error_name": None, "error": None,
+             "tried": [{"query": t.get("query"), "error_code": hresult.to_hex(hostops.code(t.get("hresult"))),
+                        "error": t.get("error")} for t in as_list(data.get("tried")) if isinstance(t, dict)]}
     if data.get("available") is False:
         found.update(status="unknown", error="Resolve-DnsName is not available on this host (it needs Windows 8 / "
                                              "Server 2012 or later): whether DNS publishes a KMS host is unknown")
@@ -182,7 +197,9 @@ def dns_sentence(found: dict[str, Any]) -> str:
     """Why DNS gives no usable KMS host, in words."""
     query = found.get("query") or SRV_NAME
     if found["status"] == "not_published":
-        return "no KMS host is published in DNS (%s: %s)" % (query, found.get("error") or "no record")
+        asked = [t["query"] for t in found.get("tried") or [] if t.get("query")] + [query]
+        return "no KMS host is published in DNS (%s: %s)" % (
+            ", ".join(asked), found.get("error") or "no record")
     if found["status"] == "failed":
         return "the DNS lookup of %s failed (%s)" % (query, found.get("error"))
     targets = ", ".join("%s:%s (%s)" % (r["kms_host"], r["kms_port"], r.get("error") or "no answer")

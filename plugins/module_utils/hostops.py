@@ -81,10 +81,15 @@ def registry_read(op_id: str, key: str, values: list[str], subkeys: str | None =
     return {"id": op_id, "op": "registry_read", "key": key, "values": list(values), "subkeys": subkeys}
 
 
-def tcp_connect(op_id: str, host: str, port: int, timeout_ms: int, require: bool = False) -> Operation:
-    """``require``: not reachable is an error, and then nothing after it runs."""
+def tcp_connect(op_id: str, host: str, port: int, timeout_ms: int, require: bool = False,
+                connect: bool = True) -> Operation:
+    """``require``: not reachable is an error, and then nothing after it runs. ``connect``
+    false: only resolve the name (``reachable`` stays false, ``addresses`` says what it
+    resolved to): nothing reaches the KMS host."""
     op: Operation = {"id": op_id, "op": "tcp_connect", "host": host, "port": port, "timeout_ms": timeout_ms,
                      "require": require}
+    if not connect:
+        op["connect"] = False
     if require:
         op["on_error"] = "stop"
     return op
@@ -95,10 +100,18 @@ def event_log(op_id: str, provider: str, ids: list[int] | tuple[int, ...], newes
     return {"id": op_id, "op": "event_log", "provider": provider, "ids": list(ids), "newest": newest}
 
 
-def dns_srv(op_id: str, name: str, domain: str | None = None, timeout_ms: int | None = None) -> Operation:
-    """The SRV records of ``name`` in ``domain`` (None: the host's primary DNS domain), looked up
-    by the host's own resolver; with ``timeout_ms``, a TCP connection test to each target."""
-    return {"id": op_id, "op": "dns_srv", "name": name, "domain": domain, "timeout_ms": timeout_ms}
+def dns_srv(op_id: str, name: str, domain: str | None = None, timeout_ms: int | None = None, *,
+            domain_from: list[tuple[str, str]] | tuple[tuple[str, str], ...] = ()) -> Operation:
+    """The SRV records of ``name`` in ``domain``, or (None) in the first of the domains a KMS
+    client looks in that has any: a lookup domain, the first of ``domain_from`` that is set
+    (each the id of an earlier query of the program and the property that holds it), else the
+    host's DNS suffix search list, else its primary DNS suffix and its connections' suffixes;
+    looked up by the host's own resolver. With ``timeout_ms``, a TCP connection test to each
+    target."""
+    op: Operation = {"id": op_id, "op": "dns_srv", "name": name, "domain": domain, "timeout_ms": timeout_ms}
+    if domain_from:
+        op["domain_from"] = [{"id": op_ref, "property": prop} for op_ref, prop in domain_from]
+    return op
 
 
 def wql_string(value: str) -> str:
@@ -153,10 +166,11 @@ class CallError(Exception):
 
     @property
     def may_have_run(self) -> bool:
-        """Whether the host may have run the program although no result came back: the reply
-        was lost, cut short or garbled. False when the executor refused it or PowerShell stopped
-        before running anything (a CLIXML error and no output)."""
-        return bool(self.stdout.strip()) and not self.refused
+        """Whether the host may have run the program although no result came back. Only the
+        executor's refusal proves it ran nothing: an error record or no output at all may come
+        from a process that ran its CIM calls and was then ended before it printed (a WinRM
+        quota or shell timeout), and a reply may be lost, cut short or garbled."""
+        return not self.refused
 
     refused = False  # the executor refused the program before running anything
 

@@ -29,10 +29,24 @@ PRODUCT_PROPERTIES = (
 # from Windows 8 on): read with the products as optional properties, so that Windows 7's
 # refusal of the query (WBEM_E_INVALID_QUERY) costs one more query and loses only these.
 ACTIVATION_PROPERTIES = ("VLActivationType", "ADActivationObjectName", "RemainingAppReArmCount",
-                         "RemainingSkuReArmCount")
+                         "RemainingSkuReArmCount", "KeyManagementServiceLookupDomain")
 # The service: the machine ID, Windows' rearms left (facts §10.6) and a service-wide KMS host
 # (slmgr /skms without an Activation ID, facts §1.5), which the Windows products use before DNS.
 SERVICE_PROPERTIES = ("ClientMachineID", "RemainingWindowsReArmCount", "KeyManagementServiceMachine")
+# Where the KMS client looks its host up in DNS instead of the host's suffixes (slmgr
+# /skms-domain, Windows 8 and later, facts §1.3, §11.3): a product property (with
+# ACTIVATION_PROPERTIES); whether the service has it too is UNCONFIRMED, so it is an optional
+# property there. The DNS lookup of the same program uses the first that is set (domain_from).
+LOOKUP_DOMAIN = "KeyManagementServiceLookupDomain"
+# The service-wide port (slmgr /skms host:port without an Activation ID, facts §11.1); that
+# the service has the property is UNCONFIRMED, so it is optional.
+SERVICE_PORT = "KeyManagementServicePort"
+# A product's own KMS host and port are written under the service's key, per Application ID
+# and SKU ID (facts §1.5, TN-REG): read per application, to tell a product's own setting from
+# the service-wide one it may show (facts §11.1).
+SPP_KEY = r"HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform"
+OWN_KMS = "own_kms:"
+GUID_SUBKEY = r"^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$"
 # For licences installed without a key (read only when office_kms names products): enough
 # to recognise the family and channel, nothing the licensing provider must compute.
 KEYLESS_PROPERTIES = ("ID", "Name", "Description", "ApplicationID", "PartialProductKey", "LicenseStatus")
@@ -78,26 +92,27 @@ def evidence_operations(office: bool, dns: bool, connect_timeout_ms: int | None)
         ops.append(hostops.event_log("events_ospp", evidence.OSPP_PROVIDER, evidence.EVENT_IDS,
                                      evidence.NEWEST_EVENTS))
     if dns:
-        ops.append(hostops.dns_srv("dns", evidence.SRV_NAME, timeout_ms=connect_timeout_ms))
+        ops.append(hostops.dns_srv("dns", evidence.SRV_NAME, timeout_ms=connect_timeout_ms,
+                                   domain_from=(("spp_products", LOOKUP_DOMAIN), ("spp_service", LOOKUP_DOMAIN))))
     return ops
 
 
 def windows_program(kms_host: str | None = None, kms_port: int = 1688,
                     connect_timeout_ms: int = 5000, *, dns_timeout_ms: int | None = None,
-                    lookup_dns: bool = True) -> list[hostops.Operation]:
+                    lookup_dns: bool = True, connect: bool = True) -> list[hostops.Operation]:
     """windows_kms's read: host facts (the Windows version picks the published key), the
     Windows products with a key and how they were last activated (VLActivationType and the
     ADActivation* properties exist from Windows 8 on, facts §1.3, §10.7: optional properties
     of the product query, which Windows 7 refuses with WBEM_E_INVALID_QUERY and the executor
     then makes without them)."""
     return read_program(True, kms_host, kms_port, connect_timeout_ms, office=False, dns_timeout_ms=dns_timeout_ms,
-                        lookup_dns=lookup_dns)
+                        lookup_dns=lookup_dns, connect=connect)
 
 
 def read_program(include_windows: bool = False, kms_host: str | None = None, kms_port: int = 1688,
                  connect_timeout_ms: int = 5000, *, keyless_office: bool = False,
                  office: bool = True, dns_timeout_ms: int | None = None,
-                 lookup_dns: bool = True) -> list[hostops.Operation]:
+                 lookup_dns: bool = True, connect: bool = True) -> list[hostops.Operation]:
     """Host facts, licensing products, Office installations and, when ``kms_host`` is given,
     a TCP connection test from the host to it. ``keyless_office`` adds the Office licences
     installed without a key (a few properties each), for office_kms when products are named.
@@ -119,14 +134,15 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
         # Installed memory (the DIMMs), as Office's requirements count it.
         cim_query("memory", "Win32_PhysicalMemory", ["Capacity"]),
         cim_query("disks", "Win32_LogicalDisk", ["DeviceID", "FreeSpace"], "DriveType = 3"),
-        cim_query("spp_service", SPP_SERVICE, SERVICE_PROPERTIES),
+        service_read(),
         # With how they were last activated (AD-based activation is left alone): Windows 7
         # has no such properties (see with_activation_types). osppsvc's classes have none.
         spp_products("spp_products", keyed(spp_apps)),
-    ]
+    ] + own_kms_reads(spp_apps)
     if not office:
         ops += evidence_operations(False, lookup_dns and not kms_host, dns_timeout_ms)
-        return ops + ([hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms)] if kms_host else [])
+        return ops + ([hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms, connect=connect)]
+                      if kms_host else [])
     # osppsvc's classes: only where that service is installed (Office 2010, or Office on
     # Windows 7), and absent rather than an error where it is installed but not registered.
     ops += [
@@ -147,7 +163,7 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
     ops += evidence_operations(True, lookup_dns and not kms_host, dns_timeout_ms)
     if kms_host:
         # Can this host open a TCP connection to the KMS host? ("is the VPN up?")
-        ops.append(hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms))
+        ops.append(hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms, connect=connect))
     return ops
 
 
@@ -212,7 +228,7 @@ def interpret(results: Results, kms_host: str | None, kms_port: int, connect_tim
     msi = [dict(sub.get("values") or {}, PSChildName=sub.get("name"), Wow=op_id == "msi_wow")
            for op_id in UNINSTALL_KEYS for sub in hostops.as_list(results.data(op_id).get("subkeys"))]
     reach = results.get("reach")
-    found_products = with_activation_types(products(results), results)
+    found_products = kms_sources(with_activation_types(products(results), results), results)
     for product in found_products:
         product["last_kms_exchange"] = evidence.last_exchange(found["kms_exchanges"], product["sku_id"])
         product["licensed_through"] = licensing.licensed_through(product, found["kms_exchanges"])
@@ -233,6 +249,54 @@ def host_evidence(results: Results) -> dict[str, Any]:
     events = [e for op_id in ("events_spp", "events_ospp") for e in hostops.as_list(results.data(op_id).get("events"))]
     return {"kms_exchanges": evidence.exchanges(events),
             "dns_discovery": evidence.discovery(results.data("dns")) if "dns" in results else None}
+
+
+def service_read() -> hostops.Operation:
+    """The Windows SPP's service: SERVICE_PROPERTIES, and where this Windows has them its
+    lookup domain and service-wide port."""
+    return cim_query("spp_service", SPP_SERVICE, SERVICE_PROPERTIES + (LOOKUP_DOMAIN, SERVICE_PORT),
+                     optional_properties=(LOOKUP_DOMAIN, SERVICE_PORT))
+
+
+def own_kms_reads(app_ids: list[str] | tuple[str, ...]) -> list[hostops.Operation]:
+    """The products' own KMS settings in the registry, per application (SPP_KEY, then AppID, then SkuID)."""
+    return [hostops.registry_read(OWN_KMS + app, "%s\\%s" % (SPP_KEY, app),
+                                  ["KeyManagementServiceName", "KeyManagementServicePort"], GUID_SUBKEY)
+            for app in app_ids]
+
+
+def kms_sources(found: list[dict[str, Any]], results: Results) -> list[dict[str, Any]]:
+    """Whose KMS host and port each product shows (``kms_host_source``, ``kms_port_source``):
+    ``product``, its own (what state: absent clears), or ``service``, the service-wide setting
+    it reflects. Whether a product's KeyManagementServiceMachine shows the service-wide value
+    is UNCONFIRMED (facts §11.1), so the decision holds either way: a value the registry
+    records under the product's SKU is its own; so is one that differs from the service's; one
+    equal to the service's, with no registry value of the product's, is the service's. An
+    osppsvc product's setting is always its own (its service has none)."""
+    own: dict[str, dict[str, Any]] = {}
+    for op_id in results:
+        if op_id.startswith(OWN_KMS):
+            for sub in hostops.as_list(results.data(op_id).get("subkeys")):
+                own[str(sub.get("name") or "").strip("{}").lower()] = sub.get("values") or {}
+    service = (results.instances("spp_service") or [{}])[0]
+    for product in found:
+        registry = own.get(product["sku_id"], {})
+        spp = product["license_class"] == SPP_PRODUCT
+        product["kms_host_source"] = _source(
+            product.get("kms_host"), spp, registry.get("KeyManagementServiceName"),
+            licensing.same_host(product.get("kms_host"), service.get("KeyManagementServiceMachine")) is True)
+        product["kms_port_source"] = _source(
+            product.get("kms_port"), spp, registry.get("KeyManagementServicePort"),
+            bool(service.get(SERVICE_PORT)) and str(service.get(SERVICE_PORT)) == str(product.get("kms_port")))
+    return found
+
+
+def _source(value: Any, spp: bool, registered: Any, as_service: bool) -> str | None:
+    if not value:
+        return None
+    if not spp or registered or not as_service:
+        return "product"
+    return "service"
 
 
 def spp_products(op_id: str, where: str) -> hostops.Operation:
@@ -256,6 +320,8 @@ def with_activation_types(found: list[dict[str, Any]], results: Results,
             product["ad_activation_object"] = row.get("ADActivationObjectName") or None
             product["rearm_count"] = {"app": row.get("RemainingAppReArmCount"),
                                       "sku": row.get("RemainingSkuReArmCount")}
+        if row is not None and row.get(LOOKUP_DOMAIN):
+            product["kms_lookup_domain"] = row[LOOKUP_DOMAIN]
     return found
 
 
@@ -269,16 +335,18 @@ def products(results: Results) -> list[dict[str, Any]]:
 
 def inspect_host(execute: Callable[..., dict[str, Any]], kms_host: str | None, kms_port: int,
                  connect_timeout: float, include_windows: bool, *, keyless_office: bool = False,
-                 windows_only: bool = False, lookup_dns: bool = True, test_dns: bool = True) -> dict[str, Any]:
+                 windows_only: bool = False, lookup_dns: bool = True, test_dns: bool = True,
+                 connect: bool = True) -> dict[str, Any]:
     """One remote call: the read program (windows_kms's with ``windows_only``), interpreted.
     Without ``kms_host``: ``lookup_dns`` reads what DNS publishes for KMS, ``test_dns`` tests a
     TCP connection to each host found.
     Raises CallError when the host cannot be read."""
     timeout_ms = round(connect_timeout * 1000)
     dns_timeout = timeout_ms if test_dns else None
-    program = (windows_program(kms_host, kms_port, timeout_ms, dns_timeout_ms=dns_timeout, lookup_dns=lookup_dns)
+    program = (windows_program(kms_host, kms_port, timeout_ms, dns_timeout_ms=dns_timeout, lookup_dns=lookup_dns,
+                               connect=connect)
                if windows_only else
                read_program(include_windows, kms_host, kms_port, timeout_ms, keyless_office=keyless_office,
-                            dns_timeout_ms=dns_timeout, lookup_dns=lookup_dns))
+                            dns_timeout_ms=dns_timeout, lookup_dns=lookup_dns, connect=connect))
     results = hostops.run(execute, program, "read the host")
     return interpret(results, kms_host, kms_port, connect_timeout)

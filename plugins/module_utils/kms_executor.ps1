@@ -31,12 +31,15 @@ $LicensingClasses = @('SoftwareLicensingProduct', 'SoftwareLicensingService',
 $QueryClasses = $LicensingClasses + @('Win32_OperatingSystem', 'Win32_ComputerSystem', 'Win32_Processor',
     'Win32_PhysicalMemory', 'Win32_LogicalDisk', 'Win32_Service')
 # Office installations (Click-to-Run configuration, MSI uninstall entries) and the licensing
-# services' own keys (facts §1.5, §1.6).
+# services' own keys (facts §1.5, §1.6), with the per-product KMS settings of Windows and
+# Office under their Application IDs (facts §1.5: ...\SoftwareProtectionPlatform\APPID\SKUID).
 $RegistryKeys = @('HKLM:\SOFTWARE\Microsoft\Office\ClickToRun\Configuration',
     'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall',
     'HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall',
     'HKLM:\SOFTWARE\Microsoft\OfficeSoftwareProtectionPlatform',
-    'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform')
+    'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform',
+    'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform\55c92734-d682-4d71-983e-d6ec3f16059f',
+    'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform\0ff1ce15-a989-479d-af46-f275c6370663')
 $ArgumentTypes = @('string', 'uint32', 'boolean')
 # The licensing services a query may be made conditional on (if_service).
 $Services = @('sppsvc', 'osppsvc')
@@ -51,7 +54,9 @@ $Identifier = '^[A-Za-z_][A-Za-z0-9_]*\z'
 
 # Why the program cannot run, or $null. Checked before any operation runs.
 function Test-Program($Operations) {
+    $seen = @()
     foreach ($op in $Operations) {
+        $seen += [string]$op.id
         $names = @()
         switch ([string]$op.op) {
             'host_facts' { }
@@ -88,6 +93,10 @@ function Test-Program($Operations) {
             'dns_srv' {
                 if ($SrvNames -notcontains $op.name) { return "SRV name $($op.name) may not be looked up" }
                 if ($op.domain -and [string]$op.domain -notmatch '^[A-Za-z0-9][A-Za-z0-9.-]*\z') { return "$($op.domain) is not a DNS domain" }
+                foreach ($from in $op.domain_from) {
+                    if ($seen -notcontains [string]$from.id) { return "domain_from $($from.id) is not an earlier operation" }
+                    $names += @($from.property)
+                }
             }
             default { return "unknown operation kind $($op.op)" }
         }
@@ -269,7 +278,7 @@ function Set-SocketError($Data, $ErrorRecord) {
     $Data.error = $e.Message
 }
 
-# Resolve, then connect to each address in turn with a socket of that address's family: .NET
+# Resolve, then (unless connect is false) connect to each address in turn with a socket of that address's family: .NET
 # Framework's parameterless TcpClient is IPv4-only (facts §9 item 7). A plain connect and
 # close: nothing of the KMS protocol is sent. "connected" is the address that accepted;
 # "failures" the addresses that did not, each with its error; error and hresult are the last
@@ -283,6 +292,11 @@ function Test-Tcp($Op) {
         return $data
     }
     $data.addresses = @($addresses | ForEach-Object { @{ address = $_.ToString(); family = $_.AddressFamily.ToString() } })
+    # connect = false: the name resolves; nothing is sent to it.
+    if ($Op.connect -eq $false) {
+        $data.resolved_only = $true
+        return $data
+    }
     foreach ($address in $addresses) {
         $failure = @{ address = $address.ToString(); error = $null; hresult = $null }
         $tcp = $null
@@ -332,39 +346,80 @@ function Read-Events($Op) {
     return @{ events = $events }
 }
 
-# The SRV records of $Op.name in $Op.domain (null: the host's primary DNS domain), through the
-# host's own resolver, as a KMS client looks its host up (facts §7.1, §10.3). Resolve-DnsName
-# is in the DnsClient module (Windows 8 / Server 2012 and later): without it the answer is
-# unknown (available = $false), never "no record". With timeout_ms each target is tested as
-# tcp_connect does.
+# The DNS domains a KMS client looks its host up in, in order (facts §11.3; Microsoft's
+# "Common troubleshooting procedures for KMS and DNS issues" and the slmgr options page): a
+# lookup domain (slmgr /skms-domain) replaces all others; else the resolver's suffixes: a
+# configured DNS suffix search list replaces the rest, else the primary DNS suffix, then each
+# connection's own suffix. $Op.domain names one domain; $Op.domain_from takes the lookup
+# domain from the first of the properties earlier queries of this program read that is set.
+function Get-SrvDomains($Op) {
+    if ($Op.domain) { return , @([string]$Op.domain) }
+    foreach ($from in $Op.domain_from) {
+        $read = $Done[[string]$from.id]
+        if ($read -and $read.status -eq 'ok') {
+            foreach ($row in @($read.data.instances)) {
+                $set = [string]$row[[string]$from.property]
+                if ($set) { return , @($set) }
+            }
+        }
+    }
+    $list = @(@((Get-DnsClientGlobalSetting).SuffixSearchList) | Where-Object { $_ })
+    if ($list.Count) { return , $list }
+    $domains = @()
+    $primary = [Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties().DomainName
+    if ($primary) { $domains += $primary }
+    foreach ($nic in [Net.NetworkInformation.NetworkInterface]::GetAllNetworkInterfaces()) {
+        $suffix = $nic.GetIPProperties().DnsSuffix
+        if ($suffix -and $domains -notcontains $suffix) { $domains += $suffix }
+    }
+    return , $domains
+}
+
+# The SRV records of $Op.name in the first of those domains that has any, through the host's
+# own resolver, as a KMS client finds its host (facts §7.1, §10.3). "query" is the name that
+# answered (or the last one asked), "tried" the names asked before without an answer.
+# Resolve-DnsName is in the DnsClient module (Windows 8 / Server 2012 and later): without it
+# the answer is unknown (available = $false), never "no record". With timeout_ms each target
+# is tested as tcp_connect does.
 function Resolve-Srv($Op) {
-    $domain = [string]$Op.domain
-    if (-not $domain) { $domain = [Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties().DomainName }
-    $query = [string]$Op.name
-    if ($domain) { $query += '.' + $domain.TrimEnd('.') }
-    $data = @{ available = $true; query = $query; records = @(); hresult = $null; error = $null }
+    $data = @{ available = $true; query = [string]$Op.name; tried = @(); records = @(); hresult = $null; error = $null }
     if (-not (Get-Command Resolve-DnsName -ErrorAction SilentlyContinue)) {
         $data.available = $false
         return $data
     }
-    try {
-        $answers = @(Resolve-DnsName -Name $query -Type SRV -DnsOnly -ErrorAction Stop)
-    } catch {
-        # DNS_ERROR_RCODE_NAME_ERROR (9003) is 0x8007232B, what a KMS client reports when no
-        # KMS host is published (facts §10.3); the Win32 code is the exception's NativeErrorCode.
-        $code = $_.Exception.NativeErrorCode
-        if ($null -eq $code -and $_.FullyQualifiedErrorId -match '^DNS_ERROR_RCODE_NAME_ERROR') { $code = 9003 }
-        if ($null -ne $code) { $data.hresult = Format-HResult (2147942400 + $code) }
-        $data.error = $_.Exception.Message
+    $domains = Get-SrvDomains $Op
+    if (-not $domains.Count) {
+        # Nowhere to look: what a KMS client reports when DNS gives it no KMS host (facts §10.3).
+        $data.hresult = '0x8007232B'
+        $data.error = 'The host has no DNS domain to look in (no primary DNS suffix, suffix search list or connection suffix).'
         return $data
     }
-    # SRV answers carry NameTarget and Port; the additional section's address records do not.
-    # Lowest priority first (clients pick among them at random, facts §7.1).
-    $srv = @($answers | Where-Object { $_.NameTarget -and $_.Port } | Sort-Object Priority)
-    foreach ($a in $srv) {
-        $record = @{ target = [string]$a.NameTarget; port = [int]$a.Port; priority = [int]$a.Priority; weight = [int]$a.Weight }
-        if ($Op.timeout_ms) { $record.reach = Test-Tcp @{ host = $record.target; port = $record.port; timeout_ms = $Op.timeout_ms } }
-        $data.records += $record
+    foreach ($domain in $domains) {
+        if ($data.query -ne [string]$Op.name) { $data.tried += @{ query = $data.query; hresult = $data.hresult; error = $data.error } }
+        $data.query = [string]$Op.name + '.' + ([string]$domain).TrimEnd('.')
+        $data.hresult = $null
+        $data.error = $null
+        try {
+            $answers = @(Resolve-DnsName -Name $data.query -Type SRV -DnsOnly -ErrorAction Stop)
+        } catch {
+            # DNS_ERROR_RCODE_NAME_ERROR (9003) is 0x8007232B, what a KMS client reports when no
+            # KMS host is published (facts §10.3); the Win32 code is the exception's NativeErrorCode.
+            $code = $_.Exception.NativeErrorCode
+            if ($null -eq $code -and $_.FullyQualifiedErrorId -match '^DNS_ERROR_RCODE_NAME_ERROR') { $code = 9003 }
+            if ($null -ne $code) { $data.hresult = Format-HResult (2147942400 + $code) }
+            $data.error = $_.Exception.Message
+            continue
+        }
+        # SRV answers carry NameTarget and Port; the additional section's address records do not
+        # (nor does the SOA record of an answer without SRV records). Lowest priority first
+        # (clients pick among them at random, facts §7.1).
+        $srv = @($answers | Where-Object { $_.NameTarget -and $_.Port } | Sort-Object Priority)
+        foreach ($a in $srv) {
+            $record = @{ target = [string]$a.NameTarget; port = [int]$a.Port; priority = [int]$a.Priority; weight = [int]$a.Weight }
+            if ($Op.timeout_ms) { $record.reach = Test-Tcp @{ host = $record.target; port = $record.port; timeout_ms = $Op.timeout_ms } }
+            $data.records += $record
+        }
+        if ($data.records.Count) { break }
     }
     return $data
 }
@@ -384,6 +439,7 @@ try {
         $doc = @{ executor = 1; error = "program refused: $problem" }
     } else {
         $results = @()
+        $Done = @{}  # each operation's result by id, for a later operation's domain_from
         $failedGroups = @{}
         $stopped = $false
         foreach ($op in $operations) {
@@ -416,6 +472,7 @@ try {
                 if ($op.on_error -eq 'stop') { $stopped = $true }
             }
             $results += $r
+            $Done[[string]$op.id] = $r
         }
         $doc = @{ executor = 1; results = $results }
     }

@@ -148,6 +148,9 @@ def product(raw: dict[str, Any], cim_class: str) -> dict[str, Any]:
         "rearm_count": {"app": None, "sku": None},
         "last_kms_exchange": None,
         "licensed_through": None,
+        "kms_lookup_domain": None,
+        "kms_host_source": "product" if p.get("keymanagementservicemachine") else None,
+        "kms_port_source": "product" if port else None,
     }
 
 
@@ -336,6 +339,13 @@ def reachability(data: dict[str, Any], kms_host: str | None, kms_port: int, time
     when one was asked for."""
     if not kms_host:
         return None
+    if data.get("resolved_only"):
+        # Only resolved (a task that may activate, before it knows it will): unknown unless the
+        # name does not resolve.
+        failed = bool(data.get("error"))
+        return {"kms_host": kms_host, "kms_port": kms_port, "connect_timeout": timeout,
+                "reachable": False if failed else None, "error": data.get("error") if failed else None,
+                "address": None, "source": "kms_host"}
     return {
         "kms_host": kms_host,
         "kms_port": kms_port,

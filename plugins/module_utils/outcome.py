@@ -98,7 +98,8 @@ def observed(step: dict[str, Any], before: dict[str, Any], after: dict[str, Any]
     if action == "set_port":
         return (after.get("kms_port") or licensing.DEFAULT_KMS_PORT) == value
     if action in ("clear_host", "clear_port"):
-        return not after.get("kms_host" if action == "clear_host" else "kms_port")
+        what = "kms_host" if action == "clear_host" else "kms_port"
+        return not after.get(what) or after.get(what + "_source") == "service"
     # activate: Licensed now, and it was not, or its validity was renewed
     return after["license_status"]["code"] == licensing.LICENSED and (
         before["license_status"]["code"] != licensing.LICENSED
@@ -232,9 +233,11 @@ def summary_line(product: dict[str, Any]) -> str:
 
 
 def failure_message(host: str, plan: ProductPlan, step: dict[str, Any], outcome: dict[str, Any],
-                    exchange: dict[str, Any] | None = None) -> str:
+                    exchange: dict[str, Any] | None = None, connected: bool = False) -> str:
     """Why a step failed and what to do; a failed activation ends with the product's last KMS
-    exchange as the host's licensing events recorded it (evidence.py)."""
+    exchange as the host's licensing events recorded it (evidence.py). ``connected``: the host
+    opened a TCP connection to the KMS host just before, so 0xC004F074 means a KMS host that
+    does not answer, not one out of reach."""
     what = "%s %s" % (STEP_WORDS.get(step["action"], step["action"]), licensing.label(plan.product))
     if outcome.get("done"):  # the call succeeded; the licence status refresh after it did not
         what = "refresh the licence status after the attempt to " + what
@@ -243,6 +246,11 @@ def failure_message(host: str, plan: ProductPlan, step: dict[str, Any], outcome:
         message = ("Failed to %s on %s: Windows reported an error without an error code (%s). Run the task again; "
                    "if it persists, check the licensing service on the host."
                    % (what, host, outcome.get("message") or "no message"))
+    elif code == UNAVAILABLE and connected and step["action"] == "activate":
+        message = "Failed to %s on %s: %s SL_E_VL_BINDING_SERVICE_UNAVAILABLE: %s." % (
+            what, host, hresult.to_hex(code), evidence.SILENT_KMS_HOST)
+        if exchange is not None and not exchange.get("answered"):
+            exchange = None  # the sentence above already says what its unanswered request means
     elif hresult.lookup(code):
         message = "Failed to %s on %s: %s" % (what, host, hresult.explain(code))
     else:
@@ -270,7 +278,8 @@ def step_results(plan: ProductPlan, outcomes: list[dict[str, Any]] | None, check
 
 
 def product_report(host: str, plan: ProductPlan, after: dict[str, Any], outcomes: list[dict[str, Any]] | None,
-                   check_mode: bool, *, exchanges: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                   check_mode: bool, *, exchanges: list[dict[str, Any]] | None = None,
+                   connected: bool = False) -> dict[str, Any]:
     """One product's entry: its state after, before, reasons, steps and outcome. ``exchanges``:
     the KMS exchanges the host logged, when the apply call read them."""
     entry = dict(after)
@@ -288,7 +297,8 @@ def product_report(host: str, plan: ProductPlan, after: dict[str, Any], outcomes
     entry["failed"] = failed is not None
     if failed:
         entry.update(hresult.describe(failed[1].get("hresult")))
-        entry["msg"] = failure_message(host, plan, *failed, exchange=entry.get("last_kms_exchange"))
+        entry["msg"] = failure_message(host, plan, *failed, exchange=entry.get("last_kms_exchange"),
+                                       connected=connected)
     return entry
 
 
@@ -298,13 +308,15 @@ def report(host: str, host_plan: HostPlan, results: Results | None, check_mode: 
     what the apply call reported, None when nothing was applied (compliant, or check mode)."""
     after_by_sku = apply.products_after(host_plan, results) if results is not None else {}
     exchanges = apply.exchanges_after(results) if results is not None else None
+    connected = results is not None and bool(results.data(apply.REACH).get("reachable"))
     products, diff_before, diff_after = [], "", ""
     for plan in host_plan.plans:
         if results is None:
             after, outcomes = predict(plan.product, plan.steps), None
         else:
             after, outcomes = after_by_sku[plan.product["sku_id"]], apply.step_outcomes(plan, results)
-        products.append(product_report(host, plan, after, outcomes, check_mode, exchanges=exchanges))
+        products.append(product_report(host, plan, after, outcomes, check_mode, exchanges=exchanges,
+                                       connected=connected))
         if plan.steps:
             diff_before += summary_line(plan.product)
             diff_after += summary_line(after)
@@ -328,15 +340,37 @@ def unreachable(host: str, desired: Desired, results: Results) -> dict[str, Any]
     reach = results.get(apply.REACH)
     if reach is None or reach.status != "error":
         return None
+    return cannot_connect(host, desired, reach.data.get("error") or reach.message)
+
+
+def not_reachable(host: str, desired: Desired, host_plan: HostPlan, facts: dict[str, Any]) -> dict[str, Any] | None:
+    """The early failure, before any apply call, when the read already showed that kms_host
+    does not resolve on the host and something would be activated against it."""
+    reach = facts.get("kms_reachability")
+    if not reach or reach.get("source") != "kms_host" or reach.get("reachable") is not False or \
+            not any(p.activates for p in host_plan.plans):
+        return None
+    return cannot_connect(host, desired, reach.get("error"))
+
+
+def cannot_connect(host: str, desired: Desired, error: str | None) -> dict[str, Any]:
     return dict(
         failed=True,
         changed=False,
         msg="Cannot activate %s on %s: it cannot open a TCP connection to the KMS host %s:%d (%s). "
             "Nothing was changed. %s" % (desired.application.capitalize(), host, desired.kms_host, desired.kms_port,
-                                         reach.data.get("error") or reach.message or "no answer",
-                                         hresult.explain(UNAVAILABLE)),
+                                         error or "no answer", hresult.explain(UNAVAILABLE)),
         **hresult.describe(UNAVAILABLE),
     )
+
+
+def reach_read(desired: Desired) -> dict[str, Any]:
+    """What the inspect call learns of kms_host, when the task may activate against it and
+    check_reachable is on: whether its name resolves on the host (no connection: a compliant
+    host contacts no KMS host). A name that does not resolve stops the task before any apply
+    call (not_reachable); the apply program tests the connection itself."""
+    wanted = desired.check_reachable and desired.state == "activated" and desired.kms_host
+    return {"kms_host": desired.kms_host if wanted else None, "connect": False}
 
 
 def dns_reads(desired: Desired) -> dict[str, bool]:
@@ -430,7 +464,7 @@ def converge(execute: Any, host: str, facts: dict[str, Any], desired: Desired, *
         host_plan = plan_host(facts["products"], desired, facts["host"])
     except PlanError as exc:
         return dict(result, failed=True, msg="Cannot plan %s: %s. Nothing was changed." % (host, exc))
-    stopped = no_dns_kms_host(host, desired, host_plan, facts)
+    stopped = no_dns_kms_host(host, desired, host_plan, facts) or not_reachable(host, desired, host_plan, facts)
     if stopped:
         return dict(result, **stopped)
     results = None

@@ -161,10 +161,13 @@ def key_step(product: dict[str, Any], desired: Desired, host: dict[str, Any] | N
 def host_steps(product: dict[str, Any], desired: Desired) -> list[dict[str, Any]]:
     """set/clear the per-product KMS host and port."""
     if desired.state == "absent":
+        # Only the product's own setting: one it shows from the service-wide setting (slmgr
+        # /skms without an Activation ID, a GPO) is not the product's to clear, and clearing it
+        # would change nothing it shows (inspection.kms_sources).
         steps = []
-        if product.get("kms_host"):
+        if product.get("kms_host") and product.get("kms_host_source", "product") == "product":
             steps.append({"action": "clear_host", "value": None})
-        if product.get("kms_port"):
+        if product.get("kms_port") and product.get("kms_port_source", "product") == "product":
             steps.append({"action": "clear_port", "value": None})
         return steps
     if not desired.kms_host:

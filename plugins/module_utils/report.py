@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import evidence, hostops, hresult
+from ansible_collections.volume_licensing.kms.plugins.module_utils import evidence, hostops, hresult, licensing
 from ansible_collections.volume_licensing.kms.plugins.module_utils.options import (
     DEFAULT_EXPIRING_DAYS,
     DEFAULT_MAX_CLOCK_SKEW_SECONDS,
@@ -183,7 +183,7 @@ def classify(result: Mapping[str, Any] | None, expiring_days: int = DEFAULT_EXPI
             "%s is %s%s: %s" % (
                 _product_label(p), _status(p)[1],
                 " (%d days of grace left)" % p["remaining_days"] if p.get("remaining_days") is not None else "",
-                why_not_activated(p),
+                why_not_activated(p, result.get("kms_reachability")),
             )
             for p in pending
         )
@@ -210,13 +210,17 @@ def last_error(product: Mapping[str, Any]) -> int | None:
     return hostops.code(exchange.get("hresult")) or None
 
 
-def why_not_activated(product: Mapping[str, Any]) -> str:
+def why_not_activated(product: Mapping[str, Any], reachability: Mapping[str, Any] | None = None) -> str:
     """Why a KMS client product is not Licensed, from the host's own evidence: its last KMS
-    exchange with the HRESULT's meaning and what to do, else what its status says."""
+    exchange with the HRESULT's meaning and what to do, else what its status says. A request
+    that got no answer from a KMS host the host can connect to (``reachability``, the info
+    task's TCP test) is a KMS host that does not answer, not a network problem."""
     exchange = product.get("last_kms_exchange") or None
     if exchange is not None and not exchange.get("activated"):
         code = last_error(product)
         entry = hresult.lookup(code)
+        if connected_to(exchange, reachability):
+            return evidence.describe(exchange, product.get("application") or "office", connected=True)
         return "%s%s" % (evidence.describe(exchange, product.get("application") or "office"),
                          " (%s; %s)" % (entry.meaning, entry.hint) if entry else "")
     reason = (product.get("license_status_reason") or {})
@@ -225,7 +229,14 @@ def why_not_activated(product: Mapping[str, Any]) -> str:
     return "no KMS exchange in the host's event log yet"
 
 
-def _product_entry(product: Mapping[str, Any]) -> dict[str, Any]:
+def connected_to(exchange: Mapping[str, Any], reachability: Mapping[str, Any] | None) -> bool:
+    """Whether an unanswered request went to a KMS host the host's TCP test reached."""
+    if exchange.get("answered") or not reachability or not reachability.get("reachable"):
+        return False
+    return licensing.same_host(exchange.get("kms_host"), reachability.get("kms_host")) is not False
+
+
+def _product_entry(product: Mapping[str, Any], reachability: Mapping[str, Any] | None = None) -> dict[str, Any]:
     code, name = _status(product)
     exchange = product.get("last_kms_exchange") or None
     error = last_error(product)
@@ -254,7 +265,8 @@ def _product_entry(product: Mapping[str, Any]) -> dict[str, Any]:
                        "hint": described["error_hint"]} if error else None,
         "kms_answered_by": {"kms_host": answered.get("kms_host"), "kms_port": answered.get("kms_port"),
                             "kms_count": answered.get("kms_count")} if answered else None,
-        "why_not_activated": why_not_activated(product) if product.get("kms_client") and code != LICENSED else None,
+        "why_not_activated": why_not_activated(product, reachability)
+        if product.get("kms_client") and code != LICENSED else None,
     }
 
 
@@ -296,7 +308,7 @@ def host_entry(name: str, result: Mapping[str, Any] | None,
             }
             for i in result.get("office") or []
         ],
-        "products": [_product_entry(p) for p in result.get("products") or []],
+        "products": [_product_entry(p, reach) for p in result.get("products") or []],
     }
 
 

@@ -31,7 +31,8 @@ SPP = "SoftwareLicensingProduct"
 SERVICE = "SoftwareLicensingService"
 PC = "pc01-ltsc2024-visio"  # Windows 11, Office 2024 and Visio keyed, no osppsvc
 WIN7 = "pc05-office2010-win7"  # osppsvc installed, no Resolve-DnsName
-PROPLUS = "ID='8d368fc1-9470-4be2-8d66-90e836cbb051'"
+PROPLUS_ID = "8d368fc1-9470-4be2-8d66-90e836cbb051"
+PROPLUS = "ID='%s'" % PROPLUS_ID
 OFFICE_APP = "ApplicationID='0ff1ce15-a989-479d-af46-f275c6370663'"
 KMS = "kms.campus.example"
 SPP_EVENTS = "Microsoft-Windows-Security-SPP"
@@ -204,7 +205,8 @@ def battery(lab: Lab) -> None:
                       hostops.event_log("x", "Application Error", [1], 5), hostops.event_log("x", SPP_EVENTS, [1], 0),
                       hostops.event_log("x", SPP_EVENTS, ["one"], 5), hostops.dns_srv("x", "_ldap._tcp"),
                       hostops.dns_srv("x", "_vlmcs._tcp", domain="-"), {"id": "x", "op": "nothing"},
-                      hostops.cim_query("x", SPP, ["ID;"])]:
+                      hostops.cim_query("x", SPP, ["ID;"]),
+                      hostops.dns_srv("x", "_vlmcs._tcp", domain_from=[("later", "KeyManagementServiceLookupDomain")])]:
         with pytest.raises(hostops.CallError):
             run(lab, PC, operation)
     # a program that is not base64: the executor's outer catch
@@ -233,6 +235,7 @@ def battery(lab: Lab) -> None:
         hostops.tcp_connect("empty", "", 1688, 500),
         hostops.tcp_connect("refused", "kms-old.campus.example", 1688, 1000),
         hostops.tcp_connect("silent", "192.0.2.250", 1688, 200),
+        hostops.tcp_connect("resolved", KMS, 1688, 200, connect=False),
         hostops.event_log("events", SPP_EVENTS, [12288, 12289], 10),
         hostops.event_log("no-events", SPP_EVENTS, [1], 10),
         hostops.event_log("no-provider", "Office Software Protection Platform Service", [1], 10),
@@ -243,6 +246,23 @@ def battery(lab: Lab) -> None:
     run(lab, PC, hostops.cim_invoke("undeclared", SPP, "Activte", where=PROPLUS, arguments=[("A", "string", "x")]),
         hostops.cim_invoke("extra", SPP, "SetKeyManagementServicePort", where=PROPLUS,
                            arguments=[("PortNumber", "uint32", 1688), ("Extra", "uint32", 1)]))
+    # DNS as a KMS client looks: a lookup domain an earlier query read, a search list tried in
+    # order, and a host with no domain to look in
+    saved = (state.dns_domain, list(state.dns_search_list))
+    lookup = "KeyManagementServiceLookupDomain"
+    proplus = next(p for p in state.products if p["ID"] == PROPLUS_ID)
+    proplus[lookup] = "campus.example"
+    state.dns_search_list = ["nowhere.example", "campus.example"]
+    found = run(lab, PC, hostops.cim_query("p", SPP, ["ID", lookup], where=PROPLUS),
+                hostops.dns_srv("from", "_vlmcs._tcp", domain_from=[("p", lookup)]),
+                hostops.dns_srv("list", "_vlmcs._tcp"))
+    assert found["from"].data["query"] == found["list"].data["query"] == "_vlmcs._tcp.campus.example"
+    assert [t["query"] for t in found["list"].data["tried"]] == ["_vlmcs._tcp.nowhere.example"]
+    proplus[lookup] = None
+    state.dns_domain, state.dns_search_list = None, []
+    nowhere = run(lab, PC, hostops.dns_srv("none", "_vlmcs._tcp"))["none"]
+    assert (nowhere.data["hresult"], nowhere.data["records"]) == ("0x8007232B", [])
+    state.dns_domain, state.dns_search_list = saved
     # osppsvc installed, its classes not registered
     state.ospp_service = "unregistered"
     unregistered = run(lab, PC, hostops.cim_query("ospp", "OfficeSoftwareProtectionProduct", ["ID"], optional=True,

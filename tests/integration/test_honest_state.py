@@ -88,13 +88,32 @@ def test_a_terminating_error_midway_keeps_what_was_done(lab, ansible):
 
 
 def test_nothing_ran_says_nothing_changed(lab, ansible):
-    """PowerShell stopped before running the apply program: nothing changed, and no re-read."""
+    """PowerShell stopped before running the apply program: nothing changed, which a second
+    read shows (an error record does not prove that nothing ran)."""
     before = copy.deepcopy(office(lab))
     lab.state(HOST).faults["clixml_error"] = "invoke"
     record = run_kms(lab, ansible)
     assert record["status"] == "failed" and record["result"]["changed"] is False
-    assert record["result"]["msg"].endswith("Nothing was changed.")
-    assert office(lab) == before and calls(lab, HOST) == ["read", "write"]
+    assert "the host shows: nothing was changed. Left undone: " in record["result"]["msg"]
+    assert office(lab) == before and calls(lab, HOST) == ["read", "write", "read"]
+    converges(lab, ansible)
+
+
+@pytest.mark.parametrize("fault", ["killed_after_run", "error_after_run"])
+def test_a_process_ended_after_its_changes_reports_them(lab, ansible, fault):
+    """The apply program ran its CIM calls, then its process was ended before it printed (a
+    WinRM quota or shell timeout): no output, or only an error record. The module reads the
+    host again and reports the change it shows, never "nothing was changed"."""
+    lab.state(HOST).faults[fault] = "invoke"
+    record = run_kms(lab, ansible)
+    result = record["result"]
+    assert office(lab)["KeyManagementServiceMachine"] == KMS and office(lab)["LicenseStatus"] == 1
+    assert result["changed"] is True and record["status"] == "ok", result
+    assert "Nothing was changed" not in json.dumps(result)
+    [product] = result["products"]
+    assert [(s["action"], s["result"]) for s in product["steps"]] == [("set_host", "ok"), ("activate", "ok")]
+    assert calls(lab, HOST) == ["read", "write", "read"] and result["remote_calls"] == 3
+    assert any("the host shows every step done" in w for w in result.get("warnings", [])), result
     converges(lab, ansible)
 
 

@@ -180,6 +180,10 @@ def _lookup(names: dict[str, Any], name: str) -> str | None:
     return next((n for n in names if n.lower() == name.lower()), None)
 
 
+# The KMS host settings slmgr /skms writes on the service when no Activation ID is given (facts §11.1).
+SERVICE_WIDE = ("KeyManagementServiceMachine", "KeyManagementServicePort")
+
+
 class CimProvider:
     def __init__(self, state: HostState, network: Network, known_keys: dict[str, dict[str, Any]],
                  now: Callable[[], datetime]) -> None:
@@ -372,9 +376,16 @@ class CimProvider:
             raise CimError(WBEM_E_INVALID_QUERY)
         return found
 
-    @staticmethod
-    def _value(cim_class: CimClass, instance: dict[str, Any], name: str) -> Any:
-        return instance.get(name, _default(cim_class.properties[name]))
+    def _value(self, cim_class: CimClass, instance: dict[str, Any], name: str) -> Any:
+        """A property's value. A SoftwareLicensingProduct without a KMS host (port) of its own
+        shows the service-wide one when the scenario says so (``product_shows_service_kms``):
+        whether Windows does is UNCONFIRMED (facts §11.1: slmgr /dlv prints the product's
+        property after a service-wide /skms), so the lab can be either."""
+        value = instance.get(name, _default(cim_class.properties[name]))
+        if not value and name in SERVICE_WIDE and cim_class.name == "SoftwareLicensingProduct" \
+                and self.state.product_shows_service_kms:
+            return self.state.services["SoftwareLicensingService"].get(name, value) or value
+        return value
 
     def _select(self, cls: CimClass, where: str | None) -> list[dict[str, Any]]:
         """Instances matching the condition (all of them for None)."""
@@ -465,6 +476,10 @@ class CimProvider:
             break
         if not reached:
             raise CimError(SL_E_VL_BINDING_SERVICE_UNAVAILABLE)  # facts §6: no KMS could be contacted
+        if stand_in is not None and not stand_in.answers:
+            # Connected, and no answer comes: the client gives up as it does when it reaches no
+            # KMS host, with its 12288 and no 12289 (facts §10.2). (Its wait is not emulated.)
+            raise CimError(SL_E_VL_BINDING_SERVICE_UNAVAILABLE)
         count = stand_in.current_count if stand_in else 0
         error = self.kms_answer(stand_in, product, required)
         log.kms_response(cls.name, error, activated=error is None, count=count, now=self.now())
@@ -528,6 +543,23 @@ class CimProvider:
                 # delimit the address.
                 bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
                 return bare, port, False
-        if not self.state.dns_kms_host:
+        published = self.state.dns_srv_domain or self.state.dns_domain
+        if not self.state.dns_kms_host or not published or \
+                published.lower().rstrip(".") not in (d.lower().rstrip(".") for d in self.lookup_domains(product, service)):
             raise CimError(DNS_ERROR_RCODE_NAME_ERROR)  # facts §10.3: no SRV record
         return self.state.dns_kms_host, KMS_PORT, True  # the SRV record's port (facts §7.1)
+
+    def lookup_domains(self, product: dict[str, Any], service: dict[str, Any]) -> list[str]:
+        """Where a KMS client looks for _vlmcs._tcp (Microsoft's "Common troubleshooting
+        procedures for KMS and DNS issues" and the slmgr options page, facts §11.3): a lookup
+        domain (KeyManagementServiceLookupDomain, slmgr /skms-domain: "ignore the DNS suffix
+        search list and look for KMS host records in the specified DNS domain instead"), the
+        product's before the service's; else the resolver's suffixes: a configured search list
+        replaces the others, otherwise the primary suffix then each connection's suffix
+        (DnsClient's DNS_SearchList policy text). Devolution is not modelled."""
+        for owner in (product, service):
+            if owner.get("KeyManagementServiceLookupDomain"):
+                return [owner["KeyManagementServiceLookupDomain"]]
+        if self.state.dns_search_list:
+            return list(self.state.dns_search_list)
+        return [d for d in [self.state.dns_domain, *self.state.dns_connection_suffixes] if d]

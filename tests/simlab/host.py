@@ -15,6 +15,10 @@ Faults, read live from HostState.faults on every command (wire faults are wsman.
   truncated_json    the script runs, but only the first half of its output arrives
   clixml_error      PowerShell fails before running anything: exit 1, a CLIXML error record on
                     stderr (Windows PowerShell 2.0's, which has no ConvertTo-Json)
+  killed_after_run  the script runs its CIM calls, then its process ends before it prints: no
+                    output at all, exit code 1 (a WinRM quota such as MaxMemoryPerShellMB, or the
+                    shell's idle timeout, ends the process)
+  error_after_run   the same, with a CLIXML error record on stderr instead of the output
   reply_lost        the script runs, then the connection closes without a reply (the work is
                     done, the controller never hears of it)
   dropped_unrun     the connection closes without a reply before anything changed
@@ -97,6 +101,11 @@ def powershell_error(message: str) -> CommandResult:
     )
     return CommandResult(stdout=b"", stderr=clixml.encode("utf-8"), exit_code=1)
 
+
+# What a process ended by WinRM's per-shell memory quota writes (the OutOfMemory error record
+# PowerShell prints when the quota stops an allocation; MaxMemoryPerShellMB in
+# learn.microsoft.com/windows/win32/winrm/quotas).
+PROCESS_KILLED = "Exception of type 'System.OutOfMemoryException' was thrown."
 
 # Faults that strike before anything changes: PowerShell fails at once, or the connection drops.
 PRE_RUN_FAULTS = ("clixml_error", "dropped_unrun")
@@ -210,6 +219,10 @@ class WindowsHost:
             return CommandResult(stdout=document[:len(document) // 2])
         if self._strikes_after("malformed_json"):
             return CommandResult(stdout=text.decode("utf-8", "replace").encode("utf-16-le"))
+        if self._strikes_after("killed_after_run"):
+            return CommandResult(stdout=b"", stderr=b"", exit_code=1)
+        if self._strikes_after("error_after_run"):
+            return powershell_error(PROCESS_KILLED)
         return CommandResult(stdout=text, stderr=outcome.stderr, exit_code=outcome.exit_code)
 
     def _strikes_after(self, fault: str) -> bool:
@@ -276,13 +289,22 @@ class WindowsHost:
 
     def srv_records(self, name: str) -> list[dict[str, Any]] | None:
         """The SRV records of ``name`` in this host's DNS, or None when the name does not
-        exist: the scenario's dns_kms_host is published as _vlmcs._tcp.<dns_domain>, port 1688
-        (facts §7.1)."""
-        published = self.state.dns_kms_host and self.state.dns_domain and \
-            name.lower().rstrip(".") == ("_vlmcs._tcp." + self.state.dns_domain).lower().rstrip(".")
+        exist: the scenario's dns_kms_host is published as _vlmcs._tcp.<dns_srv_domain, else
+        dns_domain>, port 1688 (facts §7.1)."""
+        domain = self.state.dns_srv_domain or self.state.dns_domain
+        published = self.state.dns_kms_host and domain and \
+            name.lower().rstrip(".") == ("_vlmcs._tcp." + domain).lower().rstrip(".")
         if not published:
             return None
         return [{"target": self.state.dns_kms_host, "port": SRV_PORT, "priority": 0, "weight": 0}]
+
+    @property
+    def dns_search_list(self) -> list[str]:
+        return list(self.state.dns_search_list)
+
+    @property
+    def connection_suffixes(self) -> list[str]:
+        return list(self.state.dns_connection_suffixes)
 
     def services(self) -> list[dict[str, Any]]:
         return win32.instances("Win32_Service", self.state, self.now())

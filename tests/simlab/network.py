@@ -71,6 +71,7 @@ class KmsStandIn:
         self.activation_error = spec.activation_error
         self.current_count = spec.current_count
         self.host_keys = spec.host_keys
+        self.answers = spec.answers
         self.addresses = addresses  # the emulated addresses the name resolves to
         self.contacts = 0  # TCP connections accepted so far, both families
         self.contacts_by_family = {INTER_NETWORK: 0, INTER_NETWORK_V6: 0}  # the same, by real socket family

@@ -64,6 +64,16 @@ def build(state: HostState) -> dict[str, dict[str, Any]]:
     if spp_service.get("KeyManagementServicePort"):
         spp_values["KeyManagementServicePort"] = str(spp_service["KeyManagementServicePort"])
     keys[SPP] = _key(spp_values)
+    # A product's own KMS host and port (SetKeyManagementServiceMachine / Port on the product):
+    # "If you specify both App-ID and SKU-ID, this is created in a subkey
+    # ...\SoftwareProtectionPlatform\APPID_GUID\SKUID_GUID\KeyManagementServiceName" (facts §1.5, TN-REG).
+    for product in state.products:
+        own = {name: str(product[prop]) for name, prop in (("KeyManagementServiceName", "KeyManagementServiceMachine"),
+                                                           ("KeyManagementServicePort", "KeyManagementServicePort"))
+               if product["class"] == "SoftwareLicensingProduct" and product.get(prop)}
+        if own:
+            app = keys.setdefault("%s\\%s" % (SPP, str(product["ApplicationID"]).lower()), _key())
+            app["subkeys"][str(product["ID"]).lower()] = {"values": own}
     if state.ospp_service in OSPP_INSTALLED:
         keys[OSPP] = _key()
     for path, override in state.registry.items():

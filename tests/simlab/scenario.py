@@ -28,7 +28,8 @@ HOST_KEYS = {
     "name", "username", "password", "os", "cpu", "memory_mb", "system_drive_free_mb",
     "clock_offset_minutes", "ospp_service", "client_machine_id", "ospp_client_machine_id",
     "computer_name", "office", "products", "dns_kms_host", "dns_domain", "inventory_vars", "faults",
-    "registry", "network", "events", "spp_service", "powershell", "parameter_names",
+    "registry", "network", "events", "spp_service", "powershell", "parameter_names", "dns_search_list",
+    "dns_connection_suffixes", "dns_srv_domain", "product_shows_service_kms",
 }
 # The Windows PowerShell versions a lab host can have (tests/simlab/powershell).
 POWERSHELL_VERSIONS = ("2.0", "3.0", "4.0", "5.1")
@@ -60,6 +61,10 @@ class KmsHostSpec:
     # The emulated addresses the name resolves to (IPv4 and/or IPv6); None: one of each,
     # derived per name (network.py).
     addresses: list[str] | None = None
+    # False: the host accepts the TCP connection and never answers the activation request (its
+    # KMS service hung or stopped behind a listening port, or a device in between swallowing
+    # the request): the client logs 12288 without 12289 and ends in 0xC004F074 (facts §10.2, §6).
+    answers: bool = True
 
 
 @dataclass
@@ -82,8 +87,17 @@ class HostState:
     ospp_client_machine_id: str | None
     computer_name: str
     dns_kms_host: str | None = None
-    # The host's primary DNS domain, where its resolver finds _vlmcs._tcp (facts §7.1).
+    # The host's primary DNS domain (its primary DNS suffix).
     dns_domain: str | None = None
+    # Where dns_kms_host is published (_vlmcs._tcp.<dns_srv_domain>); default dns_domain.
+    dns_srv_domain: str | None = None
+    # The host's DNS suffix search list (a configured list replaces the primary and connection
+    # suffixes) and its connections' own DNS suffixes (DHCP option 15 or set per adapter).
+    dns_search_list: list[str] = field(default_factory=list)
+    dns_connection_suffixes: list[str] = field(default_factory=list)
+    # Whether a SoftwareLicensingProduct without its own KMS host shows the service-wide one
+    # in KeyManagementServiceMachine / Port (UNCONFIRMED, facts §11.1): the lab can be either.
+    product_shows_service_kms: bool = False
     # Host variables the lab writes into the inventory (what an administrator would set).
     inventory_vars: dict[str, Any] = field(default_factory=dict)
     # Windows PowerShell's version on the host: what the emulation's language and cmdlets
@@ -194,6 +208,10 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         computer_name=merged.get("computer_name") or name.upper()[:15],
         dns_kms_host=merged.get("dns_kms_host"),
         dns_domain=merged.get("dns_domain"),
+        dns_srv_domain=merged.get("dns_srv_domain"),
+        product_shows_service_kms=bool(merged.get("product_shows_service_kms", False)),
+        dns_search_list=[str(d) for d in merged.get("dns_search_list") or []],
+        dns_connection_suffixes=[str(d) for d in merged.get("dns_connection_suffixes") or []],
         inventory_vars=dict(merged.get("inventory_vars") or {}),
         faults=dict(merged.get("faults") or {}),
         office=[dict(i) for i in merged.get("office") or []],

@@ -230,9 +230,10 @@ def test_program_rereads_the_products_touched_last():
                           desired)
     program = apply.program(host_plan, desired)
     [query] = rereads(program)
-    # Last come the re-read, with how the SPP products touched are now activated, and the
+    # Last come the re-read, with how the SPP products touched are now activated, the service
+    # and the products' own KMS settings in the registry (whose setting each shows), and the
     # KMS exchanges the activation logged (the SPP's events: no osppsvc product is touched).
-    assert program[-2] is query
+    assert program[-4:-1] == [query, inspection.service_read(), *inspection.own_kms_reads([OFFICE])]
     assert program[-1] == {"id": "events_spp", "op": "event_log", "provider": "Microsoft-Windows-Security-SPP",
                            "ids": [12288, 12289], "newest": 40}
     assert query == {
@@ -307,7 +308,7 @@ def test_step_outcomes_of_a_program_run():
     host_plan = HostPlan([PLAN], [], [])
     program = apply.program(host_plan, desired)
     got = answer(program, errors={GROUP + ":1": (0xC004F074, "x")})
-    assert [got[op["id"]].status for op in program] == ["ok", "ok", "error", "skipped", "skipped", "ok", "ok"]
+    assert [got[op["id"]].status for op in program] == ["ok", "ok", "error", "skipped", "skipped", "ok", "ok", "ok", "ok"]
     assert [o["status"] for o in apply.step_outcomes(PLAN, got)] == ["ok", "failed", "not run"]
     stopped = answer(program, errors={apply.REACH: (0x8007274D, "refused")})
     assert [o["status"] for o in apply.step_outcomes(PLAN, stopped)] == ["not run"] * 3

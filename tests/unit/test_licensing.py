@@ -127,6 +127,9 @@ def test_product_all_keys():
         "rearm_count": {"app": None, "sku": None},
         "last_kms_exchange": None,
         "licensed_through": None,
+        "kms_lookup_domain": None,
+        "kms_host_source": "product",
+        "kms_port_source": None,
     }
 
 

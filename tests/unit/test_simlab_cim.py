@@ -50,7 +50,7 @@ SCENARIO: dict[str, Any] = {
         "os": {"caption": "Microsoft Windows 11 Education", "version": "10.0.22631", "build": "22631",
                "architecture": "64-bit"},
         "cpu": {"mhz": 2904, "cores": 6, "sockets": 1}, "memory_mb": 16384, "system_drive_free_mb": 181000,
-        "dns_kms_host": "kms.test",
+        "dns_kms_host": "kms.test", "dns_domain": "test",
     },
     "kms_hosts": [
         {"name": "kms.test", "addresses": ["192.0.2.10", "2001:db8::10"]},

@@ -1113,6 +1113,19 @@ class DnsRecord(DotNet):
         return {k: (lambda v=v: v) for k, v in self.fields.items()}
 
 
+@cmdlet("Get-DnsClientGlobalSetting", "Get-DnsClientGlobalSetting", [], since=V3,
+        available=lambda machine: machine.has_dns_client)
+def get_dns_client_global_setting(call: Call) -> list:
+    """Get-DnsClientGlobalSetting (DnsClient module, Windows 8 / Server 2012 and later): the
+    MSFT_DNSClientGlobalSetting instance; SuffixSearchList is the configured DNS suffix search
+    list (an empty array when none is set: then the resolver uses the primary and each
+    connection's suffix)."""
+    found = call.machine.dns_search_list
+    return [DnsRecord({"SuffixSearchList": rt.TypedArray(list(found), "System.String"),
+                       "UseSuffixSearchList": True, "UseDevolution": True},
+                      "Microsoft.Management.Infrastructure.CimInstance#ROOT/StandardCimv2/MSFT_DNSClientGlobalSetting")]
+
+
 @cmdlet("Resolve-DnsName", "Microsoft.DnsClient.Commands.ResolveDnsName",
         [Param("Name", 0), Param("Type", 1), Param("DnsOnly", switch=True)], since=V3,
         available=lambda machine: machine.has_dns_client)

@@ -519,7 +519,7 @@ KNOWN_TYPES = {
     "System.Collections.IDictionary", "System.ValueType", "System.Enum", "System.Byte",
     "System.Management.Automation.SwitchParameter", "System.Collections.Specialized.OrderedDictionary",
     "System.DateTimeKind", "System.UInt64", "System.Char", "System.Reflection.Assembly",
-    "System.Text.RegularExpressions.Regex",
+    "System.Text.RegularExpressions.Regex", "System.Net.NetworkInformation.NetworkInterface",
     JAVASCRIPT_SERIALIZER,
 } | set(EXCEPTION_BASES)
 
@@ -598,6 +598,15 @@ def static_method(run: Any, type_name: str, name: str, arguments: list[Any]) -> 
         return run.create_script_block(rt.to_string(arguments[0]))
     if type_name == "System.Net.Dns" and key == "gethostaddresses" and len(arguments) == 1:
         return run.host_addresses(rt.to_string(arguments[0]))
+    if type_name == "System.Net.NetworkInformation.NetworkInterface" and key == "getallnetworkinterfaces" \
+            and not arguments:
+        # learn.microsoft.com/dotnet/api/system.net.networkinformation.networkinterface.
+        # getallnetworkinterfaces: the host's adapters (one per connection), then the loopback
+        # interface, whose DNS suffix is empty.
+        suffixes = list(run.machine.connection_suffixes) or [""]
+        return rt.TypedArray([NetworkAdapter("Ethernet %d" % (i + 1), s) for i, s in enumerate(suffixes)]
+                             + [NetworkAdapter("Loopback Pseudo-Interface 1", "")],
+                             "System.Net.NetworkInformation.NetworkInterface")
     if type_name == "System.Net.NetworkInformation.IPGlobalProperties" and key == "getipglobalproperties":
         return GlobalProperties(run.machine.primary_dns_suffix or "", run.machine.computer_name)
     if type_name in rt.RANGES and key == "parse" and len(arguments) == 1:
@@ -665,6 +674,34 @@ def _regex_replace(run: Any, text: Any, pattern: Any, evaluator: Any) -> str:
 
     replaced = compiled.sub(replace, units)
     return replaced.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+
+
+class NetworkAdapter(DotNet):
+    """A NetworkInterface: Name, and GetIPProperties() whose DnsSuffix is the connection's own
+    DNS suffix (learn.microsoft.com/dotnet/api/system.net.networkinformation.
+    ipinterfaceproperties.dnssuffix)."""
+
+    type_name = "System.Net.NetworkInformation.SystemNetworkInterface"
+
+    def __init__(self, name: str, suffix: str) -> None:
+        self.name = name
+        self.suffix = suffix
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"name": lambda: self.name}
+
+    def methods(self) -> dict[str, Callable[..., Any]]:
+        return {"getipproperties": lambda: InterfaceProperties(self.suffix)}
+
+
+class InterfaceProperties(DotNet):
+    type_name = "System.Net.NetworkInformation.SystemIPInterfaceProperties"
+
+    def __init__(self, suffix: str) -> None:
+        self.suffix = suffix
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"dnssuffix": lambda: self.suffix}
 
 
 class GlobalProperties(DotNet):
