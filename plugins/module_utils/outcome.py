@@ -287,6 +287,7 @@ def product_report(host: str, plan: ProductPlan, after: dict[str, Any], outcomes
         entry["last_kms_exchange"] = (evidence.last_exchange(exchanges, after.get("sku_id"))
                                       or evidence.last_exchange(exchanges, plan.product["sku_id"])
                                       or plan.product.get("last_kms_exchange"))
+        entry["licensed_through"] = licensing.licensed_through(after, exchanges) or after.get("licensed_through")
     entry["before"] = {k: plan.product.get(k) for k in BEFORE_KEYS}
     entry["reasons"] = plan.reasons
     entry["steps"] = step_results(plan, outcomes, check_mode)
@@ -466,7 +467,7 @@ def converge(execute: Any, host: str, facts: dict[str, Any], desired: Desired, *
         return dict(result, failed=True, msg="Cannot plan %s: %s. Nothing was changed." % (host, exc))
     stopped = no_dns_kms_host(host, desired, host_plan, facts) or not_reachable(host, desired, host_plan, facts)
     if stopped:
-        return dict(result, **stopped)
+        return dict(result, dns_discovery=facts.get("dns_discovery"), **stopped)
     results = None
     if host_plan.changes and not task.check_mode:
         result["remote_calls"] = 2

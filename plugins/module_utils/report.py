@@ -241,6 +241,8 @@ def _product_entry(product: Mapping[str, Any], reachability: Mapping[str, Any] |
     exchange = product.get("last_kms_exchange") or None
     error = last_error(product)
     described = hresult.describe(error)
+    if exchange and connected_to(exchange, reachability):  # reached, and not answered: not the network
+        described["error_hint"] = evidence.SILENT_KMS_HOST[0].upper() + evidence.SILENT_KMS_HOST[1:] + "."
     answered = exchange if exchange and exchange.get("answered") else None
     return {
         "sku_id": product.get("sku_id"),

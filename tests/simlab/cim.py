@@ -192,7 +192,7 @@ class CimProvider:
         self.known_keys = known_keys
         self.now = now  # the host's clock
         self.log: list[dict[str, Any]] = []
-        self._property_cache: dict[tuple[str, str], dict[str, str]] = {}
+        self._property_cache: dict[tuple[str, str, tuple[str, ...]], dict[str, str]] = {}
         self.handlers: dict[str, Callable[[CimClass, dict[str, Any], dict[str, Any]], int]] = {
             "Activate": self.activate,
             "UninstallProductKey": self.uninstall_product_key,
@@ -364,10 +364,12 @@ class CimProvider:
     def _properties(self, cls: CimClass) -> dict[str, str]:
         """The class's properties as this host's Windows version has them."""
         version = self.state.os["version"]
-        key = (cls.name, version)
+        lacks = tuple(sorted(n.lower() for n in self.state.class_lacks.get(cls.name, [])))
+        key = (cls.name, version, lacks)
         found = self._property_cache.get(key)
         if found is None:
-            found = self._property_cache[key] = {n: t for n, t in cls.properties.items() if cls.has(n, version)}
+            found = self._property_cache[key] = {n: t for n, t in cls.properties.items()
+                                                 if cls.has(n, version) and n.lower() not in lacks}
         return found
 
     def _property(self, cls: CimClass, name: str) -> str:
@@ -460,8 +462,9 @@ class CimProvider:
         host, port, discovered = self.kms_target(cls, product)
         log = EventLog(self.state.events)
         required = self.threshold(product)
-        log.kms_request(cls.name, product, "%s:%d" % (host, port), cmid=self.client_machine_id(cls), required=required,
-                        now=self.now())
+        # Server:Port as the client writes it: an IPv6 address in brackets (facts §11.1)
+        log.kms_request(cls.name, product, "%s:%d" % ("[%s]" % host if ":" in host else host, port),
+                        cmid=self.client_machine_id(cls), required=required, now=self.now())
         try:
             addresses = self.network.resolve(host, self.state.network.get("resolve"))
         except OSError:

@@ -29,6 +29,8 @@ Faults, read live from HostState.faults on every command (wire faults are wsman.
   access_denied     ``true``: every query and call on a licensing class fails E_ACCESSDENIED
                     0x80070005 (a non-administrator account); ``"invoke"``: licensing method calls
                     fail SL_E_LUA_ACCESSDENIED 0xC004F025, reads work (facts §6)
+  console           ``"no_handle"``: setting [Console]::OutputEncoding fails (IOException, "The
+                    handle is invalid."), so output stays in the console's OEM code page
   eventlog_service  ``"unavailable"``: the Windows Event Log service does not answer; Get-WinEvent
                     fails with an EventLogException (RPC_S_SERVER_UNAVAILABLE, 1722)
   licensing_service ``"disabled"``: sppsvc's classes fail 0x80070422; ``"missing"``: they are
@@ -255,6 +257,10 @@ class WindowsHost:
 
     def log_script_block(self, text: str) -> None:
         self.script_block_log.append(text)
+
+    @property
+    def console_encoding_settable(self) -> bool:
+        return self.state.faults.get("console") != "no_handle"
 
     def log_pipeline_execution(self, lines: list[str]) -> None:
         self.module_log.extend(lines)

@@ -29,7 +29,7 @@ HOST_KEYS = {
     "clock_offset_minutes", "ospp_service", "client_machine_id", "ospp_client_machine_id",
     "computer_name", "office", "products", "dns_kms_host", "dns_domain", "inventory_vars", "faults",
     "registry", "network", "events", "spp_service", "powershell", "parameter_names", "dns_search_list",
-    "dns_connection_suffixes", "dns_srv_domain", "product_shows_service_kms",
+    "dns_connection_suffixes", "dns_srv_domain", "product_shows_service_kms", "class_lacks",
 }
 # The Windows PowerShell versions a lab host can have (tests/simlab/powershell).
 POWERSHELL_VERSIONS = ("2.0", "3.0", "4.0", "5.1")
@@ -98,6 +98,10 @@ class HostState:
     # Whether a SoftwareLicensingProduct without its own KMS host shows the service-wide one
     # in KeyManagementServiceMachine / Port (UNCONFIRMED, facts §11.1): the lab can be either.
     product_shows_service_kms: bool = False
+    # {class: [properties]}: properties this host's build of the class lacks although the
+    # table gives them to its Windows version (when some arrived is UNCONFIRMED, e.g. the
+    # rearm counts, facts §10.6): a query naming one is WBEM_E_INVALID_QUERY.
+    class_lacks: dict[str, list[str]] = field(default_factory=dict)
     # Host variables the lab writes into the inventory (what an administrator would set).
     inventory_vars: dict[str, Any] = field(default_factory=dict)
     # Windows PowerShell's version on the host: what the emulation's language and cmdlets
@@ -210,6 +214,7 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         dns_domain=merged.get("dns_domain"),
         dns_srv_domain=merged.get("dns_srv_domain"),
         product_shows_service_kms=bool(merged.get("product_shows_service_kms", False)),
+        class_lacks={str(k): [str(p) for p in v] for k, v in (merged.get("class_lacks") or {}).items()},
         dns_search_list=[str(d) for d in merged.get("dns_search_list") or []],
         dns_connection_suffixes=[str(d) for d in merged.get("dns_connection_suffixes") or []],
         inventory_vars=dict(merged.get("inventory_vars") or {}),

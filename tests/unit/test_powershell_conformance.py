@@ -59,6 +59,8 @@ class BareMachine:
     def log_pipeline_execution(self, lines: list[str]) -> None:
         pass
 
+    console_encoding_settable = True
+
     def now(self) -> datetime:
         return datetime(2026, 12, 7, 10, 0, 0, tzinfo=timezone.utc)
 

@@ -42,7 +42,8 @@ cannot read must not look like a syntax error).
 
 The machine a script runs on provides (host.WindowsHost): computer_name, powershell_version,
 clr_version, language_version(), environment(), now(), log_script_block(text) (event 4104),
-log_pipeline_execution(lines) (event 4103), primary_dns_suffix, has_dns_client, resolve(name), connect(address, port, timeout),
+log_pipeline_execution(lines) (event 4103), console_encoding_settable, primary_dns_suffix,
+has_dns_client, dns_search_list, connection_suffixes, resolve(name), connect(address, port, timeout),
 srv_records(name), services(), registry_key(path), event_providers(), events(logs,
 providers, ids), and the WMI side: CimError, exec_query(wql), enumerate_instances(class,
 condition), method_parameters(class, method), get_class(class), exec_method(class, instance,

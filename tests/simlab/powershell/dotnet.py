@@ -64,6 +64,12 @@ EXCEPTION_BASES: dict[str, tuple[str, ...]] = {
     "Microsoft.Management.Infrastructure.CimException": ("System.SystemException",),
     "System.Diagnostics.Eventing.Reader.EventLogException": ("System.SystemException",),
     "Microsoft.PowerShell.Commands.ServiceCommandException": ("System.SystemException",),
+    "System.IO.IOException": ("System.SystemException",),
+    "System.Management.Automation.SetValueException": ("System.Management.Automation.RuntimeException",
+                                                       "System.SystemException"),
+    "System.Management.Automation.SetValueInvocationException": (
+        "System.Management.Automation.SetValueException", "System.Management.Automation.RuntimeException",
+        "System.SystemException"),
 }
 # Exception.HResult defaults (learn.microsoft.com/dotnet/api/system.exception.hresult): COR_E_*
 DEFAULT_HRESULTS = {"System.OverflowException": -2146233066, "System.InvalidCastException": -2147467262,
@@ -569,6 +575,15 @@ def static_member(run: Any, type_name: str, name: str) -> Any:
 
 def set_static_member(run: Any, type_name: str, name: str, value: Any) -> None:
     if type_name == "System.Console" and name.lower() == "outputencoding":
+        if not run.machine.console_encoding_settable:
+            # Setting it reopens the console's output handle; where the process has no console
+            # handle of its own that fails: IOException "The handle is invalid." (Console.
+            # OutputEncoding, learn.microsoft.com/dotnet/api/system.console.outputencoding:
+            # "IOException: An I/O error occurred"), wrapped as an ExceptionWhenSetting error.
+            inner = exception("System.IO.IOException", "The handle is invalid.", hresult=-2147024890)
+            wrapper = exception("System.Management.Automation.SetValueInvocationException",
+                                'Exception setting "OutputEncoding": "The handle is invalid."', inner=inner)
+            raise PSThrow(rt.error_record(wrapper, "ExceptionWhenSetting"), statement=True)
         if not isinstance(value, Encoding):
             raise PSThrow(rt.error_record(exception("System.ArgumentNullException", "Value cannot be null."),
                                           "ExceptionWhenSetting"), statement=True)
