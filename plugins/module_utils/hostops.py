@@ -81,7 +81,7 @@ def registry_read(op_id: str, key: str, values: list[str], subkeys: str | None =
     return {"id": op_id, "op": "registry_read", "key": key, "values": list(values), "subkeys": subkeys}
 
 
-def tcp_connect(op_id: str, host: str, port: int, timeout_ms: int, require: bool = False,
+def tcp_connect(op_id: str, host: str, port: int, timeout_ms: int, require: bool = False, *,
                 connect: bool = True) -> Operation:
     """``require``: not reachable is an error, and then nothing after it runs. ``connect``
     false: only resolve the name (``reachable`` stays false, ``addresses`` says what it

@@ -274,7 +274,8 @@ def kms_host(value: str, option: str = "kms_host") -> str:
 
     An IP address is returned in its canonical form (an IPv6 literal lower case, compressed,
     without the brackets a URL or slmgr.vbs puts around it); apply.py sends it to the
-    licensing service bracketed, as slmgr.vbs does (facts §11.1). A DNS name is returned in its ASCII form: ASCII labels as given, other
+    licensing service bracketed, as slmgr.vbs does (facts §11.1). A DNS name is returned in its
+    ASCII form: ASCII labels as given, other
     labels as IDNA A-labels (xn--...). Compatibility characters (full-width letters and
     digits, ligatures, circled digits: what NFKC changes) are refused, not mapped, with the
     form to write instead; so is a label that mixes scripts.

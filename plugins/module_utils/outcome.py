@@ -232,7 +232,7 @@ def summary_line(product: dict[str, Any]) -> str:
     )
 
 
-def failure_message(host: str, plan: ProductPlan, step: dict[str, Any], outcome: dict[str, Any],
+def failure_message(host: str, plan: ProductPlan, step: dict[str, Any], outcome: dict[str, Any], *,
                     exchange: dict[str, Any] | None = None, connected: bool = False) -> str:
     """Why a step failed and what to do; a failed activation ends with the product's last KMS
     exchange as the host's licensing events recorded it (evidence.py). ``connected``: the host

@@ -39,8 +39,9 @@ options:
       - Internationalised names and IPv6 literals are accepted; spaces, quotes and other
         characters that cannot be part of a host name are rejected before anything is sent.
       - The value is checked in the form the host is sent and RV(kms_host) returns. An IP
-        address is sent as given, an IPv6 literal without brackets (C([2001:db8::10]) is sent
-        as C(2001:db8::10)). A DNS name keeps its ASCII labels as given and has every other
+        address is returned in its canonical form, an IPv6 literal without brackets
+        (C([2001:DB8::10]) is returned as C(2001:db8::10)); the licensing service is given it in
+        brackets, as C(slmgr.vbs /skms) writes it, and the connection test the bare address. A DNS name keeps its ASCII labels as given and has every other
         label written as its IDNA A-label (C(xn--...)).
       - Refused before anything is sent, with a message that says why, are full-width and
         other compatibility characters (the message gives the name to write instead), a label
@@ -144,7 +145,7 @@ changed:
   sample: false
 kms_host:
   description:
-    - O(kms_host) as checked, which is what the host was sent (an IPv6 literal without brackets,
+    - O(kms_host) as checked (an IP address in canonical form, an IPv6 literal without brackets,
       labels that are not ASCII as IDNA A-labels); null when not given.
   returned: when the options were valid
   type: str
@@ -273,6 +274,38 @@ products:
           products of osppsvc). Windows' own count is RV(host.remaining_windows_rearm_count).
       type: dict
       sample: {app: 5, sku: 5}
+    kms_lookup_domain:
+      description:
+        - The DNS domain the product looks its KMS host up in instead of the host's DNS suffixes
+          (KeyManagementServiceLookupDomain, C(slmgr /skms-domain), Windows 8 and later); null when
+          none is set or Windows does not report it.
+      type: str
+      sample: campus.example
+    kms_host_source:
+      description:
+        - Whose KMS host C(kms_host) is. C(product), the product's own setting (what
+          C(state=absent) of office_kms and windows_kms clears); C(service), the service-wide
+          setting (C(slmgr /skms) without an Activation ID, or a GPO) that the product shows. Whether Windows shows the service-wide value
+          on a product is unconfirmed, so this is decided from the per-SKU registry value under
+          C(SoftwareProtectionPlatform\\<AppID>\\<SkuID>) and from a comparison with the service's
+          value; null when the product shows no KMS host.
+      type: str
+      choices: [product, service]
+      sample: product
+    kms_port_source:
+      description: The same for C(kms_port).
+      type: str
+      choices: [product, service]
+      sample: null
+    licensed_through:
+      description:
+        - For a Licensed product, the KMS host it was last activated through, C(kms_host),
+          C(kms_port) and C(source), from its licensing events (C(events), the newest exchange that
+          activated it) or else from DNS discovery (C(dns),
+          DiscoveredKeyManagementServiceMachineName); null when neither tells. A product licensed
+          through another KMS host than the one a task sets is activated against it by office_kms and windows_kms.
+      type: dict
+      sample: {kms_host: kms.campus.example, kms_port: 1688, source: events}
     last_kms_exchange:
       description:
         - The product's last KMS exchange as the host's licensing events record it (Application
@@ -501,15 +534,25 @@ kms_exchanges:
       sample: 3
 dns_discovery:
   description:
-    - What the host's own DNS publishes for KMS (C(_vlmcs._tcp) in the host's primary DNS
-      domain), looked up in the same remote call; null when O(kms_host) is given.
+    - What the host's own DNS publishes for KMS, looked up in the same remote call as a KMS client
+      looks, C(_vlmcs._tcp) in the lookup domain when one is set (C(slmgr /skms-domain)), else in
+      each domain of the host's DNS suffix search list, else in its primary DNS suffix and then each
+      connection's own suffix, in that order, until one has SRV records; null when O(kms_host) is
+      given.
   returned: success
   type: dict
   contains:
     query:
-      description: The name looked up.
+      description: The name that answered, or the last one asked when none did.
       type: str
       sample: _vlmcs._tcp.campus.example
+    tried:
+      description: The names asked before RV(dns_discovery.query) that gave no SRV record, in
+        order, each with C(query), C(error_code) and C(error).
+      type: list
+      elements: dict
+      sample: [{query: _vlmcs._tcp.students.campus.example, error_code: "0x8007232B",
+                error: "_vlmcs._tcp.students.campus.example : DNS name does not exist"}]
     status:
       description:
         - C(published), C(not_published) (the name does not exist or has no SRV record,

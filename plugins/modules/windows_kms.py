@@ -41,8 +41,9 @@ options:
         publishes (C(_vlmcs._tcp)) or the one already set; nothing is cleared.
       - Required with O(state=configured) unless O(product_key) is given.
       - The value is checked in the form the host is sent and RV(kms_host) returns. An IP
-        address is sent as given, an IPv6 literal without brackets (C([2001:db8::10]) is sent
-        as C(2001:db8::10)). A DNS name keeps its ASCII labels as given and has every other
+        address is returned in its canonical form, an IPv6 literal without brackets
+        (C([2001:DB8::10]) is returned as C(2001:db8::10)); the licensing service is given it in
+        brackets, as C(slmgr.vbs /skms) writes it, and the connection test the bare address. A DNS name keeps its ASCII labels as given and has every other
         label written as its IDNA A-label (C(xn--...)).
       - Refused before anything is sent, with a message that says why, are full-width and
         other compatibility characters (the message gives the name to write instead), a label
@@ -65,7 +66,9 @@ options:
       - V(configured) sets key, host and port but never activates and never contacts the KMS
         host (for images).
       - V(absent) clears the product's KMS host and port (C(slmgr /ckms <ActivationID>)), back
-        to DNS auto-discovery. Keys and activation are left as they are.
+        to DNS auto-discovery. Keys and activation are left as they are. A KMS host set
+        service-wide (C(slmgr /skms) without an Activation ID, or a GPO) is left alone, even
+        where Windows shows it on the product (RV(products[].kms_host_source)).
     type: str
     choices: [activated, configured, absent]
     default: activated
@@ -97,10 +100,14 @@ options:
     description:
       - Before activating, check that the host can open a TCP connection to O(kms_host) (over
         IPv4 or IPv6), and fail with C(0xC004F074) before anything is changed when it cannot.
-        Only done when something activates.
+        Only done when something activates. The inspect call already resolves O(kms_host) on
+        the host (without connecting), so a name that does not resolve there fails the host
+        without a second remote call.
       - When O(kms_host) is omitted, the products find their KMS host through DNS on the host
         itself (C(_vlmcs._tcp)). The inspect call then looks the record up with the host's own
-        resolver and tests a connection to each KMS host published; when a product that would
+        resolver, where a KMS client looks (its lookup domain, C(slmgr /skms-domain), when one is
+        set; else the host's DNS suffix search list; else its primary DNS suffix, then each
+        connection's suffix), and tests a connection to each KMS host published; when a product that would
         use DNS (no KMS host of its own, and for Windows none set service-wide) needs
         activation, the host fails before anything is changed with C(0x8007232B)
         DNS_ERROR_RCODE_NAME_ERROR when DNS publishes no KMS host, or C(0xC004F074) when none
@@ -173,7 +180,7 @@ msg:
   sample: "changed: Windows(R), Education edition, VisioPro2024Volume"
 kms_host:
   description:
-    - O(kms_host) as checked, which is what the host was sent (an IPv6 literal without brackets,
+    - O(kms_host) as checked (an IP address in canonical form, an IPv6 literal without brackets,
       labels that are not ASCII as IDNA A-labels); null when not given.
   returned: when the options were valid
   type: str
@@ -295,6 +302,38 @@ products:
           products of osppsvc). Windows' own count is RV(remaining_windows_rearm_count).
       type: dict
       sample: {app: 5, sku: 5}
+    kms_lookup_domain:
+      description:
+        - The DNS domain the product looks its KMS host up in instead of the host's DNS suffixes
+          (KeyManagementServiceLookupDomain, C(slmgr /skms-domain), Windows 8 and later); null when
+          none is set or Windows does not report it.
+      type: str
+      sample: campus.example
+    kms_host_source:
+      description:
+        - Whose KMS host C(kms_host) is. C(product), the product's own setting (what
+          O(state=absent) clears); C(service), the service-wide setting (C(slmgr /skms) without an
+          Activation ID, or a GPO) that the product shows. Whether Windows shows the service-wide value
+          on a product is unconfirmed, so this is decided from the per-SKU registry value under
+          C(SoftwareProtectionPlatform\\<AppID>\\<SkuID>) and from a comparison with the service's
+          value; null when the product shows no KMS host.
+      type: str
+      choices: [product, service]
+      sample: product
+    kms_port_source:
+      description: The same for C(kms_port).
+      type: str
+      choices: [product, service]
+      sample: null
+    licensed_through:
+      description:
+        - For a Licensed product, the KMS host it was last activated through, C(kms_host),
+          C(kms_port) and C(source), from its licensing events (C(events), the newest exchange that
+          activated it) or else from DNS discovery (C(dns),
+          DiscoveredKeyManagementServiceMachineName); null when neither tells. A product licensed
+          through another KMS host than O(kms_host) is activated against O(kms_host).
+      type: dict
+      sample: {kms_host: kms.campus.example, kms_port: 1688, source: events}
     last_kms_exchange:
       description:
         - The product's last KMS exchange as the host's licensing events record it (Application

@@ -22,6 +22,7 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils import hostop
 
 from tests.integration.conftest import calls, invoked, kms_playbook, one_task, winrm_execute
 from tests.simlab import scenario as scenario_mod
+from tests.simlab.cim import classes
 from tests.simlab.lab import Lab
 from tests.unit.factories import executor_code
 
@@ -253,17 +254,21 @@ def test_reads_name_their_properties_and_writes_select_one_instance(truth_lab, a
 
 def test_windows_7_refuses_the_activation_properties_and_the_products_are_read_without(truth_lab, ansible):
     """VLActivationType and its kin are not in Windows 7's SoftwareLicensingProduct (facts
-    §1.3, §10.7): the product query is refused as invalid and made once more without them;
-    the products are read, their activation type unknown. osppsvc is installed there: its
-    classes are read."""
+    §1.3, §10.7): the product query is refused as invalid and made once more without the
+    optional properties the class definition lacks, and only those; the products are read,
+    their activation type unknown. osppsvc is installed there: its classes are read."""
     host = "pc05-office2010-win7"
     run = ansible(truth_lab, kms_playbook(kms_host=KMS), "--limit", host)
     assert run.result(host, "kms")["status"] == "ok"
     inspect = [e for e in truth_lab.cim_log(host) if e["kind"] == "query"
                and e["class"].startswith(("SoftwareLicensing", "OfficeSoftwareProtection"))]
     spp = [(e["hresult"], set(e["properties"])) for e in inspect if e["class"] == SPP]
+    windows7 = set(classes()["softwarelicensingproduct"].properties) - {
+        name for name in inspection.ACTIVATION_PROPERTIES
+        if not classes()["softwarelicensingproduct"].has(name, "6.1.7601")}
     assert spp[:2] == [(0x80041017, set(inspection.PRODUCT_PROPERTIES + inspection.ACTIVATION_PROPERTIES)),
-                       (0, set(inspection.PRODUCT_PROPERTIES))]
+                       (0, set(inspection.PRODUCT_PROPERTIES + inspection.ACTIVATION_PROPERTIES) & windows7)]
+    assert "VLActivationType" not in spp[1][1]
     assert {e["class"] for e in inspect} >= {OSPP, "OfficeSoftwareProtectionService"}
 
 
@@ -281,10 +286,10 @@ WIN7_OFFICE2010 = "pc05-office2010-win7"  # osppsvc installed
     # WBEM_E_INVALID_QUERY: a property the class lacks, in the filter or the property list
     (WIN11, hostops.cim_query("x", SPP, ["ID"], "LicenceStatus = 1"), "0x80041017"),
     (WIN11, hostops.cim_query("x", SPP, ["ID", "Colour"]), "0x80041017"),
-    # An argument name the method does not declare: Invoke-CimMethod refuses it on the client
-    # with an ArgumentException (E_INVALIDARG), before WMI sees the call (CimInvokeCimMethod.cs)
+    # More arguments than the method declares [in] parameters: the executor stops the call
+    # (WBEM_E_INVALID_PARAMETER); it gives arguments by position, under the declared names
     (WIN11, hostops.cim_invoke("x", SPP, "SetKeyManagementServiceMachine", where=PROPLUS,
-                               arguments=[("HostName", "string", KMS)]), "0x80070057"),
+                               arguments=[("MachineName", "string", KMS), ("Port", "uint32", 1)]), "0x80041008"),
     # a port that is not a number: the cmdlet cannot convert it to the declared uint32
     (WIN11, hostops.cim_invoke("x", SPP, "SetKeyManagementServicePort", where=PROPLUS,
                                arguments=[("PortNumber", "string", "port")]), "0x80070057"),

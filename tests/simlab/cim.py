@@ -547,8 +547,8 @@ class CimProvider:
                 bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
                 return bare, port, False
         published = self.state.dns_srv_domain or self.state.dns_domain
-        if not self.state.dns_kms_host or not published or \
-                published.lower().rstrip(".") not in (d.lower().rstrip(".") for d in self.lookup_domains(product, service)):
+        domains = [d.lower().rstrip(".") for d in self.lookup_domains(product, service)]
+        if not self.state.dns_kms_host or not published or published.lower().rstrip(".") not in domains:
             raise CimError(DNS_ERROR_RCODE_NAME_ERROR)  # facts §10.3: no SRV record
         return self.state.dns_kms_host, KMS_PORT, True  # the SRV record's port (facts §7.1)
 

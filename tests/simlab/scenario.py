@@ -196,7 +196,8 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
     merged.update(copy.deepcopy(entry))
     ospp = merged.get("ospp_service", False)
     if ospp not in OSPP_SERVICE_VALUES:
-        raise ScenarioError("host %s: ospp_service must be true, false, disabled or unregistered, not %r" % (name, ospp))
+        raise ScenarioError("host %s: ospp_service must be true, false, disabled or unregistered, not %r"
+                            % (name, ospp))
     state = HostState(
         name=name,
         username=merged["username"],

@@ -24,12 +24,18 @@ enumeration and scalar .Count are 3.0's, Exception.HResult is public from .NET 4
 
 Cmdlets: ForEach-Object, Where-Object, Sort-Object, Out-String, Write-Output, Write-Error,
 Write-Host, New-Object, Get-Command, ConvertFrom-Json, ConvertTo-Json (Windows PowerShell
-5.1's JavaScriptSerializer behaviour), Get-CimInstance, Invoke-CimMethod (with the client-side
-checks of PowerShell's CimCmdlets source), Get-Service, Test-Path / Get-Item / Get-ChildItem
-on HKLM:, Get-WinEvent -FilterHashtable, Resolve-DnsName (DnsClient, Windows 8 and later).
+5.1's JavaScriptSerializer behaviour), Get-CimInstance, Get-CimClass (properties, methods and
+their parameters with ID and In qualifiers), Invoke-CimMethod (with the client-side checks of
+PowerShell's CimCmdlets source), Get-Service, Test-Path / Get-Item / Get-ChildItem on HKLM:,
+Get-WinEvent -FilterHashtable, Resolve-DnsName and Get-DnsClientGlobalSetting (DnsClient,
+Windows 8 and later). Each cmdlet invocation is recorded as module logging records it (event
+4103: parameter bindings and pipeline input, machine.log_pipeline_execution).
 .NET: Convert, Text.Encoding, DateTime, Console, ScriptBlock, Net.Dns, Net.Sockets.TcpClient
-(per address family, BeginConnect / WaitOne / EndConnect), IPGlobalProperties, String and
-Hashtable methods, and the exceptions with the types, messages, HResults and properties
+(per address family, BeginConnect / WaitOne / EndConnect), IPGlobalProperties,
+NetworkInterface (DNS suffix per connection), Reflection.Assembly.LoadWithPartialName,
+JavaScriptSerializer (System.Web.Extensions, once loaded), Regex.Replace with a script block
+as its MatchEvaluator (UTF-16 code units), String and Hashtable methods, and the exceptions
+with the types, messages, HResults and properties
 Windows gives (SocketException.ErrorCode, Win32Exception.NativeErrorCode, CimException with
 ErrorData.error_Code and MessageId, MethodInvocationException around a method's exception).
 
