@@ -386,7 +386,9 @@ def whole_number(value: Any, option: str, rule: tuple[int, int | None, str, str]
     number = int(value) if isinstance(value, str) and _WHOLE_TEXT.fullmatch(value) else value
     if (isinstance(number, bool) or not isinstance(number, int) or number < minimum
             or (maximum is not None and number > maximum)):
-        bounds = "from %d to %d" % (minimum, maximum) if maximum is not None else "of %d or more" % minimum
+        bounds = "of %d or more" % minimum
+        if maximum is not None:
+            bounds = "from %d to %d" % (minimum, maximum)
         raise OptionError("%s must be %s %s%s, as a whole number or ASCII digits; got %s"
                           % (option, what, bounds, why, _given(value)))
     return int(number)

@@ -182,8 +182,8 @@ def below_requirements(host: str, verdict: dict[str, Any], enforced: bool) -> st
         return ("%s: %s's system requirements could not all be checked: %s. Nothing was changed on it "
                 "(requirements: strict fails a host whose facts are unknown). %s "
                 "set requirements: enforce (in the role: office_kms_requirements: enforce in this host's "
-                "host_vars, or -e office_kms_requirements=enforce with --limit)." % (host, verdict["name"], unknown,
-                                                                                      advice))
+                "host_vars, or -e office_kms_requirements=enforce with --limit)."
+                % (host, verdict["name"], unknown, advice))
     also = " Unknown, so not checked: %s." % unknown if unknown else ""
     if not enforced:
         return ("%s is below %s's system requirements: %s.%s Activating anyway (requirements: warn)."

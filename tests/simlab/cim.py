@@ -265,8 +265,8 @@ class CimProvider:
         if renamed is None:
             return declared
         if len(renamed) != len(declared):
-            raise ValueError("simlab: parameter_names of %s.%s must name %d parameters" % (cls.name, name,
-                                                                                            len(declared)))
+            raise ValueError("simlab: parameter_names of %s.%s must name %d parameters"
+                             % (cls.name, name, len(declared)))
         return dict(zip(renamed, declared.values(), strict=True))
 
     def class_declaration(self, class_name: str) -> tuple[CimClass, dict[str, str], dict[str, dict[str, str]]]:

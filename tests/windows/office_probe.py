@@ -198,8 +198,8 @@ def modules(execute: Execute) -> tuple[dict[str, Any], list[str]]:
         if host is not ...:
             found, kms_host = family_host(result)
             if not found or kms_host != host:
-                problems.append("%s: %s kms_host %r, expected %r" % (name, FAMILY, kms_host if found else "absent",
-                                                                      host))
+                problems.append("%s: %s kms_host %r, expected %r"
+                                % (name, FAMILY, kms_host if found else "absent", host))
 
     info = office_kms_info(execute, include_windows=True)
     expect("office_kms_info", info, False, 1)
@@ -332,8 +332,8 @@ def leaks(events: list[dict[str, Any]], markers: dict[str, str]) -> list[str]:
         for name, marker in markers.items():
             hit = marker.upper() in text.upper() if name.startswith("key") else marker in text
             if hit:
-                found.append("event %s (record %s, %s) shows %s" % (event.get("id"), event.get("record_id"),
-                                                                   event.get("time_created"), name))
+                found.append("event %s (record %s, %s) shows %s"
+                             % (event.get("id"), event.get("record_id"), event.get("time_created"), name))
     return found
 
 
@@ -346,6 +346,7 @@ def logging_probe(execute: Execute, read_events: Callable[[datetime], list[dict[
     since = datetime.now(timezone.utc) - timedelta(seconds=2)
     with policy():
         results = hostops.run(execute, program, "install a made-up key")
+
         def logged() -> list[dict[str, Any]] | None:
             # The run is in the log once its Invoke-CimMethod is (4103, module CimCmdlets).
             found = read_events(since)

@@ -83,8 +83,8 @@ class WinrmCaller:
         """ansible-core's _winrm_send_input: one Send with a stdin stream, End only on the last."""
         import xmltodict  # noqa: PLC0415 - pywinrm's own dependency
 
-        envelope = {"env:Envelope": self.protocol.build_wsman_header(resource_uri=SHELL_URI, action=SEND_ACTION,
-                                                                    shell_id=shell_id)}
+        header = self.protocol.build_wsman_header(resource_uri=SHELL_URI, action=SEND_ACTION, shell_id=shell_id)
+        envelope = {"env:Envelope": header}
         stream: dict[str, Any] = {"@Name": "stdin", "@CommandId": command_id,
                                   "#text": base64.b64encode(data).decode("ascii")}
         if last:

@@ -90,8 +90,8 @@ class Cmdlet:
         lines = ['CommandInvocation(%s): "%s"' % (self.name, self.name)]
         names = {p.name.lower(): p.name for p in self.params}
         for key, value in params.items():
-            lines.append('ParameterBinding(%s): name="%s"; value="%s"' % (self.name, names.get(key, key),
-                                                                         logged_value(value)))
+            lines.append('ParameterBinding(%s): name="%s"; value="%s"'
+                         % (self.name, names.get(key, key), logged_value(value)))
         pipeline = next((p.name for p in self.params if p.pipeline), "InputObject")
         for item in items or []:
             lines.append('ParameterBinding(%s): name="%s"; value="%s"' % (self.name, pipeline, logged_value(item)))
