@@ -110,10 +110,12 @@ def reread_operations(host_plan: HostPlan) -> list[hostops.Operation]:
     ops = [inspection.spp_products(AFTER + cls, " OR ".join(found)) if cls == inspection.SPP_PRODUCT
            else hostops.cim_query(AFTER + cls, cls, inspection.PRODUCT_PROPERTIES, " OR ".join(found))
            for cls, found in conditions.items()]
-    if inspection.SPP_PRODUCT in conditions:
-        # whose KMS settings the SPP's products show now (inspection.kms_sources)
-        apps = sorted({p.product["application_id"] for p in host_plan.plans
-                       if p.steps and p.product["license_class"] == inspection.SPP_PRODUCT})
+    # After clearing an SPP product's KMS settings: whose settings it shows now, its own or the
+    # service-wide ones (inspection.kms_sources), for outcome.observed.
+    apps = sorted({p.product["application_id"] for p in host_plan.plans
+                   if p.product["license_class"] == inspection.SPP_PRODUCT
+                   and any(s["action"] in ("clear_host", "clear_port") for s in p.steps)})
+    if apps:
         ops += [inspection.service_read()] + inspection.own_kms_reads(apps)
     return ops
 

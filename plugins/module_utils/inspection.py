@@ -35,17 +35,18 @@ ACTIVATION_PROPERTIES = ("VLActivationType", "ADActivationObjectName", "Remainin
 SERVICE_PROPERTIES = ("ClientMachineID", "RemainingWindowsReArmCount", "KeyManagementServiceMachine")
 # Where the KMS client looks its host up in DNS instead of the host's suffixes (slmgr
 # /skms-domain, Windows 8 and later, facts §1.3, §11.3): a product property (with
-# ACTIVATION_PROPERTIES); whether the service has it too is UNCONFIRMED, so it is an optional
-# property there. The DNS lookup of the same program uses the first that is set (domain_from).
+# ACTIVATION_PROPERTIES; whether the service has it too is UNCONFIRMED, so it is not asked of
+# the service, which would cost a second query where it lacks it). The DNS lookup of the same
+# program uses the first product's that is set (domain_from).
 LOOKUP_DOMAIN = "KeyManagementServiceLookupDomain"
-# The service-wide port (slmgr /skms host:port without an Activation ID, facts §11.1); that
-# the service has the property is UNCONFIRMED, so it is optional.
-SERVICE_PORT = "KeyManagementServicePort"
-# A product's own KMS host and port are written under the service's key, per Application ID
-# and SKU ID (facts §1.5, TN-REG): read per application, to tell a product's own setting from
-# the service-wide one it may show (facts §11.1).
+# The KMS settings in the registry (facts §1.5, TN-REG): the service-wide host and port as
+# values of the service's key, a product's own under <AppID>\<SkuID> subkeys. Read with the
+# products (registry reads cost no WMI query), to tell a product's own setting from the
+# service-wide one it may show (facts §11.1).
 SPP_KEY = r"HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform"
 OWN_KMS = "own_kms:"
+SPP_SETTINGS = "spp_settings"
+REGISTRY_VALUES = ("KeyManagementServiceName", "KeyManagementServicePort")
 GUID_SUBKEY = r"^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$"
 # For licences installed without a key (read only when office_kms names products): enough
 # to recognise the family and channel, nothing the licensing provider must compute.
@@ -252,17 +253,16 @@ def host_evidence(results: Results) -> dict[str, Any]:
 
 
 def service_read() -> hostops.Operation:
-    """The Windows SPP's service: SERVICE_PROPERTIES, and where this Windows has them its
-    lookup domain and service-wide port."""
-    return cim_query("spp_service", SPP_SERVICE, SERVICE_PROPERTIES + (LOOKUP_DOMAIN, SERVICE_PORT),
-                     optional_properties=(LOOKUP_DOMAIN, SERVICE_PORT))
+    """The Windows SPP's service (SERVICE_PROPERTIES)."""
+    return cim_query("spp_service", SPP_SERVICE, SERVICE_PROPERTIES)
 
 
 def own_kms_reads(app_ids: list[str] | tuple[str, ...]) -> list[hostops.Operation]:
-    """The products' own KMS settings in the registry, per application (SPP_KEY, then AppID, then SkuID)."""
-    return [hostops.registry_read(OWN_KMS + app, "%s\\%s" % (SPP_KEY, app),
-                                  ["KeyManagementServiceName", "KeyManagementServicePort"], GUID_SUBKEY)
-            for app in app_ids]
+    """The KMS settings in the registry: the service-wide ones (the values of SPP_KEY), and the
+    products' own, per application (SPP_KEY, then AppID, then SkuID)."""
+    return [hostops.registry_read(SPP_SETTINGS, SPP_KEY, list(REGISTRY_VALUES))] + [
+        hostops.registry_read(OWN_KMS + app, "%s\\%s" % (SPP_KEY, app), list(REGISTRY_VALUES), GUID_SUBKEY)
+        for app in app_ids]
 
 
 def kms_sources(found: list[dict[str, Any]], results: Results) -> list[dict[str, Any]]:
@@ -279,6 +279,7 @@ def kms_sources(found: list[dict[str, Any]], results: Results) -> list[dict[str,
             for sub in hostops.as_list(results.data(op_id).get("subkeys")):
                 own[str(sub.get("name") or "").strip("{}").lower()] = sub.get("values") or {}
     service = (results.instances("spp_service") or [{}])[0]
+    service_port = (results.data(SPP_SETTINGS).get("values") or {}).get("KeyManagementServicePort")
     for product in found:
         registry = own.get(product["sku_id"], {})
         spp = product["license_class"] == SPP_PRODUCT
@@ -287,7 +288,7 @@ def kms_sources(found: list[dict[str, Any]], results: Results) -> list[dict[str,
             licensing.same_host(product.get("kms_host"), service.get("KeyManagementServiceMachine")) is True)
         product["kms_port_source"] = _source(
             product.get("kms_port"), spp, registry.get("KeyManagementServicePort"),
-            bool(service.get(SERVICE_PORT)) and str(service.get(SERVICE_PORT)) == str(product.get("kms_port")))
+            bool(service_port) and str(service_port) == str(product.get("kms_port")))
     return found
 
 

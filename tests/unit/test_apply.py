@@ -230,10 +230,9 @@ def test_program_rereads_the_products_touched_last():
                           desired)
     program = apply.program(host_plan, desired)
     [query] = rereads(program)
-    # Last come the re-read, with how the SPP products touched are now activated, the service
-    # and the products' own KMS settings in the registry (whose setting each shows), and the
+    # Last come the re-read, with how the SPP products touched are now activated, and the
     # KMS exchanges the activation logged (the SPP's events: no osppsvc product is touched).
-    assert program[-4:-1] == [query, inspection.service_read(), *inspection.own_kms_reads([OFFICE])]
+    assert program[-2] is query
     assert program[-1] == {"id": "events_spp", "op": "event_log", "provider": "Microsoft-Windows-Security-SPP",
                            "ids": [12288, 12289], "newest": 40}
     assert query == {
@@ -242,6 +241,15 @@ def test_program_rereads_the_products_touched_last():
         "where": "%s OR (%s) OR %s" % (by_id(MAK_SKU), by_key(OFFICE, "GCVGB"), by_id(VISIO_SKU)),
         "optional": False, "optional_properties": list(inspection.ACTIVATION_PROPERTIES),
     }
+
+
+def test_a_clear_rereads_whose_kms_settings_the_product_shows():
+    """After clearing an SPP product's KMS host, the service and the registry are read again
+    with it, to tell a product that now shows the service-wide host (inspection.kms_sources)."""
+    host_plan = plan_host([product(KMS_2024, status=1, days=170, host=HOST)], Desired(state="absent"))
+    program = apply.program(host_plan, Desired(state="absent"))
+    assert program[-3:] == [inspection.service_read(), *inspection.own_kms_reads([OFFICE])]
+    assert [s["action"] for s in host_plan.plans[0].steps] == ["clear_host"]
 
 
 def test_program_rereads_one_query_per_class():
@@ -308,7 +316,7 @@ def test_step_outcomes_of_a_program_run():
     host_plan = HostPlan([PLAN], [], [])
     program = apply.program(host_plan, desired)
     got = answer(program, errors={GROUP + ":1": (0xC004F074, "x")})
-    assert [got[op["id"]].status for op in program] == ["ok", "ok", "error", "skipped", "skipped"] + ["ok"] * 4
+    assert [got[op["id"]].status for op in program] == ["ok", "ok", "error", "skipped", "skipped", "ok", "ok"]
     assert [o["status"] for o in apply.step_outcomes(PLAN, got)] == ["ok", "failed", "not run"]
     stopped = answer(program, errors={apply.REACH: (0x8007274D, "refused")})
     assert [o["status"] for o in apply.step_outcomes(PLAN, stopped)] == ["not run"] * 3
