@@ -678,8 +678,10 @@ def _regex_replace(run: Any, text: Any, pattern: Any, evaluator: Any) -> str:
     from tests.simlab.powershell.compiler import Frame, ScriptBlock
     if not isinstance(evaluator, ScriptBlock):
         raise Unsupported("[regex]::Replace with a %s as its third argument" % rt.type_name_of(evaluator))
-    data = rt.to_string(text).encode("utf-16-le", "surrogatepass")
-    units = "".join(chr(int.from_bytes(data[i:i + 2], "little")) for i in range(0, len(data), 2))
+    units = rt.to_string(text)
+    if not units.isascii() and max(map(ord, units)) > 0xFFFF:  # beyond the BMP: its surrogate pair
+        data = units.encode("utf-16-le", "surrogatepass")
+        units = "".join(chr(int.from_bytes(data[i:i + 2], "little")) for i in range(0, len(data), 2))
     compiled = rt.regex(rt.to_string(pattern), case_sensitive=True)
     frame = Frame(run.script_scope, run)
 
