@@ -22,9 +22,8 @@ class ActionModule(KmsAction):
         try:
             host, desired = self.checked(result, task_vars)
             # Licences installed without a key are read only when products are named.
-            reach = outcome.reach_read(desired)
-            facts = self.read(result, host, reach["kms_host"], desired.kms_port, desired.connect_timeout,
-                              include_windows=False, connect=reach["connect"],
+            facts = self.read(result, host, outcome.reach_read(desired), desired.kms_port, desired.connect_timeout,
+                              include_windows=False, connect=False,
                               keyless_office=bool(desired.products) and desired.state != "absent",
                               **outcome.dns_reads(desired))
         except Stop as stop:

@@ -21,9 +21,8 @@ class ActionModule(KmsAction):
         result = super().run(tmp, task_vars)
         try:
             host, desired = self.checked(result, task_vars)
-            reach = outcome.reach_read(desired)
-            facts = self.read(result, host, reach["kms_host"], desired.kms_port, desired.connect_timeout,
-                              include_windows=True, connect=reach["connect"],
+            facts = self.read(result, host, outcome.reach_read(desired), desired.kms_port, desired.connect_timeout,
+                              include_windows=True, connect=False,
                               windows_only=True, **outcome.dns_reads(desired))
         except Stop as stop:
             return stop.result

@@ -278,9 +278,9 @@ function Set-SocketError($Data, $ErrorRecord) {
     $Data.error = $e.Message
 }
 
-# Resolve, then (unless connect is false) connect to each address in turn with a socket of that address's family: .NET
-# Framework's parameterless TcpClient is IPv4-only (facts §9 item 7). A plain connect and
-# close: nothing of the KMS protocol is sent. "connected" is the address that accepted;
+# Resolve, then (unless connect is false) connect to each address in turn with a socket of
+# that address's family: .NET Framework's parameterless TcpClient is IPv4-only (facts §9
+# item 7). A plain connect and close: nothing of the KMS protocol is sent. "connected" is the address that accepted;
 # "failures" the addresses that did not, each with its error; error and hresult are the last
 # failure's, only when no address accepted.
 function Test-Tcp($Op) {
@@ -320,7 +320,8 @@ function Test-Tcp($Op) {
         $data.failures += $failure
     }
     if (-not $data.reachable -and $data.failures.Count) {
-        foreach ($k in 'error', 'hresult') { $data[$k] = $failure[$k] }
+        $data.error = $failure.error
+        $data.hresult = $failure.hresult
     }
     return $data
 }

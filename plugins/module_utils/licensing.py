@@ -160,12 +160,8 @@ def canonical_host(text: Any) -> str | None:
     compressed), a DNS name as given; None for nothing."""
     if not text:
         return None
-    text = str(text).strip()
-    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
-    try:
-        return str(ipaddress.ip_address(bare))
-    except ValueError:
-        return text
+    address = _address(text)
+    return str(address) if address is not None else str(text).strip()
 
 
 def same_host(one: str | None, other: str | None) -> bool | None:
@@ -174,19 +170,22 @@ def same_host(one: str | None, other: str | None) -> bool | None:
     final dot, addresses in canonical form."""
     if not one or not other:
         return None
-    one, other = canonical_host(one) or "", canonical_host(other) or ""
-    kinds = {_is_address(one), _is_address(other)}
-    if len(kinds) > 1:
+    first, second = _address(one), _address(other)
+    if (first is None) != (second is None):
         return None
-    return one.lower().rstrip(".") == other.lower().rstrip(".")
+    if first is not None:
+        return first == second
+    return str(one).strip().lower().rstrip(".") == str(other).strip().lower().rstrip(".")
 
 
-def _is_address(text: str) -> bool:
+def _address(text: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a KMS host setting names (an IPv6 one with or without brackets), or None."""
+    text = str(text).strip()
+    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
     try:
-        ipaddress.ip_address(text)
+        return ipaddress.ip_address(bare)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def licensed_through(product: dict[str, Any], exchanges: list[dict[str, Any]]) -> dict[str, Any] | None:

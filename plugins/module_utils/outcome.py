@@ -365,13 +365,12 @@ def cannot_connect(host: str, desired: Desired, error: str | None) -> dict[str, 
     )
 
 
-def reach_read(desired: Desired) -> dict[str, Any]:
-    """What the inspect call learns of kms_host, when the task may activate against it and
-    check_reachable is on: whether its name resolves on the host (no connection: a compliant
-    host contacts no KMS host). A name that does not resolve stops the task before any apply
-    call (not_reachable); the apply program tests the connection itself."""
-    wanted = desired.check_reachable and desired.state == "activated" and desired.kms_host
-    return {"kms_host": desired.kms_host if wanted else None, "connect": False}
+def reach_read(desired: Desired) -> str | None:
+    """The KMS host whose name the inspect call resolves on the host (with connect=False: a
+    compliant host contacts no KMS host): kms_host, when the task may activate against it and
+    check_reachable is on. A name that does not resolve stops the task before any apply call
+    (not_reachable); the apply program tests the connection itself."""
+    return desired.kms_host if desired.check_reachable and desired.state == "activated" else None
 
 
 def dns_reads(desired: Desired) -> dict[str, bool]:

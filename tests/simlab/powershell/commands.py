@@ -534,24 +534,31 @@ class CimProperty(DotNet):
                                                 self.cim_type.capitalize(), 0)}
 
 
-class CimProperties(DotNet):
-    """CimInstance.CimInstanceProperties: a keyed collection, $null for an unknown name."""
+class CimKeyed(DotNet):
+    """A keyed collection of PowerShell/MMI (CimInstance.CimInstanceProperties, and the
+    CimReadOnlyKeyedCollection<T> of a CimClass's declarations): enumerable, indexed by name
+    without regard to case, $null for a name it lacks."""
 
-    type_name = "Microsoft.Management.Infrastructure.Internal.Data.CimPropertiesCollection"
     enumerable = True
     complete = True
 
-    def __init__(self, properties: dict[str, CimProperty]) -> None:
-        self.properties = properties
+    def __init__(self, type_name: str, items: dict[str, Any]) -> None:
+        self.type_name = type_name
+        self.items = items
 
     def index(self, key: Any) -> Any:
-        return self.properties.get(rt.to_string(key).lower())
+        return self.items.get(rt.to_string(key).lower())
 
     def enumerate(self) -> list[Any]:
-        return list(self.properties.values())
+        return list(self.items.values())
 
     def members(self) -> dict[str, Callable[[], Any]]:
-        return {"count": lambda: len(self.properties)}
+        return {"count": lambda: len(self.items)}
+
+
+def declarations(item_type: str, items: dict[str, Any]) -> CimKeyed:
+    """CimReadOnlyKeyedCollection<item_type>, the collections a CimClass's declarations come in."""
+    return CimKeyed("Microsoft.Management.Infrastructure.Generic.CimReadOnlyKeyedCollection`1[%s]" % item_type, items)
 
 
 class CimInstance(DotNet):
@@ -574,8 +581,9 @@ class CimInstance(DotNet):
     def members(self) -> dict[str, Callable[[], Any]]:
         found: dict[str, Callable[[], Any]] = {k: (lambda v=v: v) for k, (_n, v) in self.values.items()}
         found["cimclass"] = lambda: CimClassInfo(self.class_name, self.schema)
-        found["ciminstanceproperties"] = lambda: CimProperties({
-            k: CimProperty(n, v, self.types.get(k, "string")) for k, (n, v) in self.values.items()})
+        found["ciminstanceproperties"] = lambda: CimKeyed(
+            "Microsoft.Management.Infrastructure.Internal.Data.CimPropertiesCollection",
+            {k: CimProperty(n, v, self.types.get(k, "string")) for k, (n, v) in self.values.items()})
         found["pscomputername"] = lambda: self.computer
         return found
 
@@ -604,10 +612,10 @@ class CimClassInfo(DotNet):
         found: dict[str, Callable[[], Any]] = {"cimclassname": lambda: self.name}
         if self.properties is not None and self.methods is not None:
             key = self.schema.key.lower()
-            found["cimclassproperties"] = lambda: CimKeyed("CimPropertyDeclaration", {
+            found["cimclassproperties"] = lambda: declarations("CimPropertyDeclaration", {
                 n.lower(): CimDeclaration("CimPropertyDeclaration", n, t, {"key": True} if n.lower() == key else {})
                 for n, t in self.properties.items()})
-            found["cimclassmethods"] = lambda: CimKeyed("CimMethodDeclaration", {
+            found["cimclassmethods"] = lambda: declarations("CimMethodDeclaration", {
                 m.lower(): CimMethod(m, p) for m, p in self.methods.items()})
         return found
 
@@ -622,27 +630,6 @@ CIM_TYPES = {"string": ("String", 14), "uint32": ("UInt32", 6), "uint64": ("UInt
 def _cim_type(cim_type: str) -> rt.EnumValue:
     name, value = CIM_TYPES[cim_type]
     return rt.EnumValue("Microsoft.Management.Infrastructure.CimType", name, value)
-
-
-class CimKeyed(DotNet):
-    """CimReadOnlyKeyedCollection<T> (PowerShell/MMI): enumerable, indexed by name without
-    regard to case, $null for a name it lacks."""
-
-    enumerable = True
-    complete = True
-
-    def __init__(self, item_type: str, items: dict[str, Any]) -> None:
-        self.type_name = "Microsoft.Management.Infrastructure.Generic.CimReadOnlyKeyedCollection`1[%s]" % item_type
-        self.items = items
-
-    def index(self, key: Any) -> Any:
-        return self.items.get(rt.to_string(key).lower())
-
-    def enumerate(self) -> list[Any]:
-        return list(self.items.values())
-
-    def members(self) -> dict[str, Callable[[], Any]]:
-        return {"count": lambda: len(self.items)}
 
 
 class CimQualifier(DotNet):
@@ -674,7 +661,7 @@ class CimDeclaration(DotNet):
 
     def members(self) -> dict[str, Callable[[], Any]]:
         return {"name": lambda: self.name, "cimtype": lambda: _cim_type(self.cim_type),
-                "qualifiers": lambda: CimKeyed("CimQualifier", {
+                "qualifiers": lambda: declarations("CimQualifier", {
                     n.lower(): CimQualifier(n[0].upper() + n[1:], v) for n, v in self.qualifiers.items()}),
                 "referenceclassname": lambda: None}
 
@@ -694,7 +681,7 @@ class CimMethod(DotNet):
 
     def members(self) -> dict[str, Callable[[], Any]]:
         return {"name": lambda: self.name, "returntype": lambda: _cim_type("uint32"),
-                "parameters": lambda: CimKeyed("CimMethodParameterDeclaration", {
+                "parameters": lambda: declarations("CimMethodParameterDeclaration", {
                     n.lower(): CimDeclaration("CimMethodParameterDeclaration", n, t, {"ID": rt.Int32(i), "In": True})
                     for i, (n, t) in enumerate(self.parameters.items())})}
 
