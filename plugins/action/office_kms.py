@@ -10,7 +10,7 @@ and no KMS contact.
 
 from __future__ import annotations
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import options, outcome, requirements
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import options, outcome, requirements
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.kms_action import KmsAction, Stop
 
 

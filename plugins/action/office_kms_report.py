@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.module_utils import options, report
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import options, report
 
 SPEC = options.SPECS["office_kms_report"]
 BASENAME = "kms-report"

@@ -10,7 +10,7 @@ as office_kms does for Office. Office's products are never touched here.
 
 from __future__ import annotations
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import outcome
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import outcome
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.kms_action import KmsAction, Stop
 
 

@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """What the action plugins that read a Windows host share: check the options before anything
 is sent (options.py), then the one read call (inspection.py), with every failure worded by
 outcome.py. Each plugin says which module's options it takes and what to read."""
@@ -11,8 +13,8 @@ from typing import Any
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, inspection, options, outcome
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops, inspection, options, outcome
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import CallError
 
 
 class KmsAction(ActionBase):

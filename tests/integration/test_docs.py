@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 from ansible_collections.volume_licensing.kms.plugins.action.office_kms_report import SPEC as REPORT_SPEC
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import SPECS
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import SPECS
 
 from tests.integration.conftest import BIN, ROOT, run_playbook
 from tests.simlab.lab import Lab

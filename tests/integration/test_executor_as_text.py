@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops
 
 from tests.integration.conftest import ROOT, one_task, winrm_execute
 from tests.simlab.lab import Lab

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import inspection
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import inspection
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 

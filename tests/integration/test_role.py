@@ -17,7 +17,7 @@ HOSTS = [h.name for h in load("default").hosts]
 ACT = "Point Office at the KMS host and activate what needs it"
 WINDOWS = "Point Windows at the KMS host and activate it if needed"
 # pc10 has Office LTSC 2021 (x86) on Windows 10: checked against LTSC 2021's figures
-# (plugins/module_utils/requirements.py), its 1100 MHz CPU passes, the rest does not.
+# (plugins/plugin_utils/requirements.py), its 1100 MHz CPU passes, the rest does not.
 PC10_SHORTFALLS = ["1 CPU core, needs 2", "2048 MB of memory, needs 4096 MB", "2500 MB free on C:, needs 4096 MB"]
 OFFICE_APP = "0ff1ce15-a989-479d-af46-f275c6370663"
 

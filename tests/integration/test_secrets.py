@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, hostops
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, hostops
 
 from tests.integration.conftest import run_playbook
 from tests.simlab import scenario

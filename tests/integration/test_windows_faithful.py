@@ -11,7 +11,7 @@ import json
 
 import pytest
 import yaml
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, report
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops, report
 
 from tests.integration.conftest import calls, kms_playbook, one_task, winrm_execute
 from tests.simlab import scenario as scenario_mod

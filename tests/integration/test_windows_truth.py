@@ -18,7 +18,7 @@ import copy
 
 import pytest
 import yaml
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, inspection
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops, inspection
 
 from tests.integration.conftest import calls, invoked, kms_playbook, one_task, winrm_execute
 from tests.simlab import scenario as scenario_mod

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import licensing
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import Operation, Result, Results
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import Operation, Result, Results
 
 EXECUTOR_FILE = Path(__file__).resolve().parents[2] / "plugins" / "module_utils" / "kms_executor.ps1"
 GVLK_2024 = "XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB"

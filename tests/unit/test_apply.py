@@ -1,12 +1,12 @@
-"""Unit tests for plugins/module_utils/apply.py: the write program built from a plan, and what
+"""Unit tests for plugins/plugin_utils/apply.py: the write program built from a plan, and what
 came back per step."""
 
 from __future__ import annotations
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, inspection, licensing
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
-from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import HostPlan, ProductPlan, plan_host
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import apply, inspection, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import HostPlan, ProductPlan, plan_host
 
 from tests.unit.factories import (
     GVLK_2024,

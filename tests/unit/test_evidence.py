@@ -1,10 +1,10 @@
-"""Unit tests for plugins/module_utils/evidence.py: KMS exchanges from the licensing events
+"""Unit tests for plugins/plugin_utils/evidence.py: KMS exchanges from the licensing events
 (facts §10.2) and DNS discovery (facts §7.1, §10.3)."""
 
 from __future__ import annotations
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import evidence
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import evidence
 
 SPP = "Microsoft-Windows-Security-SPP"
 OSPP = "Office Software Protection Platform Service"

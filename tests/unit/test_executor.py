@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import tree_sitter
 import tree_sitter_powershell as tsp
-from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, hostops, inspection, licensing
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
-from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import HostPlan, ProductPlan
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import apply, hostops, inspection, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import HostPlan, ProductPlan
 
 from tests.unit.factories import HOST, KMS_2010, KMS_2024, MAK_2024, SECRET, ospp_raw_product, raw_product
 from tests.unit.test_powershell_grammar import first_error

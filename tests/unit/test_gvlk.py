@@ -1,9 +1,9 @@
-"""Unit tests for plugins/module_utils/gvlk.py (keys from windows-licensing-facts.md §5.1)."""
+"""Unit tests for plugins/plugin_utils/gvlk.py (keys from windows-licensing-facts.md §5.1)."""
 
 from __future__ import annotations
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk
 
 # Copied by hand from facts §5.1 (Microsoft's GVLK page, ms.date 09/18/2024).
 FACTS_5_1 = [

@@ -1,11 +1,11 @@
-"""Unit tests for plugins/module_utils/gvlk_windows.py (keys from windows-licensing-facts.md §5.2)."""
+"""Unit tests for plugins/plugin_utils/gvlk_windows.py (keys from windows-licensing-facts.md §5.2)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, gvlk_windows
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, gvlk_windows
 
 KEYS = gvlk_windows.WINDOWS_GVLKS
 ROWS = gvlk_windows.PUBLISHED_ROWS

@@ -28,9 +28,9 @@ from ansible.playbook.task import Task
 from ansible_collections.volume_licensing.kms.plugins.action import office_kms as office_action
 from ansible_collections.volume_licensing.kms.plugins.action import office_kms_info as info_action
 from ansible_collections.volume_licensing.kms.plugins.action import windows_kms as windows_action
-from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, hostops, inspection, licensing, options
-from ansible_collections.volume_licensing.kms.plugins.module_utils import plan as planning
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import OptionError
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import apply, hostops, inspection, licensing, options
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import plan as planning
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import OptionError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 

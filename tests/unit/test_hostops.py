@@ -1,4 +1,4 @@
-"""Unit tests for plugins/module_utils/hostops.py: how a program of host operations travels, and
+"""Unit tests for plugins/plugin_utils/hostops.py: how a program of host operations travels, and
 what comes back (docs/host-operations.md)."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.playbook.play_context import PlayContext
 from ansible.plugins.loader import connection_loader
 from ansible.plugins.shell.powershell import ShellModule
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, outcome
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Result, Results
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops, outcome
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import CallError, Result, Results
 from urllib3.exceptions import NewConnectionError, ProtocolError
 from winrm.exceptions import WinRMTransportError, WSManFaultError
 

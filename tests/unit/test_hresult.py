@@ -1,9 +1,9 @@
-"""Unit tests for plugins/module_utils/hresult.py (names from facts §2.2 and §6)."""
+"""Unit tests for plugins/plugin_utils/hresult.py (names from facts §2.2 and §6)."""
 
 from __future__ import annotations
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hresult
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hresult
 
 # facts §6 table and its informational list: (code, slerror.h / winerror.h symbolic name)
 FACTS_6 = [

@@ -1,4 +1,4 @@
-"""Unit tests for plugins/module_utils/inspection.py: the read program, and its results turned
+"""Unit tests for plugins/plugin_utils/inspection.py: the read program, and its results turned
 into products, host facts, Office installations and reachability."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import (
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import (
     hostops,
     hresult,
     inspection,
     licensing,
     outcome,
 )
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import CallError
 
 from tests.unit.factories import KMS_2010, KMS_2024, KMS_SKU, O14_SKU, answer, ospp_raw_product, raw_product, skipped
 

@@ -1,11 +1,11 @@
-"""Unit tests for plugins/module_utils/licensing.py (names from windows-licensing-facts.md)."""
+"""Unit tests for plugins/plugin_utils/licensing.py (names from windows-licensing-facts.md)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import licensing
 
 OFFICE_APP = "0ff1ce15-a989-479d-af46-f275c6370663"
 CONTROLLER_NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)

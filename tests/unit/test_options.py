@@ -1,4 +1,4 @@
-"""Unit tests for plugins/module_utils/options.py: every option check, the argument specs and the
+"""Unit tests for plugins/plugin_utils/options.py: every option check, the argument specs and the
 desired state built from them."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible_collections.volume_licensing.kms.plugins.module_utils import options
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired, OptionError
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import options
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired, OptionError
 
 LABEL_63 = "a" * 63
 NAME_253 = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61])

@@ -1,13 +1,13 @@
-"""Unit tests for plugins/module_utils/outcome.py: the per-host result of office_kms, from the
+"""Unit tests for plugins/plugin_utils/outcome.py: the per-host result of office_kms, from the
 plan and what the apply call reported."""
 
 from __future__ import annotations
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, hresult, licensing, outcome
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
-from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import HostPlan, ProductPlan, plan_host
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import apply, hresult, licensing, outcome
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import CallError
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import HostPlan, ProductPlan, plan_host
 
 from tests.unit.factories import (
     GVLK_2024,

@@ -1,11 +1,11 @@
-"""Unit tests for plugins/module_utils/plan.py: desired state and products in, ordered steps out."""
+"""Unit tests for plugins/plugin_utils/plan.py: desired state and products in, ordered steps out."""
 
 from __future__ import annotations
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import licensing
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
-from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import (
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import (
     PlanError,
     activation_reasons,
     host_steps,

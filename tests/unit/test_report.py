@@ -1,4 +1,4 @@
-"""Unit tests for the fleet report (plugins/module_utils/report.py): outcomes, flags, and the
+"""Unit tests for the fleet report (plugins/plugin_utils/report.py): outcomes, flags, and the
 JSON, CSV and HTML renderings."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from html.parser import HTMLParser
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hresult, licensing, report
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hresult, licensing, report
 
 from tests.unit.factories import KMS_SKU, MAK_SKU, VISIO_SKU, raw_product
 

@@ -7,9 +7,9 @@ import re
 
 import pytest
 from ansible_collections.volume_licensing.kms.plugins.action import office_kms as office_action
-from ansible_collections.volume_licensing.kms.plugins.module_utils import licensing
-from ansible_collections.volume_licensing.kms.plugins.module_utils import requirements as req
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import requirements as req
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops
 
 from tests.simlab.cim import CimError
 from tests.simlab.host import WindowsHost

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from plugins.module_utils import gvlk_windows
+from plugins.plugin_utils import gvlk_windows
 from tests.simlab import scenario as scenario_mod
 from tests.simlab.cim import WBEM_E_INVALID_QUERY, CimError
 from tests.simlab.lab import Lab

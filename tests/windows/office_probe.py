@@ -44,7 +44,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import (
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import (
     apply,
     hostops,
     hresult,
@@ -52,7 +52,7 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils import (
     options,
     outcome,
 )
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, cim_invoke, cim_query
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import CallError, cim_invoke, cim_query
 
 Execute = Callable[..., dict[str, Any]]
 HERE = Path(__file__).resolve().parent

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import apply, hostops, hresult, inspection, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import apply, hostops, hresult, inspection, licensing
 
 from tests.simlab.lab import Lab
 from tests.simlab.wsman import CommandRequest

@@ -25,7 +25,7 @@ import base64
 import os
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops
 
 SHELL_URI = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
 SEND_ACTION = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Send"

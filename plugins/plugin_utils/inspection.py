@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """The inspect phase shared by office_kms_info and office_kms: the read program (one remote
 call) and its results turned into the documented return values.
 
@@ -12,8 +14,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import evidence, hostops, licensing
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import CallError, Results, cim_query
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import evidence, hostops, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import CallError, Results, cim_query
 
 # Documented SoftwareLicensingProduct properties (facts §1.3), the same names ospp.vbs reads
 # from OfficeSoftwareProtectionProduct (facts §1.6): only these are asked for, since the

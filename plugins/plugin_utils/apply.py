@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """The apply phase of office_kms: the write program built from the plan's steps (one remote
 call), and what came back per step.
 
@@ -28,10 +30,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, hostops, inspection, licensing
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import Results, cim_invoke, wql_string
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
-from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import HostPlan, ProductPlan
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, hostops, inspection, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import Results, cim_invoke, wql_string
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import HostPlan, ProductPlan
 
 REACH = "reach"
 AFTER = "after:"  # re-read of the products touched, per class (the SPP's with how they are activated)

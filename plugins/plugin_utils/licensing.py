@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """The licensing model: turn the raw values the read program reports (CIM property names) into the documented
 return values (products, host facts, Office installations). Pure functions, no I/O.
 
@@ -13,8 +15,8 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import evidence, hresult
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import as_list
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import evidence, hresult
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import as_list
 
 # ApplicationIDs (facts §3).
 OFFICE_APP_ID = "0ff1ce15-a989-479d-af46-f275c6370663"

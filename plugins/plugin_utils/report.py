@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """The fleet report: what the registered office_kms_info results of a whole play say.
 
 Pure functions, no I/O, no Ansible imports: classify each host into exactly one outcome,
@@ -20,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import evidence, hostops, hresult, licensing
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import (
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import evidence, hostops, hresult, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import (
     DEFAULT_EXPIRING_DAYS,
     DEFAULT_MAX_CLOCK_SKEW_SECONDS,
     KMS_VALIDITY_DAYS,

@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """The plan step of office_kms: desired state and inspected products in, ordered steps out.
 
 Pure functions, no I/O and no Ansible imports: every decision office_kms takes is here and
@@ -15,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, gvlk_windows, licensing
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, gvlk_windows, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
 
 
 class PlanError(ValueError):

@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """Microsoft's published KMS client setup keys (GVLKs) for Office, as data.
 
 Copied from "GVLKs for KMS and Active Directory-based activation of Office, Project, and

@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """Programs of host operations: build them, send one to a Windows host, read the results.
 
 This module decides nothing about licensing. The phases (inspection.py, apply.py) build a
@@ -31,9 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hresult
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hresult
 
-SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
+# The PowerShell that runs on the target: plugins/module_utils/ (kms_executor.ps1, kms_bootstrap.ps1).
+SCRIPT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils")
 BOOTSTRAP = "kms_bootstrap"
 EXECUTOR = "kms_executor"
 SEPARATOR = "\0\0\0\0"  # where the bootstrap splits standard input

@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """Every option of every module, checked on the controller before anything reaches a host.
 
 The argument specs (types and defaults, which Ansible checks first), then our own checks of
@@ -17,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import gvlk, licensing, requirements
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, licensing, requirements
 
 STATES = ("activated", "configured", "absent")
 REQUIREMENT_CHECKS = ("enforce", "strict", "warn", "skip")  # strict: enforce, and fail on unknown facts

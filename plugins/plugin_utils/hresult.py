@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """Licensing HRESULTs as data: symbolic name, what it means, what to do.
 
 Names and meanings follow shared/reference/windows-licensing-facts.md §6 (the Windows SDK's

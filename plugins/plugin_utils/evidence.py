@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """The host's own evidence, read in the same call as its products: the KMS exchanges its
 licensing events record, and what its DNS publishes for KMS. Pure functions, no I/O.
 
@@ -29,8 +31,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import hostops, hresult
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import as_list
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops, hresult
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import as_list
 
 SPP_PROVIDER = "Microsoft-Windows-Security-SPP"
 OSPP_PROVIDER = "Office Software Protection Platform Service"

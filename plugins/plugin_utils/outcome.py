@@ -1,5 +1,7 @@
 # Copyright: volume_licensing.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to volume_licensing.kms (controller-side code its action plugins share): not a public
+# API, and it may change in any release without notice.
 """The outcome phase of office_kms: the per-host result, its messages and ``changed``.
 
 Pure functions: the plan, and what the apply call reported (or nothing, in check mode or
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.module_utils import (
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import (
     apply,
     evidence,
     gvlk,
@@ -20,14 +22,14 @@ from ansible_collections.volume_licensing.kms.plugins.module_utils import (
     inspection,
     licensing,
 )
-from ansible_collections.volume_licensing.kms.plugins.module_utils.hostops import (
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import (
     CallError,
     Results,
     TransportError,
     sentence,
 )
-from ansible_collections.volume_licensing.kms.plugins.module_utils.options import Desired
-from ansible_collections.volume_licensing.kms.plugins.module_utils.plan import (
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import (
     HostPlan,
     PlanError,
     ProductPlan,
