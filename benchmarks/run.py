@@ -11,17 +11,26 @@ the lab delays every HTTP exchange and new connection), each on a fresh lab:
   (e) playbooks/activate.yml (the role) on a compliant fleet;
   (f) the same on a fleet that needs activation;
   (g) the same with office_kms_windows: true, each PC also with Windows not activated;
+  (h) the same with office_kms_windows: true on a compliant fleet (Office and Windows both
+      activated against the KMS host, 170+ days left);
 and prints, per case: wall time, hosts per second, controller CPU seconds (ansible-playbook and
 its workers), the lab's own CPU seconds, and the work per host the lab counted (WS-Man Command
 and HTTP requests, CIM queries, of which on the licensing classes, CIM method calls, KMS
-contacts); then the ratios (a)/(c), (e)/(c), (d)/(a), (f)/(b), (g)/(f) by wall time. Then the
-fault load: office_kms on a fleet that needs activation where 5 % of the hosts carry a fault
-of every kind (FAULT_KINDS), then again once the faults are cleared: every healthy host done,
-every faulted host failed or unreachable with its cause (or, for a reply lost after the work
-was done, reported changed), and the fleet converged. Results go to benchmarks/results.json.
+contacts); then the ratios (a)/(c), (e)/(c), (d)/(a), (f)/(b), (g)/(f), (h)/(e) by wall time.
+With several --forks, every size is measured at each fork count. The costs of a real PC are
+lab settings (tests/simlab/scenario.py Latency, which cites the figures): --powershell-start-ms
+per WinRM command that runs PowerShell, --cim-ms per CIM query or method call, and
+--cim-licensing-ms on the licensing classes (default: --cim-ms).
 
-    python -m benchmarks.run [--sizes 50 200 500] [--rtt-ms 0 20 80] [--cim-ms 0] [--cases abcdefg]
-                             [--fault-hosts 500] [--forks N] [--output PATH]
+Then the fault load (no latency, no costs, the first fork count): office_kms on a fleet that
+needs activation where 5 % of the hosts carry a fault of every kind (FAULT_KINDS), then again
+once the faults are cleared: every healthy host done, every faulted host failed or unreachable
+with its cause (or, for a reply lost after the work was done, reported changed), and the fleet
+converged. Results go to benchmarks/results.json, with the fork counts and the costs.
+
+    python -m benchmarks.run [--sizes 50 200 500] [--rtt-ms 0 20 80] [--cases abcdefgh]
+                             [--powershell-start-ms 0] [--cim-ms 0] [--cim-licensing-ms MS]
+                             [--fault-hosts 500] [--forks N [N ...]] [--output PATH]
 """
 
 from __future__ import annotations
@@ -117,8 +126,9 @@ WINDOWS = {  # Windows 11 Education with its published KMS client key, not activ
 
 def fleet(size: int, compliant: bool, windows: bool = False) -> Any:
     """A lab of identical Office LTSC 2024 PCs, activated or not; with ``windows``, each also
-    has Windows 11 Education with its KMS client key, not activated."""
+    has Windows 11 Education with its KMS client key, activated like Office or not."""
     product = dict(PRODUCT, **(COMPLIANT if compliant else {}))
+    windows_product = dict(WINDOWS, **(COMPLIANT if compliant else {}))
     products = [{"sku": "proplus"}] + ([{"sku": "windows"}] if windows else [])
     return parse({
         "defaults": {
@@ -129,7 +139,7 @@ def fleet(size: int, compliant: bool, windows: bool = False) -> Any:
             "dns_kms_host": KMS, "dns_domain": "bench.example",
         },
         "kms_hosts": [{"name": KMS, "port": 1688}],
-        "catalogue": {"proplus": product, "windows": WINDOWS},
+        "catalogue": {"proplus": product, "windows": windows_product},
         "hosts": [{"name": "pc%04d" % i, "client_machine_id": "00000000-0000-4000-8000-%012d" % i,
                    "office": [{"type": "ClickToRun", "version": "16.0.17932.20162", "bitness": "x64",
                                "product_ids": ["ProPlus2024Volume"]}],
@@ -148,6 +158,8 @@ CASES = {
     "f": ("activate.yml, needs activation", ACTIVATE, {"office_kms_host": KMS}, False, False),
     "g": ("activate.yml + Windows, needs activation", ACTIVATE,
           {"office_kms_host": KMS, "office_kms_windows": True}, False, True),
+    "h": ("activate.yml + Windows, compliant", ACTIVATE,
+          {"office_kms_host": KMS, "office_kms_windows": True}, True, True),
 }
 RTTS_MS = (0, 20, 80)
 LICENSING = ("SoftwareLicensing", "OfficeSoftwareProtection")
@@ -218,16 +230,22 @@ def run_case(lab: Lab, playbook: str, workdir: Path, forks: int, extra_vars: dic
 
 
 def measure(size: int, forks: int, rtts: tuple[int, ...] = RTTS_MS, cim_ms: float = 0.0,
-            cases: str = "".join(CASES)) -> dict[str, Any]:
-    """Every case at every round trip, each on a fresh lab of ``size`` hosts."""
-    results: dict[str, Any] = {"hosts": size, "cim_ms": cim_ms, "rtt": {}}
+            cases: str = "".join(CASES), *, cim_licensing_ms: float | None = None,
+            powershell_start_ms: float = 0.0) -> dict[str, Any]:
+    """Every case at every round trip, each on a fresh lab of ``size`` hosts, whose PCs cost
+    ``powershell_start_ms`` per PowerShell start and ``cim_ms`` per CIM query or method call
+    (``cim_licensing_ms`` on the licensing classes, None: the same)."""
+    results: dict[str, Any] = {"hosts": size, "forks": forks, "powershell_start_ms": powershell_start_ms,
+                               "cim_ms": cim_ms, "cim_licensing_ms": cim_licensing_ms, "rtt": {}}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for rtt in rtts:
             row: dict[str, Any] = {}
             for case in cases:
                 _what, playbook, extra, compliant, windows = CASES[case]
-                with Lab(fleet(size, compliant, windows), latency=Latency(rtt_ms=rtt, cim_ms=cim_ms)) as lab:
+                latency = Latency(rtt_ms=rtt, cim_ms=cim_ms, cim_licensing_ms=cim_licensing_ms,
+                                  powershell_start_ms=powershell_start_ms)
+                with Lab(fleet(size, compliant, windows), latency=latency) as lab:
                     row[case] = run_case(lab, playbook, work, forks, extra)
             row["ratios"] = ratios(row)
             results["rtt"][str(rtt)] = row
@@ -236,7 +254,8 @@ def measure(size: int, forks: int, rtts: tuple[int, ...] = RTTS_MS, cim_ms: floa
 
 def ratios(row: dict[str, Any]) -> dict[str, float]:
     """The bars' ratios by wall time, for the cases that ran."""
-    pairs = {"a/c": ("a", "c"), "e/c": ("e", "c"), "d/a": ("d", "a"), "f/b": ("f", "b"), "g/f": ("g", "f")}
+    pairs = {"a/c": ("a", "c"), "e/c": ("e", "c"), "d/a": ("d", "a"), "f/b": ("f", "b"), "g/f": ("g", "f"),
+             "h/e": ("h", "e")}
     return {name: round(row[x]["wall_seconds"] / row[y]["wall_seconds"], 3)
             for name, (x, y) in pairs.items() if x in row and y in row}
 
@@ -343,7 +362,7 @@ def machine() -> dict[str, Any]:
 
 
 def print_size(result: dict[str, Any]) -> None:
-    print("\n%d hosts (CIM cost %g ms per query or method call)" % (result["hosts"], result["cim_ms"]))
+    print("\n%d hosts, %d forks (%s)" % (result["hosts"], result["forks"], costs(result)))
     print("  %4s %-42s %7s %8s %7s %7s %6s | %5s %5s %5s %5s %5s %5s %4s" % (
         "rtt", "case", "wall s", "hosts/s", "ctrl s", "lab s", "ps ms", "cmd", "http", "cim", "lic", "meth", "kms",
         "fail"))
@@ -362,6 +381,35 @@ def print_size(result: dict[str, Any]) -> None:
           "licensing classes), meth = CIM method calls, kms = TCP contacts with the KMS host")
 
 
+def costs(settings: dict[str, Any]) -> str:
+    """The PCs' costs a measurement was taken with, in words."""
+    licensing = settings["cim_licensing_ms"]
+    return "PowerShell start %g ms per command; CIM %g ms per query or method call%s" % (
+        settings["powershell_start_ms"], settings["cim_ms"],
+        "" if licensing is None else ", %g ms on the licensing classes" % licensing)
+
+
+def milliseconds(text: str) -> float:
+    """A cost option's value: checked as the lab checks it (scenario.Latency)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number of milliseconds" % text) from None
+    if not 0 <= value <= 60_000:
+        raise argparse.ArgumentTypeError("%s: a number of milliseconds from 0 to 60000" % text)
+    return value
+
+
+def fork_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a fork count" % text) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("a fork count is 1 or more, not %d" % value)
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[50, 200, 500])
@@ -369,25 +417,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-share", type=float, default=0.05, help="share of the fault-load fleet faulted")
     parser.add_argument("--rtt-ms", type=int, nargs="*", default=list(RTTS_MS),
                         help="network round trips to measure each case at (default: 0 20 80)")
-    parser.add_argument("--cim-ms", type=float, default=0.0, help="cost of each CIM query or method call")
+    parser.add_argument("--powershell-start-ms", type=milliseconds, default=0.0,
+                        help="what each PC spends starting powershell.exe, per WinRM command that runs PowerShell "
+                             "(Microsoft's figure for Windows PowerShell 5.1: 250)")
+    parser.add_argument("--cim-ms", type=milliseconds, default=0.0, help="cost of each CIM query or method call")
+    parser.add_argument("--cim-licensing-ms", type=milliseconds, default=None,
+                        help="cost of each CIM query or method call on the licensing classes (SoftwareLicensing*, "
+                             "OfficeSoftwareProtection*; default: --cim-ms)")
     parser.add_argument("--cases", default="".join(CASES), help="which cases, e.g. ace (default: all)")
-    parser.add_argument("--forks", type=int, default=None, help="default: ansible.cfg's forks")
+    parser.add_argument("--forks", type=fork_count, nargs="+", default=None,
+                        help="fork count(s); several: every size at each (default: ansible.cfg's forks)")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results.json"))
     args = parser.parse_args(argv)
-    forks = args.forks or int(next(line.split("=")[1] for line in (ROOT / "ansible.cfg").read_text().splitlines()
-                                   if line.replace(" ", "").startswith("forks=")))
+    forks = args.forks or [int(next(line.split("=")[1] for line in (ROOT / "ansible.cfg").read_text().splitlines()
+                                    if line.replace(" ", "").startswith("forks=")))]
     unknown = sorted(set(args.cases) - set(CASES))
     if unknown:
         parser.error("unknown case(s) %s; the cases are %s" % (", ".join(unknown), ", ".join(CASES)))
-    report = {"machine": machine(), "forks": forks, "sizes": []}
+    cases = "".join(dict.fromkeys(args.cases))  # each once, in the order given
+    pc_costs = {"powershell_start_ms": args.powershell_start_ms, "cim_ms": args.cim_ms,
+                "cim_licensing_ms": args.cim_licensing_ms}
+    report = {"machine": machine(), "forks": forks, "costs": pc_costs, "sizes": []}
     print("machine: %(cpus)s CPUs, %(memory_gib)s GiB, %(platform)s, Python %(python)s" % report["machine"])
-    print("forks: %d" % forks)
+    print("forks: %s" % ", ".join(map(str, forks)))
+    print("each PC: %s" % costs(pc_costs))
     for size in args.sizes:
-        result = measure(size, forks, tuple(args.rtt_ms), args.cim_ms, args.cases)
-        report["sizes"].append(result)
-        print_size(result)
+        for fork in forks:
+            result = measure(size, fork, tuple(args.rtt_ms), args.cim_ms, cases,
+                             cim_licensing_ms=args.cim_licensing_ms, powershell_start_ms=args.powershell_start_ms)
+            report["sizes"].append(result)
+            print_size(result)
     if args.fault_hosts:
-        report["fault_load"] = fault_load(args.fault_hosts, forks, args.fault_share)
+        report["fault_load"] = fault_load(args.fault_hosts, forks[0], args.fault_share)
+        report["fault_load"]["forks"] = forks[0]
         print_fault_load(report["fault_load"])
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     print("\nwritten: %s" % args.output)

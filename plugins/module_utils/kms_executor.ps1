@@ -450,6 +450,12 @@ try {
                 $results += $r
                 continue
             }
+            # How long the operation takes here, in whole milliseconds ("ms"), for the
+            # controller's -vvv trace: Stopwatch (.NET Framework 2.0 and later) reads the
+            # performance counter, not the wall clock; StartNew starts one at zero and
+            # ElapsedMilliseconds is an Int64 (learn.microsoft.com/dotnet/api/
+            # system.diagnostics.stopwatch). Not a cmdlet: module logging records nothing of it.
+            $clock = [Diagnostics.Stopwatch]::StartNew()
             try {
                 switch ($op.op) {
                     'host_facts' { $r.data = Get-HostFacts }
@@ -472,6 +478,7 @@ try {
                 if ($op.group) { $failedGroups[[string]$op.group] = $true }
                 if ($op.on_error -eq 'stop') { $stopped = $true }
             }
+            $r.ms = $clock.ElapsedMilliseconds
             $results += $r
             $Done[[string]$op.id] = $r
         }

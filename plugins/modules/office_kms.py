@@ -3,21 +3,26 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 # This file holds documentation only; the work is done on the controller by the action
-# plugin of the same name (plugins/action/office_kms.py).
+# plugin of the same name (plugins/action/office_kms.py). The options and notes it shares with
+# windows_kms and office_kms_info are in plugins/doc_fragments/.
 
 DOCUMENTATION = r"""
 ---
 module: office_kms
-short_description: Point Office at your KMS host and activate it, idempotently
+short_description: Point Office (and Windows) at your KMS host and activate it, idempotently
 version_added: 0.1.0
 description:
   - Does what C(ospp.vbs /sethst:<host>) then C(ospp.vbs /act) do by hand, per Office
-    product and only where needed. A product already activated against the right KMS host,
-    with more than O(renew_below_days) left, is reported C(ok) and not touched.
-  - "Three steps: B(inspect) (one remote call: read the products), B(plan) (on the
-    controller: compare with the desired state, decide the ordered steps), B(apply) (one
-    remote call: run the steps, re-read the products). A compliant host costs one remote
-    call and no contact with the KMS host; a host that needs work costs two."
+    product and only where needed; with O(applications) it does the same for Windows itself
+    (C(slmgr.vbs /skms host:port <ActivationID>) then C(slmgr.vbs /ato)). A product already
+    activated against the right KMS host, with more than O(renew_below_days) left, is reported
+    C(ok) and not touched.
+  - "Three steps: B(inspect) (one remote call: read the products of every application in
+    O(applications)), B(plan) (on the controller: compare with the desired state, decide the
+    ordered steps), B(apply) (one remote call: run the steps, re-read the products). Office and
+    Windows together are read by one read program and changed by one write program: a
+    compliant host costs one remote call and no contact with the KMS host; a host that needs
+    work costs two."
   - "Each step is the method Microsoft's own scripts call, on the class they call it on:
     C(InstallProductKey) on the product's licensing service, then (Windows SPP only, as
     C(slmgr.vbs) does) C(RefreshLicenseStatus); C(SetKeyManagementServiceMachine),
@@ -25,55 +30,36 @@ description:
     own service (osppsvc) has no C(RefreshLicenseStatus) and C(ospp.vbs) never calls it, so
     neither does this module."
   - The KMS host and port are set B(per product) (C(SetKeyManagementServiceMachine),
-    C(SetKeyManagementServicePort)), never service-wide, so Windows' own activation
-    settings stay untouched. Windows products are never changed by this module.
+    C(SetKeyManagementServicePort)), never service-wide, so Office and Windows each keep their
+    own settings, and a service-wide value set by someone else (C(slmgr /skms) without an
+    Activation ID, or a policy) stays as it is. The Windows product is changed only when
+    O(applications) includes V(windows), Office's products only when it includes V(office).
   - Office 2013 and later on Windows 8 and later are handled through
     C(SoftwareLicensingProduct); Office 2010, and Office on Windows 7, through
     C(OfficeSoftwareProtectionProduct), as Microsoft's C(ospp.vbs) does.
-  - Products on a MAK or retail channel are left alone unless O(product_key) is given.
-    Microsoft 365 Apps (subscription) are not managed by KMS and are never touched. A product
-    activated by Active Directory (RV(products[].activation_type) C(ActiveDirectory)) is left
-    alone unless O(force) or O(product_key) is given.
+  - Products on a MAK, retail or OEM channel are left alone unless a key is given for them
+    (O(product_key) for Office, O(windows_product_key) for Windows). Microsoft 365 Apps
+    (subscription) are not managed by KMS and are never touched. A product activated by
+    Active Directory (RV(products[].activation_type) C(ActiveDirectory)) is left alone unless
+    O(force) or its key option is given. Each is listed in RV(untouched) with the reason.
+  - "A host without Office, or with only Microsoft 365 Apps (subscription), is C(ok) for Office
+    and RV(msg) says so (C(Office is not installed on this host: nothing to activate))."
 options:
-  kms_host:
+  applications:
     description:
-      - DNS name or IP address of the organisation's KMS host, set on each selected product.
-      - Omitted with O(state=activated), products activate against the KMS host that DNS
-        publishes (C(_vlmcs._tcp)) or the one already set on them; nothing is cleared.
-      - Required with O(state=configured) unless O(product_key) is given.
-      - The value is checked in the form the host is sent and RV(kms_host) returns. An IP
-        address is returned in its canonical form, an IPv6 literal without brackets
-        (C([2001:DB8::10]) is returned as C(2001:db8::10)); the licensing service is given it in
-        brackets, as C(slmgr.vbs /skms) writes it, and the connection test the bare address. A DNS name keeps its ASCII labels as given and has every other
-        label written as its IDNA A-label (C(xn--...)).
-      - Refused before anything is sent, with a message that says why, are full-width and
-        other compatibility characters (the message gives the name to write instead), a label
-        that mixes scripts such as Latin with Cyrillic or Greek (Latin may go with Chinese,
-        Japanese or Korean), the letters sharp s and final sigma, which IDNA 2003 and 2008
-        encode differently, and letters newer than Unicode 3.2, which the IDNA 2003 tables
-        used here do not know (give such a label as its A-label).
-    type: str
-  kms_port:
-    description:
-      - TCP port of the KMS host, 1 to 65535. Set on a product only when it differs from the
-        product's port (an unset port means 1688). Given as text, only ASCII digits are taken; C(1e3),
-        C(+1688) or full-width digits are refused, not converted. Returned in RV(kms_port).
-    type: int
-    default: 1688
-  state:
-    description:
-      - V(activated) sets key, host and port where needed and activates products that are not
-        activated, expire within O(renew_below_days), or whose settings just changed.
-      - V(configured) sets key, host and port but never activates and never contacts the KMS
-        host (for images that are activated at first boot).
-      - V(absent) clears the per-product KMS host and port overrides (C(ospp.vbs /remhst)), so
-        the products go back to DNS auto-discovery. Keys and activation are left as they are. A
-        KMS host set service-wide (C(slmgr /skms) without an Activation ID, or a GPO) is not a
-        product's own and is left alone, even where Windows shows it on the product
-        (RV(products[].kms_host_source)).
-    type: str
-    choices: [activated, configured, absent]
-    default: activated
+      - What the task manages. V(office), Office's products (O(products), O(product_key) and
+        the system requirements, O(requirements), apply to them); V(windows), Windows itself,
+        as M(volume_licensing.kms.windows_kms) does (the KMS host and port set on the Windows
+        product, Microsoft's published Windows GVLK with O(windows_product_key=auto)).
+      - "Both are read by one read program and changed by one write program per host: a
+        compliant host costs one remote call with both, one that needs work two.
+        RV(applications) returns each one's outcome."
+      - An empty list is refused.
+    type: list
+    elements: str
+    choices: [office, windows]
+    default: [office]
+    version_added: 0.2.0
   products:
     description:
       - Only these Office products, by family (V(ProPlus2024Volume), V(VisioPro2024Volume),
@@ -85,62 +71,35 @@ options:
         activated, as C(ospp.vbs /inpkey) then C(/act) would do; without, the task says so
         (C(licence installed without a key; give product_key: auto)). Those licences are read
         (a few properties each) only when this option is given."
+      - Given without V(office) in O(applications), it is refused.
     type: list
     elements: str
   product_key:
     description:
-      - V(auto) installs Microsoft's published KMS client key (GVLK) for each selected product
-        whose installed key is not a KMS client key, for example to convert a MAK product. The
-        collection carries the GVLKs Microsoft publishes for Office 2016 to LTSC 2024; for other
-        products V(auto) fails with a message naming the product.
+      - For Office's products. V(auto) installs Microsoft's published KMS client key (GVLK) for
+        each selected product whose installed key is not a KMS client key, for example to
+        convert a MAK product. The collection carries the GVLKs Microsoft publishes for Office
+        2016 to LTSC 2024; for other products V(auto) fails with a message naming the product.
       - Any other value is one product key (five groups of five characters), installed on the
         one selected product if its last five characters differ from the installed key's.
         Select that product with O(products) when the host has several.
-      - The key is never shown; output shows only its last five characters.
+      - The key is never shown; output shows only its last five characters. Given without
+        V(office) in O(applications), it is refused.
     type: str
-  renew_below_days:
+  windows_product_key:
     description:
-      - Activate again a product that is licensed but has fewer days left than this (a KMS
-        activation lasts 180 days; Windows renews by itself every 7 days when it can reach
-        the KMS host). 0 to 180. Given as text, only ASCII digits are taken (C(1e1), C(+10),
-        C(10.0) or full-width digits are refused, not converted), as for O(kms_port).
-    type: int
-    default: 30
-  force:
-    description:
-      - Activate even products that are compliant.
-    type: bool
-    default: false
-  check_reachable:
-    description:
-      - Before changing anything on a host that needs activation, test that the host can open
-        a TCP connection to O(kms_host):O(kms_port). If it cannot, the host fails with
-        C(0xC004F074) and a hint (VPN, DNS, port), and nothing is changed. The inspect call
-        already resolves O(kms_host) on the host (without connecting, so a compliant host contacts
-        no KMS host), and a name that does not resolve there fails the host without a second
-        remote call.
-      - When the connection opens but activation still ends in C(0xC004F074), the message says
-        that the KMS host accepted the connection and did not answer (its Software Protection
-        service, or a device in between), which is not a network problem.
-      - When O(kms_host) is omitted, the products find their KMS host through DNS on the host
-        itself (C(_vlmcs._tcp)). The inspect call then looks the record up with the host's own
-        resolver, where a KMS client looks (its lookup domain, C(slmgr /skms-domain), when one is
-        set; else the host's DNS suffix search list; else its primary DNS suffix, then each
-        connection's suffix), and tests a connection to each KMS host published; when a product that would
-        use DNS (no KMS host of its own, and for Windows none set service-wide) needs
-        activation, the host fails before anything is changed with C(0x8007232B)
-        DNS_ERROR_RCODE_NAME_ERROR when DNS publishes no KMS host, or C(0xC004F074) when none
-        of those published accepts a connection. Where the host cannot look SRV records up
-        (no C(Resolve-DnsName), as on Windows 7 and Server 2008 R2) Windows is left to try.
-    type: bool
-    default: true
-  connect_timeout:
-    description:
-      - Seconds the host waits for that TCP connection, from 0.1 to 300, in whole milliseconds
-        as the host is sent them; V(2.0004) is sent as 2000 ms and returned as C(2.0) in
-        RV(connect_timeout). Given as text, ASCII digits with an optional decimal point.
-    type: float
-    default: 5
+      - For the Windows product, when O(applications) includes V(windows). V(auto) installs
+        Microsoft's published KMS client key (GVLK) for the installed Windows edition when the
+        installed key is not a KMS client key, for example to convert a MAK install. The
+        collection carries every key of Microsoft's KMS client key page (Windows Server 2008 to
+        2025, Windows Vista to 11 with LTSC/LTSB); an edition it cannot tell fails with a
+        message naming it.
+      - Any other value is one product key for Windows (five groups of five characters),
+        installed when its last five characters differ from the installed key's.
+      - The key is never shown; output shows only its last five characters. Given without
+        V(windows) in O(applications), it is refused.
+    type: str
+    version_added: 0.2.0
   requirements:
     description:
       - "Check the host against Microsoft's system requirements for the newest Office version
@@ -189,72 +148,18 @@ options:
         full-width digits), fails the task on every host with a message naming the option,
         the value given and the form accepted.
     type: str
-attributes:
-  check_mode:
-    support: full
-    description: Only the inspect call is made; RV(products[].steps) lists what would be done.
-  diff_mode:
-    support: full
-    description: Shows before and after of KMS host, port, key (last five characters) and status per product.
-  platform:
-    support: full
-    platforms: windows
-    description: Targets Windows hosts, reached over WinRM.
-notes:
-  - The connecting account must be a local administrator on the host. C(become) is not
-    applied to the commands this module sends.
-  - Needs PowerShell 3.0 or later on the host.
-  - "Failure messages name the host, the product, the step, the HRESULT and what to do.
-    The ones an operator meets most:"
-  - "C(0xC004F074) SL_E_VL_BINDING_SERVICE_UNAVAILABLE: no KMS host could be contacted. Check
-    the VPN (off campus), DNS for the KMS host name, and TCP 1688 from the host."
-  - "C(0xC004F038) SL_E_VL_NOT_ENOUGH_COUNT: the KMS host has not yet seen 5 clients (Office).
-    Add clients; machines cloned without sysprep share a ClientMachineID and count once."
-  - "C(0xC004F042) SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH: that KMS host cannot activate
-    this Office version; it needs the version's Volume License Pack and host key."
-  - "C(0xC004F06C) SL_E_VL_INVALID_TIMESTAMP: the host's clock is too far off; synchronise it."
-  - "C(0xC004F050) SL_E_INVALID_PRODUCT_KEY / C(0xC004F069) SL_E_MISMATCHED_PRODUCT_SKU: the
-    key is mistyped or belongs to a product that is not installed."
-  - "C(0xC004F025) SL_E_LUA_ACCESSDENIED at a step (install the product key, set the KMS host,
-    activate): the account may read licensing data but not change it. Connect with a local
-    administrator account (for a local account over WinRM, remote UAC filtering applies:
-    C(LocalAccountTokenFilterPolicy))."
-  - "Failures of the first call name the step (C(read licensing products (Software Protection
-    service)), or C(read Office licensing products (Office Software Protection service,
-    osppsvc)) for Office 2010 and Office on Windows 7) and nothing is changed on the host:
-    C(0x80070005) E_ACCESSDENIED (the account may not read licensing data: connect with a
-    local administrator account); C(0x80070422) ERROR_SERVICE_DISABLED (the Software
-    Protection service, sppsvc, is disabled: set it back to Automatic (Delayed Start));
-    C(0x80041010) WBEM_E_INVALID_CLASS (the licensing WMI classes are not registered: run
-    C(mofcomp %WinDir%\\System32\\wbem\\sppwmi.mof), or C(ospp.vbs /regmof) for Office 2010,
-    or repair Windows)."
-  - "C(the host's reply was not the JSON document the executor prints: it was cut short or
-    garbled): the connection cut or altered the reply. Run the task again; if it keeps
-    happening, check the WinRM connection (proxies, security software) and what writes to the
-    console on the host."
-  - "C(PowerShell stopped before it printed a result) followed by PowerShell's own error: fix
-    what it reports; the collection needs PowerShell 3.0 or later (Windows 7: WMF 3.0 or
-    later)."
-  - "C(Windows reported an error without an error code) at a step: the call failed but Windows
-    gave no HRESULT. It counts as a failure, never as success; run the task again and check the
-    licensing service on the host if it persists."
-  - "C(Failed to apply the plan on HOST): the second call failed as a whole. Some steps may
-    have been done; run the task again: it reads the host afresh and does only what is still
-    needed."
-  - "Each product's steps run in order and stop at the first failure; the steps already done
-    stay done and are reported C(ok) (RV(changed) is true), the rest C(not run)."
-  - "When one product fails and another succeeds, the task fails, RV(products) shows each with
-    its steps (C(changed) for the one, C(error_code) for the other), and the next run retries
-    only what failed."
-  - "A host without Office, or with only Microsoft 365 Apps (subscription), is C(ok) and
-    RV(msg) says so (C(Office is not installed on this host: nothing to activate))."
-  - "Invalid option ... Nothing was sent: a bad value (state, products, product_key, port,
-    host name) is refused on the controller before anything reaches the host."
+extends_documentation_fragment:
+  - volume_licensing.kms.kms_connection
+  - volume_licensing.kms.kms_client
 seealso:
+  - module: volume_licensing.kms.windows_kms
   - module: volume_licensing.kms.office_kms_info
   - name: Activate volume licensed versions of Office by using KMS
     description: Microsoft's documentation of KMS activation for Office.
     link: https://learn.microsoft.com/office/volume-license-activation/activate-office-by-using-kms
+  - name: KMS client activation and product keys
+    description: Microsoft's published GVLKs for every Windows edition.
+    link: https://learn.microsoft.com/windows-server/get-started/kms-client-activation-keys
 author:
   - volume_licensing.kms contributors (!UNKNOWN)
 """
@@ -263,6 +168,18 @@ EXAMPLES = r"""
 - name: Point every Office product at the KMS host and activate what needs it
   volume_licensing.kms.office_kms:
     kms_host: kms.example.edu
+
+- name: Activate Office and Windows in one task (one remote call per compliant host)
+  volume_licensing.kms.office_kms:
+    kms_host: kms.example.edu
+    applications: [office, windows]
+    windows_product_key: auto
+  register: activation
+
+- name: Show what happened to each application
+  ansible.builtin.debug:
+    msg: "{{ item.key }}: {{ item.value.msg }}"
+  loop: "{{ activation.applications | default({}) | dict2items }}"
 
 - name: Renew products that have fewer than 60 days left
   volume_licensing.kms.office_kms:
@@ -286,6 +203,9 @@ EXAMPLES = r"""
     state: absent
 """
 
+# RETURN is written out in each module, not shared through plugins/doc_fragments/: ansible-core
+# 2.19 (the lowest that meta/runtime.yml allows) merges fragments into DOCUMENTATION only, and
+# its ansible-doc fails on a RETURN that extends one; 2.20 added that (ansible/ansible#72635).
 RETURN = r"""
 changed:
   description: Whether any step succeeded (in check mode, would be run).
@@ -293,11 +213,83 @@ changed:
   type: bool
   sample: true
 msg:
-  description: On success, one line with what changed, what was compliant and what was left
-    alone; on failure, per failed product what failed on which host, the HRESULT and what to do.
+  description:
+    - The whole task's outcome, over every application in O(applications). On success, one line
+      with what changed, what was compliant and what was left alone; on failure, per failed
+      product what failed on which host, the HRESULT and what to do.
   returned: always
   type: str
   sample: "changed: ProPlus2024Volume, VisioPro2024Volume"
+applications:
+  description:
+    - Each application the task manages (O(applications)), keyed C(office) and C(windows), with
+      that application's own outcome. RV(msg) stays the whole task's, and RV(products) holds
+      every product of every application (RV(products[].application)).
+    - Not returned when the task failed before the host was read and planned (an invalid
+      option, an unreachable host, a failed read, or Office's system requirements enforced).
+  returned: when the host was read and planned
+  type: dict
+  sample: {office: {changed: true, failed: false, msg: "changed: ProPlus2024Volume", error_code: null,
+                    error_name: null, error_hint: null},
+           windows: {changed: false, failed: false, msg: "compliant: Windows 11 Education", error_code: null,
+                     error_name: null, error_hint: null}}
+  contains:
+    office:
+      description: Office's outcome, when O(applications) includes V(office).
+      type: dict
+      contains:
+        changed:
+          description: Whether a step succeeded (or would run, in check mode) for an Office product.
+          type: bool
+          sample: true
+        failed:
+          description: Whether a step failed for an Office product.
+          type: bool
+          sample: false
+        msg:
+          description: Office's one-line outcome, or on failure its failure message.
+          type: str
+          sample: "changed: ProPlus2024Volume"
+        error_code:
+          description: When Office failed, the HRESULT (first failed product); otherwise null.
+          type: str
+          sample: null
+        error_name:
+          description: When Office failed, the HRESULT's symbolic name; otherwise null.
+          type: str
+          sample: null
+        error_hint:
+          description: When Office failed, what to do; otherwise null.
+          type: str
+          sample: null
+    windows:
+      description: Windows' outcome, when O(applications) includes V(windows).
+      type: dict
+      contains:
+        changed:
+          description: Whether a step succeeded (or would run, in check mode) for the Windows product.
+          type: bool
+          sample: false
+        failed:
+          description: Whether a step failed for the Windows product.
+          type: bool
+          sample: false
+        msg:
+          description: Windows' one-line outcome, or on failure its failure message.
+          type: str
+          sample: "compliant: Windows 11 Education"
+        error_code:
+          description: When Windows failed, the HRESULT; otherwise null.
+          type: str
+          sample: null
+        error_name:
+          description: When Windows failed, the HRESULT's symbolic name; otherwise null.
+          type: str
+          sample: null
+        error_hint:
+          description: When Windows failed, what to do; otherwise null.
+          type: str
+          sample: null
 requirements:
   description:
     - The requirement check, when O(requirements) is not C(skip) (and O(state) is not C(absent)).
@@ -367,8 +359,9 @@ remote_calls:
   sample: 2
 products:
   description:
-    - The selected Office products, in the shape of RV(volume_licensing.kms.office_kms_info#module:products)
-      (after the change), with what was done to each.
+    - The selected products of every application in O(applications) (Office's, then Windows'),
+      in the shape of RV(volume_licensing.kms.office_kms_info#module:products) (after the
+      change), with what was done to each.
   returned: when the host was inspected
   type: list
   elements: dict
@@ -386,8 +379,9 @@ products:
       type: str
       sample: Office 24, VOLUME_KMSCLIENT channel
     application:
-      description: Always C(office).
+      description: The application the product belongs to, C(office) or C(windows).
       type: str
+      choices: [office, windows]
       sample: office
     application_id:
       description: The product's ApplicationID.
@@ -398,11 +392,11 @@ products:
       type: str
       sample: SoftwareLicensingProduct
     family:
-      description: The product family.
+      description: The Office product family; null for Windows.
       type: str
       sample: ProPlus2024Volume
     version:
-      description: The Office version.
+      description: The Office version; null for Windows.
       type: str
       sample: "2024"
     channel:
@@ -464,7 +458,8 @@ products:
       description:
         - Rearms left for the product, C(app) (RemainingAppReArmCount) and C(sku)
           (RemainingSkuReArmCount); each null where Windows does not report it (Windows 7, and
-          products of osppsvc). Windows' own count is
+          products of osppsvc). Windows' own count is RV(remaining_windows_rearm_count) (with
+          V(windows) in O(applications)), and
           RV(volume_licensing.kms.office_kms_info#module:host.remaining_windows_rearm_count).
       type: dict
       sample: {app: 5, sku: 5}
@@ -582,13 +577,22 @@ dns_discovery:
   type: dict
   sample: {query: _vlmcs._tcp.campus.example, status: published, records: [{kms_host: kms.campus.example,
            kms_port: 1688, priority: 0, weight: 0, reachable: true, error: null}]}
+remaining_windows_rearm_count:
+  description: Windows' rearms left (SoftwareLicensingService.RemainingWindowsReArmCount). An
+    image at 0 cannot be rearmed again; rebuild it from media.
+  returned: when the host was read and planned, with V(windows) in O(applications)
+  type: int
+  sample: 1001
 untouched:
-  description: Office products present but left alone, each with sku_id, family, name and the reason.
+  description:
+    - Products of the applications in O(applications) present but left alone (another channel,
+      or activated by Active Directory), each with sku_id, family (null for Windows), name,
+      application and the reason.
   returned: when the host was inspected
   type: list
   elements: dict
   sample: [{sku_id: 0b5a0b5c-2b3e-4a7e-8c6c-6d1e0b8f2a41, family: ProPlus2024Volume,
-            name: "Office 24, Office24ProPlus2024VL_MAK_AE edition",
+            name: "Office 24, Office24ProPlus2024VL_MAK_AE edition", application: office,
             reason: "RETAIL(MAK) channel: not a KMS client (product_key: auto converts it to KMS)"}]
 diff:
   description: With C(--diff), per changed product its KMS host, port, key and status before and after.

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 # This file holds documentation only; the work is done on the controller by the action
-# plugin of the same name (plugins/action/office_kms_info.py).
+# plugin of the same name (plugins/action/office_kms_info.py). The options and notes it shares
+# with office_kms and windows_kms are in plugins/doc_fragments/.
 
 DOCUMENTATION = r"""
 ---
@@ -12,12 +13,15 @@ short_description: Read the Office (and Windows) volume activation state of Wind
 version_added: 0.1.0
 description:
   - Reads, in B(one) remote call and without changing anything, the licensing products of a
-    Windows host (Office 2010 to LTSC 2024, optionally Windows itself), the host facts that
-    Office's requirements depend on, the Office installations, whether the host can open a
-    TCP connection to the KMS host (O(kms_host), or those its DNS publishes), and the host's
-    own evidence, namely its last KMS exchanges (RV(kms_exchanges), from the licensing events
-    in the Application log), what its DNS publishes for KMS (RV(dns_discovery)), and rearm
-    counts.
+    Windows host (Office 2010 to LTSC 2024, Windows itself, or both, as O(applications) says),
+    the host facts that Office's requirements depend on, the Office installations, whether
+    the host can open a TCP connection to the KMS host, and the host's own evidence, namely
+    its last KMS exchanges (RV(kms_exchanges), from the licensing events in the Application
+    log), what its DNS publishes for KMS (RV(dns_discovery)), and rearm counts.
+  - With O(kms_host), the host tries a TCP connection to O(kms_host):O(kms_port) and the result
+    is returned in RV(kms_reachability); nothing of the KMS protocol is sent. Without it, the
+    host looks up C(_vlmcs._tcp) in its own DNS (RV(dns_discovery)) and tries a TCP connection
+    to each KMS host published there.
   - Runs through the task's own connection (C(winrm), C(psrp) or C(ssh) with PowerShell), so
     credentials, transports and certificates come from the inventory as usual. No file is
     copied to the host and nothing is left behind.
@@ -29,47 +33,23 @@ description:
   - ansible-core has no Windows fact gathering; plays use C(gather_facts=false) and this
     module instead.
 options:
-  kms_host:
+  applications:
     description:
-      - DNS name or IP address of the organisation's KMS host. When given, the host tries a
-        TCP connection to O(kms_host):O(kms_port) and the result is returned in
-        RV(kms_reachability). Nothing of the KMS protocol is sent.
-      - When omitted, the host looks up C(_vlmcs._tcp) in its own DNS (RV(dns_discovery)) and
-        tries a TCP connection to each KMS host published there.
-      - Internationalised names and IPv6 literals are accepted; spaces, quotes and other
-        characters that cannot be part of a host name are rejected before anything is sent.
-      - The value is checked in the form the host is sent and RV(kms_host) returns. An IP
-        address is returned in its canonical form, an IPv6 literal without brackets
-        (C([2001:DB8::10]) is returned as C(2001:db8::10)); the licensing service is given it in
-        brackets, as C(slmgr.vbs /skms) writes it, and the connection test the bare address. A DNS name keeps its ASCII labels as given and has every other
-        label written as its IDNA A-label (C(xn--...)).
-      - Refused before anything is sent, with a message that says why, are full-width and
-        other compatibility characters (the message gives the name to write instead), a label
-        that mixes scripts such as Latin with Cyrillic or Greek (Latin may go with Chinese,
-        Japanese or Korean), the letters sharp s and final sigma, which IDNA 2003 and 2008
-        encode differently, and letters newer than Unicode 3.2, which the IDNA 2003 tables
-        used here do not know (give such a label as its A-label).
-    type: str
-  kms_port:
-    description:
-      - TCP port of the KMS host, 1 to 65535. Given as text, only ASCII digits are taken; C(1e3),
-        C(+1688) or full-width digits are refused, not converted. Returned in RV(kms_port).
-    type: int
-    default: 1688
-  connect_timeout:
-    description:
-      - Seconds the host waits for the TCP connection to O(kms_host) before reporting it
-        unreachable, from 0.1 to 300, in whole milliseconds as the host is sent them; V(2.0004)
-        is sent as 2000 ms and returned as C(2.0) in RV(connect_timeout). Given as text, ASCII
-        digits with an optional decimal point.
-    type: float
-    default: 5
+      - Which licensing products to read. V(office), Office's (Office 2010 to LTSC 2024);
+        V(windows), Windows' own (ApplicationID C(55c92734-d682-4d71-983e-d6ec3f16059f)).
+      - An empty list is refused.
+    type: list
+    elements: str
+    choices: [office, windows]
+    default: [office]
+    version_added: 0.2.0
   include_windows:
     description:
-      - Also report the Windows licensing products (ApplicationID
-        C(55c92734-d682-4d71-983e-d6ec3f16059f)). Office is always reported.
+      - The older form of adding V(windows) to O(applications); V(true) means the same.
     type: bool
     default: false
+extends_documentation_fragment:
+  - volume_licensing.kms.kms_connection
 attributes:
   check_mode:
     support: full
@@ -77,14 +57,7 @@ attributes:
   diff_mode:
     support: none
     description: Returns no diff.
-  platform:
-    support: full
-    platforms: windows
-    description: Targets Windows hosts, reached over WinRM.
 notes:
-  - The connecting account must be a local administrator on the host. C(become) is not
-    applied to the command this module sends.
-  - Needs PowerShell 3.0 or later on the host.
   - "A failure names the host and the step that failed (read the host, read host facts,
     read licensing products (Software Protection service), read Office licensing products
     (Office Software Protection service, osppsvc), read Office installations), with the
@@ -110,6 +83,8 @@ notes:
   - "C(Invalid option ... Nothing was sent to HOST): a bad O(kms_host), O(kms_port) or
     O(connect_timeout) is refused on the controller before anything reaches the host."
 seealso:
+  - module: volume_licensing.kms.office_kms
+  - module: volume_licensing.kms.windows_kms
   - name: Tools to manage volume activation of Office
     description: Microsoft's ospp.vbs reference, the hand procedure this collection replaces.
     link: https://learn.microsoft.com/office/volume-license-activation/tools-to-manage-volume-activation-of-office
@@ -120,6 +95,11 @@ author:
 EXAMPLES = r"""
 - name: Read the licensing state of every lab PC
   volume_licensing.kms.office_kms_info:
+  register: licensing
+
+- name: Read Office's and Windows' licensing products
+  volume_licensing.kms.office_kms_info:
+    applications: [office, windows]
   register: licensing
 
 - name: Read it and check that the KMS host is reachable from each PC
@@ -167,8 +147,8 @@ remote_calls:
   sample: 1
 products:
   description:
-    - Licensing products that have a key installed, Windows SPP products first, then the
-      Office Software Protection Platform (osppsvc) ones.
+    - Licensing products of the applications in O(applications) that have a key installed,
+      Windows SPP products first, then the Office Software Protection Platform (osppsvc) ones.
   returned: success
   type: list
   elements: dict

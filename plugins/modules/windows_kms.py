@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 # This file holds documentation only; the work is done on the controller by the action
-# plugin of the same name (plugins/action/windows_kms.py).
+# plugin of the same name (plugins/action/windows_kms.py), over office_kms's code. The options
+# and notes it shares with office_kms are in plugins/doc_fragments/.
 
 DOCUMENTATION = r"""
 ---
@@ -11,6 +12,11 @@ module: windows_kms
 short_description: Point Windows at your KMS host and activate it, idempotently
 version_added: 0.2.0
 description:
+  - "The Windows-only entry point of M(volume_licensing.kms.office_kms), over the same code: a
+    task of this module is the same as M(volume_licensing.kms.office_kms) with
+    C(applications: [windows]), its O(product_key) being the Windows key
+    (O(volume_licensing.kms.office_kms#module:windows_product_key)). The options, steps,
+    messages and return values are office_kms's for the Windows product."
   - Does for the Windows product itself what C(slmgr.vbs /skms host:port <ActivationID>) then
     C(slmgr.vbs /ato) do by hand, and only where needed. Windows already activated against
     the right KMS host, with more than O(renew_below_days) left, is reported C(ok) and not
@@ -26,55 +32,18 @@ description:
     C(SoftwareLicensingProduct) itself, then C(RefreshLicenseStatus)."
   - "The KMS host and port are set on the Windows product only (as C(slmgr /skms host:port
     <ActivationID>) does), never service-wide and never on Office's products: Office keeps its
-    own settings (M(volume_licensing.kms.office_kms)), and the two modules never disturb each
-    other. A service-wide value set by someone else (C(slmgr /skms) without an Activation ID, or
-    a policy) stays as it is; a per-product value takes precedence over it on the product it is
+    own settings (M(volume_licensing.kms.office_kms)), and the two never disturb each other. A
+    service-wide value set by someone else (C(slmgr /skms) without an Activation ID, or a
+    policy) stays as it is; a per-product value takes precedence over it on the product it is
     set on."
   - "Windows activated another way is reported in RV(untouched) and left alone: retail, OEM or
     MAK channels (unless O(product_key) is given) and Active Directory-based activation (unless
     O(force) or O(product_key) is given: an AD-activated Windows renews from the domain)."
 options:
-  kms_host:
-    description:
-      - DNS name or IP address of the organisation's KMS host, set on the Windows product.
-      - Omitted with O(state=activated), Windows activates against the KMS host that DNS
-        publishes (C(_vlmcs._tcp)) or the one already set; nothing is cleared.
-      - Required with O(state=configured) unless O(product_key) is given.
-      - The value is checked in the form the host is sent and RV(kms_host) returns. An IP
-        address is returned in its canonical form, an IPv6 literal without brackets
-        (C([2001:DB8::10]) is returned as C(2001:db8::10)); the licensing service is given it in
-        brackets, as C(slmgr.vbs /skms) writes it, and the connection test the bare address. A DNS name keeps its ASCII labels as given and has every other
-        label written as its IDNA A-label (C(xn--...)).
-      - Refused before anything is sent, with a message that says why, are full-width and
-        other compatibility characters (the message gives the name to write instead), a label
-        that mixes scripts such as Latin with Cyrillic or Greek (Latin may go with Chinese,
-        Japanese or Korean), the letters sharp s and final sigma, which IDNA 2003 and 2008
-        encode differently, and letters newer than Unicode 3.2, which the IDNA 2003 tables
-        used here do not know (give such a label as its A-label).
-    type: str
-  kms_port:
-    description:
-      - TCP port of the KMS host, 1 to 65535. Set only when it differs from the product's port
-        (an unset port means 1688). Given as text, only ASCII digits are taken; C(1e3),
-        C(+1688) or full-width digits are refused, not converted. Returned in RV(kms_port).
-    type: int
-    default: 1688
-  state:
-    description:
-      - V(activated) sets key, host and port where needed and activates Windows when it is not
-        activated, expires within O(renew_below_days), or its settings just changed.
-      - V(configured) sets key, host and port but never activates and never contacts the KMS
-        host (for images).
-      - V(absent) clears the product's KMS host and port (C(slmgr /ckms <ActivationID>)), back
-        to DNS auto-discovery. Keys and activation are left as they are. A KMS host set
-        service-wide (C(slmgr /skms) without an Activation ID, or a GPO) is left alone, even
-        where Windows shows it on the product (RV(products[].kms_host_source)).
-    type: str
-    choices: [activated, configured, absent]
-    default: activated
   product_key:
     description:
-      - V(auto) installs Microsoft's published KMS client key (GVLK) for the installed edition
+      - The Windows key (office_kms's O(volume_licensing.kms.office_kms#module:windows_product_key)).
+        V(auto) installs Microsoft's published KMS client key (GVLK) for the installed edition
         and Windows version when the installed key is not a KMS client key, for example to
         convert a MAK install. The collection carries every key of Microsoft's KMS client key
         page (Windows Server 2008 to 2025, Windows Vista to 11 with LTSC/LTSB); an edition it
@@ -83,67 +52,12 @@ options:
         its last five characters differ from the installed key's. It is a secret, which never
         appears in output except as its last five characters."
     type: str
-  renew_below_days:
-    description:
-      - Activate again when Windows is activated but has fewer days than this left (0 to 180;
-        a KMS activation lasts 180 days and renews itself every 7 days while the KMS host is
-        reachable). Given as text, only ASCII digits are taken (C(1e1), C(+10), C(10.0) or
-        full-width digits are refused, not converted), as for O(kms_port).
-    type: int
-    default: 30
-  force:
-    description:
-      - Activate even when Windows is compliant; also moves an AD-activated Windows to KMS.
-    type: bool
-    default: false
-  check_reachable:
-    description:
-      - Before activating, check that the host can open a TCP connection to O(kms_host) (over
-        IPv4 or IPv6), and fail with C(0xC004F074) before anything is changed when it cannot.
-        Only done when something activates. The inspect call already resolves O(kms_host) on
-        the host (without connecting), so a name that does not resolve there fails the host
-        without a second remote call.
-      - When O(kms_host) is omitted, the products find their KMS host through DNS on the host
-        itself (C(_vlmcs._tcp)). The inspect call then looks the record up with the host's own
-        resolver, where a KMS client looks (its lookup domain, C(slmgr /skms-domain), when one is
-        set; else the host's DNS suffix search list; else its primary DNS suffix, then each
-        connection's suffix), and tests a connection to each KMS host published; when a product that would
-        use DNS (no KMS host of its own, and for Windows none set service-wide) needs
-        activation, the host fails before anything is changed with C(0x8007232B)
-        DNS_ERROR_RCODE_NAME_ERROR when DNS publishes no KMS host, or C(0xC004F074) when none
-        of those published accepts a connection. Where the host cannot look SRV records up
-        (no C(Resolve-DnsName), as on Windows 7 and Server 2008 R2) Windows is left to try.
-    type: bool
-    default: true
-  connect_timeout:
-    description:
-      - Seconds the host waits for that TCP connection, from 0.1 to 300, in whole milliseconds
-        as the host is sent them; V(2.0004) is sent as 2000 ms and returned as C(2.0) in
-        RV(connect_timeout). Given as text, ASCII digits with an optional decimal point.
-    type: float
-    default: 5
-attributes:
-  check_mode:
-    support: full
-    description: Only the inspect call is made; RV(products[].steps) lists what would be done.
-  diff_mode:
-    support: full
-    description: Shows before and after of KMS host, port, key (last five characters) and status.
-  platform:
-    support: full
-    platforms: windows
-    description: Targets Windows hosts, reached over WinRM.
-notes:
-  - The connecting account must be a local administrator on the host. C(become) is not
-    applied to the commands this module sends.
-  - Needs PowerShell 3.0 or later on the host.
-  - "Failure messages name the host, the product, the step, the HRESULT and what to do, as
-    M(volume_licensing.kms.office_kms) documents them. For Windows, C(0xC004F038)
-    SL_E_VL_NOT_ENOUGH_COUNT means the KMS host has not yet counted 25 client PCs (5 servers)."
-  - "Invalid option ... Nothing was sent: a bad value is refused on the controller before
-    anything reaches the host."
+extends_documentation_fragment:
+  - volume_licensing.kms.kms_connection
+  - volume_licensing.kms.kms_client
 seealso:
   - module: volume_licensing.kms.office_kms
+  - module: volume_licensing.kms.office_kms_info
   - name: KMS client activation and product keys
     description: Microsoft's published GVLKs for every Windows edition.
     link: https://learn.microsoft.com/windows-server/get-started/kms-client-activation-keys
@@ -166,6 +80,9 @@ EXAMPLES = r"""
     state: absent
 """
 
+# RETURN is written out in each module, not shared through plugins/doc_fragments/: ansible-core
+# 2.19 (the lowest that meta/runtime.yml allows) merges fragments into DOCUMENTATION only, and
+# its ansible-doc fails on a RETURN that extends one; 2.20 added that (ansible/ansible#72635).
 RETURN = r"""
 changed:
   description: Whether any step succeeded (in check mode, would be run).
@@ -177,7 +94,46 @@ msg:
     alone; on failure, per failed product what failed on which host, the HRESULT and what to do.
   returned: always
   type: str
-  sample: "changed: Windows(R), Education edition, VisioPro2024Volume"
+  sample: "changed: Windows(R), Education edition"
+applications:
+  description:
+    - The outcome per application, as office_kms returns it
+      (RV(volume_licensing.kms.office_kms#module:applications)); here only C(windows).
+    - Not returned when the task failed before the host was read and planned (an invalid
+      option, an unreachable host, a failed read).
+  returned: when the host was read and planned
+  type: dict
+  sample: {windows: {changed: false, failed: false, msg: "compliant: Windows 11 Education", error_code: null,
+                     error_name: null, error_hint: null}}
+  contains:
+    windows:
+      description: Windows' outcome.
+      type: dict
+      contains:
+        changed:
+          description: Whether a step succeeded (or would run, in check mode) for the Windows product.
+          type: bool
+          sample: false
+        failed:
+          description: Whether a step failed for the Windows product.
+          type: bool
+          sample: false
+        msg:
+          description: Windows' one-line outcome, or on failure its failure message.
+          type: str
+          sample: "compliant: Windows 11 Education"
+        error_code:
+          description: When Windows failed, the HRESULT; otherwise null.
+          type: str
+          sample: null
+        error_name:
+          description: When Windows failed, the HRESULT's symbolic name; otherwise null.
+          type: str
+          sample: null
+        error_hint:
+          description: When Windows failed, what to do; otherwise null.
+          type: str
+          sample: null
 kms_host:
   description:
     - O(kms_host) as checked (an IP address in canonical form, an IPv6 literal without brackets,
@@ -202,8 +158,9 @@ remote_calls:
   sample: 2
 products:
   description:
-    - The selected Office products, in the shape of RV(volume_licensing.kms.office_kms_info#module:products)
-      (after the change), with what was done to each.
+    - The Windows product with a key, in the shape of
+      RV(volume_licensing.kms.office_kms_info#module:products) (after the change), with what was
+      done to it.
   returned: when the host was inspected
   type: list
   elements: dict
@@ -251,8 +208,8 @@ products:
     activation_type:
       description:
         - How the product was last activated (VLActivationType, Windows 8 and later),
-          C(ActiveDirectory), C(KMS) or C(Token); null when never activated or on Windows 7,
-          which does not report it.
+          C(ActiveDirectory), C(KMS) or C(Token); null when never activated, and absent on
+          Windows 7, which does not report it.
       type: str
       sample: KMS
     ad_activation_object:
@@ -425,12 +382,12 @@ remaining_windows_rearm_count:
 untouched:
   description:
     - Windows products present but left alone (another channel, or activated by Active
-      Directory), each with sku_id, family (null), name and the reason.
+      Directory), each with sku_id, family (null), name, application (C(windows)) and the reason.
   returned: when the host was inspected
   type: list
   elements: dict
   sample: [{sku_id: e091b119-5a35-438b-95d5-0e90ea51ef80, family: null, name: "Windows(R), Professional edition",
-            reason: "VOLUME_MAK channel: not a KMS client (product_key: auto converts it to KMS)"}]
+            application: windows, reason: "VOLUME_MAK channel: not a KMS client (product_key: auto converts it to KMS)"}]
 diff:
   description: With C(--diff), per changed product its KMS host, port, key and status before and after.
   returned: with --diff

@@ -2,21 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to volume_licensing.kms (controller-side code its action plugins share): not a public
 # API, and it may change in any release without notice.
-"""The apply phase of office_kms: the write program built from the plan's steps (one remote
-call), and what came back per step.
+"""The apply phase of office_kms and windows_kms: the write program built from the plan's
+steps (one remote call), the read again after a reply that was lost or broken, and what came
+back per step.
 
-Which class, method and argument each step becomes is decided here, as Microsoft's own
-scripts do it (facts §4.2 for ospp.vbs, §1.5 and §9 for slmgr.vbs):
-
-    install_key  InstallProductKey(ProductKey) on the product's service; on the Windows SPP
-                 then SoftwareLicensingService.RefreshLicenseStatus() as slmgr.vbs does. The
-                 OSPP service has no RefreshLicenseStatus (facts §1.6) and ospp.vbs never calls it.
-    set_host     SetKeyManagementServiceMachine(MachineName) on the product itself
-    set_port     SetKeyManagementServicePort(PortNumber as uint32) on the product
-    clear_host   ClearKeyManagementServiceMachine() on the product
-    clear_port   ClearKeyManagementServicePort() on the product
-    activate     Activate() on the product; on the SPP then RefreshLicenseStatus() (slmgr.vbs)
-
+Which class, method and argument each step becomes is the table of step kinds (steps.py).
 The KMS host and port are set per product, never service-wide, so Windows' own activation
 settings stay untouched. A product's steps form one group: once one fails, the rest of that
 product's steps are skipped, and the other products go on. Product keys never leave this
@@ -30,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, hostops, inspection, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, hostops, inspection, licensing, steps
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import Results, cim_invoke, wql_string
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import HostPlan, ProductPlan
@@ -54,47 +44,24 @@ def by_key(product: dict[str, Any], key: str) -> str:
                                                           wql_string(gvlk.last5(key)))
 
 
-# Each step: (on the service or the product, method, its argument's name and CIM type).
-METHODS = {
-    "install_key": ("service", "InstallProductKey", ("ProductKey", "string")),
-    "set_host": ("product", "SetKeyManagementServiceMachine", ("MachineName", "string")),
-    "set_port": ("product", "SetKeyManagementServicePort", ("PortNumber", "uint32")),
-    "clear_host": ("product", "ClearKeyManagementServiceMachine", None),
-    "clear_port": ("product", "ClearKeyManagementServicePort", None),
-    "activate": ("product", "Activate", None),
-}
-# After these the Windows SPP re-evaluates its licences when asked, as slmgr.vbs asks.
-REFRESHED = ("install_key", "activate")
-
-
-def wire_value(step: dict[str, Any]) -> Any:
-    """A step's argument as the method is given it: an IPv6 KMS host in brackets, as
-    slmgr.vbs /skms writes one ([addr], facts §11.1), since the licensing service reads its
-    KMS host setting as host[:port]."""
-    value = step["value"]
-    if step["action"] == "set_host" and ":" in value and not value.startswith("["):
-        return "[%s]" % value
-    return value
-
-
-def step_operations(product: dict[str, Any], steps: list[dict[str, Any]]) -> list[hostops.Operation]:
+def step_operations(product: dict[str, Any], planned: list[dict[str, Any]]) -> list[hostops.Operation]:
     """One product's steps as method calls, in order, in one group."""
     cls = product["license_class"]
     service = inspection.SERVICE_OF[cls]
     group = _group(product)
     target = by_id(product["sku_id"])
     ops = []
-    for index, step in enumerate(steps):
+    for index, step in enumerate(planned):
         op_id = "%s:%d" % (group, index)
-        on, method, argument = METHODS[step["action"]]
-        arguments = [(*argument, wire_value(step))] if argument else []
-        if on == "service":
-            ops.append(cim_invoke(op_id, service, method, arguments=arguments, group=group))
+        kind = steps.kind(step)
+        arguments = [(*kind.argument, kind.wire(step["value"]))] if kind.argument else []
+        if kind.on == "service":
+            ops.append(cim_invoke(op_id, service, kind.method, arguments=arguments, group=group))
         else:
-            ops.append(cim_invoke(op_id, cls, method, where=target, arguments=arguments, group=group))
-        if step["action"] == "install_key":
+            ops.append(cim_invoke(op_id, cls, kind.method, where=target, arguments=arguments, group=group))
+        if kind.secret:  # a key installed: the product is now the one that holds it
             target = by_key(product, step["value"])
-        if cls == inspection.SPP_PRODUCT and step["action"] in REFRESHED:
+        if cls == inspection.SPP_PRODUCT and kind.refresh:
             ops.append(cim_invoke(op_id + ":refresh", service, "RefreshLicenseStatus", group=group))
     return ops
 
@@ -152,9 +119,22 @@ def exchanges_after(results: Results) -> list[dict[str, Any]] | None:
     return inspection.host_evidence(results)["kms_exchanges"] if "events_spp" in results else None
 
 
-def apply_plan(execute: Callable[..., dict[str, Any]], host_plan: HostPlan, desired: Desired) -> Results:
-    """Run the plan on the host. Raises hostops.CallError when the call itself gave no results."""
-    return hostops.run(execute, program(host_plan, desired), "apply the plan")
+def apply_plan(execute: Callable[..., dict[str, Any]], host_plan: HostPlan, desired: Desired,
+               host: str | None = None) -> Results:
+    """Run the plan on the host (the second remote call). Raises hostops.CallError when the
+    call itself gave no results."""
+    return hostops.run(execute, program(host_plan, desired), "apply the plan", host=host)
+
+
+def read_again(execute: Callable[..., dict[str, Any]], host_plan: HostPlan, host: str | None = None) -> Results:
+    """After an apply call whose reply was lost or broken: read the planned products again
+    (one more remote call), as the apply program would have read them last. Raises
+    hostops.CallError when that read fails too, including a product query that failed, which
+    would read as "nothing done": that is not known either."""
+    program = after_operations(host_plan)
+    again = hostops.run(execute, program, "read the host again after the apply call failed", host=host)
+    inspection.first_error(again, [op["id"] for op in program if op["id"].startswith(AFTER)])
+    return again
 
 
 def step_outcomes(plan: ProductPlan, results: Results) -> list[dict[str, Any]]:

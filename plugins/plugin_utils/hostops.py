@@ -29,10 +29,12 @@ import html
 import json
 import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible.utils.display import Display
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hresult
 
 # The PowerShell that runs on the target: plugins/module_utils/ (kms_executor.ps1, kms_bootstrap.ps1).
@@ -381,13 +383,17 @@ def parse_output(stdout: str) -> dict[str, Any]:
     raise ValueError("no JSON document in the output")
 
 
-def run(execute: Callable[..., dict[str, Any]], operations: list[Operation], what: str) -> Results:
+def run(execute: Callable[..., dict[str, Any]], operations: list[Operation], what: str, *,
+        host: str | None = None) -> Results:
     """Send the program through ``execute`` (an action plugin's ``_low_level_execute_command``)
     and return its results by operation id. ``what`` names the call for messages ("read the
-    host"). Raises CallError when there is no result document.
+    host"), ``host`` is the inventory host it goes to, for the trace (trace_program,
+    trace_reply). Raises CallError when there is no result document.
 
     Decisions are taken on the JSON, not on the exit code: exit codes differ per connection
     plugin (psrp returns 1 after any error record)."""
+    trace_program(operations, what, host)
+    started = time.monotonic()
     try:
         result = execute(bootstrap_command(), in_data=build_stdin(operations), sudoable=False)
     except Exception as exc:  # noqa: BLE001 - whatever the connection plugin raises is a transport failure
@@ -396,6 +402,10 @@ def run(execute: Callable[..., dict[str, Any]], operations: list[Operation], wha
     stdout = result.get("stdout", "") or ""
     stderr = result.get("stderr", "") or ""
     rc = result.get("rc")
+    if display.verbosity >= 5:
+        display.vvvvv("%s: the reply (exit code %s): %s%s" % (
+            _traced(what, host), rc, stdout.strip(), " | stderr: %s" % stderr.strip() if stderr.strip() else ""),
+            host=host)
     try:
         doc = parse_output(stdout)
         if "executor" not in doc:
@@ -411,6 +421,7 @@ def run(execute: Callable[..., dict[str, Any]], operations: list[Operation], wha
                             rc=rc, stdout=stdout, stderr=stderr)
         refused.refused = True
         raise refused
+    trace_reply(doc["results"], what, host, time.monotonic() - started)
     results = Results()
     for index, reported in enumerate(doc["results"]):
         op = operations[index] if index < len(operations) else {}
@@ -428,6 +439,101 @@ def run(execute: Callable[..., dict[str, Any]], operations: list[Operation], wha
                         step=what, hint="Run the task again: it reads the host afresh.", rc=rc, stdout=stdout,
                         stderr=stderr)
     return results
+
+
+# -- the trace (-vvv, -vvvvv) -------------------------------------------------------------------
+display = Display()
+
+# Arguments whose values are secrets, by name (as WMI compares names, without regard to case):
+# the trace shows only their last five characters, as Windows shows an installed key.
+SECRET_ARGUMENTS = frozenset({"ProductKey"})
+
+
+def masked(value: Any) -> str:
+    """A secret argument's value as the trace shows it: ``*****-`` and its last five
+    characters (dashes aside), or only the stars when it is too short to keep the rest hidden."""
+    text = str(value).replace("-", "")
+    return "*****-" + text[-5:] if len(text) >= 20 else "*****"
+
+
+def masked_program(operations: list[Operation]) -> list[Operation]:
+    """The operations as the trace shows them: where one has a secret argument, a copy with its
+    value masked (the program sent is left as it is)."""
+    secret = {name.lower() for name in SECRET_ARGUMENTS}
+
+    def shown(argument: dict[str, Any]) -> dict[str, Any]:
+        return dict(argument, value=masked(argument.get("value"))) \
+            if str(argument.get("name")).lower() in secret else argument
+
+    return [dict(op, arguments=[shown(a) for a in op["arguments"]]) if isinstance(op.get("arguments"), list) else op
+            for op in operations]
+
+
+def _traced(what: str, host: str | None) -> str:
+    """The start of a trace line: Ansible prefixes <host> when it knows the host."""
+    return "volume_licensing.kms, " + (what if host else "%s (host not named)" % what)
+
+
+def _operation_line(op: Operation) -> str:
+    """An operation (secrets already masked) in a few words: kind, then what it names."""
+    kind, details = op.get("op"), ""
+    if kind == "cim_invoke":
+        arguments = ", ".join("%s=%s" % (a.get("name"), json.dumps(a.get("value"))) for a in op["arguments"])
+        details = "%s.%s(%s) %s" % (op.get("class"), op.get("method"), arguments,
+                                    "where %s" % op["where"] if op.get("where") else "on the first instance")
+    elif kind == "cim_query":
+        count = len(op.get("properties") or ())
+        details = "%s, %d propert%s, %s%s" % (op.get("class"), count, "y" if count == 1 else "ies",
+                                              "where %s" % op["where"] if op.get("where") else "every instance",
+                                              ", if %s is installed" % op["if_service"] if op.get("if_service") else "")
+    elif kind == "registry_read":
+        details = "%s %s%s" % (op.get("key"), ", ".join(op.get("values") or ()),
+                               ", subkeys matching %s" % op["subkeys"] if op.get("subkeys") else "")
+    elif kind == "tcp_connect":
+        details = "%s port %s, %s ms%s%s" % (op.get("host"), op.get("port"), op.get("timeout_ms"),
+                                             ", resolve only" if op.get("connect") is False else "",
+                                             ", required" if op.get("require") else "")
+    elif kind == "event_log":
+        details = "%s IDs %s, newest %s" % (op.get("provider"), op.get("ids"), op.get("newest"))
+    elif kind == "dns_srv":
+        details = "%s in %s" % (op.get("name"), op.get("domain") or "the host's domains")
+    return " ".join(str(part) for part in ("%s:" % op.get("id"), kind, details) if part)
+
+
+def trace_program(operations: list[Operation], what: str, host: str | None) -> None:
+    """-vvv: each operation about to be sent, one line each; -vvvvv: the program's JSON. Secret
+    arguments masked in both. Nothing is built below -vvv."""
+    if display.verbosity < 3:
+        return
+    shown = masked_program(operations)
+    display.vvv("%s: sending %d operations" % (_traced(what, host), len(shown)), host=host)
+    for number, op in enumerate(shown, 1):
+        display.vvv("  %d. %s" % (number, _operation_line(op)), host=host)
+    if display.verbosity >= 5:
+        display.vvvvv("%s: the program: %s" % (_traced(what, host), json.dumps(
+            {"version": PROGRAM_VERSION, "operations": shown}, separators=(",", ":"), ensure_ascii=False)), host=host)
+
+
+def trace_reply(reported: list[Any], what: str, host: str | None, seconds: float) -> None:
+    """-vvv: each result, one line each: status, HRESULT (with its name when known) and the
+    time the host measured (``ms``); a data HRESULT (an unreachable KMS host) as well."""
+    if display.verbosity < 3:
+        return
+    display.vvv("%s: %d results, %d ms round trip" % (_traced(what, host), len(reported), seconds * 1000), host=host)
+    for number, item in enumerate(reported, 1):
+        raw = item if isinstance(item, dict) else {}
+        words = [str(raw.get("status"))]
+        data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
+        for label, text in (("", raw.get("hresult")), ("reports ", data.get("hresult"))):
+            found = code(text)
+            if found is not None:
+                words.append("%s%s%s" % (label, hresult.to_hex(found),
+                                         " %s" % hresult.name_of(found) if hresult.name_of(found) else ""))
+        if isinstance(raw.get("ms"), int):
+            words.append("%d ms" % raw["ms"])
+        message = " ".join(str(raw.get("message") or "").split())
+        display.vvv("  %d. %s: %s%s" % (number, raw.get("id"), ", ".join(words), ": " + message if message else ""),
+                    host=host)
 
 
 def code(text: Any) -> int | None:

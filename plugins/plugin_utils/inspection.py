@@ -100,25 +100,20 @@ def evidence_operations(office: bool, dns: bool, connect_timeout_ms: int | None)
     return ops
 
 
-def windows_program(kms_host: str | None = None, kms_port: int = 1688,
-                    connect_timeout_ms: int = 5000, *, dns_timeout_ms: int | None = None,
-                    lookup_dns: bool = True, connect: bool = True) -> list[hostops.Operation]:
-    """windows_kms's read: host facts (the Windows version picks the published key), the
-    Windows products with a key and how they were last activated (VLActivationType and the
-    ADActivation* properties exist from Windows 8 on, facts §1.3, §10.7: optional properties
-    of the product query, which Windows 7 refuses with WBEM_E_INVALID_QUERY and the executor
-    then makes without them)."""
-    return read_program(True, kms_host, kms_port, connect_timeout_ms, office=False, dns_timeout_ms=dns_timeout_ms,
-                        lookup_dns=lookup_dns, connect=connect)
-
-
-def read_program(include_windows: bool = False, kms_host: str | None = None, kms_port: int = 1688,
-                 connect_timeout_ms: int = 5000, *, keyless_office: bool = False,
-                 office: bool = True, dns_timeout_ms: int | None = None,
-                 lookup_dns: bool = True, connect: bool = True) -> list[hostops.Operation]:
-    """Host facts, licensing products, Office installations and, when ``kms_host`` is given,
-    a TCP connection test from the host to it. ``keyless_office`` adds the Office licences
-    installed without a key (a few properties each), for office_kms when products are named.
+def read_program(applications: tuple[str, ...] | list[str] = ("office",), kms_host: str | None = None,
+                 kms_port: int = 1688, connect_timeout_ms: int = 5000, *, keyless_office: bool = False,
+                 dns_timeout_ms: int | None = None, lookup_dns: bool = True,
+                 connect: bool = True) -> list[hostops.Operation]:
+    """The read of every application the task manages (``office``, ``windows``), in one
+    program: host facts (the Windows version picks Windows' published key, the hardware is
+    checked against Office's requirements), the service, and the products with a key of every
+    application in ONE query of SoftwareLicensingProduct (Office 2013 and later and Windows
+    live in the same class, facts §1.1, §3), with how they were last activated
+    (VLActivationType and the ADActivation* properties exist from Windows 8 on, facts §1.3,
+    §10.7: optional properties, which Windows 7 refuses with WBEM_E_INVALID_QUERY and the
+    executor then reads without them). With ``office``: osppsvc's products, Office's
+    installations and, with ``keyless_office``, the Office licences installed without a key
+    (a few properties each), for office_kms when products are named.
 
     Which class holds Office follows ospp.vbs (facts §1.1): on Windows 7 Office 2013/2016 lives
     in osppsvc, on Windows 8 and later in the Windows SPP; Office 2010 always uses osppsvc. The
@@ -127,8 +122,11 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
 
     The host's evidence comes along (evidence_operations): its licensing events, and (without
     ``kms_host``, and unless ``lookup_dns`` is false) its DNS's answer for _vlmcs._tcp, each
-    published host tested with ``dns_timeout_ms``."""
-    spp_apps = ([licensing.OFFICE_APP_ID] if office else []) + ([licensing.WINDOWS_APP_ID] if include_windows else [])
+    published host tested with ``dns_timeout_ms``; with ``kms_host``, a TCP connection test
+    from the host to it (``connect`` false: only resolve its name)."""
+    office = "office" in applications
+    spp_apps = ([licensing.OFFICE_APP_ID] if office else []) + \
+        ([licensing.WINDOWS_APP_ID] if "windows" in applications else [])
     ops = [
         hostops.host_facts("facts"),
         cim_query("os", "Win32_OperatingSystem", ["Caption", "Version", "BuildNumber", "OSArchitecture",
@@ -142,28 +140,23 @@ def read_program(include_windows: bool = False, kms_host: str | None = None, kms
         # has no such properties (see with_activation_types). osppsvc's classes have none.
         spp_products("spp_products", keyed(spp_apps)),
     ] + own_kms_reads(spp_apps)
-    if not office:
-        ops += evidence_operations(False, lookup_dns and not kms_host, dns_timeout_ms)
-        return ops + ([hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms, connect=connect)]
-                      if kms_host else [])
-    # osppsvc's classes: only where that service is installed (Office 2010, or Office on
-    # Windows 7), and absent rather than an error where it is installed but not registered.
-    ops += [
-        cim_query("ospp_service", OSPP_SERVICE, ["ClientMachineID"], optional=True, if_service="osppsvc"),
-        cim_query("ospp_products", OSPP_PRODUCT, PRODUCT_PROPERTIES, keyed(OFFICE_APPS), optional=True,
-                  if_service="osppsvc"),
-    ]
-    if keyless_office:
-        ops += [cim_query("spp_keyless", SPP_PRODUCT, KEYLESS_PROPERTIES, keyless([licensing.OFFICE_APP_ID])),
-                cim_query("ospp_keyless", OSPP_PRODUCT, KEYLESS_PROPERTIES, keyless(OFFICE_APPS), optional=True,
-                          if_service="osppsvc")]
-    ops += [
+    if office:
+        # osppsvc's classes: only where that service is installed (Office 2010, or Office on
+        # Windows 7), and absent rather than an error where it is installed but not registered.
+        ops += [
+            cim_query("ospp_service", OSPP_SERVICE, ["ClientMachineID"], optional=True, if_service="osppsvc"),
+            cim_query("ospp_products", OSPP_PRODUCT, PRODUCT_PROPERTIES, keyed(OFFICE_APPS), optional=True,
+                      if_service="osppsvc"),
+        ]
+        if keyless_office:
+            ops += [cim_query("spp_keyless", SPP_PRODUCT, KEYLESS_PROPERTIES, keyless([licensing.OFFICE_APP_ID])),
+                    cim_query("ospp_keyless", OSPP_PRODUCT, KEYLESS_PROPERTIES, keyless(OFFICE_APPS), optional=True,
+                              if_service="osppsvc")]
         # Click-to-Run (LTSC/retail builds and Microsoft 365 Apps) keeps one configuration key.
-        hostops.registry_read("c2r", C2R_KEY, ["VersionToReport", "Platform", "ProductReleaseIds"]),
-    ]
-    ops += [hostops.registry_read(op_id, key, ["DisplayName", "DisplayVersion"], MSI_SUBKEY)
-            for op_id, key in UNINSTALL_KEYS.items()]
-    ops += evidence_operations(True, lookup_dns and not kms_host, dns_timeout_ms)
+        ops.append(hostops.registry_read("c2r", C2R_KEY, ["VersionToReport", "Platform", "ProductReleaseIds"]))
+        ops += [hostops.registry_read(op_id, key, ["DisplayName", "DisplayVersion"], MSI_SUBKEY)
+                for op_id, key in UNINSTALL_KEYS.items()]
+    ops += evidence_operations(office, lookup_dns and not kms_host, dns_timeout_ms)
     if kms_host:
         # Can this host open a TCP connection to the KMS host? ("is the VPN up?")
         ops.append(hostops.tcp_connect("reach", kms_host, kms_port, connect_timeout_ms, connect=connect))
@@ -329,27 +322,23 @@ def with_activation_types(found: list[dict[str, Any]], results: Results,
 
 
 def products(results: Results) -> list[dict[str, Any]]:
-    """Every product read, Windows SPP first, then osppsvc; then, when read, the Office
-    licences installed without a key."""
+    """Every product read: Office's, then Windows'; each in the order read, the Windows SPP's
+    first, then osppsvc's, then, when read, the Office licences installed without a key."""
     reads = (("spp_products", SPP_PRODUCT), ("ospp_products", OSPP_PRODUCT),
              ("spp_keyless", SPP_PRODUCT), ("ospp_keyless", OSPP_PRODUCT))
-    return [licensing.product(raw, cls) for op_id, cls in reads for raw in results.instances(op_id)]
+    found = [licensing.product(raw, cls) for op_id, cls in reads for raw in results.instances(op_id)]
+    return sorted(found, key=lambda product: product["application"] == "windows")
 
 
-def inspect_host(execute: Callable[..., dict[str, Any]], kms_host: str | None, kms_port: int,
-                 connect_timeout: float, include_windows: bool, *, keyless_office: bool = False,
-                 windows_only: bool = False, lookup_dns: bool = True, test_dns: bool = True,
-                 connect: bool = True) -> dict[str, Any]:
-    """One remote call: the read program (windows_kms's with ``windows_only``), interpreted.
-    Without ``kms_host``: ``lookup_dns`` reads what DNS publishes for KMS, ``test_dns`` tests a
-    TCP connection to each host found.
-    Raises CallError when the host cannot be read."""
+def inspect_host(execute: Callable[..., dict[str, Any]], applications: tuple[str, ...] | list[str],
+                 kms_host: str | None, kms_port: int, connect_timeout: float, *, keyless_office: bool = False,
+                 lookup_dns: bool = True, test_dns: bool = True, connect: bool = True,
+                 host: str | None = None) -> dict[str, Any]:
+    """One remote call: the read program of these applications, interpreted. Without
+    ``kms_host``: ``lookup_dns`` reads what DNS publishes for KMS, ``test_dns`` tests a TCP
+    connection to each host found. Raises CallError when the host cannot be read."""
     timeout_ms = round(connect_timeout * 1000)
-    dns_timeout = timeout_ms if test_dns else None
-    program = (windows_program(kms_host, kms_port, timeout_ms, dns_timeout_ms=dns_timeout, lookup_dns=lookup_dns,
-                               connect=connect)
-               if windows_only else
-               read_program(include_windows, kms_host, kms_port, timeout_ms, keyless_office=keyless_office,
-                            dns_timeout_ms=dns_timeout, lookup_dns=lookup_dns, connect=connect))
-    results = hostops.run(execute, program, "read the host")
+    program = read_program(applications, kms_host, kms_port, timeout_ms, keyless_office=keyless_office,
+                           dns_timeout_ms=timeout_ms if test_dns else None, lookup_dns=lookup_dns, connect=connect)
+    results = hostops.run(execute, program, "read the host", host=host)
     return interpret(results, kms_host, kms_port, connect_timeout)

@@ -2,9 +2,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to volume_licensing.kms (controller-side code its action plugins share): not a public
 # API, and it may change in any release without notice.
-"""What the action plugins that read a Windows host share: check the options before anything
-is sent (options.py), then the one read call (inspection.py), with every failure worded by
-outcome.py. Each plugin says which module's options it takes and what to read."""
+"""The action base of the modules that read and change Windows hosts, and the phases in the
+order a task runs them:
+
+    options -> inspect -> (requirements) -> plan -> (check mode stops) -> apply
+            -> (read again when the reply was lost or broken) -> outcome
+
+options.py checks every option before anything is sent; inspection.py reads the host (one
+remote call for every application the task manages); plan.py decides; apply.py writes (one
+more call, only when the plan has steps and not in check mode); outcome.py only builds the
+result and its messages. A compliant host costs one remote call and contacts no KMS host.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +21,27 @@ from typing import Any
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops, inspection, options, outcome
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import (
+    apply,
+    hostops,
+    inspection,
+    options,
+    outcome,
+    requirements,
+)
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import CallError
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import PlanError, plan_host
+
+Execute = Callable[..., dict[str, Any]]
+
+
+class Stop(Exception):
+    """The task ends here with this result."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__(result.get("msg"))
+        self.result = result
 
 
 class KmsAction(ActionBase):
@@ -23,9 +50,19 @@ class KmsAction(ActionBase):
     _supports_async = False
     MODULE = ""  # the key of options.SPECS, and of the options.<MODULE>() check
 
+    def run(self, tmp=None, task_vars=None):
+        """office_kms and windows_kms: every phase, in order (manage)."""
+        result = super().run(tmp, task_vars)
+        try:
+            host, desired = self.checked(result, task_vars)
+        except Stop as stop:
+            return stop.result
+        return manage(self.execute, host, desired, result, check_mode=bool(self._task.check_mode),
+                      diff=bool(self._task.diff))
+
     def checked(self, result: dict[str, Any], task_vars: dict[str, Any] | None) -> tuple[str, Any]:
-        """(host, the checked options: a Desired or a dict). Raises _Stop with the failed
-        result when an option is refused: nothing has been sent."""
+        """The options phase: (host, the checked options: a Desired or a dict). Raises Stop with
+        the failed result when an option is refused: nothing has been sent."""
         result["changed"] = False
         host = (task_vars or {}).get("inventory_hostname", "the host")
         spec = options.SPECS[self.MODULE]
@@ -43,16 +80,6 @@ class KmsAction(ActionBase):
         result["remote_calls"] = 1
         return host, wanted
 
-    def read(self, result: dict[str, Any], host: str, *args: Any, changes: bool = True,
-             **kwargs: Any) -> dict[str, Any]:
-        """The one read call (inspection.inspect_host's arguments). Raises Stop with the failed
-        (or unreachable) result when the host cannot be read; ``changes``: the module would
-        have changed it, so the message says nothing was."""
-        try:
-            return inspection.inspect_host(self.execute, *args, **kwargs)
-        except CallError as exc:
-            raise Stop(dict(result, **outcome.inspect_failure(host, exc, changes=changes))) from None
-
     def execute(self, command: str, in_data: bytes | None = None, sudoable: bool = False) -> dict[str, Any]:
         """What hostops.run sends a program through: ``_low_level_execute_command``, with the
         command in the form this task's connection plugin runs unchanged (hostops.command_for)."""
@@ -60,9 +87,80 @@ class KmsAction(ActionBase):
         return self._low_level_execute_command(command, in_data=in_data, sudoable=sudoable)
 
 
-class Stop(Exception):
-    """The task ends here with this result."""
+def read(execute: Execute, host: str, result: dict[str, Any], *args: Any, changes: bool = True,
+         **kwargs: Any) -> dict[str, Any]:
+    """The inspect phase: one remote call (inspection.inspect_host's arguments). Raises Stop with
+    the failed (or unreachable) result when the host cannot be read; ``changes``: the module
+    would have changed it, so the message says nothing was."""
+    try:
+        return inspection.inspect_host(execute, *args, host=host, **kwargs)
+    except CallError as exc:
+        raise Stop(dict(result, **outcome.inspect_failure(host, exc, changes=changes))) from None
 
-    def __init__(self, result: dict[str, Any]) -> None:
-        super().__init__(result.get("msg"))
-        self.result = result
+
+def manage(execute: Execute, host: str, desired: Desired, result: dict[str, Any], *, check_mode: bool,
+           diff: bool) -> dict[str, Any]:
+    """inspect -> requirements -> plan -> (check mode stops) -> apply -> (read again) -> outcome,
+    for the options already checked. ``execute`` sends a command to the host (KmsAction.execute),
+    ``result`` is the result so far."""
+    try:
+        # Licences installed without a key are read only when Office's products are named. The
+        # read resolves kms_host on the host (outcome.reach_read) but contacts no KMS host.
+        facts = read(execute, host, result, desired.applications, outcome.reach_read(desired), desired.kms_port,
+                     desired.connect_timeout, connect=False,
+                     keyless_office=bool(desired.products) and desired.state != "absent",
+                     **outcome.dns_reads(desired))
+        below_requirements(host, facts, desired, result)
+    except Stop as stop:
+        return stop.result
+
+    try:
+        host_plan = plan_host(facts["products"], desired, facts["host"])
+    except PlanError as exc:
+        return dict(result, failed=True, msg="Cannot plan %s: %s. Nothing was changed." % (host, exc))
+    if host_plan.warnings:
+        result.setdefault("warnings", []).extend("%s: %s" % (host, w) for w in host_plan.warnings)
+    stopped = (outcome.no_dns_kms_host(host, desired, host_plan, facts)
+               or outcome.not_reachable(host, desired, host_plan, facts))
+    if stopped:
+        return dict(result, dns_discovery=facts.get("dns_discovery"), **stopped)
+    if check_mode or not host_plan.changes:
+        done = outcome.report(host, host_plan, None, check_mode)
+        return dict(result, **outcome.finish(done, facts, desired, check_mode=check_mode, diff=diff))
+
+    result["remote_calls"] = 2
+    try:
+        results = apply.apply_plan(execute, host_plan, desired, host)
+    except CallError as exc:
+        if not exc.may_have_run:  # the executor refused the program: nothing ran
+            return dict(result, **outcome.apply_failure(host, exc))
+        try:
+            again = apply.read_again(execute, host_plan, host)
+        except CallError as second:
+            return dict(result, **outcome.state_unknown(host, host_plan, exc, second))
+        done = outcome.lost_reply(host, host_plan, exc, again)
+        result.setdefault("warnings", []).extend(done.pop("warnings", []))
+        return dict(result, **outcome.finish(done, facts, desired, check_mode=False, diff=False))
+    stopped = outcome.unreachable(host, desired, host_plan, results)
+    if stopped:
+        return dict(result, **stopped)
+    done = outcome.report(host, host_plan, results, False)
+    return dict(result, **outcome.finish(done, facts, desired, check_mode=False, diff=diff))
+
+
+def below_requirements(host: str, facts: dict[str, Any], desired: Desired, result: dict[str, Any]) -> None:
+    """Check the host against its Office version's system requirements, from the facts just
+    read (no extra remote call): the verdict in ``result``, a warning, or Stop (enforced)."""
+    if desired.requirements == "skip" or desired.state == "absent" or "office" not in desired.applications:
+        return
+    verdict = requirements.verdict(facts["products"], facts["office"], facts["host"], desired.requirement_overrides)
+    result["requirements"] = verdict
+    if not verdict["shortfalls"] and not verdict["unknown"]:
+        return
+    # Unknown facts are reported, not failed, unless the operator asked for strict.
+    enforced = desired.requirements == "strict" or (desired.requirements == "enforce" and bool(verdict["shortfalls"]))
+    message = outcome.below_requirements(host, verdict, enforced)
+    if not enforced:
+        result.setdefault("warnings", []).append(message)
+        return
+    raise Stop(dict(result, failed=True, msg=message))

@@ -22,6 +22,8 @@ from typing import Any
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, licensing, requirements
 
 STATES = ("activated", "configured", "absent")
+# What a task manages (the applications option): Office's products, Windows itself, or both.
+APPLICATIONS = ("office", "windows")
 REQUIREMENT_CHECKS = ("enforce", "strict", "warn", "skip")  # strict: enforce, and fail on unknown facts
 # office_kms option -> requirements.check_overrides key
 REQUIREMENT_OPTIONS = {"min_cpu_mhz": "cpu_mhz", "min_cpu_cores": "cpu_cores", "min_memory_mb": "memory_mb",
@@ -65,13 +67,16 @@ _CONNECTION = {
 SPECS: dict[str, dict[str, dict[str, Any]]] = {
     "office_kms_info": {
         **_CONNECTION,
+        "applications": {"type": "list", "elements": "str", "choices": list(APPLICATIONS), "default": ["office"]},
         "include_windows": {"type": "bool", "default": False},
     },
     "office_kms": {
         **_CONNECTION,
+        "applications": {"type": "list", "elements": "str", "choices": list(APPLICATIONS), "default": ["office"]},
         "state": {"type": "str", "default": "activated", "choices": list(STATES)},
         "products": {"type": "list", "elements": "str"},
         "product_key": {"type": "str", "no_log": True},
+        "windows_product_key": {"type": "str", "no_log": True},
         "renew_below_days": {"type": "int", "default": 30},
         "force": {"type": "bool", "default": False},
         "check_reachable": {"type": "bool", "default": True},
@@ -148,14 +153,16 @@ def numbers(module: str, given: dict[str, Any] | None) -> dict[str, Any]:
 
 @dataclass
 class Desired:
-    """What office_kms is asked to make true on each host."""
+    """What office_kms (or windows_kms) is asked to make true on each host."""
 
-    application: str = "office"  # which licensing products the task manages: office or windows
+    applications: tuple[str, ...] = ("office",)  # what the task manages, in APPLICATIONS order
     state: str = "activated"
     kms_host: str | None = None
     kms_port: int = licensing.DEFAULT_KMS_PORT
-    products: list[str] | None = None
-    product_key: str | None = None
+    products: list[str] | None = None  # Office's products to manage (None: every one)
+    product_key: str | None = None  # for Office's products
+    windows_product_key: str | None = None  # for the Windows product
+    windows_key_option: str = "windows_product_key"  # its name in messages (windows_kms: product_key)
     renew_below_days: int = 30
     force: bool = False
     check_reachable: bool = True
@@ -168,6 +175,14 @@ class Desired:
     @property
     def connect_timeout_ms(self) -> int:
         return round(self.connect_timeout * 1000)
+
+    def key_for(self, application: str) -> str | None:
+        """The product key option's value that applies to a product of this application."""
+        return self.windows_product_key if application == "windows" else self.product_key
+
+    def key_option(self, application: str) -> str:
+        """The name of that option, for messages."""
+        return self.windows_key_option if application == "windows" else "product_key"
 
 
 # -- the modules' options --------------------------------------------------------------------
@@ -195,33 +210,56 @@ def used(values: dict[str, Any] | Desired) -> dict[str, Any]:
     return {name: values[name] for name in CONNECTION}
 
 
+def applications(value: list[str] | None, include_windows: bool = False) -> tuple[str, ...]:
+    """The applications a task manages, once each, in APPLICATIONS order (the choices were
+    checked by the argument spec); ``include_windows``: office_kms_info's older form of
+    adding windows."""
+    chosen = set(value or []) | ({"windows"} if include_windows else set())
+    if not chosen:
+        raise OptionError("applications must name at least one of %s; got an empty list" % ", ".join(APPLICATIONS))
+    return tuple(a for a in APPLICATIONS if a in chosen)
+
+
 def office_kms_info(args: dict[str, Any], given: dict[str, Any] | None = None) -> dict[str, Any]:
-    return connection(args, given)
+    return dict(connection(args, given), applications=applications(args.get("applications", ["office"]),
+                                                                   bool(args.get("include_windows"))))
 
 
 def windows_kms(args: dict[str, Any], given: dict[str, Any] | None = None) -> Desired:
-    """The desired state of windows_kms from its validated arguments (``given``: see connection)."""
-    return office_kms(dict(args, products=None), application="windows", given=given)
+    """The desired state of windows_kms from its validated arguments (``given``: see connection):
+    office_kms's with applications: [windows], its product_key being the Windows key."""
+    return office_kms(dict(args, applications=["windows"], products=None, product_key=None,
+                           windows_product_key=args.get("product_key")), given=given, module="windows_kms")
 
 
-def office_kms(args: dict[str, Any], application: str = "office", given: dict[str, Any] | None = None) -> Desired:
-    """The desired state of office_kms (or, with ``application="windows"``, windows_kms) from
-    its validated arguments (``given``: see connection)."""
-    args = dict(connection(args, given), **numbers("office_kms" if application == "office" else "windows_kms", given))
+def office_kms(args: dict[str, Any], given: dict[str, Any] | None = None, module: str = "office_kms") -> Desired:
+    """The desired state of office_kms (or windows_kms, ``module``) from its validated
+    arguments (``given``: see connection)."""
+    args = dict(connection(args, given), **numbers(module, given))
     if args["state"] not in STATES:
         raise OptionError("state must be one of %s; got %r" % (", ".join(STATES), args["state"]))
+    apps = applications(args.get("applications", ["office"]))
     days = whole_number(args["renew_below_days"], option_name("renew_below_days", "office_kms"),
                         WHOLE_NUMBERS["renew_below_days"])
-    key = product_key(args["product_key"])
-    if args["state"] == "configured" and not args["kms_host"] and not key:
+    key = product_key(args.get("product_key"))
+    # windows_kms's product_key is the Windows key, and named so in messages.
+    windows_key = product_key(args.get("windows_product_key"),
+                              "product_key" if module == "windows_kms" else "windows_product_key")
+    if "office" not in apps and (key or args.get("products")):
+        raise OptionError("%s applies to Office's products, but applications does not include office"
+                          % ("product_key" if key else "products"))
+    if "windows" not in apps and windows_key:
+        raise OptionError("windows_product_key applies to Windows, but applications does not include windows")
+    if args["state"] == "configured" and not args["kms_host"] and not key and not windows_key:
         raise OptionError("state: configured needs kms_host (or product_key): there is nothing else to configure")
     try:
         overrides = requirements.check_overrides({key: args.get(option) for option, key in REQUIREMENT_OPTIONS.items()})
     except ValueError as exc:
         raise OptionError(str(exc)) from None
-    return Desired(application=application, state=args["state"], kms_host=args["kms_host"], kms_port=args["kms_port"],
-                   products=products(args["products"]), product_key=key, renew_below_days=days,
-                   force=args["force"], check_reachable=args["check_reachable"],
+    return Desired(applications=apps, state=args["state"], kms_host=args["kms_host"], kms_port=args["kms_port"],
+                   products=products(args.get("products")), product_key=key, windows_product_key=windows_key,
+                   windows_key_option="product_key" if module == "windows_kms" else "windows_product_key",
+                   renew_below_days=days, force=args["force"], check_reachable=args["check_reachable"],
                    connect_timeout=args["connect_timeout"], requirements=args.get("requirements") or "skip",
                    requirement_overrides={k: v for k, v in overrides.items() if v is not None})
 
@@ -429,7 +467,7 @@ def products(entries: list[str] | None) -> list[str] | None:
     return entries
 
 
-def product_key(value: str | None) -> str | None:
+def product_key(value: str | None, option: str = "product_key") -> str | None:
     """``auto``, or a product key in the 5x5 form; returned upper-case."""
     if value is None or value == "auto":
         return value
@@ -437,9 +475,9 @@ def product_key(value: str | None) -> str | None:
     # isascii() first: str.upper() turns some other letters into ASCII ones (long s into S).
     if not (key.isascii() and gvlk.KEY_FORMAT.match(key.upper())):
         raise OptionError(
-            "product_key must be 'auto' or a product key of five groups of five letters and digits "
+            "%s must be 'auto' or a product key of five groups of five letters and digits "
             "separated by hyphens (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX); the value given is not "
-            "(it ends in %r)" % key[-5:]
+            "(it ends in %r)" % (option, key[-5:])
         )
     return key.upper()
 

@@ -2,11 +2,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to volume_licensing.kms (controller-side code its action plugins share): not a public
 # API, and it may change in any release without notice.
-"""The outcome phase of office_kms: the per-host result, its messages and ``changed``.
+"""The outcome phase of office_kms and windows_kms: the per-host result, its messages,
+``changed`` and a section per application.
 
 Pure functions: the plan, and what the apply call reported (or nothing, in check mode or
-when the host was compliant), in; the documented return values out. Product keys appear
-only as their last five characters.
+when the host was compliant; or what a read again found after a lost reply), in; the
+documented return values out. The remote calls are made by the action base (kms_action.py)
+and apply.py, never here. Product keys appear only as their last five characters.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from typing import Any
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import (
     apply,
     evidence,
-    gvlk,
     hostops,
     hresult,
     inspection,
     licensing,
+    steps,
 )
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import (
     CallError,
@@ -29,24 +31,11 @@ from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops impor
     sentence,
 )
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import (
-    HostPlan,
-    PlanError,
-    ProductPlan,
-    plan_host,
-)
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import HostPlan, ProductPlan
 
 UNAVAILABLE = 0xC004F074  # SL_E_VL_BINDING_SERVICE_UNAVAILABLE: what activation would end in
 NO_SRV_RECORD = 0x8007232B  # DNS_ERROR_RCODE_NAME_ERROR: what a KMS client reports without one (facts §10.3)
 BEFORE_KEYS = ("sku_id", "kms_host", "kms_port", "partial_key", "license_status", "remaining_days")
-STEP_WORDS = {
-    "install_key": "install the product key for",
-    "set_host": "set the KMS host of",
-    "set_port": "set the KMS port of",
-    "clear_host": "clear the KMS host of",
-    "clear_port": "clear the KMS port of",
-    "activate": "activate",
-}
 
 
 def call_failure(what: str, exc: CallError) -> dict[str, Any]:
@@ -90,55 +79,38 @@ def apply_failure(host: str, exc: CallError) -> dict[str, Any]:
     return result
 
 
-def observed(step: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """Whether the host, read again, shows this step done."""
-    action, value = step["action"], step["value"]
-    if action == "install_key":
-        return gvlk.last5(value) == (after.get("partial_key") or "").upper()
-    if action == "set_host":
-        return licensing.same_host(after.get("kms_host"), value) is True
-    if action == "set_port":
-        return (after.get("kms_port") or licensing.DEFAULT_KMS_PORT) == value
-    if action in ("clear_host", "clear_port"):
-        what = "kms_host" if action == "clear_host" else "kms_port"
-        return not after.get(what) or after.get(what + "_source") == "service"
-    # activate: Licensed now, and it was not, or its validity was renewed
-    return after["license_status"]["code"] == licensing.LICENSED and (
-        before["license_status"]["code"] != licensing.LICENSED
-        or (after.get("remaining_minutes") or 0) > (before.get("remaining_minutes") or 0))
+def state_unknown(host: str, host_plan: HostPlan, exc: CallError, second: CallError) -> dict[str, Any]:
+    """The apply call did not come back whole and reading the host again failed too: some
+    steps may have run, and what the host now shows is not known."""
+    products = [dict(plan.product, steps=step_results(plan, None, False), changed=None, failed=True,
+                     left_undone=[s["action"] for s in plan.steps]) for plan in host_plan.plans if plan.steps]
+    return dict(failed=True, changed=True, state_unknown=True, products=products, remote_calls=3,
+                transport_error=exc.kind if isinstance(exc, TransportError) else None, error_code=None,
+                error_name=None, error_hint=exc.hint,
+                msg="%s. Reading %s again failed too (%s): its state is unknown and some steps may have been "
+                    "done. Run the task again: it reads the host afresh and finishes the job."
+                    % (_lost_head(host, exc), host, sentence(str(second)).rstrip(".")))
 
 
-def lost_reply(execute: Any, host: str, host_plan: HostPlan, exc: CallError) -> dict[str, Any]:
-    """The apply call did not come back whole (its reply lost, cut short or garbled, or the
-    connection failed meanwhile): some steps may have run. Read the planned products again
-    (one more call) and report per product what the host now shows done (``changed``) and
-    what was left undone; when that read fails too, the host's state is unknown."""
+def _lost_head(host: str, exc: CallError) -> str:
     if isinstance(exc, TransportError):
         cause = "the apply call failed: %s" % exc
     else:
         cause = "the apply call gave no usable reply: %s" % sentence(str(exc)).rstrip(".")
-    head = "Could not confirm the plan on %s (step: %s): %s" % (host, exc.step, cause)
-    kind = exc.kind if isinstance(exc, TransportError) else None
-    program = apply.after_operations(host_plan)
-    try:
-        again = hostops.run(execute, program, "read the host again after the apply call failed")
-        # A product query that failed would read as "nothing done": that is not known either.
-        inspection.first_error(again, [op["id"] for op in program if op["id"].startswith(apply.AFTER)])
-    except CallError as second:
-        products = [dict(plan.product, steps=step_results(plan, None, False), changed=None, failed=True,
-                         left_undone=[s["action"] for s in plan.steps]) for plan in host_plan.plans if plan.steps]
-        return dict(failed=True, changed=True, state_unknown=True, products=products, remote_calls=3,
-                    transport_error=kind, error_code=None,
-                    error_name=None, error_hint=exc.hint,
-                    msg="%s. Reading %s again failed too (%s): its state is unknown and some steps may have been "
-                        "done. Run the task again: it reads the host afresh and finishes the job."
-                        % (head, host, sentence(str(second)).rstrip(".")))
+    return "Could not confirm the plan on %s (step: %s): %s" % (host, exc.step, cause)
+
+
+def lost_reply(host: str, host_plan: HostPlan, exc: CallError, again: Results) -> dict[str, Any]:
+    """The apply call did not come back whole (its reply lost, cut short or garbled, or the
+    connection failed meanwhile), and ``again`` is the host read again (apply.read_again):
+    per product what the host now shows done (``changed``) and what was left undone."""
+    head = _lost_head(host, exc)
     after_by_sku = apply.products_after(host_plan, again)
     exchanges = apply.exchanges_after(again)
     products, done, undone = [], [], []
     for plan in host_plan.plans:
         after = after_by_sku[plan.product["sku_id"]]
-        seen = [observed(s, plan.product, after) for s in plan.steps]
+        seen = [steps.observed(s, plan.product, after) for s in plan.steps]
         outcomes = [{"status": "ok" if ok else "not run"} for ok in seen]
         entry = product_report(host, plan, after, outcomes, False, exchanges=exchanges)
         entry["left_undone"] = [s["action"] for s, ok in zip(plan.steps, seen, strict=True) if not ok]
@@ -152,14 +124,15 @@ def lost_reply(execute: Any, host: str, host_plan: HostPlan, exc: CallError) -> 
             undone.append("%s: %s" % (label, ", ".join(entry["left_undone"])))
     result: dict[str, Any] = {"changed": any(p["changed"] for p in products), "products": products,
                               "untouched": host_plan.untouched, "kms_exchanges": exchanges,
-                              "remote_calls": 3, "state_unknown": False, "transport_error": kind}
-    seen = "; ".join(done) or "nothing was changed"
+                              "remote_calls": 3, "state_unknown": False,
+                              "transport_error": exc.kind if isinstance(exc, TransportError) else None}
+    seen_text = "; ".join(done) or "nothing was changed"
     if undone:
         result.update(failed=True, error_code=None, error_name=None, error_hint=exc.hint,
                       msg="%s. Read again afterwards, the host shows: %s. Left undone: %s. Run the task again: it "
-                          "does only what is still needed." % (head, seen, "; ".join(undone)))
+                          "does only what is still needed." % (head, seen_text, "; ".join(undone)))
     else:
-        result["warnings"] = ["%s. Read again afterwards, the host shows every step done: %s." % (head, seen)]
+        result["warnings"] = ["%s. Read again afterwards, the host shows every step done: %s." % (head, seen_text)]
     return result
 
 
@@ -196,36 +169,6 @@ def below_requirements(host: str, verdict: dict[str, Any], enforced: bool) -> st
             "with --limit)." % (host, verdict["name"], shortfalls, also))
 
 
-def shown_step(step: dict[str, Any]) -> dict[str, Any]:
-    """A step as it may appear in output: keys reduced to their last five characters."""
-    shown = {"action": step["action"]}
-    if step["action"] == "install_key":
-        shown["key"] = gvlk.last5(step["value"])
-    elif step["value"] is not None:
-        shown["value"] = step["value"]
-    return shown
-
-
-def predict(product: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any]:
-    """The product as it would be after the steps (check mode)."""
-    after = dict(product)
-    for step in steps:
-        action = step["action"]
-        if action == "install_key":
-            after["partial_key"] = gvlk.last5(step["value"])
-        elif action == "set_host":
-            after["kms_host"] = step["value"]
-        elif action == "set_port":
-            after["kms_port"] = step["value"]
-        elif action == "clear_host":
-            after["kms_host"] = None
-        elif action == "clear_port":
-            after["kms_port"] = None
-        elif action == "activate":
-            after["license_status"] = {"code": licensing.LICENSED, "name": licensing.license_status_name(1)}
-    return after
-
-
 def summary_line(product: dict[str, Any]) -> str:
     """One product's KMS host, port, key and status, for --diff."""
     return "%s (%s): kms_host=%s kms_port=%s key=%s status=%s\n" % (
@@ -240,7 +183,7 @@ def failure_message(host: str, plan: ProductPlan, step: dict[str, Any], outcome:
     exchange as the host's licensing events recorded it (evidence.py). ``connected``: the host
     opened a TCP connection to the KMS host just before, so 0xC004F074 means a KMS host that
     does not answer, not one out of reach."""
-    what = "%s %s" % (STEP_WORDS.get(step["action"], step["action"]), licensing.label(plan.product))
+    what = "%s %s" % (steps.kind(step).words, licensing.label(plan.product))
     if outcome.get("done"):  # the call succeeded; the licence status refresh after it did not
         what = "refresh the licence status after the attempt to " + what
     code = outcome.get("hresult")
@@ -268,15 +211,15 @@ def step_results(plan: ProductPlan, outcomes: list[dict[str, Any]] | None, check
     """Each planned step with its result: ok / failed (with the HRESULT) / not run after a
     failure; "planned" in check mode."""
     if outcomes is None:
-        return [dict(shown_step(s), result="planned" if check_mode else "not run") for s in plan.steps]
-    steps = []
+        return [dict(steps.shown(s), result="planned" if check_mode else "not run") for s in plan.steps]
+    found = []
     for planned, outcome in zip(plan.steps, outcomes, strict=True):
-        entry = dict(shown_step(planned), result=outcome["status"])
+        entry = dict(steps.shown(planned), result=outcome["status"])
         if outcome["status"] != "not run":
             code = outcome.get("hresult")
             entry.update(error_code=hresult.to_hex(code), error_name=hresult.name_of(code))
-        steps.append(entry)
-    return steps
+        found.append(entry)
+    return found
 
 
 def product_report(host: str, plan: ProductPlan, after: dict[str, Any], outcomes: list[dict[str, Any]] | None,
@@ -315,7 +258,7 @@ def report(host: str, host_plan: HostPlan, results: Results | None, check_mode: 
     products, diff_before, diff_after = [], "", ""
     for plan in host_plan.plans:
         if results is None:
-            after, outcomes = predict(plan.product, plan.steps), None
+            after, outcomes = steps.predict(plan.product, plan.steps), None
         else:
             after, outcomes = after_by_sku[plan.product["sku_id"]], apply.step_outcomes(plan, results)
         products.append(product_report(host, plan, after, outcomes, check_mode, exchanges=exchanges,
@@ -337,13 +280,13 @@ def report(host: str, host_plan: HostPlan, results: Results | None, check_mode: 
     return result
 
 
-def unreachable(host: str, desired: Desired, results: Results) -> dict[str, Any] | None:
+def unreachable(host: str, desired: Desired, host_plan: HostPlan, results: Results) -> dict[str, Any] | None:
     """The early failure when the host cannot open a TCP connection to the KMS host (the
     apply program then stopped before changing anything), or None."""
     reach = results.get(apply.REACH)
     if reach is None or reach.status != "error":
         return None
-    return cannot_connect(host, desired, reach.data.get("error") or reach.message)
+    return cannot_connect(host, desired, host_plan, reach.data.get("error") or reach.message)
 
 
 def not_reachable(host: str, desired: Desired, host_plan: HostPlan, facts: dict[str, Any]) -> dict[str, Any] | None:
@@ -353,16 +296,19 @@ def not_reachable(host: str, desired: Desired, host_plan: HostPlan, facts: dict[
     if not reach or reach.get("source") != "kms_host" or reach.get("reachable") is not False or \
             not any(p.activates for p in host_plan.plans):
         return None
-    return cannot_connect(host, desired, reach.get("error"))
+    return cannot_connect(host, desired, host_plan, reach.get("error"))
 
 
-def cannot_connect(host: str, desired: Desired, error: str | None) -> dict[str, Any]:
+def cannot_connect(host: str, desired: Desired, host_plan: HostPlan, error: str | None) -> dict[str, Any]:
+    activating = [a for a in desired.applications if any(p.activates and p.product["application"] == a
+                                                         for p in host_plan.plans)]
     return dict(
         failed=True,
         changed=False,
         msg="Cannot activate %s on %s: it cannot open a TCP connection to the KMS host %s:%d (%s). "
-            "Nothing was changed. %s" % (desired.application.capitalize(), host, desired.kms_host, desired.kms_port,
-                                         error or "no answer", hresult.explain(UNAVAILABLE)),
+            "Nothing was changed. %s" % (" and ".join(a.capitalize() for a in activating or desired.applications),
+                                         host, desired.kms_host, desired.kms_port, error or "no answer",
+                                         hresult.explain(UNAVAILABLE)),
         **hresult.describe(UNAVAILABLE),
     )
 
@@ -412,19 +358,19 @@ def no_dns_kms_host(host: str, desired: Desired, host_plan: HostPlan, facts: dic
     )
 
 
-def summary(outcome: dict[str, Any], installs: list[dict[str, Any]], check_mode: bool,
-            application: str = "office") -> str:
-    """The one-line message of a host that did not fail."""
+def summary(products: list[dict[str, Any]], untouched: list[dict[str, Any]], installs: list[dict[str, Any]],
+            check_mode: bool, application: str = "office") -> str:
+    """The one-line message of one application of a host that did not fail."""
     verb = "would change" if check_mode else "changed"
-    changed = [licensing.label(p) for p in outcome["products"] if p["changed"]]
-    compliant = [licensing.label(p) for p in outcome["products"] if not p["changed"]]
+    changed = [licensing.label(p) for p in products if p["changed"]]
+    compliant = [licensing.label(p) for p in products if not p["changed"]]
     parts = []
     if changed:
         parts.append("%s: %s" % (verb, ", ".join(changed)))
     if compliant:
         parts.append("compliant: %s" % ", ".join(compliant))
-    if outcome["untouched"]:
-        parts.append("left alone: %s" % ", ".join(licensing.label(u) for u in outcome["untouched"]))
+    if untouched:
+        parts.append("left alone: %s" % ", ".join(licensing.label(u) for u in untouched))
     if parts:
         return "; ".join(parts)
     if application == "windows":
@@ -442,54 +388,42 @@ def nothing_to_do(installs: list[dict[str, Any]]) -> str:
             % ", ".join(i.get("name") or ", ".join(i["product_ids"]) for i in installs))
 
 
-def failed_apply(execute: Any, host: str, host_plan: HostPlan, exc: CallError, *, facts: dict[str, Any],
-                 desired: Desired, result: dict[str, Any]) -> dict[str, Any]:
-    """The task's result when the apply call gave no results: nothing ran (apply_failure), or
-    it may have (lost_reply reads the host again and reports what it shows)."""
-    if not exc.may_have_run:
-        return dict(result, **apply_failure(host, exc))
-    lost = lost_reply(execute, host, host_plan, exc)
-    result.setdefault("warnings", []).extend(lost.pop("warnings", []))
-    lost["dns_discovery"] = facts.get("dns_discovery")
-    if not lost.get("failed"):
-        lost["msg"] = summary(lost, facts["office"], False, desired.application)
-    return dict(result, **lost)
+def sections(done: dict[str, Any], desired: Desired, installs: list[dict[str, Any]],
+             check_mode: bool) -> dict[str, dict[str, Any]]:
+    """The result's section per application the task manages: its own changed, failed, one-line
+    msg and, when it failed, the error of its first failed product (or the task's)."""
+    found: dict[str, dict[str, Any]] = {}
+    for application in desired.applications:
+        mine = [p for p in done["products"] if p.get("application") == application]
+        untouched = [u for u in done.get("untouched") or [] if u.get("application") == application]
+        failures = [p for p in mine if p.get("failed")]
+        section: dict[str, Any] = {"changed": any(p.get("changed") for p in mine), "failed": bool(failures),
+                                   "error_code": None, "error_name": None, "error_hint": None}
+        if failures:
+            worded = [p for p in failures if p.get("msg")]
+            section["msg"] = " | ".join(p["msg"] for p in worded) if worded else done.get("msg")
+            source = worded[0] if worded else done
+            section.update({k: source.get(k) for k in ("error_code", "error_name", "error_hint")})
+        else:
+            section["msg"] = summary(mine, untouched, installs, check_mode, application)
+        found[application] = section
+    return found
 
 
-def converge(execute: Any, host: str, facts: dict[str, Any], desired: Desired, *, task: Any,
-             result: dict[str, Any]) -> dict[str, Any]:
-    """plan -> apply (one more remote call, only when the plan has steps and not in check
-    mode) -> the task's result, for office_kms and windows_kms alike. ``execute`` is the action
-    plugin's ``_low_level_execute_command``, ``task`` its task (check_mode, diff), ``facts``
-    what the inspect call read, ``result`` the result so far."""
-    try:
-        host_plan = plan_host(facts["products"], desired, facts["host"])
-    except PlanError as exc:
-        return dict(result, failed=True, msg="Cannot plan %s: %s. Nothing was changed." % (host, exc))
-    stopped = no_dns_kms_host(host, desired, host_plan, facts) or not_reachable(host, desired, host_plan, facts)
-    if stopped:
-        return dict(result, dns_discovery=facts.get("dns_discovery"), **stopped)
-    results = None
-    if host_plan.changes and not task.check_mode:
-        result["remote_calls"] = 2
-        try:
-            results = apply.apply_plan(execute, host_plan, desired)
-        except CallError as exc:
-            return failed_apply(execute, host, host_plan, exc, facts=facts, desired=desired, result=result)
-        stopped = unreachable(host, desired, results)
-        if stopped:
-            return dict(result, **stopped)
-    done = report(host, host_plan, results, task.check_mode)
-    if done["kms_exchanges"] is None:  # nothing activated: the exchanges read before
+def finish(done: dict[str, Any], facts: dict[str, Any], desired: Desired, *, check_mode: bool,
+           diff: bool) -> dict[str, Any]:
+    """The task's result from report() or lost_reply(): the evidence read before, a section
+    per application and the one-line message of a host that did not fail."""
+    if done.get("kms_exchanges") is None:  # nothing activated: the exchanges read before
         done["kms_exchanges"] = facts.get("kms_exchanges", [])
     done["dns_discovery"] = facts.get("dns_discovery")
-    if desired.application == "windows":  # Windows' own rearms left (facts §10.6), for imaging teams
+    if "windows" in desired.applications:  # Windows' own rearms left (facts §10.6), for imaging teams
         done["remaining_windows_rearm_count"] = facts["host"].get("remaining_windows_rearm_count")
-    if host_plan.warnings:
-        result.setdefault("warnings", []).extend("%s: %s" % (host, w) for w in host_plan.warnings)
+    done["applications"] = sections(done, desired, facts["office"], check_mode)
     if not done.get("failed"):
-        done["msg"] = summary(done, facts["office"], task.check_mode, desired.application)
-    if not task.diff:
-        done.pop("diff")
-    result.update(done)
-    return result
+        parts = done["applications"]
+        done["msg"] = (parts[desired.applications[0]]["msg"] if len(parts) == 1 else
+                       " | ".join("%s: %s" % (a.capitalize(), parts[a]["msg"]) for a in desired.applications))
+    if not diff:
+        done.pop("diff", None)
+    return done

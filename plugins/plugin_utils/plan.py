@@ -2,10 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to volume_licensing.kms (controller-side code its action plugins share): not a public
 # API, and it may change in any release without notice.
-"""The plan step of office_kms: desired state and inspected products in, ordered steps out.
+"""The plan phase of office_kms and windows_kms: desired state and inspected products in,
+ordered steps out, for every application the task manages (Office's products, Windows).
 
-Pure functions, no I/O and no Ansible imports: every decision office_kms takes is here and
-is unit-tested here. A product's steps run in the order given:
+Pure functions, no I/O and no Ansible imports: every decision the modules take is here and
+is unit-tested here. A product's steps run in the order of steps.ORDER:
 
     install_key -> set_host -> set_port -> clear_host -> clear_port -> activate
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, gvlk_windows, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, gvlk_windows, licensing, steps
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
 
 
@@ -55,15 +56,15 @@ def _matches(product: dict[str, Any], wanted: str) -> bool:
 
 
 def select(products: list[dict[str, Any]], desired: Desired) -> tuple[list, list, list]:
-    """(selected, untouched with reasons, warnings). Only products of the task's application
-    (Office for office_kms, Windows for windows_kms); MAK and retail products only when a
-    product key is given; subscription products never; AD-activated ones only when forced."""
+    """(selected, untouched with reasons, warnings). Only products of the task's applications;
+    MAK and retail products only when a product key is given for their application;
+    subscription products never; AD-activated ones only when forced."""
     selected, untouched, warnings = [], [], []
     # Families that have a keyed SKU: a key installed on it reaches the family's KMS client
     # SKU, so that SKU's keyless licence needs no plan of its own.
     keyed_families = {p.get("family") for p in products if p.get("partial_key")}
     for product in products:
-        if product["application"] != desired.application:
+        if product["application"] not in desired.applications:
             continue
         if not product.get("partial_key"):
             verdict = _keyless(product, desired, keyed_families)
@@ -81,18 +82,22 @@ def select(products: list[dict[str, Any]], desired: Desired) -> tuple[list, list
     for wanted in desired.products or []:
         if not any(_matches(p, wanted) for p in products):
             warnings.append("no product %s is installed on this host" % wanted)
-    if desired.product_key not in (None, "auto") and len(selected) > 1:
-        raise PlanError(
-            "product_key is one key, but %d products are selected (%s): select the product it "
-            "belongs to with the products option, or use product_key: auto"
-            % (len(selected), ", ".join(licensing.label(p) for p in selected))
-        )
+    for application in desired.applications:
+        mine = [p for p in selected if p["application"] == application]
+        option = desired.key_option(application)
+        if desired.key_for(application) not in (None, "auto") and len(mine) > 1:
+            raise PlanError(
+                "%s is one key, but %d products are selected (%s): %s, or use %s: auto"
+                % (option, len(mine), ", ".join(licensing.label(p) for p in mine),
+                   "select the product it belongs to with the products option" if application == "office"
+                   else "Windows reports more than one product with a key installed", option))
     return selected, untouched, warnings
 
 
 def _left_alone(product: dict[str, Any], desired: Desired) -> str | None:
     """Why a keyed product is not this task's to change, or None to select it."""
-    if desired.products and not any(_matches(product, w) for w in desired.products):
+    if desired.products and product["application"] == "office" and not any(_matches(product, w)
+                                                                           for w in desired.products):
         return "not selected by the products option"
     if licensing.is_subscription(product):
         return "Microsoft 365 Apps (subscription): not managed by KMS"
@@ -101,7 +106,7 @@ def _left_alone(product: dict[str, Any], desired: Desired) -> str | None:
         # not be used, and changing them would only confuse the next reader.
         return ("activated by Active Directory (%s): left alone; force or product_key would move it to KMS"
                 % (product.get("ad_activation_object") or "an activation object"))
-    if product["kms_client"] or (desired.product_key and desired.state != "absent"):
+    if product["kms_client"] or (desired.key_for(product["application"]) and desired.state != "absent"):
         return None
     return ("%s channel: not a KMS client (product_key: auto converts it to KMS)"
             % (product.get("channel") or "other"))
@@ -115,14 +120,15 @@ def _keyless(product: dict[str, Any], desired: Desired, keyed_families: set) -> 
     named = desired.products and any(_matches(product, w) for w in desired.products)
     if not named or not product["kms_client"] or desired.state == "absent" or product.get("family") in keyed_families:
         return None
-    if desired.product_key:
+    if desired.key_for(product["application"]):
         return "select"
-    return "licence installed without a key; give product_key: auto (or its key) to install and activate it"
+    return "licence installed without a key; give %s: auto (or its key) to install and activate it" % (
+        desired.key_option(product["application"]))
 
 
 def _note(product: dict[str, Any], reason: str) -> dict[str, Any]:
     return {"sku_id": product["sku_id"], "family": product.get("family"), "name": product.get("name"),
-            "reason": reason}
+            "application": product["application"], "reason": reason}
 
 
 def published_key(product: dict[str, Any], host: dict[str, Any] | None) -> str | None:
@@ -138,26 +144,27 @@ def published_key(product: dict[str, Any], host: dict[str, Any] | None) -> str |
 def key_step(product: dict[str, Any], desired: Desired, host: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """install_key when the wanted key is not the installed one. ``host``: the host facts, for
     Windows' published keys (which depend on the Windows version)."""
-    if desired.product_key is None or desired.state == "absent":
+    wanted, option = desired.key_for(product["application"]), desired.key_option(product["application"])
+    if wanted is None or desired.state == "absent":
         return None
-    if desired.product_key == "auto":
+    if wanted == "auto":
         if product["kms_client"] and product.get("partial_key"):
             return None
         key = published_key(product, host)
         if key is None:
             raise PlanError(
-                "product_key: auto has no published KMS client key (GVLK) for %s (%s%s); give the "
-                "key with product_key%s"
-                % (licensing.label(product), product.get("name"),
-                   ", %s" % (host or {}).get("os_caption") if product["application"] == "windows" else "",
+                "%s: auto has no published KMS client key (GVLK) for %s (%s%s); give the "
+                "key with %s%s"
+                % (option, licensing.label(product), product.get("name"),
+                   ", %s" % (host or {}).get("os_caption") if product["application"] == "windows" else "", option,
                    ", or leave this product out with the products option" if product["application"] == "office"
                    else "")
             )
     else:
-        key = desired.product_key
+        key = wanted
     if gvlk.last5(key) == (product.get("partial_key") or "").upper():
         return None
-    return {"action": "install_key", "value": key}
+    return steps.step("install_key", key)
 
 
 def host_steps(product: dict[str, Any], desired: Desired) -> list[dict[str, Any]]:
@@ -166,20 +173,20 @@ def host_steps(product: dict[str, Any], desired: Desired) -> list[dict[str, Any]
         # Only the product's own setting: one it shows from the service-wide setting (slmgr
         # /skms without an Activation ID, a GPO) is not the product's to clear, and clearing it
         # would change nothing it shows (inspection.kms_sources).
-        steps = []
+        found = []
         if product.get("kms_host") and product.get("kms_host_source", "product") == "product":
-            steps.append({"action": "clear_host", "value": None})
+            found.append(steps.step("clear_host"))
         if product.get("kms_port") and product.get("kms_port_source", "product") == "product":
-            steps.append({"action": "clear_port", "value": None})
-        return steps
+            found.append(steps.step("clear_port"))
+        return found
     if not desired.kms_host:
         return []  # DNS auto-discovery: leave the product's settings alone
-    steps = []
+    found = []
     if not licensing.same_host(product.get("kms_host"), desired.kms_host):
-        steps.append({"action": "set_host", "value": desired.kms_host})
+        found.append(steps.step("set_host", desired.kms_host))
     if (product.get("kms_port") or licensing.DEFAULT_KMS_PORT) != desired.kms_port:
-        steps.append({"action": "set_port", "value": desired.kms_port})
-    return steps
+        found.append(steps.step("set_port", desired.kms_port))
+    return found
 
 
 def activation_reasons(product: dict[str, Any], desired: Desired, changed_settings: bool) -> list[str]:
@@ -227,11 +234,10 @@ def plan_product(product: dict[str, Any], desired: Desired, host: dict[str, Any]
                                                     else "given"))
     settings = host_steps(product, desired)
     plan.steps += settings
-    plan.reasons += ["%s %s" % (s["action"].replace("_", " "), s["value"]) if s["value"] is not None
-                     else s["action"].replace("_", " ") for s in settings]
+    plan.reasons += [steps.kind(s).reason(s["value"]) for s in settings]
     reasons = activation_reasons(product, desired, bool(key or settings))
     if reasons:
-        plan.steps.append({"action": "activate", "value": None})
+        plan.steps.append(steps.step("activate"))
         plan.reasons += reasons
     return plan
 

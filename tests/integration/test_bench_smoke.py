@@ -22,21 +22,25 @@ WORK = {
     "d": (3, 3, 2, 1),   # /sethst, /act, /dstatus (the lab's ospp.vbs reads and calls as the script does)
     "e": (1, 2, 0, 0),
     "f": (2, 6, 3, 2),
-    "g": (4, 12, 6, 4),  # the same for Windows: its own read and apply
+    "g": (2, 9, 6, 3),   # the same with Windows in the same read and apply (one task for both)
+    "h": (1, 2, 0, 0),   # Office and Windows both compliant: one read of both (one task for both)
 }
 
 
 def test_benchmark_runs_every_case_on_a_small_fleet(tmp_path):
     output = tmp_path / "results.json"
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--sizes", "10", "--forks", "5",
-                           "--rtt-ms", "0", "5", "--cim-ms", "1",
+                           "--rtt-ms", "0", "5", "--cim-ms", "1", "--cim-licensing-ms", "2",
+                           "--powershell-start-ms", "1",
                            "--fault-hosts", "18", "--fault-share", "0.5", "--output", str(output)],
                           cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(output.read_text())
-    assert report["machine"]["cpus"] and report["forks"] == 5
+    costs = {"powershell_start_ms": 1.0, "cim_ms": 1.0, "cim_licensing_ms": 2.0}
+    assert report["machine"]["cpus"] and report["forks"] == [5] and report["costs"] == costs
     [size] = report["sizes"]
-    assert (size["hosts"], size["cim_ms"], sorted(size["rtt"])) == (10, 1.0, ["0", "5"])
+    assert (size["hosts"], size["forks"], sorted(size["rtt"])) == (10, 5, ["0", "5"])
+    assert {key: size[key] for key in costs} == costs
     for rtt, row in size["rtt"].items():
         for case, work in WORK.items():
             result = row[case]
@@ -46,9 +50,12 @@ def test_benchmark_runs_every_case_on_a_small_fleet(tmp_path):
                     per_host["kms_contacts"]) == work, (rtt, case, per_host)
             assert per_host["http_requests"] >= 5 * per_host["commands"]  # Command, Send, Receive, Signal...
             assert result["wall_seconds"] > 0 and result["controller_cpu_seconds"] > 0
-        assert set(row["ratios"]) == {"a/c", "e/c", "d/a", "f/b", "g/f"}
+        assert set(row["ratios"]) == {"a/c", "e/c", "d/a", "f/b", "g/f", "h/e"}
         assert all(value > 0 for value in row["ratios"].values())
-    assert "(a/c) =" in proc.stdout and "per host: cmd = WS-Man Command requests" in proc.stdout
+    assert "(a/c) =" in proc.stdout and "(h/e) =" in proc.stdout
+    assert "per host: cmd = WS-Man Command requests" in proc.stdout
+    assert "10 hosts, 5 forks (PowerShell start 1 ms per command; CIM 1 ms per query or method call, 2 ms on the " \
+           "licensing classes)" in proc.stdout
     # The fault load, one faulted host per kind: each reported as its kind should be, every
     # healthy host done, and the whole fleet activated once the faults are cleared.
     faults = report["fault_load"]

@@ -22,6 +22,7 @@ import pytest
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops
 
 from tests.integration.conftest import ROOT, one_task, winrm_execute
+from tests.simlab import scenario
 from tests.simlab.lab import Lab
 from tests.simlab.powershell import compiler
 from tests.unit.test_powershell_conformance import BareMachine, session
@@ -109,6 +110,28 @@ def test_a_string_port_is_converted_by_the_cmdlet_and_an_ipv6_literal_is_connect
     assert results["v6"].data["reachable"] is True
     assert results["v6"].data["addresses"][0]["family"] == "InterNetworkV6"
     run(lab, PC, hostops.cim_invoke("undo", SPP, "ClearKeyManagementServicePort", where=PROPLUS))
+
+
+# -- how long each operation took on the host ----------------------------------------------------------
+def test_each_operation_that_ran_reports_how_long_it_took_on_the_host():
+    """``ms`` (docs/host-operations.md): the host's Stopwatch around each operation, read on a
+    real clock. With every CIM call costing 60 ms (scenario.Latency), a query takes at least
+    that, a method call on a selected instance at least twice that (the instance is read
+    first), host_facts (no CIM call) less; an operation that failed is timed too, a skipped
+    one is not."""
+    cost = 60
+    with Lab(scenario.load("default"), latency=scenario.Latency(cim_ms=cost)) as slow:
+        reply = winrm_execute(slow, PC)(hostops.bootstrap_command(), in_data=hostops.build_stdin([
+            hostops.host_facts("facts"),
+            hostops.cim_query("products", SPP, ["ID"], where=PROPLUS),
+            hostops.cim_invoke("activate", SPP, "Activte", where=PROPLUS, group="g"),
+            hostops.cim_invoke("refresh", SERVICE, "RefreshLicenseStatus", group="g")]))
+    results = {r["id"]: r for r in json.loads(reply["stdout"])["results"]}
+    assert [r["status"] for r in results.values()] == ["ok", "ok", "error", "skipped"]
+    assert all(isinstance(r["ms"], int) for r in list(results.values())[:3])
+    assert results["facts"]["ms"] < cost <= results["products"]["ms"]
+    assert results["activate"]["ms"] >= 2 * cost
+    assert "ms" not in results["refresh"]
 
 
 # -- the host's PowerShell version ------------------------------------------------------------------

@@ -27,7 +27,8 @@ def info_run(tmp_path_factory):
 
 def expected_products(state):
     """The products the inspect step must report: keyed ones, Office from the class ospp.vbs
-    would use (facts §1.1), Windows from SoftwareLicensingProduct."""
+    would use (facts §1.1), Windows from SoftwareLicensingProduct; Office's first (as the
+    module documents), each in the host's order."""
     win7 = state.os["version"].startswith("6.1.")
     found = []
     for p in state.products:
@@ -38,7 +39,7 @@ def expected_products(state):
             found.append(p)
         elif p["class"] == "OfficeSoftwareProtectionProduct" and state.ospp_service and app in OFFICE_APPS:
             found.append(p)
-    return found
+    return sorted(found, key=lambda p: p["ApplicationID"].lower() == WINDOWS_APP)
 
 
 @pytest.mark.parametrize("host", HOSTS)

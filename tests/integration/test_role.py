@@ -14,12 +14,21 @@ from tests.simlab.scenario import load, parse, scenario_path
 
 ACTIVATE = "playbooks/activate.yml"
 HOSTS = [h.name for h in load("default").hosts]
+# The role's one task per host: office_kms, for Office and, with office_kms_windows, Windows.
 ACT = "Point Office at the KMS host and activate what needs it"
-WINDOWS = "Point Windows at the KMS host and activate it if needed"
 # pc10 has Office LTSC 2021 (x86) on Windows 10: checked against LTSC 2021's figures
 # (plugins/plugin_utils/requirements.py), its 1100 MHz CPU passes, the rest does not.
 PC10_SHORTFALLS = ["1 CPU core, needs 2", "2048 MB of memory, needs 4096 MB", "2500 MB free on C:, needs 4096 MB"]
 OFFICE_APP = "0ff1ce15-a989-479d-af46-f275c6370663"
+
+
+def expected_line(host, result):
+    """A host's summary line, from its office_kms result: Office's outcome and, where the task
+    managed Windows too, " | Windows: " and Windows' (its sections, office_kms's applications)."""
+    sections = result.get("applications") or {}
+    if set(sections) == {"office", "windows"}:
+        return "%s: %s | Windows: %s" % (host, sections["office"]["msg"], sections["windows"]["msg"])
+    return "%s: %s" % (host, result["msg"])
 
 
 def office(lab, host):
@@ -99,9 +108,11 @@ def test_role_converges_and_prints_one_line_per_host(lab, ansible):
         line = second.summary()[host]
         assert line.startswith("%s: " % host)
         assert "\n" not in line
-        windows = [r["result"]["msg"] for r in second.results(host, WINDOWS) if r["status"] != "skipped"]
-        assert line == "%s: %s" % (host, " | Windows: ".join([second.result(host, ACT)["result"]["msg"]] + windows))
-        assert second.result(host, ACT)["result"]["changed"] is False, host
+        result = second.result(host, ACT)["result"]
+        assert line == expected_line(host, result)
+        # office_kms_windows (pc16 to pc18 in the inventory): Windows through the same task.
+        assert sorted(result["applications"]) == (["office", "windows"] if host in WINDOWS_PCS else ["office"]), host
+        assert result["changed"] is False, host
     assert first.result("pc16-lab", ACT)["result"]["changed"] is True
     stats = [r for r in first.records if r["task"].endswith("Publish the fleet summary")]
     assert len(stats) == 1  # run once for the play
@@ -117,6 +128,9 @@ def test_role_converges_and_prints_one_line_per_host(lab, ansible):
     assert second_stats[0]["result"]["ansible_stats"]["data"]["office_kms"]["changed"] == 0
     assert "changed: ProPlus2024Volume" in first.summary()["pc16-lab"]
     assert "compliant: ProPlus2024Volume" in second.summary()["pc16-lab"]
+
+
+WINDOWS_PCS = ("pc16-lab", "pc17-lab", "pc18-lab")
 
 
 def test_bad_role_variable_is_refused_before_anything_reaches_a_host(lab, ansible):
@@ -173,16 +187,22 @@ def test_office_2013_on_windows_8_1_and_2016_on_windows_7_pass_by_default(ansibl
             assert calls(lab, host) == ["read", "write"]
 
 
-def test_role_activates_windows_too_when_asked_at_two_and_four_calls(ansible):
-    """office_kms_windows: the role also runs windows_kms; 2 calls for a compliant host, 4 for
-    one where both Office and Windows need work (WS-Man Command requests at the endpoint)."""
+def test_role_activates_windows_too_when_asked_in_the_same_task_at_one_and_two_calls(ansible):
+    """office_kms_windows: the role's one office_kms task manages Windows too; 2 calls for a
+    host where both Office and Windows need work, 1 for a compliant host (WS-Man Command
+    requests at the endpoint), as for Office alone."""
     with Lab.from_scenario("windows") as lab:
         host = "win11-office"
         first = ansible(lab, ACTIVATE, "--limit", host, "-e", "office_kms_windows=true")
         assert first.rc == 0, first.stdout[-3000:]
-        assert lab.requests(host).count("Command") == 4
+        assert lab.requests(host).count("Command") == 2
+        assert calls(lab, host) == ["read", "write"]
+        result = first.result(host, ACT)["result"]
+        assert result["applications"]["office"]["changed"] and result["applications"]["windows"]["changed"]
+        assert not any(r["action"].endswith("windows_kms") for r in first.records)
         summary = first.summary()[host]
-        assert "changed: ProPlus2024Volume" in summary
+        assert summary == expected_line(host, result)
+        assert summary.startswith("%s: changed: ProPlus2024Volume" % host)
         assert " | Windows: changed: Windows(R), Education edition" in summary
         windows = [p for p in lab.state(host).products if p["ApplicationID"] == "55c92734-d682-4d71-983e-d6ec3f16059f"]
         assert [(p["LicenseStatus"], p["KeyManagementServiceMachine"]) for p in windows] == [
@@ -191,8 +211,10 @@ def test_role_activates_windows_too_when_asked_at_two_and_four_calls(ansible):
         assert published[0]["result"]["ansible_stats"]["data"]["office_kms"]["changed_hosts"] == [host]
 
         second = ansible(lab, ACTIVATE, "--limit", host, "-e", "office_kms_windows=true")
-        assert lab.requests(host).count("Command") == 6  # two more: one read each, nothing to do
+        assert lab.requests(host).count("Command") == 3  # one more: one read of both, nothing to do
+        assert calls(lab, host)[2:] == ["read"]
         assert " | Windows: compliant: " in second.summary()[host]
+        assert second.result(host, ACT)["result"]["changed"] is False
 
 
 # -- odd facts and bad thresholds (issue 11) ----------------------------------------------------
@@ -340,10 +362,40 @@ def test_the_report_s_summary_replaces_the_first_when_a_host_is_left(lab, ansibl
     assert custom_stats(run)["office_kms"] == expected
     lines = run.summary()
     assert sorted(lines) == sorted(hosts.split(","))
-    assert lines["pc16-lab"] == "pc16-lab: %s | Windows: %s" % (  # pc16 has office_kms_windows in the inventory
-        run.result("pc16-lab", ACT)["result"]["msg"], run.result("pc16-lab", WINDOWS)["result"]["msg"])
+    # pc16 has office_kms_windows in the inventory: Office's outcome, then Windows'.
+    sections = run.result("pc16-lab", ACT)["result"]["applications"]
+    assert lines["pc16-lab"] == "pc16-lab: %s | Windows: %s" % (sections["office"]["msg"], sections["windows"]["msg"])
     assert lines["pc16-lab"].startswith("pc16-lab: changed: ProPlus2024Volume")
     for host, word in (("pc10-underpowered", "FAILED"), ("pc07-activated", "UNREACHABLE")):
         reason = run.result(host, ACT)["result"]["msg"]
         assert reason
         assert lines[host] == "%s: %s: %s" % (host, word, reason.replace("\n", " "))
+
+
+WINDOWS_APP = "55c92734-d682-4d71-983e-d6ec3f16059f"
+NOT_ENOUGH_COUNT = 0xC004F038  # SL_E_VL_NOT_ENOUGH_COUNT
+
+
+def test_windows_refused_after_office_was_done_fails_the_host_and_its_line_shows_both(lab, ansible):
+    """pc16 (office_kms_windows in the inventory): Office is activated, then the KMS host
+    refuses Windows. The one task fails, its sections tell each application's outcome, the
+    summary line shows both, and the host counts as failed and as changed."""
+    [windows] = [p for p in lab.state("pc16-lab").products
+                 if p["ApplicationID"] == WINDOWS_APP and p["PartialProductKey"]]
+    windows["activation_error"] = NOT_ENOUGH_COUNT  # simlab-only switch, as in test_partial_failure.py
+    run = ansible(lab, ACTIVATE, "--limit", "pc16-lab,pc19-lab", env=SHOW_STATS)
+    no_traceback(run)
+    assert run.rc == 2, run.stdout[-3000:]
+    record = run.result("pc16-lab", ACT)
+    assert record["status"] == "failed"
+    sections = record["result"]["applications"]
+    assert (sections["office"]["changed"], sections["office"]["failed"]) == (True, False)
+    assert (sections["windows"]["failed"], sections["windows"]["error_code"]) == (True, "0xC004F038")
+    assert [p["LicenseStatus"] for p in office(lab, "pc16-lab")] == [1]
+    line = run.summary()["pc16-lab"]
+    assert line == "pc16-lab: FAILED: Office: %s | Windows: %s" % (
+        sections["office"]["msg"], sections["windows"]["msg"].replace("\n", " "))
+    assert line.startswith("pc16-lab: FAILED: Office: changed: ProPlus2024Volume | Windows: Failed to activate ")
+    assert custom_stats(run)["office_kms"] == {
+        "state": "activated", "hosts": 2, "changed": 2, "ok": 0, "failed": 1, "failed_hosts": ["pc16-lab"],
+        "changed_hosts": ["pc16-lab", "pc19-lab"]}

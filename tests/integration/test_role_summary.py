@@ -14,6 +14,13 @@ DOWN = "office_kms_host=kms-old.campus.example"
 HOSTS = ["pc07-activated", "pc16-lab", "pc19-lab"]
 
 
+# The role's tasks: its argument validation and office_kms run per host, the others once per play.
+VALIDATION = "Validating arguments against arg spec 'main' - Check, configure and activate volume-licensed Office " \
+             "against a KMS host"
+ONCE_PER_PLAY = ["Publish a fleet summary of every host failed, which the report replaces",
+                 "Gather every host's outcome once", ROLE_SUMMARY, "Publish the fleet summary"]
+
+
 def recap(run) -> dict[str, dict[str, int]]:
     """PLAY RECAP's counts by host, as ansible-playbook printed them."""
     _unused, found, text = run.stdout.rpartition("PLAY RECAP")
@@ -49,13 +56,57 @@ def test_the_summary_is_printed_once_when_every_host_fails_and_the_hosts_stay_fa
         "state": "activated", "hosts": 3, "changed": 0, "ok": 0, "failed": 3, "failed_hosts": HOSTS,
         "changed_hosts": []}
     # No task ran on more than one host but the role's argument check and office_kms: the
-    # summary and the set_stats tasks ran once each.
+    # gathering, the summary and the set_stats tasks ran once each.
     per_task: dict[str, set[str]] = {}
     for record in run.records:
         per_task.setdefault(record["task"], set()).add(record["host"])
     per_host = {task.split(" : ", 1)[-1] for task, hosts in per_task.items() if len(hosts) > 1}
-    assert per_host == {ACT, "Validating arguments against arg spec 'main' - Check, configure and activate "
-                             "volume-licensed Office against a KMS host"}, sorted(per_task)
+    assert per_host == {ACT, VALIDATION}, sorted(per_task)
+
+
+def test_per_host_the_role_costs_its_argument_validation_and_one_task_windows_included(lab, ansible):
+    """Issue 22: with office_kms_windows, Office and Windows go through the one office_kms task:
+    per host the recap shows the argument validation and that task, nothing skipped; a
+    compliant host costs one WinRM command; the summary is built once per play."""
+    hosts = ["pc07-activated", "pc16-lab", "pc17-lab", "pc19-lab"]
+    windows = ("-e", "office_kms_windows=true")
+    first = ansible(lab, ACTIVATE, "--limit", ",".join(hosts), *windows)
+    assert first.rc == 0, first.stdout[-3000:]
+    commands = {host: lab.requests(host).count("Command") for host in hosts}
+    second = ansible(lab, ACTIVATE, "--limit", ",".join(hosts), *windows, env=SHOW_STATS)
+    no_traceback(second)
+    assert second.rc == 0, second.stdout[-3000:]
+    for host in hosts:
+        assert lab.requests(host).count("Command") == commands[host] + 1, host  # compliant: one call
+        result = second.result(host, ACT)["result"]
+        assert (sorted(result["applications"]), result["changed"], result["remote_calls"]) == (
+            ["office", "windows"], False, 1), host
+    # The first host of the play also ran the tasks that run once per play (and the playbook's
+    # survey pre_tasks, run once and skipped without a survey); every other host ran exactly
+    # the argument validation and office_kms, nothing skipped.
+    first_host = hosts[0]
+    for host in hosts:
+        role = [r for r in second.results(host) if " : " in r["task"]]
+        assert [r["task"].split(" : ", 1)[1] for r in role] == (
+            [VALIDATION, ONCE_PER_PLAY[0], ACT] + ONCE_PER_PLAY[1:] if host == first_host else [VALIDATION, ACT]), host
+        assert {r["status"] for r in role} == {"ok"}, host
+        others = [r for r in second.results(host) if " : " not in r["task"]]
+        assert {r["status"] for r in others} <= {"skipped"} and (host == first_host or not others), host
+    counts = recap(second)
+    assert sorted(counts) == sorted(hosts)
+    for host in hosts:
+        once = host == first_host
+        expected = (2 + len(ONCE_PER_PLAY) * once, 0, len([r for r in second.results(host) if " : " not in r["task"]]))
+        assert (counts[host]["ok"], counts[host]["changed"], counts[host]["skipped"]) == expected, (host, counts[host])
+        assert counts[host]["failed"] == 0 and (once or counts[host]["skipped"] == 0), (host, counts[host])
+    assert custom_stats(second)["office_kms"] == {
+        "state": "activated", "hosts": 4, "changed": 0, "ok": 4, "failed": 0, "failed_hosts": [],
+        "changed_hosts": []}
+    # The first run changed hosts, each counted once although two applications changed.
+    published = [r for r in first.records if r["task"].endswith("Publish the fleet summary")]
+    assert len(published) == 1
+    stats = published[0]["result"]["ansible_stats"]["data"]["office_kms"]
+    assert stats["changed"] == len(stats["changed_hosts"]) and "pc16-lab" in stats["changed_hosts"]
 
 
 # Numbers the role is given (issue 21): one rule, that of office_kms, whatever the variable;

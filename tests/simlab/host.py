@@ -124,9 +124,14 @@ class WindowsHost:
     CimError = CimError
 
     def __init__(self, state: HostState, network: Network, known_keys: dict[str, dict[str, Any]] | None = None,
-                 cim_seconds: float = 0.0) -> None:
+                 cim_seconds: float = 0.0, *, cim_seconds_by_class: dict[str, float] | None = None,
+                 powershell_start_seconds: float = 0.0) -> None:
         self.state = state
-        self.cim_seconds = cim_seconds  # what each CIM query or method call costs (scenario.Latency)
+        # What this PC's time goes to (scenario.Latency): each CIM query or method call, by class
+        # (cim_seconds for a class not in cim_seconds_by_class), and each start of powershell.exe.
+        self.cim_seconds = cim_seconds
+        self.cim_seconds_by_class = {name.lower(): cost for name, cost in (cim_seconds_by_class or {}).items()}
+        self.powershell_start_seconds = powershell_start_seconds
         self.network = network
         self.commands: list[dict[str, Any]] = []
         self.script_block_log: list[str] = []  # stands for PowerShell event 4104
@@ -152,13 +157,18 @@ class WindowsHost:
     def __call__(self, request: CommandRequest) -> CommandResult:
         record: dict[str, Any] = {"command": request.command, "arguments": list(request.arguments),
                                   "stdin_bytes": len(request.stdin), "stdin": None, "script": None}
+        # WinRS runs rsp:Command and the rsp:Arguments elements as one command line, joined
+        # with spaces (MS-WSMV, the CommandLine element).
+        line = " ".join([request.command, *request.arguments]).split()
+        executable, arguments = (line[0], line[1:]) if line else ("", [])
+        powershell = executable.lower() in ("powershell", "powershell.exe")
+        if powershell and self.powershell_start_seconds:
+            # WinRS starts a process per command: powershell.exe's start-up, before any output
+            # (outside the host's lock: a sleep of this connection's thread only).
+            time.sleep(self.powershell_start_seconds)
         with self.lock:
             self.commands.append(record)
-            # WinRS runs rsp:Command and the rsp:Arguments elements as one command line, joined
-            # with spaces (MS-WSMV, the CommandLine element).
-            line = " ".join([request.command, *request.arguments]).split()
-            executable, arguments = (line[0], line[1:]) if line else ("", [])
-            if executable.lower() not in ("powershell", "powershell.exe"):
+            if not powershell:
                 return powershell_error(NOT_RECOGNIZED % executable)
             script = self._encoded_command(arguments)
             if isinstance(script, CommandResult):
@@ -330,14 +340,21 @@ class WindowsHost:
         return EventLog(self.state.events).select(providers, ids)
 
     # CIM, with the cost of a call and the cim_errors fault
+    def _cim_cost(self, class_name: str | None) -> None:
+        """Wait what a CIM call on this class costs the host (this connection's thread only)."""
+        cost = self.cim_seconds_by_class.get((class_name or "").lower(), self.cim_seconds)
+        if cost:
+            time.sleep(cost)
+
     def exec_query(self, wql_text: str) -> list[tuple]:
-        self._cim_fault("query", wql.class_of(wql_text), None)
-        time.sleep(self.cim_seconds)
+        class_name = wql.class_of(wql_text)
+        self._cim_fault("query", class_name, None)
+        self._cim_cost(class_name)
         return self.cim.execute_query(wql_text)
 
     def enumerate_instances(self, class_name: str, condition: str | None) -> list[tuple]:
         self._cim_fault("query", class_name, None)
-        time.sleep(self.cim_seconds)
+        self._cim_cost(class_name)
         return self.cim.enumerate_instances(class_name, condition)
 
     def method_parameters(self, cls: Any, name: str) -> dict[str, str] | None:
@@ -345,7 +362,7 @@ class WindowsHost:
 
     def get_class(self, class_name: str) -> tuple:
         """GetClass, as Get-CimClass makes it: a WMI call of the same cost as a query."""
-        time.sleep(self.cim_seconds)
+        self._cim_cost(class_name)
         return self.cim.class_declaration(class_name)
 
     def exec_method(self, cls: Any, instance: Any, name: str, values: dict[str, Any]) -> int:
@@ -353,7 +370,7 @@ class WindowsHost:
             raise _Abort(self._abort_at_invoke)
         self._invoked = True
         fault = self._cim_fault("method", cls.name, name)
-        time.sleep(self.cim_seconds)
+        self._cim_cost(cls.name)
         if fault is not None and "return_value" in fault:
             return fault["return_value"]
         value = self.cim.call_method(cls, instance, name, values)

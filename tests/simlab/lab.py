@@ -71,8 +71,9 @@ def sent_program(stdin: str | None) -> dict[str, Any] | None:
 class Lab:
     def __init__(self, scenario: Scenario, port_base: int = 0, bind_address: str = "127.0.0.1",
                  transport: str = "basic", latency: Latency | None = None, *, kdc: Kdc | None = None) -> None:
-        """``latency`` overrides the scenario's (scenario.Latency: round trip, CIM cost); ``kdc``
-        is the running realm the Kerberos transports register the lab's principals in."""
+        """``latency`` overrides the scenario's (scenario.Latency: round trip, PowerShell start, CIM
+        costs); ``kdc`` is the running realm the Kerberos transports register the lab's principals
+        in."""
         if transport not in TRANSPORTS:
             raise ValueError("transport must be one of %s, not %r" % (", ".join(TRANSPORTS), transport))
         if (TRANSPORTS[transport][0] == "kerberos") != (kdc is not None):
@@ -104,8 +105,10 @@ class Lab:
             for index, state in enumerate(scenario.hosts):
                 if kdc is not None:
                     self.keytabs[state.name] = kdc.add_service(self.fqdn(state.name))
-                windows_host = WindowsHost(state, self.network, scenario.known_keys,
-                                           cim_seconds=self.latency.cim_ms / 1000.0)
+                windows_host = WindowsHost(
+                    state, self.network, scenario.known_keys, cim_seconds=self.latency.cim_ms / 1000.0,
+                    cim_seconds_by_class={name: ms / 1000.0 for name, ms in self.latency.cim_ms_by_class().items()},
+                    powershell_start_seconds=self.latency.powershell_start_ms / 1000.0)
                 port = port_base + index if port_base else 0
                 self.ports[state.name] = self.server.add_host(
                     state.name, state.username, state.password, windows_host, port,

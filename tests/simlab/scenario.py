@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import yaml
@@ -128,23 +128,72 @@ class HostState:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
+# The classes of the Software Protection Platform's WMI providers: sppsvc's (SppWmi, facts §1.5)
+# and osppsvc's (facts §1.6), documented under "sppwmi" on learn.microsoft.com. Their queries and
+# methods are answered by the licensing service, not from WMI's repository: the slow part of a PC.
+LICENSING_CLASSES = ("SoftwareLicensingProduct", "SoftwareLicensingService", "OfficeSoftwareProtectionProduct",
+                     "OfficeSoftwareProtectionService")
+
+
 @dataclass(frozen=True)
 class Latency:
     """Where time goes outside the controller, for benchmarks: not Windows' behaviour but the
-    setting a measurement is taken in. ``rtt_ms``: the network round trip between controller
-    and hosts, paid by every HTTP exchange and by each new TCP connection's handshake.
-    ``cim_ms``: what each CIM query or method call costs the host (the licensing provider is
-    the slow part of a PC). Both 0 unless a scenario (``latency:``) or a benchmark sets them."""
+    setting a measurement is taken in. Every cost is a wait of the emulated host (a sleep in the
+    thread serving that host's connection, so other hosts go on), in milliseconds, from 0 to
+    60000; all 0 unless a scenario (``latency:``) or a benchmark sets them. Costs are Windows'
+    (per process start, per CIM class): nothing here knows what a command is for.
+
+    ``rtt_ms``: the network round trip between controller and hosts, paid by every HTTP
+    exchange and by each new TCP connection's handshake.
+
+    ``powershell_start_ms``: what starting powershell.exe costs the host, paid once by every
+    WinRM command that runs PowerShell (WinRS starts a process per command: its output begins
+    that much later), not per HTTP request. Microsoft's figure for Windows PowerShell 5.1 is
+    250 ms for ``powershell -command "echo 1"`` (900 ms in 5.0; "your results may vary depending
+    on your hardware"): "WMF 5.1: PowerShell Engine Improvements", Performance,
+    docs.microsoft.com/powershell/wmf/5.1/engine-improvements. Without native images of its
+    assemblies (NGEN) it is seconds: a WinRM PowerShell session took about 6 s to begin on a
+    cloud VM, about 200 ms after NGEN (GoogleCloudPlatform/compute-image-windows pull request
+    174). Hence "a few hundred ms" for a PC; the operator sets what their PCs take.
+
+    ``cim_ms``: what each CIM query, enumeration, GetClass or method call costs the host, on
+    any class without a cost of its own (the Win32 classes: a third-party measurement gives
+    26.6 ms on average for ``Get-WmiObject -Query "Select * From Win32_OperatingSystem ..."``
+    over 100 runs, deploywindows.info, "Using Group Policy WMI filters, computers booting
+    slow", 2016).
+
+    ``cim_licensing_ms``: the same on the licensing classes (LICENSING_CLASSES), whose provider
+    is the licensing service; None: ``cim_ms``. No published per-query figure was found
+    (Microsoft documents none). The public measurements seen show it slow and varying with the
+    query: one ``Get-CimInstance SoftwareLicensingProduct -Filter "Name like 'Windows%'"`` (the
+    whole check of fbprogmbh/Hardening-Audit-Tool-AuditTAP's Get-LicenseStatus, which warns
+    "This may take a while...") took "roughly 30 seconds" (its issue 781), a rewrite 0.3 to 1 s
+    (pull request 785). A value such as 250 ms per query or method (issue 22's example) is an
+    ASSUMPTION, for the operator to set from their own PCs (e.g. ``Measure-Command {
+    Get-CimInstance SoftwareLicensingService }`` on one of them)."""
 
     rtt_ms: float = 0.0
     cim_ms: float = 0.0
+    cim_licensing_ms: float | None = None
+    powershell_start_ms: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("rtt_ms", "cim_ms"):
+        for name in LATENCY_SETTINGS:
             value = getattr(self, name)
+            if name == "cim_licensing_ms" and value is None:
+                continue
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 60_000:
-                raise ScenarioError("latency.%s must be a number of milliseconds from 0 to 60000, not %r"
-                                    % (name, value))
+                raise ScenarioError("latency.%s must be a number of milliseconds from 0 to 60000%s, not %r"
+                                    % (name, " (or null: cim_ms)" if name == "cim_licensing_ms" else "", value))
+
+    def cim_ms_by_class(self) -> dict[str, float]:
+        """The classes whose CIM calls cost other than ``cim_ms``: {class name: ms}."""
+        if self.cim_licensing_ms is None:
+            return {}
+        return {name: self.cim_licensing_ms for name in LICENSING_CLASSES}
+
+
+LATENCY_SETTINGS = tuple(f.name for f in fields(Latency))
 
 
 @dataclass
@@ -178,10 +227,15 @@ def parse(data: dict[str, Any]) -> Scenario:
         raise ScenarioError("duplicate host names: %s" % ", ".join(sorted(duplicates)))
     kms = [KmsHostSpec(**spec) for spec in data.get("kms_hosts") or []]
     keys = {p["ProductKey"].upper(): p for p in catalogue.values() if p.get("ProductKey")}
-    unknown = set(data.get("latency") or {}) - {"rtt_ms", "cim_ms"}
+    latency_data = data.get("latency") or {}
+    if not isinstance(latency_data, dict):
+        raise ScenarioError("latency must be a mapping of settings (%s), not %r"
+                            % (", ".join(LATENCY_SETTINGS), latency_data))
+    unknown = set(latency_data) - set(LATENCY_SETTINGS)
     if unknown:
-        raise ScenarioError("latency: unknown setting(s) %s (rtt_ms, cim_ms)" % ", ".join(sorted(unknown)))
-    latency = Latency(**(data.get("latency") or {}))
+        raise ScenarioError("latency: unknown setting(s) %s (%s)" % (", ".join(sorted(map(str, unknown))),
+                                                                     ", ".join(LATENCY_SETTINGS)))
+    latency = Latency(**latency_data)
     return Scenario(hosts=hosts, kms_hosts=kms, known_keys=keys, latency=latency)
 
 

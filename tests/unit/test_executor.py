@@ -411,7 +411,7 @@ def all_kinds_of_plan() -> HostPlan:
 
 PROGRAMS = {
     "read": inspection.read_program(),
-    "read with Windows and reach": inspection.read_program(True, "kms.example.edu", 1700, 2500),
+    "read with Windows and reach": inspection.read_program(("office", "windows"), "kms.example.edu", 1700, 2500),
     "apply": apply.program(all_kinds_of_plan(), Desired(kms_host=HOST, kms_port=1690)),
 }
 
@@ -440,3 +440,52 @@ def test_the_executor_as_sent_parses_and_keeps_every_function():
     assert len(functions) >= 6
     assert re.findall(rb"(?m)^function ([\w-]+)", sent) == functions
     assert len(sent) < len(EXECUTOR) * 0.75
+
+
+# --- each operation's duration on the host ("ms", docs/host-operations.md) -----------------------
+
+def timing_problems(source: bytes) -> list[str]:
+    """What is wrong with how the main loop times each operation: a Stopwatch started after
+    the skip and before the operation's try (StartNew: ::new() is PowerShell 5.0), read into
+    the result after the catch and before the result is kept, so a failed operation is timed
+    too and a skipped one is not."""
+    code = code_only(source)
+    loop = code[code.find("foreach ($op in $operations)"):]
+    steps = [("the skip", r"\bcontinue\b"),
+             ("the Stopwatch", r"\$(\w+) = \[(?:System\.)?Diagnostics\.Stopwatch\]::StartNew\(\)"),
+             ("the operation's try", r"\btry \{"), ("its catch", r"\} catch \{"),
+             ("the reading", r"\$r\.ms = \$(\w+)\.ElapsedMilliseconds"), ("the result kept", r"\$results \+= \$r")]
+    position, clocks = 0, []
+    for what, pattern in steps:
+        found = re.compile(pattern).search(loop, position)
+        if found is None:
+            return ["%s is missing or out of order" % what]
+        if found.groups():
+            clocks.append(found.group(1))
+        position = found.end()
+    return [] if clocks[0] == clocks[1] else ["the reading is not of the Stopwatch started"]
+
+
+def test_executor_times_each_operation_that_runs():
+    assert timing_problems(EXECUTOR) == []
+
+
+LOOP = """foreach ($op in $operations) {
+    if ($skip) { $results += $r; continue }
+    %s
+}"""
+
+
+@pytest.mark.parametrize("body", [
+    "try { Run } catch { $r.status = 'error' }\n$r.ms = 0\n$results += $r",
+    "$clock = [Diagnostics.Stopwatch]::StartNew()\ntry { Run } catch { }\n$results += $r\n"
+    "$r.ms = $clock.ElapsedMilliseconds",
+    "try { $clock = [Diagnostics.Stopwatch]::StartNew(); Run } catch { }\n$r.ms = $clock.ElapsedMilliseconds\n"
+    "$results += $r",
+    "$clock = [Diagnostics.Stopwatch]::new()\ntry { Run } catch { }\n$r.ms = $clock.ElapsedMilliseconds\n"
+    "$results += $r",
+    "$clock = [Diagnostics.Stopwatch]::StartNew()\ntry { Run } catch { }\n$r.ms = $other.ElapsedMilliseconds\n"
+    "$results += $r",
+])
+def test_timing_problems_are_found(body):
+    assert timing_problems((LOOP % body).encode("utf-8")) != [], body

@@ -156,7 +156,7 @@ def test_kms_host_is_refused_by_name_or_arrives_as_given(value):
         refused(exc, "kms_host")
         return
     host = Host()
-    inspection.inspect_host(host, args["kms_host"], args["kms_port"], args["connect_timeout"], include_windows=False)
+    inspection.inspect_host(host, ("office",), args["kms_host"], args["kms_port"], args["connect_timeout"])
     [received] = host.received
     [reach] = reach_of(received)
     assert reach["host"] == args["kms_host"]
@@ -203,7 +203,7 @@ def test_kms_port_is_refused_by_name_or_arrives_as_given(value):
         refused(exc, "kms_port")
         return
     host = Host()
-    inspection.inspect_host(host, args["kms_host"], args["kms_port"], args["connect_timeout"], include_windows=False)
+    inspection.inspect_host(host, ("office",), args["kms_host"], args["kms_port"], args["connect_timeout"])
     [reach] = reach_of(host.received[0])
     assert reach["port"] == value
     assert 1 <= value <= 65535

@@ -567,3 +567,144 @@ def test_a_call_that_refused_or_never_started_did_not_run():
     # an error record or no output may follow CIM calls that ran (a process ended by a quota)
     assert CallError("PowerShell stopped", "apply the plan", stdout="").may_have_run
     assert CallError("garbled", "apply the plan", stdout='{"executor": 1, "res').may_have_run
+
+
+# --- the trace (-vvv, -vvvvv) --------------------------------------------------------------------
+
+class Recorder:
+    """Stands in for Ansible's Display at -vvvvv: what run() shows at each verbosity, and for
+    which host."""
+
+    verbosity = 5
+
+    def __init__(self):
+        self.lines = []
+
+    def vvv(self, msg, host=None):
+        self.lines.append((3, msg, host))
+
+    def vvvvv(self, msg, host=None):
+        self.lines.append((5, msg, host))
+
+    def at(self, level):
+        return [msg for shown, msg, _unused in self.lines if shown == level]
+
+
+KEY = "WQ7ZP-K3YNX-TLXAK-9X2VB-J4MRT"
+TRACED = [
+    hostops.host_facts("facts"),
+    hostops.cim_query("os", "Win32_OperatingSystem", ["Caption", "Version"]),
+    hostops.cim_invoke("key", "SoftwareLicensingService", "InstallProductKey",
+                       arguments=[("ProductKey", "string", KEY)], group="sku:1"),
+    hostops.cim_invoke("host", "SoftwareLicensingProduct", "SetKeyManagementServiceMachine", where="ID='1'",
+                       arguments=[("MachineName", "string", "kms.campus.example")], group="sku:1"),
+    hostops.cim_invoke("activate", "SoftwareLicensingProduct", "Activate", where="ID='1'", group="sku:1"),
+    hostops.cim_invoke("refresh", "SoftwareLicensingService", "RefreshLicenseStatus", group="sku:1"),
+    hostops.tcp_connect("reach", "kms.campus.example", 1688, 5000),
+]
+TRACED_REPLY = {"executor": 1, "results": [
+    {"id": "facts", "op": "host_facts", "status": "ok", "data": {"computer_name": "PC01"}, "ms": 3},
+    {"id": "os", "op": "cim_query", "status": "ok", "data": {"instances": []}, "ms": 41},
+    {"id": "key", "op": "cim_invoke", "status": "ok", "data": {"return_value": 0}, "ms": 1250},
+    {"id": "host", "op": "cim_invoke", "status": "ok", "data": {"return_value": 0}, "ms": 17},
+    {"id": "activate", "op": "cim_invoke", "status": "error", "hresult": "0xC004F074",
+     "message": "Activate returned\r\n 0xC004F074.", "ms": 2031},
+    {"id": "refresh", "op": "cim_invoke", "status": "skipped"},
+    {"id": "reach", "op": "tcp_connect", "status": "ok", "ms": 9,
+     "data": {"reachable": False, "hresult": "0x8007274D", "error": "refused"}},
+]}
+
+
+@pytest.fixture
+def trace(monkeypatch):
+    recorder = Recorder()
+    monkeypatch.setattr(hostops, "display", recorder)
+    return recorder
+
+
+def test_vvv_shows_each_operation_with_secret_arguments_masked(trace):
+    execute = FakeExecute(reply(TRACED_REPLY))
+    hostops.run(execute, TRACED, "apply the plan", host="pc01")
+    lines = trace.at(3)
+    assert all(host == "pc01" for _unused, _msg, host in trace.lines)
+    sent = lines[1:1 + len(TRACED)]
+    assert [line.split(":")[0].split(". ")[1] for line in sent] == [op["id"] for op in TRACED]
+    assert sent[2].endswith('key: cim_invoke SoftwareLicensingService.InstallProductKey(ProductKey="*****-J4MRT") '
+                            "on the first instance")
+    assert 'SetKeyManagementServiceMachine(MachineName="kms.campus.example") where ID=\'1\'' in sent[3]
+    assert "Win32_OperatingSystem, 2 properties, every instance" in sent[1]
+    assert "kms.campus.example port 1688, 5000 ms" in sent[6]
+    # ... and what the host was sent is the key itself: the trace masks a copy
+    assert KEY in json.dumps(_split_stdin(execute.calls[0][1]["in_data"])[1])
+
+
+def test_vvv_shows_each_result_with_its_hresult_and_the_time_the_host_measured(trace):
+    hostops.run(FakeExecute(reply(TRACED_REPLY)), TRACED, "apply the plan", host="pc01")
+    results = trace.at(3)[-len(TRACED):]
+    assert trace.at(3)[-len(TRACED) - 1].startswith("volume_licensing.kms, apply the plan: 7 results, ")
+    assert results == [
+        "  1. facts: ok, 3 ms",
+        "  2. os: ok, 41 ms",
+        "  3. key: ok, 1250 ms",
+        "  4. host: ok, 17 ms",
+        "  5. activate: error, 0xC004F074 SL_E_VL_BINDING_SERVICE_UNAVAILABLE, 2031 ms: Activate returned 0xC004F074.",
+        "  6. refresh: skipped",
+        "  7. reach: ok, reports 0x8007274D, 9 ms",
+    ]
+
+
+def test_vvvvv_shows_the_program_masked_and_the_reply(trace):
+    answered = reply(TRACED_REPLY, banner="Windows PowerShell\r\n")
+    hostops.run(FakeExecute(answered), TRACED, "read the host")
+    program, answer = trace.at(5)
+    assert program.startswith("volume_licensing.kms, read the host (host not named): the program: ")
+    shown = json.loads(program.split("the program: ", 1)[1])
+    expected = json.loads(json.dumps(TRACED))
+    expected[2]["arguments"][0]["value"] = "*****-J4MRT"
+    assert shown == {"version": 1, "operations": expected}
+    assert answer == ("volume_licensing.kms, read the host (host not named): the reply (exit code 0): "
+                      + answered["stdout"].strip())
+    assert TRACED[2]["arguments"][0]["value"] == KEY  # the program itself is untouched
+
+
+def test_no_form_of_a_secret_argument_is_traced(trace):
+    lower = [hostops.cim_invoke("k%d" % i, "SoftwareLicensingService", "InstallProductKey",
+                                arguments=[(name, "string", KEY)])
+             for i, name in enumerate(("productkey", "PRODUCTKEY"))]
+    doc = {"executor": 1, "results": [{"id": op["id"], "op": "cim_invoke", "status": "ok", "ms": 1} for op in lower]}
+    hostops.run(FakeExecute(reply(doc)), lower, "apply the plan", host="pc01")
+    text = "\n".join(msg for _unused, msg, _host in trace.lines)
+    assert text.count("*****-J4MRT") == 4  # each call, at -vvv and in the JSON at -vvvvv
+    for form in (KEY, KEY.replace("-", ""), KEY[:-6], base64.b64encode(KEY.encode()).decode()):
+        assert form not in text
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (KEY, "*****-J4MRT"), (KEY.replace("-", "").lower(), "*****-j4mrt"), ("short-key", "*****"), ("", "*****"),
+    (None, "*****"), (12345, "*****"),
+])
+def test_masked_shows_at_most_the_last_five_of_a_long_value(value, shown):
+    assert hostops.masked(value) == shown
+
+
+def test_the_trace_is_shown_only_from_vvv_and_the_json_only_at_vvvvv(capsys):
+    display = hostops.display
+    saved = display.verbosity
+    try:
+        printed = {}
+        for verbosity in (0, 2, 3, 4, 5):
+            display.verbosity = verbosity
+            hostops.run(FakeExecute(reply(TRACED_REPLY)), TRACED, "apply the plan", host="pc01")
+            captured = capsys.readouterr()
+            printed[verbosity] = captured.out + captured.err
+    finally:
+        display.verbosity = saved
+    assert printed[0] == printed[2] == ""
+    for verbosity in (3, 4, 5):
+        assert '<pc01>   3. key: cim_invoke SoftwareLicensingService.InstallProductKey(ProductKey="*****-J4MRT")' \
+            in printed[verbosity]
+        assert "<pc01>   5. activate: error, 0xC004F074 SL_E_VL_BINDING_SERVICE_UNAVAILABLE, 2031 ms" \
+            in printed[verbosity]
+        assert ("the program: " in printed[verbosity]) == (verbosity == 5)
+        assert ("the reply (exit code 0): " in printed[verbosity]) == (verbosity == 5)
+        assert KEY not in printed[verbosity]

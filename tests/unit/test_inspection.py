@@ -32,11 +32,11 @@ def queries(program):
 
 # --- read_program --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("include_windows", [False, True])
+@pytest.mark.parametrize("applications", [("office",), ("windows",), ("office", "windows")])
 @pytest.mark.parametrize("kms_host", [None, "kms.example.edu"])
-def test_read_program_names_every_property(include_windows, kms_host):
+def test_read_program_names_every_property(applications, kms_host):
     """The licensing provider is slow: only named properties, never ``*``, are asked for."""
-    program = inspection.read_program(include_windows, kms_host)
+    program = inspection.read_program(applications, kms_host)
     assert "*" not in json.dumps([op.get("properties") for op in program])
     for query in queries(program).values():
         assert query["properties"], query["id"]
@@ -69,14 +69,14 @@ def test_read_program_only_osppsvc_is_optional():
 
 
 @pytest.mark.parametrize(
-    ("include_windows", "spp_apps"),
+    ("applications", "spp_apps"),
     [
-        (False, [licensing.OFFICE_APP_ID]),
-        (True, [licensing.OFFICE_APP_ID, licensing.WINDOWS_APP_ID]),
+        (("office",), [licensing.OFFICE_APP_ID]),
+        (("office", "windows"), [licensing.OFFICE_APP_ID, licensing.WINDOWS_APP_ID]),
     ],
 )
-def test_read_program_keyed_products_of_the_applications(include_windows, spp_apps):
-    found = queries(inspection.read_program(include_windows))
+def test_read_program_keyed_products_of_the_applications(applications, spp_apps):
+    found = queries(inspection.read_program(applications))
     assert found["spp_products"]["where"] == "(%s) AND PartialProductKey IS NOT NULL" % " OR ".join(
         "ApplicationID='%s'" % app for app in spp_apps)
     # osppsvc holds Office 2010 (its own ApplicationID) and Office 2013/2016 on Windows 7; never Windows.
@@ -113,8 +113,8 @@ def test_inspect_host_sends_the_read_program():
                                           for op in program]}
         return {"rc": 0, "stdout": json.dumps(doc), "stderr": ""}
 
-    got = inspection.inspect_host(execute, "kms.example.edu", 1689, 0.5, include_windows=True)
-    assert sent == [hostops.build_stdin(inspection.read_program(True, "kms.example.edu", 1689, 500))]
+    got = inspection.inspect_host(execute, ("office", "windows"), "kms.example.edu", 1689, 0.5)
+    assert sent == [hostops.build_stdin(inspection.read_program(("office", "windows"), "kms.example.edu", 1689, 500))]
     assert got["products"] == []
     assert got["kms_reachability"]["reachable"] is False
 
@@ -147,7 +147,7 @@ DATA = {
 def read(data=None, errors=None, kms_host="kms.example.edu"):
     """interpret() of the read program's results, as a host answering ``data`` gives them."""
     merged = dict(DATA, **(data or {}))
-    program = inspection.read_program(False, kms_host, 1688, 5000)
+    program = inspection.read_program(("office",), kms_host, 1688, 5000)
     return inspection.interpret(answer(program, merged, errors), kms_host, 1688, 5.0, now=NOW)
 
 
@@ -222,7 +222,7 @@ def test_interpret_any_read_error_raises(op_id, step):
 @pytest.mark.parametrize("op_id", ["spp_products", "ospp_products", "os"])
 def test_interpret_a_read_that_did_not_run_raises(op_id):
     """A skipped read must not look like one that found nothing."""
-    program = inspection.read_program(False, None, 1688, 5000)
+    program = inspection.read_program(("office",), None, 1688, 5000)
     reported = answer(program, DATA)
     reported[op_id] = skipped(op_id, op="cim_query")
     with pytest.raises(CallError) as caught:
@@ -331,9 +331,9 @@ def test_products_single_or_missing(data, expected):
 
 
 def test_read_program_reads_keyless_office_licences_only_when_asked():
-    plain = inspection.read_program(False, None, 1688, 5000)
+    plain = inspection.read_program(("office",), None, 1688, 5000)
     assert not [op for op in plain if "PartialProductKey IS NULL" in (op.get("where") or "")]
-    asked = inspection.read_program(False, None, 1688, 5000, keyless_office=True)
+    asked = inspection.read_program(("office",), None, 1688, 5000, keyless_office=True)
     keyless = {op["id"]: op for op in asked if "PartialProductKey IS NULL" in (op.get("where") or "")}
     assert set(keyless) == {"spp_keyless", "ospp_keyless"}
     for op in keyless.values():

@@ -352,8 +352,8 @@ def test_desired_defaults_match_the_argument_spec():
     assert validated.error_messages == []
     assert options.office_kms(validated.validated_parameters) == Desired()
     # Every option is a field, but the requirement figures travel together as one, and the
-    # application is the module's, not an option.
-    fields = set(Desired.__dataclass_fields__) - {"requirement_overrides", "application"} | set(
+    # name of the Windows key's option is the module's, not an option.
+    fields = set(Desired.__dataclass_fields__) - {"requirement_overrides", "windows_key_option"} | set(
         options.REQUIREMENT_OPTIONS)
     assert set(options.SPECS["office_kms"]) == fields
 
@@ -552,3 +552,52 @@ def test_is_guid():
     assert options.is_guid("{%s}" % KMS_SKU.upper())
     assert not options.is_guid(KMS_SKU + "\n")
     assert not options.is_guid("ProPlus2024Volume")
+
+
+# --- applications --------------------------------------------------------------------------------
+
+def validated_office_kms(**given):
+    validated = ArgumentSpecValidator(options.SPECS["office_kms"]).validate(given)
+    assert validated.error_messages == []
+    return validated.validated_parameters
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    (None, ("office",)),
+    (["office"], ("office",)),
+    (["windows"], ("windows",)),
+    (["windows", "office", "windows"], ("office", "windows")),  # once each, in one order
+])
+def test_applications(given, expected):
+    args = validated_office_kms(**({} if given is None else {"applications": given}))
+    assert options.office_kms(args).applications == expected
+
+
+@pytest.mark.parametrize(("given", "words"), [
+    ({"applications": []}, "applications must name at least one of office, windows; got an empty list"),
+    ({"windows_product_key": "auto"}, "windows_product_key applies to Windows, but applications does not include"),
+    ({"applications": ["windows"], "product_key": "auto"}, "product_key applies to Office's products"),
+    ({"applications": ["windows"], "products": ["ProPlus2024Volume"]}, "products applies to Office's products"),
+    ({"applications": ["office", "windows"], "windows_product_key": "12345"},
+     "windows_product_key must be 'auto' or a product key"),
+])
+def test_applications_refused(given, words):
+    with pytest.raises(OptionError, match=re.escape(words)):
+        options.office_kms(validated_office_kms(**given))
+
+
+def test_windows_kms_is_office_kms_with_windows_only():
+    validated = ArgumentSpecValidator(options.SPECS["windows_kms"]).validate({"product_key": "auto"})
+    desired = options.windows_kms(validated.validated_parameters)
+    assert (desired.applications, desired.product_key, desired.windows_product_key) == (("windows",), None, "auto")
+    assert desired.key_option("windows") == "product_key"
+    with pytest.raises(OptionError, match=r"^product_key must be 'auto'"):
+        options.windows_kms(dict(validated.validated_parameters, product_key="nope"))
+
+
+def test_office_kms_info_applications_and_the_older_include_windows():
+    spec = options.SPECS["office_kms_info"]
+    for given, expected in (({}, ("office",)), ({"include_windows": True}, ("office", "windows")),
+                            ({"applications": ["windows"]}, ("windows",))):
+        validated = ArgumentSpecValidator(spec).validate(given)
+        assert options.office_kms_info(validated.validated_parameters)["applications"] == expected

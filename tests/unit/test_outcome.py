@@ -4,7 +4,7 @@ plan and what the apply call reported."""
 from __future__ import annotations
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils import apply, hresult, licensing, outcome
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import apply, hresult, licensing, outcome, steps
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import CallError
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import HostPlan, ProductPlan, plan_host
@@ -54,7 +54,7 @@ def op_id(sku, index):
     return "sku:%s:%d" % (sku, index)
 
 
-# --- shown_step / predict ------------------------------------------------------------------------
+# --- steps.shown / steps.predict (the table of step kinds) ----------------------------------------
 
 @pytest.mark.parametrize(
     ("planned", "shown"),
@@ -69,11 +69,11 @@ def op_id(sku, index):
     ],
 )
 def test_shown_step(planned, shown):
-    assert outcome.shown_step(planned) == shown
+    assert steps.shown(planned) == shown
 
 
 @pytest.mark.parametrize(
-    ("steps", "changes"),
+    ("planned", "changes"),
     [
         ([], {}),
         ([step("install_key", SECRET)], {"partial_key": "VWXYZ"}),
@@ -86,10 +86,10 @@ def test_shown_step(planned, shown):
          {"partial_key": "GCVGB", "kms_host": HOST, "license_status": {"code": 1, "name": "Licensed"}}),
     ],
 )
-def test_predict(steps, changes):
+def test_predict(planned, changes):
     before = product(MAK_2024, key="7HJ3K", status=5, days=0, host="old.example.org", port=1689)
     kept = dict(before)
-    assert outcome.predict(before, steps) == dict(before, **changes)
+    assert steps.predict(before, planned) == dict(before, **changes)
     assert before == kept  # the inspected product is not modified
 
 
@@ -323,7 +323,8 @@ def test_unreachable(port, data, message, shown):
     """The required reachability test failed: the program stopped before changing anything."""
     reported = results(error(apply.REACH, 0x8007274D, message, op="tcp_connect", **data),
                        skipped(op_id(KMS_SKU, 0)), skipped(AFTER, "cim_query"))
-    result = outcome.unreachable(PC, Desired(kms_host=HOST, kms_port=port), reported)
+    activating = HostPlan([ProductPlan(product(KMS_2024), [step("activate")])], [], [])
+    result = outcome.unreachable(PC, Desired(kms_host=HOST, kms_port=port), activating, reported)
     assert result["failed"] is True
     assert result["changed"] is False
     assert result["error_code"] == "0xC004F074"
@@ -342,7 +343,7 @@ def test_unreachable(port, data, message, shown):
     ],
 )
 def test_reachable_or_not_tested(reported):
-    assert outcome.unreachable(PC, Desired(kms_host=HOST), reported) is None
+    assert outcome.unreachable(PC, Desired(kms_host=HOST), HostPlan([], [], []), reported) is None
 
 
 # --- failures of a whole call --------------------------------------------------------------------
@@ -369,9 +370,9 @@ def test_summary():
     host_plan = HostPlan([ProductPlan(product(KMS_2024), [step("activate")]), ProductPlan(product(VISIO_2019))],
                          [{"sku_id": MAK_SKU, "family": None}], [])
     done = outcome.report(PC, host_plan, None, True)
-    assert outcome.summary(done, [], True) == ("would change: ProPlus2024Volume; compliant: VisioPro2019Volume; "
-                                               "left alone: %s" % MAK_SKU)
-    assert outcome.summary(done, [], False).startswith("changed: ProPlus2024Volume; ")
+    assert outcome.summary(done["products"], done["untouched"], [], True) == (
+        "would change: ProPlus2024Volume; compliant: VisioPro2019Volume; left alone: %s" % MAK_SKU)
+    assert outcome.summary(done["products"], done["untouched"], [], False).startswith("changed: ProPlus2024Volume; ")
 
 
 @pytest.mark.parametrize(
@@ -383,4 +384,4 @@ def test_summary():
     ],
 )
 def test_nothing_to_do(installs, words):
-    assert words in outcome.summary({"products": [], "untouched": []}, installs, False)
+    assert words in outcome.summary([], [], installs, False)

@@ -118,7 +118,7 @@ def test_select_products_filter(wanted):
     assert ids(selected) == [KMS_SKU]
     assert untouched == [{"sku_id": VISIO_SKU, "family": "VisioPro2019Volume",
                           "name": "Office 19, Office19VisioPro2019VL_KMS_Client_AE edition",
-                          "reason": "not selected by the products option"}]
+                          "application": "office", "reason": "not selected by the products option"}]
     assert warnings == []
 
 
@@ -385,3 +385,44 @@ def test_a_keyless_kms_licence_beside_a_keyed_sku_of_its_family_is_reached_throu
     host_plan = plan_host([mak2024(), keyless_kms], Desired(kms_host=HOST, products=["ProPlus2024Volume"],
                                                             product_key="auto"))
     assert [p.product["sku_id"] for p in host_plan.plans] == [MAK_SKU]
+
+
+# --- applications: Office and Windows in one plan ------------------------------------------------
+
+def test_applications_select_only_the_products_of_the_applications_managed():
+    products = [windows(status=0), kms2024(status=0)]
+    for applications, expected in ((("office",), [KMS_SKU]), (("windows",), [WIN_SKU]),
+                                   (("office", "windows"), [WIN_SKU, KMS_SKU])):
+        selected, _unused, _unused = select(products, Desired(applications=applications))
+        assert ids(selected) == expected
+
+
+def test_products_names_office_products_only_and_never_leaves_windows_out():
+    selected, untouched, _unused = select([windows(status=0), kms2024(), visio2019()],
+                                          Desired(applications=("office", "windows"), products=["ProPlus2024Volume"]))
+    assert ids(selected) == [WIN_SKU, KMS_SKU]
+    assert [u["sku_id"] for u in untouched] == [VISIO_SKU]
+
+
+def test_each_application_gets_its_own_key():
+    """product_key goes to Office's products, windows_product_key to Windows: one key each, and
+    one given key per application is checked against that application's products only."""
+    desired = Desired(applications=("office", "windows"), product_key=SECRET, windows_product_key="auto",
+                      products=["ProPlus2024Volume"])
+    assert key_step(mak2024(), desired) == {"action": "install_key", "value": SECRET}
+    assert key_step(kms2024(), desired)["value"] == SECRET
+    assert key_step(windows(), desired) is None  # a KMS client key already: auto keeps it
+    only_windows = Desired(applications=("office", "windows"), windows_product_key=SECRET)
+    assert key_step(kms2024(), only_windows) is None
+    assert key_step(windows(key="ABCDE"), only_windows) == {"action": "install_key", "value": SECRET}
+
+
+def test_a_given_windows_key_names_its_option_in_the_error():
+    desired = Desired(applications=("office", "windows"), windows_product_key=SECRET)
+    second = windows(status=0)
+    second["sku_id"] = "0" * 8 + "-0000-0000-0000-" + "0" * 12
+    with pytest.raises(PlanError, match=r"^windows_product_key is one key, but 2 products are selected"):
+        select([windows(status=0), second, kms2024()], desired)
+    windows_kms = Desired(applications=("windows",), windows_product_key=SECRET, windows_key_option="product_key")
+    with pytest.raises(PlanError, match=r"^product_key is one key"):
+        select([windows(status=0), second], windows_kms)

@@ -164,6 +164,9 @@ EXECUTOR_CONSTRUCTS = {
     ".NET method exceptions": [
         "dotnet-method-exception-is-statement-terminating"
     ],
+    "[Diagnostics.Stopwatch]::StartNew() and ElapsedMilliseconds (each operation's ms)": [
+        "stopwatch-startnew-elapsedmilliseconds"
+    ],
     "switch on strings with default, return inside": [
         "switch-string-match-is-case-insensitive", "switch-default-clause"
     ],

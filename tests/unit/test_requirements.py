@@ -6,8 +6,7 @@ import dataclasses
 import re
 
 import pytest
-from ansible_collections.volume_licensing.kms.plugins.action import office_kms as office_action
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils import licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import kms_action, licensing
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import requirements as req
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
 from hypothesis import given, settings
@@ -517,13 +516,21 @@ def test_three_part_and_two_part_threshold_versions_are_accepted():
 
 # --- office_kms's use of the verdict: unknown is reported, and fails only with strict -----------
 
+def requirement_check(facts, desired):
+    """(stops, result) of office_kms's requirement check (kms_action.below_requirements): the
+    result so far, or the result the task stops with."""
+    result: dict = {}
+    try:
+        kms_action.below_requirements("pc99", facts, desired, result)
+    except kms_action.Stop as stop:
+        return True, stop.result
+    return False, result
+
+
 def below(mode, facts, overrides=None):
     """(stops, result) of office_kms's requirement check for a host with Office LTSC 2024."""
     desired = Desired(requirements=mode, requirement_overrides=overrides or {})
-    result: dict = {}
-    stops = office_action.ActionModule._below_requirements(
-        "pc99", {"products": LTSC_2024, "office": [], "host": facts}, desired, result)
-    return stops, result
+    return requirement_check({"products": LTSC_2024, "office": [], "host": facts}, desired)
 
 
 NULL_CLOCK = host(WIN10, cpu_max_clock_mhz=None)
@@ -631,11 +638,8 @@ def test_explicit_thresholds_do_not_make_an_unknown_version_known():
 
 def future(mode, overrides=None, facts=None):
     desired = Desired(requirements=mode, requirement_overrides=overrides or {})
-    result: dict = {}
-    stops = office_action.ActionModule._below_requirements(
-        "pc99", {"products": [FUTURE_PRODUCT], "office": [FUTURE_INSTALL], "host": facts or host(WIN11)},
-        desired, result)
-    return stops, result
+    return requirement_check({"products": [FUTURE_PRODUCT], "office": [FUTURE_INSTALL], "host": facts or host(WIN11)},
+                             desired)
 
 
 @pytest.mark.parametrize("overrides", [None, {"cpu_mhz": 1000, "cpu_cores": 1, "memory_mb": 1024,

@@ -12,7 +12,7 @@ windows-licensing-facts.md). Programs are built with the collection's own Python
         polls the read program until a ProPlus2024Volume KMS client product is in
         SoftwareLicensingProduct (facts §1.1: Office 2013+ on Windows 8+ lives in the SPP).
     python -m tests.windows.office_probe modules OUT [--winrm]
-        the modules' phases (what each action plugin's run() calls): office_kms_info,
+        the modules' phases (kms_action.manage, what KmsAction.run calls): office_kms_info,
         office_kms state=configured then absent (each twice: changed, then ok in one call),
         windows_kms in check mode (reads, plans, writes nothing).
     python -m tests.windows.office_probe writes OUT [--winrm]
@@ -25,6 +25,10 @@ windows-licensing-facts.md). Programs are built with the collection's own Python
         with PowerShell module logging (4103) and script block logging (4104) on (facts
         §11.4), sends a program installing a made-up key, and fails if the key or the program
         appears in any 4103/4104 event since; OUT/powershell-events.json holds the events.
+    python -m tests.windows.office_probe costs OUT [--winrm]
+        what this PC spends, for the lab's cost settings (benchmarks/README.md): the round trip
+        of a WinRM command running one trivial operation (PowerShell's start, the transport),
+        and the milliseconds the executor measured for each CIM query of the read, by class.
 """
 
 from __future__ import annotations
@@ -39,7 +43,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -49,8 +52,8 @@ from ansible_collections.volume_licensing.kms.plugins.plugin_utils import (
     hostops,
     hresult,
     inspection,
+    kms_action,
     options,
-    outcome,
 )
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import CallError, cim_invoke, cim_query
 
@@ -75,14 +78,6 @@ SERVICE_KMS = ("KeyManagementServiceMachine", "KeyManagementServicePort", "KeyMa
 PRODUCT_KMS = ("ID", "Name", *SERVICE_KMS, "DiscoveredKeyManagementServiceMachineName")
 _PRODUCT_KEY = re.compile(r"\b(?:[A-Z0-9]{5}-){4}([A-Z0-9]{5})\b", re.IGNORECASE)
 POLL_SECONDS = 5.0  # between two looks at a condition that has a deadline
-
-
-@dataclass
-class Task:
-    """What outcome.converge reads of an Ansible task."""
-
-    check_mode: bool = False
-    diff: bool = False
 
 
 # -- sending ----------------------------------------------------------------------------------
@@ -115,7 +110,8 @@ def until(condition: Callable[[], Any], deadline_s: float, what: str) -> Any:
 
 # -- what the collection reads -----------------------------------------------------------------
 def read_products(execute: Execute, include_windows: bool = True) -> list[dict[str, Any]]:
-    facts = inspection.inspect_host(execute, None, 1688, 5.0, include_windows, lookup_dns=False, test_dns=False)
+    applications = ("office", "windows") if include_windows else ("office",)
+    facts = inspection.inspect_host(execute, applications, None, 1688, 5.0, lookup_dns=False, test_dns=False)
     return facts["products"]
 
 
@@ -154,24 +150,17 @@ def module_args(module: str, given: dict[str, Any]) -> dict[str, Any]:
 
 def office_kms_info(execute: Execute, **given: Any) -> dict[str, Any]:
     args = options.office_kms_info(module_args("office_kms_info", given), given=given)
-    facts = inspection.inspect_host(execute, args["kms_host"], args["kms_port"], args["connect_timeout"],
-                                    args["include_windows"])
+    facts = inspection.inspect_host(execute, args["applications"], args["kms_host"], args["kms_port"],
+                                    args["connect_timeout"])
     return {"changed": False, "remote_calls": 1, **facts}
 
 
 def converge(module: str, execute: Execute, check_mode: bool = False, **given: Any) -> dict[str, Any]:
-    """office_kms or windows_kms: options -> inspect -> plan -> apply -> outcome."""
+    """office_kms or windows_kms: options -> inspect -> plan -> apply -> outcome, as KmsAction.run
+    does (kms_action.manage) after its options phase."""
     desired = getattr(options, module)(module_args(module, given), given=given)
-    if module == "office_kms":
-        facts = inspection.inspect_host(execute, None, desired.kms_port, desired.connect_timeout,
-                                        include_windows=False,
-                                        keyless_office=bool(desired.products) and desired.state != "absent",
-                                        **outcome.dns_reads(desired))
-    else:
-        facts = inspection.inspect_host(execute, None, desired.kms_port, desired.connect_timeout,
-                                        include_windows=True, windows_only=True, **outcome.dns_reads(desired))
     result = {"changed": False, "remote_calls": 1, **options.used(desired)}
-    return outcome.converge(execute, "runner", facts, desired, task=Task(check_mode=check_mode), result=result)
+    return kms_action.manage(execute, "runner", desired, result, check_mode=check_mode, diff=False)
 
 
 def family_host(result: dict[str, Any], family: str = FAMILY) -> tuple[bool, Any]:
@@ -456,6 +445,37 @@ def powershell_events(since: datetime) -> list[dict[str, Any]]:
 
 
 # -- command line -------------------------------------------------------------------------------
+def costs(execute: Execute, runs: int = 5) -> tuple[dict[str, Any], list[str]]:
+    """What this PC spends, for the lab's cost settings (benchmarks/README.md): the round trip
+    of a WinRM command that runs one trivial operation (starting PowerShell, the bootstrap and
+    the executor, and the transport), and the milliseconds the executor measured for each CIM
+    query of the modules' read program (Office and Windows), by class. ``runs`` of each; the
+    median is what the README quotes."""
+    trivial = [hostops.host_facts("facts")]
+    read = inspection.read_program(("office", "windows"), lookup_dns=False)
+    classes = {op["id"]: op["class"] for op in read if op["op"] == "cim_query"}
+    round_trips: list[float] = []
+    by_class: dict[str, list[int]] = {}
+    problems: list[str] = []
+    for _unused in range(runs):
+        start = time.monotonic()
+        execute(hostops.bootstrap_command(), in_data=hostops.build_stdin(trivial), sudoable=False)
+        round_trips.append(round((time.monotonic() - start) * 1000, 1))
+        reply = execute(hostops.bootstrap_command(), in_data=hostops.build_stdin(read), sudoable=False)
+        for result in hostops.parse_output(reply.get("stdout") or "").get("results") or []:
+            if result.get("id") in classes and isinstance(result.get("ms"), int):
+                by_class.setdefault(classes[result["id"]], []).append(result["ms"])
+    if not by_class:
+        problems.append("no query reported the milliseconds it took")
+
+    def median(values: list[Any]) -> Any:
+        return sorted(values)[len(values) // 2] if values else None
+
+    return {"runs": runs, "command_round_trip_ms": round_trips, "median_command_round_trip_ms": median(round_trips),
+            "query_ms_by_class": by_class,
+            "median_query_ms_by_class": {cls: median(found) for cls, found in sorted(by_class.items())}}, problems
+
+
 def save(out: Path, name: str, record: Any) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / ("%s.json" % name)).write_text(json.dumps(record, indent=1, default=str) + "\n", encoding="utf-8")
@@ -463,7 +483,7 @@ def save(out: Path, name: str, record: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.windows.office_probe", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("wait-office", "modules", "writes", "logging"))
+    parser.add_argument("command", choices=("wait-office", "modules", "writes", "logging", "costs"))
     parser.add_argument("out", type=Path)
     parser.add_argument("--winrm", action="store_true",
                         help="send over WinRM (WINRM_USER, WINRM_PASSWORD, WINRM_ENDPOINT, WINRM_TRANSPORT)")
@@ -487,6 +507,8 @@ def main(argv: list[str] | None = None) -> int:
             record, problems = modules(execute)
         elif args.command == "writes":
             record, problems = writes(execute, registry_tree if os.name == "nt" else dict)
+        elif args.command == "costs":
+            record, problems = costs(execute)
         else:
             record, problems, events = logging_probe(execute, powershell_events, logging_policy)
             save(args.out, "powershell-events", events)

@@ -44,7 +44,7 @@ LAB_CLOSED = "kms-old.campus.example"
 
 
 def read_program() -> list[hostops.Operation]:
-    return inspection.read_program(include_windows=True, lookup_dns=False)
+    return inspection.read_program(("office", "windows"), lookup_dns=False)
 
 
 def tcp_program(listener: dict[str, str], port: int, closed: str, closed_port: int) -> list[hostops.Operation]:

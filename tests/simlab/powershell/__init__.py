@@ -34,7 +34,8 @@ Windows 8 and later). Each cmdlet invocation is recorded as module logging recor
 (per address family, BeginConnect / WaitOne / EndConnect), IPGlobalProperties,
 NetworkInterface (DNS suffix per connection), Reflection.Assembly.LoadWithPartialName,
 JavaScriptSerializer (System.Web.Extensions, once loaded), Regex.Replace with a script block
-as its MatchEvaluator (UTF-16 code units), String and Hashtable methods, and the exceptions
+as its MatchEvaluator (UTF-16 code units), Diagnostics.Stopwatch (StartNew, Stop, IsRunning,
+ElapsedMilliseconds, on a real monotonic clock), String and Hashtable methods, and the exceptions
 with the types, messages, HResults and properties
 Windows gives (SocketException.ErrorCode, Win32Exception.NativeErrorCode, CimException with
 ErrorData.error_Code and MessageId, MethodInvocationException around a method's exception).

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,11 +205,20 @@ def bind(frame: Frame, parameters: list[Parameter], positional: list[Any], named
 # hold a statement, the lines whose statement ran). tests/integration/test_executor_as_text.py
 # reads it to show that end-to-end runs reach every statement of the executor and bootstrap.
 COVERAGE: dict[str, tuple[set[int], set[int]]] = {}
+# The lab's hosts run their commands in threads: without the lock, hosts that receive a new
+# script at once would each compile it, the cache keeping one block and COVERAGE another's
+# hits (that block never runs again: its statements would count as never reached).
+_COMPILING = threading.Lock()
+
+
+def compile_script(text: str) -> ScriptBlock:
+    """The script text as a ScriptBlock; parsed and compiled once per distinct text."""
+    with _COMPILING:
+        return _compile_script(text)
 
 
 @functools.lru_cache(maxsize=64)
-def compile_script(text: str) -> ScriptBlock:
-    """The script text as a ScriptBlock; parsed and compiled once per distinct text."""
+def _compile_script(text: str) -> ScriptBlock:
     source = text.encode("utf-8")
     tree = PARSER.parse(source)
     if tree.root_node.has_error:
@@ -217,6 +227,8 @@ def compile_script(text: str) -> ScriptBlock:
         line, message = _first_error(tree.root_node, source)
         raise Unsupported("text the PowerShell grammar cannot parse: %s" % message, line)
     compiler = Compiler(source)
+    if text in COVERAGE:  # compiled again after the cache let it go: its runs count with the earlier ones
+        compiler.hits = COVERAGE[text][1]
     block = compiler.script(tree.root_node)
     COVERAGE[text] = (compiler.lines, compiler.hits)
     return block

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -526,7 +527,7 @@ KNOWN_TYPES = {
     "System.Management.Automation.SwitchParameter", "System.Collections.Specialized.OrderedDictionary",
     "System.DateTimeKind", "System.UInt64", "System.Char", "System.Reflection.Assembly",
     "System.Text.RegularExpressions.Regex", "System.Net.NetworkInformation.NetworkInterface",
-    JAVASCRIPT_SERIALIZER,
+    "System.Diagnostics.Stopwatch", JAVASCRIPT_SERIALIZER,
 } | set(EXCEPTION_BASES)
 
 
@@ -609,6 +610,10 @@ def static_method(run: Any, type_name: str, name: str, arguments: list[Any]) -> 
             raise Unsupported("loading the assembly %s" % name)
         run.loaded_assemblies.add(name.lower())
         return Assembly(name)
+    if type_name == "System.Diagnostics.Stopwatch" and key == "startnew" and not arguments:
+        stopwatch = Stopwatch()
+        stopwatch.start()
+        return stopwatch
     if type_name == "System.Management.Automation.ScriptBlock" and key == "create" and len(arguments) == 1:
         return run.create_script_block(rt.to_string(arguments[0]))
     if type_name == "System.Net.Dns" and key == "gethostaddresses" and len(arguments) == 1:
@@ -733,6 +738,45 @@ class GlobalProperties(DotNet):
 
     def members(self) -> dict[str, Callable[[], Any]]:
         return {"domainname": lambda: self.domain, "hostname": lambda: self.host}
+
+
+class Stopwatch(DotNet):
+    """System.Diagnostics.Stopwatch (System.dll, .NET Framework 2.0 and later;
+    learn.microsoft.com/dotnet/api/system.diagnostics.stopwatch): StartNew() "initializes a new
+    Stopwatch instance, sets the elapsed time property to zero, and starts measuring elapsed
+    time"; ElapsedMilliseconds is "the total elapsed time measured by the current instance, in
+    milliseconds", an Int64 (whole milliseconds: the elapsed ticks divided by 10,000, truncated);
+    IsRunning is true while it measures; Stop() "stops measuring elapsed time for an interval".
+    It reads the performance counter, a monotonic clock: here Python's, so what the lab's
+    latency model sleeps (scenario.Latency) is measured as real time passes."""
+
+    type_name = "System.Diagnostics.Stopwatch"
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0  # seconds of the intervals already stopped
+        self.started: float | None = None
+
+    def start(self) -> Any:
+        if self.started is None:
+            self.started = time.perf_counter()
+        return rt.VOID
+
+    def stop(self) -> Any:
+        if self.started is not None:
+            self.elapsed += time.perf_counter() - self.started
+            self.started = None
+        return rt.VOID
+
+    def seconds(self) -> float:
+        running = time.perf_counter() - self.started if self.started is not None else 0.0
+        return self.elapsed + running
+
+    def members(self) -> dict[str, Callable[[], Any]]:
+        return {"elapsedmilliseconds": lambda: rt.Int64(int(self.seconds() * 1000)),
+                "isrunning": lambda: self.started is not None}
+
+    def methods(self) -> dict[str, Callable[..., Any]]:
+        return {"stop": self.stop}
 
 
 class TypeNotLoaded(Exception):
