@@ -3,14 +3,15 @@ and read, and nothing generated, no lab material and no password."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tarfile
 
 from tests.integration.conftest import BIN, ROOT
 
 # What the artifact may hold (galaxy.yml says why): exact names, or folders.
-ALLOWED_FILES = {"MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "ansible.cfg", "requirements.txt",
-                 "requirements-kerberos.txt", "execution-environment.yml", "inventory/example.yml"}
+ALLOWED_FILES = {"MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "LICENSE", "ansible.cfg",
+                 "requirements.txt", "requirements-kerberos.txt", "execution-environment.yml", "inventory/example.yml"}
 ALLOWED_FOLDERS = ("docs/", "examples/", "meta/", "playbooks/", "plugins/", "roles/")
 # Folders that tools generate in the checkout (pytest, hypothesis, ansible-lint, the lab,
 # the copy that ansible-test sanity runs on).
@@ -45,3 +46,10 @@ def test_the_artifact_holds_only_the_allowed_files(tmp_path):
                    "roles/office_kms/tasks/main.yml", "playbooks/activate.yml", "docs/report.md", "meta/runtime.yml"):
         assert needed in files, needed
     assert not [n for n, data in files.items() if any(secret in data for secret in SECRETS)]
+    # GPL-3.0-or-later, as galaxy.yml says, with its text; no invented URL.
+    assert files["LICENSE"].split()[:5] == [b"GNU", b"GENERAL", b"PUBLIC", b"LICENSE", b"Version"]
+    assert b"Version 3, 29 June 2007" in files["LICENSE"]
+    manifest = json.loads(files["MANIFEST.json"])["collection_info"]
+    assert manifest["license"] == ["GPL-3.0-or-later"]
+    assert not [k for k in ("repository", "documentation", "homepage", "issues")
+                if "example.invalid" in (manifest.get(k) or "")]
