@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,20 @@ def test_make_demo_works_from_a_fresh_copy(tmp_path):
 def recap(output: str) -> dict[str, dict[str, int]]:
     rows = re.findall(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output, re.M)
     return {h: {"ok": int(o), "changed": int(c), "unreachable": int(u), "failed": int(f)} for h, o, c, u, f in rows}
+
+
+def test_the_demo_says_in_one_line_which_port_is_taken():
+    """Another program on one of the lab's ports: make demo stops with one line naming the
+    port and what to do, before starting anything (no traceback)."""
+    ports = sorted(yaml.safe_load((ROOT / "inventory" / "simlab.yml").read_text())["all"]["children"]["simlab"]
+                   ["hosts"][h]["ansible_port"] for h in ["pc03-office2019"])
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", ports[0]))
+        holder.listen()
+        proc = subprocess.run([sys.executable, "-m", "tests.simlab.demo"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120, check=False)
+    assert proc.returncode == 1
+    assert proc.stdout.strip().splitlines() == [
+        "make demo: port %d on 127.0.0.1 is already in use (another simulated lab or program: "
+        "`ss -ltnp 'sport = :%d'` names it); stop it, then run make demo again." % (ports[0], ports[0])]
+    assert "Traceback" not in proc.stderr

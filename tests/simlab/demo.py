@@ -9,10 +9,14 @@ or a host failed that the scenario does not expect to fail).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import socket
 import subprocess
 import sys
+
+import yaml
 
 from tests.simlab.lab import Lab
 
@@ -40,7 +44,32 @@ def playbook(name: str) -> dict[str, dict[str, int]]:
     }
 
 
+def taken_port(ports: list[int], address: str = "127.0.0.1") -> int | None:
+    """The first of ``ports`` that something else already listens on, or None."""
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((address, port))
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return port
+                raise
+    return None
+
+
+def inventory_ports(path: str = INVENTORY) -> list[int]:
+    """The WinRM ports the bundled inventory names (the lab serves them)."""
+    with open(path, encoding="utf-8") as handle:
+        hosts = yaml.safe_load(handle)["all"]["children"]["simlab"]["hosts"]
+    return sorted(int(variables["ansible_port"]) for variables in hosts.values())
+
+
 def main() -> int:
+    taken = taken_port(inventory_ports())
+    if taken is not None:
+        print("make demo: port %d on 127.0.0.1 is already in use (another simulated lab or program: "
+              "`ss -ltnp 'sport = :%d'` names it); stop it, then run make demo again." % (taken, taken))
+        return 1
     with Lab.from_scenario("default", port_base=PORT_BASE) as lab:
         lab.write_inventory(INVENTORY)
         first = playbook("playbooks/activate.yml")
