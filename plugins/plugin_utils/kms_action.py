@@ -51,12 +51,17 @@ class KmsAction(ActionBase):
     MODULE = ""  # the key of options.SPECS, and of the options.<MODULE>() check
 
     def run(self, tmp=None, task_vars=None):
-        """office_kms and windows_kms: every phase, in order (manage)."""
+        """The options phase, then the module's phases (phases)."""
         result = super().run(tmp, task_vars)
         try:
-            host, desired = self.checked(result, task_vars)
+            host, wanted = self.checked(result, task_vars)
+            return self.phases(host, wanted, result)
         except Stop as stop:
             return stop.result
+
+    def phases(self, host: str, desired: Any, result: dict[str, Any]) -> dict[str, Any]:
+        """What runs after the options phase: for office_kms and windows_kms, every phase in
+        order (manage). A module that only reads overrides it; it may raise Stop."""
         return manage(self.execute, host, desired, result, check_mode=bool(self._task.check_mode),
                       diff=bool(self._task.diff))
 
