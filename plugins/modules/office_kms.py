@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: office_kms
 short_description: Point Office (and Windows) at your KMS host and activate it, idempotently
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Does what C(ospp.vbs /sethst:<host>) then C(ospp.vbs /act) do by hand, per Office
     product and only where needed; with O(applications) it does the same for Windows itself
@@ -59,7 +59,6 @@ options:
     elements: str
     choices: [office, windows]
     default: [office]
-    version_added: 0.2.0
   products:
     description:
       - Only these Office products, by family (V(ProPlus2024Volume), V(VisioPro2024Volume),
@@ -99,7 +98,6 @@ options:
       - The key is never shown; output shows only its last five characters. Given without
         V(windows) in O(applications), it is refused.
     type: str
-    version_added: 0.2.0
   requirements:
     description:
       - "Check the host against Microsoft's system requirements for the newest Office version

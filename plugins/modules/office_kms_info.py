@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: office_kms_info
 short_description: Read the Office (and Windows) volume activation state of Windows hosts
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads, in B(one) remote call and without changing anything, the licensing products of a
     Windows host (Office 2010 to LTSC 2024, Windows itself, or both, as O(applications) says),
@@ -42,7 +42,6 @@ options:
     elements: str
     choices: [office, windows]
     default: [office]
-    version_added: 0.2.0
   include_windows:
     description:
       - The older form of adding V(windows) to O(applications); V(true) means the same.

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: office_kms_report
 short_description: Write a fleet report (JSON, CSV, HTML) from office_kms_info results
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - "Turns the registered results of M(volume_licensing.kms.office_kms_info), one per host, into
     three files on the B(controller), in O(dest) (created when missing):

@@ -12,7 +12,7 @@ settings stay untouched. A product's steps form one group: once one fails, the r
 product's steps are skipped, and the other products go on. Product keys never leave this
 module in clear except inside the program itself (no_log on the option keeps it out of logs).
 
-"facts §N" refers to shared/reference/windows-licensing-facts.md.
+Licensing facts are cited by their section in docs/licensing-facts.md.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def reread_operations(host_plan: HostPlan) -> list[hostops.Operation]:
 def program(host_plan: HostPlan, desired: Desired) -> list[hostops.Operation]:
     """The write program. Reachability is tested first, and stops everything when it fails,
     only when something activates and the KMS host is named (with DNS auto-discovery the
-    host is not known here): activation could only end in 0xC004F074 (facts §6, §7.1)."""
+    host is not known here): activation could only end in 0xC004F074 (docs/licensing-facts.md §6, §7.1)."""
     ops = []
     if desired.check_reachable and desired.kms_host and any(p.activates for p in host_plan.plans):
         ops.append(hostops.tcp_connect(REACH, desired.kms_host, desired.kms_port, desired.connect_timeout_ms,
@@ -106,7 +106,7 @@ def program(host_plan: HostPlan, desired: Desired) -> list[hostops.Operation]:
 def after_operations(host_plan: HostPlan) -> list[hostops.Operation]:
     """What the apply program reads last (and a read after a lost reply reads alone): the
     products touched, and when something activates, the KMS exchanges the activations logged
-    (facts §10.2), for failure messages."""
+    (docs/licensing-facts.md §10.2), for failure messages."""
     activating = [p.product for p in host_plan.plans if p.activates]
     if not activating:
         return reread_operations(host_plan)

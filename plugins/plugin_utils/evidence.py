@@ -5,8 +5,8 @@
 """The host's own evidence, read in the same call as its products: the KMS exchanges its
 licensing events record, and what its DNS publishes for KMS. Pure functions, no I/O.
 
-Events (facts §10.2, Microsoft's Volume Activation Technical Reference, Table 11, and
-"Guidelines for troubleshooting KMS"): a KMS client logs, in the Application log,
+Events (docs/licensing-facts.md §10.2, Microsoft's Volume Activation Technical Reference, Table 11,
+and "Guidelines for troubleshooting KMS"): a KMS client logs, in the Application log,
 
 * **12288** when it sends an activation request. Fields in order: HRESULT, status flags,
   Server:Port, CMID, client time, VM info, licensing status, time to expiration, ActID (the
@@ -42,9 +42,9 @@ EVENT_IDS = (KMS_REQUEST, KMS_RESPONSE)
 # Newest events read per provider: about 20 exchanges, enough for the last weeks of renewals
 # of Windows and several Office products, and a bounded reply.
 NEWEST_EVENTS = 40
-SRV_NAME = "_vlmcs._tcp"  # facts §7.1
-# What "no KMS host published" looks like (facts §10.3): the name does not exist, or it
-# exists without SRV records (DNS_INFO_NO_RECORDS, 9501).
+SRV_NAME = "_vlmcs._tcp"  # docs/licensing-facts.md §7.1
+# What "no KMS host published" looks like (docs/licensing-facts.md §10.3): the name does not exist,
+# or it exists without SRV records (DNS_INFO_NO_RECORDS, 9501).
 NOT_PUBLISHED = (0x8007232B, 0x8007251D)
 
 
@@ -132,7 +132,8 @@ def last_exchange(found: list[dict[str, Any]], sku_id: str | None) -> dict[str, 
 
 
 # What an unanswered request means when the host did open a TCP connection to the KMS host:
-# the port listens, the KMS service behind it does not answer (facts §10.2: 12288 without 12289).
+# the port listens, the KMS service behind it does not answer (docs/licensing-facts.md §10.2: 12288
+# without 12289).
 SILENT_KMS_HOST = ("the KMS host accepted the TCP connection but did not answer the activation request: check on "
                    "the KMS host that the Software Protection service is running and that it is a KMS host (slmgr "
                    "/dlv shows its KMS host key installed and activated), and that nothing in between (a proxy, or "

@@ -5,12 +5,12 @@
 """Microsoft's published KMS client setup keys (GVLKs) for Office, as data.
 
 Copied from "GVLKs for KMS and Active Directory-based activation of Office, Project, and
-Visio" (learn.microsoft.com/office/volume-license-activation/gvlks, ms.date 09/18/2024), via
-shared/reference/windows-licensing-facts.md §5.1. These keys are public: they make a product
-a KMS client and activate nothing by themselves.
+Visio" (learn.microsoft.com/office/volume-license-activation/gvlks, ms.date 09/18/2024); see
+docs/licensing-facts.md §5.1. These keys are public: they make a product a KMS client and
+activate nothing by themselves.
 
 Office 2013 and 2010 keys are left out on purpose: no Microsoft-hosted copy of their table
-was found (facts §5.1). For those, give product_key explicitly.
+was found (docs/licensing-facts.md §5.1). For those, give product_key explicitly.
 
 Keys are indexed by family, the product's name in the Office Deployment Tool's style
 (licensing.parse_office_name): product, year, "Volume".

@@ -8,10 +8,10 @@ Keys are copied from "Key Management Services (KMS) client activation and produc
 (learn.microsoft.com/windows-server/get-started/kms-client-activation-keys, ms.date 10/01/2024),
 read from repo MicrosoftDocs/windowsserverdocs, file
 WindowsServerDocs/get-started/kms-client-activation-keys.md at commit
-0539a6bfafe3d1feb446d7479837cc3bc7bffff4 (the same snapshot as shared/reference/
-windows-licensing-facts.md §5.2). PUBLISHED_ROWS holds every row of that page, in page order,
-with the page's row text ("<br>" between editions written as " / "). These keys are public:
-they make a product a KMS client and activate nothing by themselves.
+0539a6bfafe3d1feb446d7479837cc3bc7bffff4 (docs/licensing-facts.md §5.2 names the page).
+PUBLISHED_ROWS holds every row of that page, in page order, with the page's row text ("<br>"
+between editions written as " / "). These keys are public: they make a product a KMS client
+and activate nothing by themselves.
 
 Left out on purpose:
 - Home editions: Microsoft's page has no Home GVLK.
@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# SoftwareLicensingProduct.ApplicationID of Windows (facts §3, from Microsoft's slmgr.vbs).
+# SoftwareLicensingProduct.ApplicationID of Windows (docs/licensing-facts.md §3, from Microsoft's slmgr.vbs).
 WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"
 
 KEY_FORMAT = re.compile(r"^[0-9A-Z]{5}(-[0-9A-Z]{5}){4}$")

@@ -10,7 +10,7 @@ task's own connection to the executor (kms_executor.ps1) and returns one Result 
 operation, or raises CallError when the call gave no usable document. The wire format and
 each operation's fields are in docs/host-operations.md.
 
-How a call travels (shared/reference/winrm-wire.md):
+How a call travels (docs/host-operations.md, "How a call travels"):
 
 * The command line is a fixed bootstrap, ``PowerShell -NoProfile -NonInteractive
   -ExecutionPolicy Unrestricted -EncodedCommand <kms_bootstrap.ps1>``, which the winrm plugin

@@ -4,7 +4,7 @@
 # API, and it may change in any release without notice.
 """Licensing HRESULTs as data: symbolic name, what it means, what to do.
 
-Names and meanings follow shared/reference/windows-licensing-facts.md §6 (the Windows SDK's
+Names and meanings follow docs/licensing-facts.md §6 (the Windows SDK's
 slerror.h and Microsoft's "Resolving common activation error codes"). Hints are written for a
 help-desk reader: what to check next.
 """
@@ -151,7 +151,7 @@ HRESULTS: dict[int, HResult] = {
     # cannot run or its classes are not there. Names and texts are Windows' own (winerror.h:
     # ERROR_SERVICE_DISABLED is Win32 error 1058; wbemcli.h: WBEM_E_INVALID_CLASS). That a
     # disabled Software Protection service surfaces as 0x80070422 is inference (slmgr.vbs
-    # reports it so); the fixes are inference from facts §1.1 (SppWmi.mof, ospp.vbs /regmof).
+    # reports it so); the fixes are inference from docs/licensing-facts.md §1.1 (SppWmi.mof, ospp.vbs /regmof).
     0x80070422: HResult(
         "ERROR_SERVICE_DISABLED",
         "the licensing service cannot be started because it is disabled",

@@ -5,7 +5,7 @@
 """The inspect phase shared by office_kms_info and office_kms: the read program (one remote
 call) and its results turned into the documented return values.
 
-"facts §N" refers to shared/reference/windows-licensing-facts.md.
+Licensing facts are cited by their section in docs/licensing-facts.md.
 """
 
 from __future__ import annotations
@@ -17,34 +17,35 @@ from typing import Any
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import evidence, hostops, licensing
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import CallError, Results, cim_query
 
-# Documented SoftwareLicensingProduct properties (facts §1.3), the same names ospp.vbs reads
-# from OfficeSoftwareProtectionProduct (facts §1.6): only these are asked for, since the
-# licensing provider is the slow part of a read on a real PC.
+# Documented SoftwareLicensingProduct properties (docs/licensing-facts.md §1.3), the same names
+# ospp.vbs reads from OfficeSoftwareProtectionProduct (docs/licensing-facts.md §1.6): only these are
+# asked for, since the licensing provider is the slow part of a read on a real PC.
 PRODUCT_PROPERTIES = (
     "ID", "Name", "Description", "ApplicationID", "PartialProductKey", "LicenseStatus",
     "LicenseStatusReason", "GracePeriodRemaining", "KeyManagementServiceMachine",
     "KeyManagementServicePort", "DiscoveredKeyManagementServiceMachineName",
     "DiscoveredKeyManagementServiceMachinePort",
 )
-# How a product was last activated (facts §10.7; Windows 8 and later only) and how many
-# rearms it has left (facts §10.6; when these arrived is UNCONFIRMED, slmgr.vbs reads them
-# from Windows 8 on): read with the products as optional properties, so that Windows 7's
-# refusal of the query (WBEM_E_INVALID_QUERY) costs one more query and loses only these.
+# How a product was last activated (docs/licensing-facts.md §10.7; Windows 8 and later only) and how
+# many rearms it has left (docs/licensing-facts.md §10.6; when these arrived is UNCONFIRMED,
+# slmgr.vbs reads them from Windows 8 on): read with the products as optional properties, so that
+# Windows 7's refusal of the query (WBEM_E_INVALID_QUERY) costs one more query and loses only these.
 ACTIVATION_PROPERTIES = ("VLActivationType", "ADActivationObjectName", "RemainingAppReArmCount",
                          "RemainingSkuReArmCount", "KeyManagementServiceLookupDomain")
-# The service: the machine ID, Windows' rearms left (facts §10.6) and a service-wide KMS host
-# (slmgr /skms without an Activation ID, facts §1.5), which the Windows products use before DNS.
+# The service: the machine ID, Windows' rearms left (docs/licensing-facts.md §10.6) and a
+# service-wide KMS host (slmgr /skms without an Activation ID, docs/licensing-facts.md §1.5), which
+# the Windows products use before DNS.
 SERVICE_PROPERTIES = ("ClientMachineID", "RemainingWindowsReArmCount", "KeyManagementServiceMachine")
 # Where the KMS client looks its host up in DNS instead of the host's suffixes (slmgr
-# /skms-domain, Windows 8 and later, facts §1.3, §11.3): a product property (with
+# /skms-domain, Windows 8 and later, docs/licensing-facts.md §1.3, §11.3): a product property (with
 # ACTIVATION_PROPERTIES; whether the service has it too is UNCONFIRMED, so it is not asked of
 # the service, which would cost a second query where it lacks it). The DNS lookup of the same
 # program uses the first product's that is set (domain_from).
 LOOKUP_DOMAIN = "KeyManagementServiceLookupDomain"
-# The KMS settings in the registry (facts §1.5, TN-REG): the service-wide host and port as
-# values of the service's key, a product's own under <AppID>\<SkuID> subkeys. Read with the
+# The KMS settings in the registry (docs/licensing-facts.md §1.5, TN-REG): the service-wide host and
+# port as values of the service's key, a product's own under <AppID>\<SkuID> subkeys. Read with the
 # products (registry reads cost no WMI query), to tell a product's own setting from the
-# service-wide one it may show (facts §11.1).
+# service-wide one it may show (docs/licensing-facts.md §11.1).
 SPP_KEY = r"HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform"
 OWN_KMS = "own_kms:"
 SPP_SETTINGS = "spp_settings"
@@ -70,14 +71,14 @@ MSI_SUBKEY = r"^Office1\d\.\w+$"
 
 
 def applications(app_ids: tuple[str, ...] | list[str]) -> str:
-    """A WQL condition on ApplicationID, from the constants of facts §3 only."""
+    """A WQL condition on ApplicationID, from the constants of docs/licensing-facts.md §3 only."""
     return "(%s)" % " OR ".join("ApplicationID=%s" % hostops.wql_string(a) for a in app_ids)
 
 
 def keyed(app_ids: tuple[str, ...] | list[str]) -> str:
     """Products of these applications that have a key installed, as ospp.vbs /act selects
-    them (facts §4.2). NULL is tested with IS [NOT] NULL, the form Microsoft's WQL operator
-    page documents (https://learn.microsoft.com/windows/win32/wmisdk/wql-operators)."""
+    them (docs/licensing-facts.md §4.2). NULL is tested with IS [NOT] NULL, the form Microsoft's WQL
+    operator page documents (https://learn.microsoft.com/windows/win32/wmisdk/wql-operators)."""
     return applications(app_ids) + " AND PartialProductKey IS NOT NULL"
 
 
@@ -108,17 +109,17 @@ def read_program(applications: tuple[str, ...] | list[str] = ("office",), kms_ho
     program: host facts (the Windows version picks Windows' published key, the hardware is
     checked against Office's requirements), the service, and the products with a key of every
     application in ONE query of SoftwareLicensingProduct (Office 2013 and later and Windows
-    live in the same class, facts §1.1, §3), with how they were last activated
-    (VLActivationType and the ADActivation* properties exist from Windows 8 on, facts §1.3,
-    §10.7: optional properties, which Windows 7 refuses with WBEM_E_INVALID_QUERY and the
-    executor then reads without them). With ``office``: osppsvc's products, Office's
-    installations and, with ``keyless_office``, the Office licences installed without a key
-    (a few properties each), for office_kms when products are named.
+    live in the same class, docs/licensing-facts.md §1.1, §3), with how they were last activated
+    (VLActivationType and the ADActivation* properties exist from Windows 8 on,
+    docs/licensing-facts.md §1.3, §10.7: optional properties, which Windows 7 refuses with
+    WBEM_E_INVALID_QUERY and the executor then reads without them). With ``office``: osppsvc's
+    products, Office's installations and, with ``keyless_office``, the Office licences installed
+    without a key (a few properties each), for office_kms when products are named.
 
-    Which class holds Office follows ospp.vbs (facts §1.1): on Windows 7 Office 2013/2016 lives
-    in osppsvc, on Windows 8 and later in the Windows SPP; Office 2010 always uses osppsvc. The
-    operating system is read in the same call, so both are read: the osppsvc classes exist only
-    where that service is installed (``optional``: their absence is not an error).
+    Which class holds Office follows ospp.vbs (docs/licensing-facts.md §1.1): on Windows 7 Office
+    2013/2016 lives in osppsvc, on Windows 8 and later in the Windows SPP; Office 2010 always uses
+    osppsvc. The operating system is read in the same call, so both are read: the osppsvc classes
+    exist only where that service is installed (``optional``: their absence is not an error).
 
     The host's evidence comes along (evidence_operations): its licensing events, and (without
     ``kms_host``, and unless ``lookup_dns`` is false) its DNS's answer for _vlmcs._tcp, each
@@ -264,9 +265,9 @@ def kms_sources(found: list[dict[str, Any]], results: Results) -> list[dict[str,
     """Whose KMS host and port each product shows (``kms_host_source``, ``kms_port_source``):
     ``product``, its own (what state: absent clears), or ``service``, the service-wide setting
     it reflects. Whether a product's KeyManagementServiceMachine shows the service-wide value
-    is UNCONFIRMED (facts §11.1), so the decision holds either way: a value the registry
-    records under the product's SKU is its own; so is one that differs from the service's; one
-    equal to the service's, with no registry value of the product's, is the service's. An
+    is UNCONFIRMED (docs/licensing-facts.md §11.1), so the decision holds either way: a value the
+    registry records under the product's SKU is its own; so is one that differs from the service's;
+    one equal to the service's, with no registry value of the product's, is the service's. An
     osppsvc product's setting is always its own (its service has none)."""
     own: dict[str, dict[str, Any]] = {}
     for op_id in results:
@@ -307,7 +308,7 @@ def with_activation_types(found: list[dict[str, Any]], results: Results,
     """Each product's last activation type, AD activation object and rearms, where ``op_id``
     read them. Windows 7 has no such properties (the executor ``dropped`` them, so its rows
     lack them): then they stay unknown, and AD-based activation, which needs Windows 8
-    (facts §1.1), cannot be the case."""
+    (docs/licensing-facts.md §1.1), cannot be the case."""
     types = {str(row.get("ID") or "").lower(): row for row in results.instances(op_id)}
     for product in found:
         row = types.get(product["sku_id"])

@@ -5,7 +5,7 @@
 """The licensing model: turn the raw values the read program reports (CIM property names) into the documented
 return values (products, host facts, Office installations). Pure functions, no I/O.
 
-"facts §N" refers to shared/reference/windows-licensing-facts.md.
+Licensing facts are cited by their section in docs/licensing-facts.md.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from typing import Any
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import evidence, hresult
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import as_list
 
-# ApplicationIDs (facts §3).
+# ApplicationIDs (docs/licensing-facts.md §3).
 OFFICE_APP_ID = "0ff1ce15-a989-479d-af46-f275c6370663"
 OFFICE14_APP_ID = "59a52881-a989-479d-af46-f275c6370663"
 WINDOWS_APP_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"
 APPLICATIONS = {OFFICE_APP_ID: "office", OFFICE14_APP_ID: "office", WINDOWS_APP_ID: "windows"}
 
-# LicenseStatus values (facts §2.1).
+# LicenseStatus values (docs/licensing-facts.md §2.1).
 LICENSE_STATUS = {
     0: "Unlicensed",
     1: "Licensed",
@@ -43,12 +43,12 @@ OFFICE_YEARS = {14: "2010", 15: "2013", 16: "2016", 19: "2019", 21: "2021", 24: 
 
 _OFFICE_NAME = re.compile(r"^Office (?P<major>\d\d), (?P<edition>.+?) edition$")
 # Edition strings: Office24ProPlus2024VL_KMS_Client_AE, Office16ProPlusVL_KMS_Client,
-# OfficeProPlus-KMS_Client (2010), Office16O365ProPlusR_Subscription1 (facts §5.3).
+# OfficeProPlus-KMS_Client (2010), Office16O365ProPlusR_Subscription1 (docs/licensing-facts.md §5.3).
 _EDITION = re.compile(r"^Office(?:\d\d)?(?P<product>[A-Za-z0-9]+?)(?P<year>20\d\d)?(?P<kind>VL_|-|R_)")
 _CHANNEL = re.compile(r",\s*(?P<channel>[^,]+?)\s+channel\s*$", re.IGNORECASE)
 
 
-# VLActivationType (facts §10.7): how the product was last activated.
+# VLActivationType (docs/licensing-facts.md §10.7): how the product was last activated.
 ACTIVATION_TYPES = {1: "ActiveDirectory", 2: "KMS", 3: "Token"}
 
 
@@ -58,7 +58,7 @@ def label(product: dict[str, Any]) -> str:
 
 
 def license_status_name(code: int | None) -> str:
-    """Name of a LicenseStatus value (facts §2.1); unknown values keep their number."""
+    """Name of a LicenseStatus value (docs/licensing-facts.md §2.1); unknown values keep their number."""
     if code is None:
         return "Unknown"
     return LICENSE_STATUS.get(int(code), "Unknown(%s)" % code)
@@ -92,7 +92,7 @@ def parse_channel(description: str | None) -> str | None:
 
 
 def is_kms_client(description: str | None) -> bool:
-    """slmgr.vbs's rule: the Description contains VOLUME_KMSCLIENT (facts §1.3)."""
+    """slmgr.vbs's rule: the Description contains VOLUME_KMSCLIENT (docs/licensing-facts.md §1.3)."""
     return "VOLUME_KMSCLIENT" in (description or "").upper()
 
 
@@ -158,8 +158,8 @@ def product(raw: dict[str, Any], cim_class: str) -> dict[str, Any]:
 
 def canonical_host(text: Any) -> str | None:
     """A KMS host as this collection returns it: an IP address in its canonical form (an IPv6
-    literal without the brackets slmgr.vbs writes around it, facts §11.1, lower case and
-    compressed), a DNS name as given; None for nothing."""
+    literal without the brackets slmgr.vbs writes around it, docs/licensing-facts.md §11.1, lower
+    case and compressed), a DNS name as given; None for nothing."""
     if not text:
         return None
     address = _address(text)
@@ -192,9 +192,10 @@ def _address(text: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 def licensed_through(product: dict[str, Any], exchanges: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The KMS host a Licensed product was last activated through: the newest exchange of its
-    licensing events that activated it (facts §10.2: 12288's Server:Port, 12289's fBound),
-    else the host DNS discovery last found for it (DiscoveredKeyManagementServiceMachineName,
-    facts §1.3); None when neither tells, or the product is not Licensed."""
+    licensing events that activated it (docs/licensing-facts.md §10.2: 12288's Server:Port, 12289's
+    fBound), else the host DNS discovery last found for it
+    (DiscoveredKeyManagementServiceMachineName, docs/licensing-facts.md §1.3); None when neither
+    tells, or the product is not Licensed."""
     if product["license_status"]["code"] != LICENSED:
         return None
     done = next((x for x in exchanges if x.get("activation_id") == product["sku_id"] and x.get("activated")

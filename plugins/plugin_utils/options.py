@@ -12,14 +12,28 @@ raises OptionError with a message that says what is wrong and what a valid value
 from __future__ import annotations
 
 import decimal
-import encodings.idna
 import ipaddress
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible.errors import AnsibleError
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, licensing, requirements
+
+# idna (requirements.txt; pywinrm pulls it in through requests) checks internationalised KMS
+# host names. Imported as ansible-core asks plugins to import a library it does not ship
+# (docs/docsite/rst/dev_guide/testing/sanity/import.rst): without it this module still imports
+# (ansible-test's import test, ansible-doc) and plain ASCII names are still checked; a name
+# that needs it fails the task with the message of _require_idna(), not a traceback.
+try:
+    import idna
+except ImportError as _exc:
+    idna = None
+    IDNA_IMPORT_ERROR: ImportError | None = _exc
+else:
+    IDNA_IMPORT_ERROR = None
 
 STATES = ("activated", "configured", "absent")
 # What a task manages (the applications option): Office's products, Windows itself, or both.
@@ -28,11 +42,12 @@ REQUIREMENT_CHECKS = ("enforce", "strict", "warn", "skip")  # strict: enforce, a
 # office_kms option -> requirements.check_overrides key
 REQUIREMENT_OPTIONS = {"min_cpu_mhz": "cpu_mhz", "min_cpu_cores": "cpu_cores", "min_memory_mb": "memory_mb",
                        "min_free_disk_mb": "free_disk_mb", "min_os_version": "min_os_version"}
-KMS_VALIDITY_DAYS = 180  # facts §2.3
+KMS_VALIDITY_DAYS = 180  # docs/licensing-facts.md §2.3
 DEFAULT_EXPIRING_DAYS = 30  # office_kms_report
 DEFAULT_MAX_CLOCK_SKEW_SECONDS = 3600  # office_kms_report
 HOST_EXAMPLE = "a DNS name such as kms.example.edu or an IP address such as 192.0.2.10 or 2001:db8::10"
 _SHOWN = 80  # characters of a rejected value shown back in an error message
+_IDNA_INPUT = 1024  # the longest name the idna package maps (its own limit); no DNS name is near it
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
 _GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
 _FAMILY = re.compile(
@@ -48,11 +63,35 @@ _FAMILY = re.compile(
 _WHOLE_TEXT = re.compile(r"[0-9]{1,10}")
 _SECONDS_TEXT = re.compile(r"[0-9]{1,10}(\.[0-9]{0,10})?|\.[0-9]{1,10}")
 MIN_CONNECT_TIMEOUT = 0.1  # seconds: below this a test connection fails for no reason but the wait
-# Letters that IDNA 2003 (Python's codec) and IDNA 2008 (Windows, DNS registries) encode
-# differently (UTS #46 deviations): the A-label sent could name another host.
-_IDNA_DEVIATIONS = "\u00df\u1e9e\u03c2"  # sharp s, capital sharp s, final sigma
+# kms_host's internationalised names: UTS #46 (Unicode IDNA Compatibility Processing,
+# https://www.unicode.org/reports/tr46/) maps what was typed, nontransitional and with
+# UseSTD3ASCIIRules; then IDNA 2008 decides what is valid: RFC 5891 (protocol: hyphens,
+# leading combining marks, label length), RFC 5892 (code points: PVALID, CONTEXTJ, CONTEXTO)
+# and RFC 5893 (the bidi rule). kms_host() says what is added on top and why.
+#
+# The four UTS #46 deviations: transitional processing (IDNA 2003) writes them as "ss", "ss",
+# "σ" and nothing, nontransitional processing (IDNA 2008) keeps them. Browsers (the WHATWG URL
+# Standard) and DNS registries (DENIC registers ß) are nontransitional, and UTS #46 deprecated
+# transitional processing in Unicode 15.1 (idna 3.21 ignores transitional=True). Windows' own
+# IdnToAscii, what Windows programs convert a typed name with, is not: it "continues to map the
+# deviation characters to the IDNA2003 forms" (Shawn Steele, Microsoft, "How does IE handle the
+# IDN2008 RFCs?", blogs.msdn.com/b/shawnste, 2013), still so on Windows 10 (dotnet/runtime#30086:
+# .NET Framework's IdnMapping, which calls it, writes faß.de as fass.de). So one typed name names
+# two hosts: a label with a deviation is refused, with both forms, and taken only as the A-label
+# the organisation's DNS lists (an A-label is unambiguous).
+_DEVIATIONS = {"\u00df": "ss", "\u03c2": "\u03c3", "\u200c": "", "\u200d": ""}  # ß, ς, ZWNJ, ZWJ
+# The four label separators of UTS #46 (and RFC 3490 3.1): full stop, ideographic full stop,
+# full-width full stop, half-width ideographic full stop.
+_DOTS = re.compile("[.\u3002\uff0e\uff61]")
+# The IDNA 2008 rule an idna error code names, for the message.
+_IDNA_RULES = {"contextj": "RFC 5892 CONTEXTJ", "contexto": "RFC 5892 CONTEXTO", "disallowed_codepoint": "RFC 5892",
+               "leading_combiner": "RFC 5891 4.2.3.2", "hyphen_3_4": "RFC 5891 4.2.3.1",
+               "hyphen_start_end": "RFC 5891 4.2.3.1", "label_too_long": "RFC 5891 4.2.4",
+               "uts46_std3": "UTS #46 UseSTD3ASCIIRules: letters, digits and hyphens"}
 # Scripts one label may mix (UTS #39 "highly restrictive"): Latin with the scripts written
 # together in Japanese, Chinese or Korean. Any other mix is how a name passes for another.
+# IDNA 2008 does not refuse such a label: Latin a and Cyrillic а are both PVALID, and RFC 5891
+# 4.4 leaves confusables to registries' policies, which an organisation's own DNS need not have.
 _SCRIPT_MIXES = ({"Latin", "Han", "Hiragana", "Katakana"}, {"Latin", "Han", "Bopomofo"}, {"Latin", "Han", "Hangul"})
 # A character's script is the first word of its Unicode name ("CYRILLIC SMALL LETTER A"),
 # except for these words.
@@ -314,43 +353,43 @@ def kms_host(value: str, option: str = "kms_host") -> str:
 
     An IP address is returned in its canonical form (an IPv6 literal lower case, compressed,
     without the brackets a URL or slmgr.vbs puts around it); apply.py sends it to the
-    licensing service bracketed, as slmgr.vbs does (facts §11.1). A DNS name is returned in its
-    ASCII form: ASCII labels as given, other
-    labels as IDNA A-labels (xn--...). Compatibility characters (full-width letters and
-    digits, ligatures, circled digits: what NFKC changes) are refused, not mapped, with the
-    form to write instead; so is a label that mixes scripts.
+    licensing service bracketed, as slmgr.vbs does (docs/licensing-facts.md §11.1). A DNS name is returned in its
+    ASCII form. ASCII labels are returned as given (letters, digits, hyphens, underscores), an
+    A-label (xn--...) only if it is a valid IDNA 2008 one. Every other label is mapped as UTS #46
+    maps it (nontransitional, UseSTD3ASCIIRules: case folded, full-width letters and digits,
+    ligatures and circled digits written plainly, invisible default-ignorable characters
+    dropped, the full stops of other scripts taken as dots) and returned as the A-label of
+    that, once IDNA 2008 finds it valid (RFC 5891, RFC 5892 with its CONTEXTJ and CONTEXTO
+    rules, RFC 5893's bidi rule, which in a name with a right-to-left label every label keeps).
+    Refused on top of IDNA 2008, each with the reason: a label that mixes scripts
+    (_SCRIPT_MIXES), a label with a UTS #46 deviation (_DEVIATIONS), a character this Python's
+    Unicode tables do not have (IDNA 2008's rules need them), and an IP address written with
+    characters UTS #46 maps (it is not a domain name). Plain ASCII names need no idna package.
     """
     if not isinstance(value, str) or not value:
         raise OptionError("%s must be %s; got an empty value" % (option, HOST_EXAMPLE))
-    candidate = value[1:-1] if value.startswith("[") and value.endswith("]") else value
-    try:
-        ipaddress.ip_address(candidate)
-    except ValueError:
-        pass
-    else:
-        # An IPv6 zone (fe80::1%12) is an interface index or name on Windows, nothing else.
-        zone = candidate.partition("%")[2]
-        if "%" in candidate and not (zone.isascii() and zone.replace("-", "").replace("_", "").isalnum()):
-            raise OptionError("%s %s is not %s: the IPv6 zone %s must be an interface number or name"
-                              % (option, _shown(value), HOST_EXAMPLE, _shown(zone)))
-        return str(ipaddress.ip_address(candidate))  # canonical: lower case, compressed
-    standard = unicodedata.normalize("NFKC", value)
-    if standard != value:
-        odd = sorted({c for c in value if unicodedata.normalize("NFKC", c) != c})
-        instead = "; write it as %s" % _shown(standard) if all(c.isalnum() or c in ".-_" for c in standard) else ""
-        raise OptionError("%s %s is not %s: it contains compatibility characters (%s) that a DNS name does not "
-                          "use%s" % (option, _shown(value), HOST_EXAMPLE, ", ".join(repr(c) for c in odd[:5]), instead))
-    bad = sorted({c for c in value if not (c.isalnum() or c in ".-_")})
-    if bad:
-        shown = ", ".join(repr(c) for c in bad[:5])
-        raise OptionError("%s %s is not %s: it contains %s" % (option, _shown(value), HOST_EXAMPLE, shown))
-    deviations = sorted({c for c in value if c in _IDNA_DEVIATIONS})
-    if deviations:
-        raise OptionError("%s %s contains %s, which the two IDNA standards encode differently: give that label "
-                          "in its A-label form (xn--...) as your DNS server lists it"
-                          % (option, _shown(value), ", ".join(repr(c) for c in deviations)))
-    ascii_name = ".".join(_a_label(label, value, option) for label in value.split("."))
+    address = _ip_address(value, option)
+    if address is not None:
+        return address
+    labels = _DOTS.split(value)
+    if not value.isascii() or any(label[:4].lower() == "xn--" for label in labels):
+        _require_idna()
+    refused = sorted({c for c in value if not _host_character(c)})
+    if refused:
+        raise _characters_refused(value, option, refused)
+    if len(value) > _IDNA_INPUT:
+        raise OptionError("%s %s is longer than the 253 characters a DNS name may have" % (option, _shown(value)))
+    forms = [_label(label, value, option) for label in labels]
+    ascii_name = ".".join(ascii_label for ascii_label, _unicode in forms)
+    _bidi_name([unicode for _ascii, unicode in forms], value, option)
     name = ascii_name[:-1] if ascii_name.endswith(".") else ascii_name
+    if not value.isascii():
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            pass
+        else:  # "１９２．０．２．１": UTS #46 maps domain names, and an address is none
+            raise _characters_refused(value, option, sorted({c for c in value if not c.isascii()}))
     if name.rsplit(".", 1)[-1].isdigit():
         # Neither an IPv4 address nor a host name (RFC 1123 2.1): Windows would read it as
         # an address (010.0.0.1 is 8.0.0.1), not as the name the operator meant.
@@ -367,41 +406,170 @@ def kms_host(value: str, option: str = "kms_host") -> str:
     return ascii_name
 
 
-def _a_label(label: str, value: str, option: str) -> str:
-    """One label of a DNS name in its ASCII form, after checking its scripts: an ASCII label as
-    given (an A-label must decode), any other as its IDNA A-label."""
-    if label.isascii():
-        if label[:4].lower() == "xn--":
-            try:
-                unicode = label[4:].encode("ascii").decode("punycode")
-            except UnicodeError:
-                unicode = ""
-            # What a label may hold once IDNA 2003 has encoded it: letters, digits, hyphens and
-            # underscores, and the combining marks it may leave (İ is i and a dot above).
-            if unicode.isascii() or not all(unicodedata.category(c)[0] in "LNM" or c in "-_" for c in unicode):
-                raise OptionError("%s %s is not %s: the label %s is not a valid IDNA A-label (xn--...)"
-                                  % (option, _shown(value), HOST_EXAMPLE, _shown(label)))
-            _one_script(unicode, value, option)
-        return label
-    _one_script(label, value, option)
-    # Python's IDNA 2003 codec maps with Unicode 3.2's tables: a later letter would be encoded
-    # unmapped (not lower-cased), unlike the name a DNS server lists.
-    newer = sorted({c for c in label if unicodedata.ucd_3_2_0.category(c) == "Cn"})
-    if newer:
-        raise OptionError("%s %s contains %s, newer than the IDNA tables Python encodes with (Unicode 3.2): "
-                          "give the label %s in its A-label form (xn--...) as your DNS server lists it"
-                          % (option, _shown(value), ", ".join(repr(c) for c in newer[:5]), _shown(label)))
+def _ip_address(value: str, option: str) -> str | None:
+    """An IP address (an IPv6 literal in brackets or not) in its canonical form: lower case,
+    compressed; None when the value is none."""
+    candidate = value[1:-1] if value.startswith("[") and value.endswith("]") else value
     try:
-        return encodings.idna.ToASCII(label).decode("ascii")
-    except UnicodeError as exc:
-        raise OptionError("%s %s is not a valid internationalised DNS name: the label %s cannot be written in "
-                          "IDNA (%s)" % (option, _shown(value), _shown(label), exc)) from None
+        ipaddress.ip_address(candidate)
+    except ValueError:
+        return None
+    # An IPv6 zone (fe80::1%12) is an interface index or name on Windows, nothing else.
+    zone = candidate.partition("%")[2]
+    if "%" in candidate and not (zone.isascii() and zone.replace("-", "").replace("_", "").isalnum()):
+        raise OptionError("%s %s is not %s: the IPv6 zone %s must be an interface number or name"
+                          % (option, _shown(value), HOST_EXAMPLE, _shown(zone)))
+    return str(ipaddress.ip_address(candidate))
+
+
+def _require_idna() -> None:
+    """Fail the task, naming the package and where it is listed, when idna is not installed."""
+    if IDNA_IMPORT_ERROR is not None:
+        raise AnsibleError(
+            "Failed to import the required Python library (idna) on the controller's Python %s. This is required "
+            "to check a KMS host name that is not plain ASCII or has an A-label (xn--...). Install the "
+            "collection's Python requirements on the controller: pip install -r requirements.txt, from the "
+            "collection's root directory (ansible_collections/volume_licensing/kms)." % sys.executable
+        ) from IDNA_IMPORT_ERROR
+
+
+def _remap(text: str) -> str:
+    """UTS #46 mapping, nontransitional (see _DEVIATIONS), with UseSTD3ASCIIRules: a host name
+    holds letters, digits and hyphens, whatever it was written with."""
+    return idna.uts46_remap(text, std3_rules=True, transitional=False)
+
+
+def _host_character(char: str) -> bool:
+    """Whether a DNS name may hold this character as written: an ASCII letter, digit, dot,
+    hyphen or underscore (underscores only in ASCII labels, as Windows names have them), or a
+    character UTS #46 keeps or maps to something a host name may hold."""
+    if char.isascii():
+        return char.isalnum() or char in ".-_"
+    try:
+        _remap(char)
+    except idna.IDNAError:
+        return False
+    return True
+
+
+def _characters_refused(value: str, option: str, chars: list[str]) -> OptionError:
+    """The error for characters a DNS name cannot hold: compatibility characters (what NFKC
+    changes) with the name to write instead where there is one, else the characters."""
+    odd = [c for c in chars if unicodedata.normalize("NFKC", c) != c]
+    if odd:
+        standard = unicodedata.normalize("NFKC", value)
+        instead = "; write it as %s" % _shown(standard) if all(c.isalnum() or c in ".-_" for c in standard) else ""
+        return OptionError("%s %s is not %s: it contains compatibility characters (%s) that a DNS name does not use%s"
+                           % (option, _shown(value), HOST_EXAMPLE, ", ".join(repr(c) for c in odd[:5]), instead))
+    return OptionError("%s %s is not %s: it contains %s"
+                       % (option, _shown(value), HOST_EXAMPLE, ", ".join(repr(c) for c in chars[:5])))
+
+
+def _label(label: str, value: str, option: str) -> tuple[str, str]:
+    """One label of a DNS name: (its ASCII form, the form RFC 5893's bidi rule reads). An ASCII
+    label as given (an A-label must be valid), any other as the IDNA 2008 A-label of what
+    UTS #46 maps it to."""
+    if label.isascii():
+        return label, _u_label(label, value, option) if label[:4].lower() == "xn--" else label
+    try:
+        mapped = _remap(label)
+    except idna.IDNAError as exc:  # an underscore: ASCII labels only (UseSTD3ASCIIRules)
+        raise _idna_refused(exc, label, value, option) from None
+    if mapped.isascii():  # "ｋｍｓ" is kms; an A-label (or nothing: ignorables only) is checked as one
+        return mapped, _u_label(mapped, value, option) if mapped[:4] == "xn--" else mapped
+    _known(mapped, value, option)
+    try:
+        a_label = idna.alabel(mapped).decode("ascii")
+    except idna.IDNAError as exc:
+        raise _idna_refused(exc, label, value, option) from None
+    _one_script(mapped, value, option)
+    _no_deviation(label, mapped, a_label, value, option)
+    return a_label, mapped
+
+
+def _u_label(label: str, value: str, option: str) -> str:
+    """The U-label of an A-label, which must be what IDNA 2008 would write for it: Punycode of
+    a valid, UTS #46 mapped label (RFC 5891 5.3, UTS #46 4.1), in one script."""
+    try:
+        _known(label[4:].lower().encode("ascii").decode("punycode"), value, option)
+    except UnicodeError:
+        pass  # idna.ulabel says what is wrong
+    try:
+        unicode = idna.ulabel(label)
+        if _remap(unicode) != unicode:
+            raise idna.IDNAError("not in the form UTS #46 maps a label to")
+    except idna.IDNAError as exc:
+        raise OptionError("%s %s is not %s: the label %s is not a valid IDNA A-label (xn--...): %s"
+                          % (option, _shown(value), HOST_EXAMPLE, _shown(label), _reason(exc))) from None
+    _one_script(unicode, value, option)
+    return unicode
+
+
+def _known(label: str, value: str, option: str) -> None:
+    """Refuse characters this Python's Unicode tables do not have: IDNA 2008's rules read their
+    properties (bidi class, combining class, normalisation), which are then unknown."""
+    unknown = sorted({c for c in label if unicodedata.category(c) == "Cn"})
+    if unknown:
+        raise OptionError("%s %s contains %s, which the Unicode %s tables of the controller's Python do not have: "
+                          "the IDNA 2008 rules cannot be checked for it"
+                          % (option, _shown(value), ", ".join("U+%04X" % ord(c) for c in unknown[:5]),
+                             unicodedata.unidata_version))
+
+
+def _reason(exc: Exception) -> str:
+    """An idna error shown shortened, with the IDNA 2008 rule it applies (idna 3.21 codes)."""
+    code = getattr(exc, "code", None) or ""
+    rule = "RFC 5893 bidi rule" if code.startswith("bidi") else _IDNA_RULES.get(code)
+    text = str(exc) if len(str(exc)) <= _SHOWN else str(exc)[:_SHOWN] + "..."
+    return "%s; %s" % (text, rule) if rule else text
+
+
+def _idna_refused(exc: Exception, label: str, value: str, option: str) -> OptionError:
+    codepoint = getattr(exc, "codepoint", None)
+    if getattr(exc, "code", None) == "disallowed_codepoint" and codepoint is not None:
+        return _characters_refused(value, option, [chr(codepoint)])
+    return OptionError("%s %s is not a valid internationalised DNS name: the label %s cannot be written in "
+                       "IDNA 2008 (%s)" % (option, _shown(value), _shown(label), _reason(exc)))
+
+
+def _bidi_name(labels: list[str], value: str, option: str) -> None:
+    """RFC 5893 section 2 (UTS #46 4.1, CheckBidi): in a name with a right-to-left label (one
+    with an R, AL or AN character), every label keeps the bidi rule, its ASCII labels too.
+    idna checks one label at a time, so not this."""
+    if not any(unicodedata.bidirectional(c) in ("R", "AL", "AN") for label in labels for c in label):
+        return
+    for label in labels:
+        try:
+            if label:
+                idna.check_bidi(label, check_ltr=True)
+        except idna.IDNAError as exc:
+            raise OptionError("%s %s is not a valid internationalised DNS name: the label %s breaks the bidi rule "
+                              "every label of a name with right-to-left labels keeps (%s)"
+                              % (option, _shown(value), _shown(label), _reason(exc))) from None
+
+
+def _no_deviation(label: str, mapped: str, a_label: str, value: str, option: str) -> None:
+    """Refuse a label that IDNA 2008 and IDNA 2003 (Windows) write differently (_DEVIATIONS)."""
+    found = sorted({c for c in label if set(_remap(c)) & set(_DEVIATIONS)})
+    if not found:
+        return
+    transitional = unicodedata.normalize("NFC", "".join(_DEVIATIONS.get(c, c) for c in mapped))
+    try:
+        old = _shown(idna.alabel(transitional).decode("ascii")) + " under IDNA 2003 (Windows)"
+    except idna.IDNAError:
+        old = "nothing valid under IDNA 2003 (Windows)"
+    raise OptionError("%s %s contains %s, which the two IDNA standards encode differently: give that label "
+                      "in its A-label form (xn--...) as your DNS server lists it, or in ASCII: %s under IDNA 2008 "
+                      "(browsers, DNS registries), %s"
+                      % (option, _shown(value), ", ".join(repr(c) for c in found), _shown(a_label), old))
 
 
 def _script(char: str) -> str | None:
     """The script of a character of a DNS label; None for ASCII digits, hyphen and underscore,
-    combining marks (they take their letter's) and the marks Japanese shares between its scripts."""
-    if (char.isascii() and not char.isalpha()) or unicodedata.category(char).startswith("M"):
+    combining marks (they take their letter's), the marks Japanese shares between its scripts,
+    and what is neither letter nor digit: the joiners and the punctuation IDNA 2008 allows in
+    context (CONTEXTJ, CONTEXTO: Catalan's middle dot, the Greek keraia, the Hebrew geresh)."""
+    if (char.isascii() and not char.isalpha()) or unicodedata.category(char)[0] not in "LN":
         return None
     word = unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
     return _SCRIPT_WORDS[word] if word in _SCRIPT_WORDS else word.title()

@@ -34,7 +34,8 @@ from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options impor
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import HostPlan, ProductPlan
 
 UNAVAILABLE = 0xC004F074  # SL_E_VL_BINDING_SERVICE_UNAVAILABLE: what activation would end in
-NO_SRV_RECORD = 0x8007232B  # DNS_ERROR_RCODE_NAME_ERROR: what a KMS client reports without one (facts §10.3)
+# DNS_ERROR_RCODE_NAME_ERROR: what a KMS client reports without one (docs/licensing-facts.md §10.3)
+NO_SRV_RECORD = 0x8007232B
 BEFORE_KEYS = ("sku_id", "kms_host", "kms_port", "partial_key", "license_status", "remaining_days")
 
 
@@ -323,13 +324,13 @@ def reach_read(desired: Desired) -> str | None:
 
 def dns_reads(desired: Desired) -> dict[str, bool]:
     """What the inspect call reads of DNS: without kms_host the products find their KMS host
-    through DNS (facts §7.1), so read what it publishes and, with check_reachable, test it."""
+    through DNS (docs/licensing-facts.md §7.1), so read what it publishes and, with check_reachable, test it."""
     return {"lookup_dns": not desired.kms_host, "test_dns": not desired.kms_host and desired.check_reachable}
 
 
 def uses_dns(product: dict[str, Any], host: dict[str, Any]) -> bool:
     """Whether activating this product will look its KMS host up in DNS: it has no KMS host of
-    its own and, for the Windows SPP, none is set service-wide (facts §1.5, §7.1)."""
+    its own and, for the Windows SPP, none is set service-wide (docs/licensing-facts.md §1.5, §7.1)."""
     if product.get("kms_host"):
         return False
     return not (product["license_class"] == inspection.SPP_PRODUCT and host.get("service_kms_host"))
@@ -417,7 +418,7 @@ def finish(done: dict[str, Any], facts: dict[str, Any], desired: Desired, *, che
     if done.get("kms_exchanges") is None:  # nothing activated: the exchanges read before
         done["kms_exchanges"] = facts.get("kms_exchanges", [])
     done["dns_discovery"] = facts.get("dns_discovery")
-    if "windows" in desired.applications:  # Windows' own rearms left (facts §10.6), for imaging teams
+    if "windows" in desired.applications:  # Windows' own rearms left (docs/licensing-facts.md §10.6), for imaging teams
         done["remaining_windows_rearm_count"] = facts["host"].get("remaining_windows_rearm_count")
     done["applications"] = sections(done, desired, facts["office"], check_mode)
     if not done.get("failed"):

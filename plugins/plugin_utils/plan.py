@@ -102,8 +102,8 @@ def _left_alone(product: dict[str, Any], desired: Desired) -> str | None:
     if licensing.is_subscription(product):
         return "Microsoft 365 Apps (subscription): not managed by KMS"
     if product.get("activation_type") == "ActiveDirectory" and not (desired.force or desired.product_key):
-        # AD-based activation (facts §10.7) renews itself from the domain: KMS settings would
-        # not be used, and changing them would only confuse the next reader.
+        # AD-based activation (docs/licensing-facts.md §10.7) renews itself from the domain: KMS
+        # settings would not be used, and changing them would only confuse the next reader.
         return ("activated by Active Directory (%s): left alone; force or product_key would move it to KMS"
                 % (product.get("ad_activation_object") or "an activation object"))
     if product["kms_client"] or (desired.key_for(product["application"]) and desired.state != "absent"):

@@ -8,7 +8,7 @@ Pure functions, no I/O, no Ansible imports: classify each host into exactly one 
 find what needs attention across hosts (flags), and render the JSON document, the CSV table
 and the self-contained HTML page. docs/report.md documents the schema these produce.
 
-"facts §N" refers to shared/reference/windows-licensing-facts.md.
+Licensing facts are cited by their section in docs/licensing-facts.md.
 """
 
 from __future__ import annotations
@@ -109,10 +109,10 @@ FLAG_ADVICE = {
         "machine from media. For Office, activating against a KMS host allows one more rearm."
     ),
 }
-KMS_COUNT_LOW = 0xC004F038  # facts §6
+KMS_COUNT_LOW = 0xC004F038  # docs/licensing-facts.md §6
 KMS_LACKS_KEY = 0xC004F042
 
-KMS_MAX_CLOCK_SKEW_SECONDS = 4 * 3600  # facts §6, 0xC004F06C
+KMS_MAX_CLOCK_SKEW_SECONDS = 4 * 3600  # docs/licensing-facts.md §6, 0xC004F06C
 LICENSED = 1
 CHART_EDGES = (0, 7, 30, 60, 90, 120, 150)
 
@@ -203,7 +203,7 @@ def classify(result: Mapping[str, Any] | None, expiring_days: int = DEFAULT_EXPI
 
 def last_error(product: Mapping[str, Any]) -> int | None:
     """The HRESULT of the product's last KMS exchange when it failed: the KMS host's answer, or
-    0xC004F074 when no answer came (facts §10.2, §6)."""
+    0xC004F074 when no answer came (docs/licensing-facts.md §10.2, §6)."""
     exchange = product.get("last_kms_exchange") or None
     if exchange is None or exchange.get("activated"):
         return None
@@ -348,7 +348,7 @@ def lapsing_products(entry: Mapping[str, Any], expiring_days: int) -> list[dict[
 
 def exhausted_rearms(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Windows (RemainingWindowsReArmCount) and Office products (RemainingAppReArmCount) with
-    no rearm left (facts §10.6)."""
+    no rearm left (docs/licensing-facts.md §10.6)."""
     found = []
     if entry.get("remaining_windows_rearm_count") == 0:
         found.append({"host": entry["host"], "product": "Windows", "count": "RemainingWindowsReArmCount"})

@@ -18,7 +18,7 @@ it comes from. A figure Microsoft does not publish (or that only a third-party s
 is ``None`` and is not checked; the comment on the row says what was looked for. Figures kept
 without reading Microsoft's own requirement table are listed in the row's ``unconfirmed``.
 
-"facts §N" refers to shared/reference/windows-licensing-facts.md. Microsoft paths such as
+Licensing facts are cited by their section in docs/licensing-facts.md. Microsoft paths such as
 ``office/ltsc/2024/overview.md`` are in the MicrosoftDocs/OfficeDocs-DeployOffice repository
 (snapshot commit 947f018871a6, 2024-10-21); its pages are published under
 https://learn.microsoft.com/office/ (the same path without ``.md``).
@@ -62,12 +62,12 @@ class Requirement:
 
 REQUIREMENTS: dict[str, Requirement] = {
     # Microsoft (office/ltsc/2024/overview.md, "Minimum system requirements", ms.date 09/19/2024;
-    # facts §8): supported on "Windows 11*; Windows 10; Windows 10 LTSC 2021; Windows 10 LTSC
-    # 2019; Windows Server 2022" (*Arm devices need Windows 11), and "at least a 1.1 GHz,
-    # two-core processor, 4 GB of RAM, 4 GB of available disk space".
+    # docs/licensing-facts.md §8): supported on "Windows 11*; Windows 10; Windows 10 LTSC 2021;
+    # Windows 10 LTSC 2019; Windows Server 2022" (*Arm devices need Windows 11), and "at least a 1.1
+    # GHz, two-core processor, 4 GB of RAM, 4 GB of available disk space".
     # The CPU figure deliberately stays the source procedure's 1.6 GHz dual-core (the
-    # organisation's published recommendation, shared/reference/seed-office2024-kms-procedure.md),
-    # not Microsoft's 1.1 GHz. Server: 2022 is listed and 2019 is not, so 10.0.20348; Windows
+    # organisation's published procedure this project automates), not Microsoft's 1.1 GHz.
+    # Server: 2022 is listed and 2019 is not, so 10.0.20348; Windows
     # Server 2025 (10.0.26100) passes as "later" though that revision of the page does not list
     # it (UNCONFIRMED either way).
     "2024": Requirement(
@@ -152,10 +152,10 @@ REQUIREMENTS: dict[str, Requirement] = {
         unconfirmed=("min_client_os", "min_server_os"),
     ),
     # Microsoft ("Volume activation methods in Office 2013", technet jj219430(v=office.15),
-    # facts §10.5): "KMS and MAK are supported on Windows 7 and Windows 8. Active Directory-Based
-    # activation is supported only on Windows 8 and Windows Server 2012." Client minimum:
-    # Windows 7 (6.1). Server minimum: third-party sources say Server 2008 R2, Microsoft's page
-    # names only Server 2012 (for AD-based activation): None (UNCONFIRMED). Hardware: only
+    # docs/licensing-facts.md §10.5): "KMS and MAK are supported on Windows 7 and Windows 8. Active
+    # Directory-Based activation is supported only on Windows 8 and Windows Server 2012." Client
+    # minimum: Windows 7 (6.1). Server minimum: third-party sources say Server 2008 R2, Microsoft's
+    # page names only Server 2012 (for AD-based activation): None (UNCONFIRMED). Hardware: only
     # third-party sources (1 GHz, 1 GB x86 / 2 GB x64, 3 GB disk): None (UNCONFIRMED).
     "2013": Requirement(
         office="2013",
@@ -169,9 +169,9 @@ REQUIREMENTS: dict[str, Requirement] = {
         free_disk_mb=None,
         source="http://technet.microsoft.com/en-us/library/jj219430(v=office.15)",
     ),
-    # Microsoft (technet ee624349(v=office.14), facts §10.5): "Office 2010 is supported on
-    # Windows 8 and Windows Server 2012" (a list of supported systems, not a minimum). The
-    # minimums (Windows XP SP3 32-bit, Vista SP1, Server 2003 R2; 500 MHz, 256 MB) come from
+    # Microsoft (technet ee624349(v=office.14), docs/licensing-facts.md §10.5): "Office 2010 is
+    # supported on Windows 8 and Windows Server 2012" (a list of supported systems, not a minimum).
+    # The minimums (Windows XP SP3 32-bit, Vista SP1, Server 2003 R2; 500 MHz, 256 MB) come from
     # third-party reports of a 2010 Microsoft blog post only: all None (UNCONFIRMED). Nothing is
     # checked for Office 2010.
     "2010": Requirement(

@@ -7,20 +7,20 @@ prediction and in an observation. plan.py decides which steps a product needs, a
 them into method calls, outcome.py words them, predicts them (check mode) and recognises them
 done on a product read again. A step is ``{"action": <kind>, "value": <its argument or None>}``.
 
-Which class, method and argument each kind is follows Microsoft's own scripts (facts §4.2 for
-ospp.vbs, §1.5 and §9 for slmgr.vbs):
+Which class, method and argument each kind is follows Microsoft's own scripts
+(docs/licensing-facts.md §4.2 for ospp.vbs, §1.5 and §9 for slmgr.vbs):
 
     install_key  InstallProductKey(ProductKey) on the product's service; on the Windows SPP
                  then SoftwareLicensingService.RefreshLicenseStatus() as slmgr.vbs does. The
-                 OSPP service has no RefreshLicenseStatus (facts §1.6) and ospp.vbs never calls it.
+                 OSPP service has no RefreshLicenseStatus (docs/licensing-facts.md §1.6) and
+                 ospp.vbs never calls it.
     set_host     SetKeyManagementServiceMachine(MachineName) on the product itself
     set_port     SetKeyManagementServicePort(PortNumber as uint32) on the product
     clear_host   ClearKeyManagementServiceMachine() on the product
     clear_port   ClearKeyManagementServicePort() on the product
     activate     Activate() on the product; on the SPP then RefreshLicenseStatus() (slmgr.vbs)
 
-A product's steps run in the order of ORDER. "facts §N" refers to
-shared/reference/windows-licensing-facts.md.
+A product's steps run in the order of ORDER.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ class StepKind:
 
     def wire(self, value: Any) -> Any:
         """The argument as the method is given it: an IPv6 KMS host in brackets, as slmgr.vbs
-        /skms writes one ([addr], facts §11.1), since the licensing service reads its KMS host
-        setting as host[:port]."""
+        /skms writes one ([addr], docs/licensing-facts.md §11.1), since the licensing service reads
+        its KMS host setting as host[:port]."""
         if self.name == "set_host" and ":" in value and not value.startswith("["):
             return "[%s]" % value
         return value

@@ -125,8 +125,9 @@ def test_bad_applications_are_refused_before_anything_is_sent(lab, ansible, opti
 
 def test_a_windows_failure_fails_the_task_and_names_windows_while_office_is_done(lab, ansible):
     """A KMS host that has counted 10 clients activates Office (5 needed) and refuses a Windows
-    client (25 needed, facts §7.2): the task fails, its Windows section says why with the
-    HRESULT, its Office section says what was done, and Office's activation is not hidden."""
+    client (25 needed, docs/licensing-facts.md §7.2): the task fails, its Windows section says why
+    with the HRESULT, its Office section says what was done, and Office's activation is not
+    hidden."""
     lab.kms(KMS).current_count = 10
     run = ansible(lab, both(kms_host=KMS), "--limit", HOST)
     record = run.result(HOST, "kms")

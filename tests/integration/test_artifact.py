@@ -4,18 +4,21 @@ and read, and nothing generated, no lab material and no password."""
 from __future__ import annotations
 
 import json
+import posixpath
+import re
 import subprocess
 import tarfile
 
 from tests.integration.conftest import BIN, ROOT
 
 # What the artifact may hold (galaxy.yml says why): exact names, or folders.
-ALLOWED_FILES = {"MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "LICENSE", "ansible.cfg",
-                 "requirements.txt", "requirements-kerberos.txt", "execution-environment.yml", "inventory/example.yml"}
+ALLOWED_FILES = {"MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "LICENSE", "constraints.txt",
+                 "requirements.txt", "requirements-kerberos.txt", "inventory/example.yml"}
 ALLOWED_FOLDERS = ("docs/", "examples/", "meta/", "playbooks/", "plugins/", "roles/")
 # Folders that tools generate in the checkout (pytest, hypothesis, ansible-lint, the lab,
 # the copy that ansible-test sanity runs on).
-GENERATED = (".hypothesis", ".ansible", ".simlab", ".pytest_cache", ".ruff_cache", ".sanity", ".smoke", "reports")
+GENERATED = (".hypothesis", ".ansible", ".simlab", ".pytest_cache", ".ruff_cache", ".sanity", ".smoke", ".importer",
+             "reports")
 SECRETS = (b"Lab-Passw0rd!", b"Bench-Passw0rd!", b"BEGIN PRIVATE KEY", b"BEGIN RSA PRIVATE KEY")
 
 
@@ -26,11 +29,8 @@ def test_nothing_committed_is_a_symlink():
     assert (ROOT / "collections" / "ansible_collections" / "volume_licensing" / "kms").resolve() == ROOT
 
 
-def test_the_artifact_holds_only_the_allowed_files(tmp_path):
-    for folder in GENERATED:  # as after make test and a lint run
-        probe = ROOT / folder / "probe.txt"
-        probe.parent.mkdir(exist_ok=True)
-        probe.write_text("generated\n")
+def build(tmp_path):
+    """The collection as ansible-galaxy builds it: its members and its files' contents."""
     proc = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", str(ROOT), "--output-path",
                            str(tmp_path)], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -38,6 +38,15 @@ def test_the_artifact_holds_only_the_allowed_files(tmp_path):
     with tarfile.open(artifact) as tar:
         members = tar.getmembers()
         files = {m.name: tar.extractfile(m).read() for m in members if m.isfile()}
+    return members, files
+
+
+def test_the_artifact_holds_only_the_allowed_files(tmp_path):
+    for folder in GENERATED:  # as after make test and a lint run
+        probe = ROOT / folder / "probe.txt"
+        probe.parent.mkdir(exist_ok=True)
+        probe.write_text("generated\n")
+    members, files = build(tmp_path)
     assert not [m.name for m in members if m.issym() or m.islnk()]
     outside = sorted(n for n in files if n not in ALLOWED_FILES and not n.startswith(ALLOWED_FOLDERS))
     assert outside == []
@@ -53,3 +62,53 @@ def test_the_artifact_holds_only_the_allowed_files(tmp_path):
     assert manifest["license"] == ["GPL-3.0-or-later"]
     assert not [k for k in ("repository", "documentation", "homepage", "issues")
                 if "example.invalid" in (manifest.get(k) or "")]
+
+
+# A path a file names: a/b/c (with at least one slash) or a file name with an extension.
+PATH_WORD = re.compile(r"(?<![\w./-])((?:[\w.-]+/)+[\w.-]*|[\w.-]+\.(?:yml|yaml|txt|cfg|ps1|py|json|md|gz))")
+# What the Makefile builds in a checkout (make ee's collection tarball and context, the test environments).
+MADE_BY_MAKE = ("build", ".smoke", ".sanity")
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s#]+)(?:#[^)]*)?\)")
+
+
+def tracked() -> tuple[set[str], set[str]]:
+    """The repository's tracked files, and every folder that holds one."""
+    names = set(subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                               check=True).stdout.split())
+    return names, folders(names)
+
+
+def folders(names) -> set[str]:
+    return {"/".join(n.split("/")[:i]) for n in names for i in range(1, n.count("/") + 1)}
+
+
+def test_nothing_shipped_points_at_a_file_the_artifact_lacks(tmp_path):
+    """What a Galaxy user gets works by itself: no shipped file other than prose names a file
+    or folder that is in the repository but not in the artifact (ansible.cfg naming the
+    simulated lab's inventory, an execution environment file needing a build/ tarball, a comment
+    sending the reader to the benchmarks), and every Markdown link resolves inside it."""
+    _unused, files = build(tmp_path)
+    repo_files, repo_folders = tracked()
+    shipped_folders = folders(files)
+
+    def missing(name: str, target: str) -> bool:
+        if target.split("/", maxsplit=1)[0] in MADE_BY_MAKE:
+            return True
+        for candidate in (target, posixpath.normpath(posixpath.join(posixpath.dirname(name), target))):
+            if (candidate in repo_files and candidate not in files) or (
+                    candidate in repo_folders and candidate not in shipped_folders):
+                return True
+        return False
+
+    pointing = []
+    for name, data in files.items():
+        if name in ("MANIFEST.json", "FILES.json"):
+            continue
+        text = data.decode("utf-8", errors="replace")
+        if name.endswith(".md"):  # prose may tell of the source repository; its links may not
+            targets = [t for t in MARKDOWN_LINK.findall(text) if "://" not in t and not t.startswith("mailto:")]
+            pointing += ["%s -> %s" % (name, t) for t in targets
+                         if posixpath.normpath(posixpath.join(posixpath.dirname(name), t)) not in files]
+            continue
+        pointing += ["%s -> %s" % (name, t) for t in set(PATH_WORD.findall(text)) if missing(name, t.rstrip("./"))]
+    assert sorted(pointing) == [], "\n".join(sorted(pointing))

@@ -1,6 +1,7 @@
 """The host's own evidence end to end, through WinRM, on tests/simlab/scenarios/evidence.yml:
-the KMS exchanges its licensing events record (facts §10.2), what its DNS publishes
-(facts §7.1, §10.3), rearms left (facts §10.6) and AD-based activation (facts §10.7)."""
+the KMS exchanges its licensing events record (docs/licensing-facts.md §10.2), what its DNS
+publishes (docs/licensing-facts.md §7.1, §10.3), rearms left (docs/licensing-facts.md §10.6) and
+AD-based activation (docs/licensing-facts.md §10.7)."""
 
 from __future__ import annotations
 

@@ -305,7 +305,7 @@ def battery(lab: Lab) -> None:
     assert [(r.status, r.hresult) for r in results.values()] == [
         ("error", None), ("error", 0x80041001), ("error", 0xC004F074), ("error", 0x8007274D), ("skipped", None)]
     state.faults.clear()
-    # the event log service does not answer: an error Read-Events passes on
+    # the event log service does not answer: an error Read-Event passes on
     state.faults["eventlog_service"] = "unavailable"
     failed = run(lab, PC, hostops.event_log("down", SPP_EVENTS, [12288], 5))["down"]
     assert (failed.status, failed.hresult) == ("error", 0x800706BA), failed

@@ -194,7 +194,8 @@ def test_office_2010_on_windows_7_and_office_2016_msi(lab, ansible):
     old = run.result("pc05-office2010-win7", TASK)["result"]["products"]
     assert [(p["family"], p["license_class"], p["license_status"]["name"]) for p in old] == [
         ("ProPlus2010Volume", "OfficeSoftwareProtectionProduct", "Licensed")]
-    # The Office 2010 product is set up through osppsvc's classes, as ospp.vbs does (facts §1.6).
+    # The Office 2010 product is set up through osppsvc's classes, as ospp.vbs does
+    # (docs/licensing-facts.md §1.6).
     classes = {cls for cls, _unused, _unused in invoked(lab, "pc05-office2010-win7")}
     assert classes == {"OfficeSoftwareProtectionProduct"}
     msi = run.result("pc04-office2016-msi-x86", TASK)["result"]["products"]

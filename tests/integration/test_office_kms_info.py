@@ -27,8 +27,8 @@ def info_run(tmp_path_factory):
 
 def expected_products(state):
     """The products the inspect step must report: keyed ones, Office from the class ospp.vbs
-    would use (facts §1.1), Windows from SoftwareLicensingProduct; Office's first (as the
-    module documents), each in the host's order."""
+    would use (docs/licensing-facts.md §1.1), Windows from SoftwareLicensingProduct; Office's first
+    (as the module documents), each in the host's order."""
     win7 = state.os["version"].startswith("6.1.")
     found = []
     for p in state.products:
@@ -166,7 +166,7 @@ def test_exactly_one_command_per_task(info_run, host):
     assert run.result(host, INFO_TASK)["result"]["remote_calls"] == 1
     commands = lab.commands(host)
     assert calls(lab, host) == ["read"]
-    # include_windows: the Windows ApplicationID is in the one product query (facts §3).
+    # include_windows: the Windows ApplicationID is in the one product query (docs/licensing-facts.md §3).
     [query] = [op for op in commands[0]["program"]["operations"] if op["id"] == "spp_products"]
     assert query["class"] == "SoftwareLicensingProduct"
     assert "55c92734-d682-4d71-983e-d6ec3f16059f" in query["where"]

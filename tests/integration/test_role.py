@@ -149,7 +149,7 @@ def first_changed(run, status=("ok",)):
 
 
 OLDER_OFFICE = [
-    # Office 2013 on Windows 8.1: in the Windows SPP (facts §1.1).
+    # Office 2013 on Windows 8.1: in the Windows SPP (docs/licensing-facts.md §1.1).
     {"name": "pc22-office2013-win81", "client_machine_id": "3f0c6a3e-5f0b-4b7e-9b1e-0d6c1a2b0022",
      "os": {"caption": "Microsoft Windows 8.1 Pro", "version": "6.3.9600", "build": "9600", "architecture": "64-bit"},
      "office": [{"type": "MSI", "version": "15.0.4569.1506", "bitness": "x86", "key": "Office15.PROPLUS",
@@ -161,7 +161,7 @@ OLDER_OFFICE = [
                    "GracePeriodRemaining": 43200, "KeyManagementServiceMachine": None, "KeyManagementServicePort": 0,
                    "DiscoveredKeyManagementServiceMachineName": None,
                    "DiscoveredKeyManagementServiceMachinePort": 0}]},
-    # Office 2016 on Windows 7 SP1: in osppsvc (facts §1.1).
+    # Office 2016 on Windows 7 SP1: in osppsvc (docs/licensing-facts.md §1.1).
     {"name": "pc23-office2016-win7", "client_machine_id": "3f0c6a3e-5f0b-4b7e-9b1e-0d6c1a2b0023",
      "ospp_client_machine_id": "7a1d2c3b-0e4f-4a5b-8c6d-2e3f4a5b0023", "ospp_service": True,
      "os": {"caption": "Microsoft Windows 7 Professional", "version": "6.1.7601", "build": "7601",

@@ -98,7 +98,7 @@ def test_absent_converges_beside_a_service_wide_kms_host(ansible, shows_service)
     """A GPO sets the KMS host service-wide; the product has its own override too. state:
     absent clears the product's own setting once, leaves the service-wide one, and the next
     run has nothing to do, whether or not Windows shows the service-wide value on the product
-    (UNCONFIRMED, facts §11.1): before, a product that shows it was cleared on every run."""
+    (UNCONFIRMED, docs/licensing-facts.md §11.1): before, a product that shows it was cleared on every run."""
     with lab_with(pc16_lab={"spp_service": {"KeyManagementServiceMachine": "kms-gpo.campus.example"},
                             "product_shows_service_kms": shows_service,
                             "products": [{"sku": "win11-edu-kms"},

@@ -164,7 +164,7 @@ def test_unreachable_kms_host_changes_nothing(lab, ansible):
 
 
 def test_office_activated_by_active_directory_is_left_alone_too(lab, ansible):
-    """The same recognition in office_kms (facts §10.7): VLActivationType 1 is AD-based."""
+    """The same recognition in office_kms (docs/licensing-facts.md §10.7): VLActivationType 1 is AD-based."""
     host = "win11-office"
     office_product = product(lab, host, OFFICE_APP)
     office_product.update(LicenseStatus=1, GracePeriodRemaining=259200, VLActivationType=1,

@@ -41,8 +41,8 @@ WIN7 = {"caption": "Microsoft Windows 7 Professional", "version": "6.1.7601", "b
 def scenario_data() -> dict:
     with open(scenario_mod.scenario_path("default"), encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
-    # Office 2016 on Windows 7 lives in osppsvc (facts §1.1), installed with a MAK: the KMS
-    # client licence is there without a key, as volume media install both.
+    # Office 2016 on Windows 7 lives in osppsvc (docs/licensing-facts.md §1.1), installed with a
+    # MAK: the KMS client licence is there without a key, as volume media install both.
     data["hosts"].append({
         "name": PC21,
         "client_machine_id": "3f0c6a3e-5f0b-4b7e-9b1e-0d6c1a2b0021",
@@ -253,10 +253,10 @@ def test_reads_name_their_properties_and_writes_select_one_instance(truth_lab, a
 
 
 def test_windows_7_refuses_the_activation_properties_and_the_products_are_read_without(truth_lab, ansible):
-    """VLActivationType and its kin are not in Windows 7's SoftwareLicensingProduct (facts
-    §1.3, §10.7): the product query is refused as invalid and made once more without the
-    optional properties the class definition lacks, and only those; the products are read,
-    their activation type unknown. osppsvc is installed there: its classes are read."""
+    """VLActivationType and its kin are not in Windows 7's SoftwareLicensingProduct
+    (docs/licensing-facts.md §1.3, §10.7): the product query is refused as invalid and made once
+    more without the optional properties the class definition lacks, and only those; the products
+    are read, their activation type unknown. osppsvc is installed there: its classes are read."""
     host = "pc05-office2010-win7"
     run = ansible(truth_lab, kms_playbook(kms_host=KMS), "--limit", host)
     assert run.result(host, "kms")["status"] == "ok"
@@ -280,7 +280,7 @@ WIN7_OFFICE2010 = "pc05-office2010-win7"  # osppsvc installed
 
 @pytest.mark.parametrize(("host", "operation", "code"), [
     # WBEM_E_INVALID_METHOD: a method the class lacks, and RefreshLicenseStatus on osppsvc's
-    # service, which has no such method (facts §1.6)
+    # service, which has no such method (docs/licensing-facts.md §1.6)
     (WIN11, hostops.cim_invoke("x", SPP, "ActivateNow", where=PROPLUS), "0x8004102E"),
     (WIN7_OFFICE2010, hostops.cim_invoke("x", OSPP_SERVICE, "RefreshLicenseStatus"), "0x8004102E"),
     # WBEM_E_INVALID_QUERY: a property the class lacks, in the filter or the property list

@@ -3,7 +3,7 @@
     provider.query(class, properties, where)          -> instances with exactly those properties
     provider.invoke(class, where, method, arguments)  -> the method's return value (0)
 
-Both raise CimError(hresult, message) with the error Windows gives (facts §10.1):
+Both raise CimError(hresult, message) with the error Windows gives (docs/licensing-facts.md §10.1):
 - a class that does not exist, or whose provider is not installed (osppsvc absent, or the
   ``licensing_service: missing`` fault: SppWmi.mof not registered): WBEM_E_INVALID_CLASS
   0x80041010, "Invalid class ";
@@ -16,7 +16,7 @@ Both raise CimError(hresult, message) with the error Windows gives (facts §10.1
 - an argument name the method lacks, a missing or repeated one, or a wrong type:
   WBEM_E_INVALID_METHOD_PARAMETERS 0x8004102F;
 - the ``access_denied`` fault: 0x80070005 E_ACCESSDENIED on every licensing class, or (given
-  as "invoke") SL_E_LUA_ACCESSDENIED 0xC004F025 on licensing method calls only (facts §6).
+  as "invoke") SL_E_LUA_ACCESSDENIED 0xC004F025 on licensing method calls only (docs/licensing-facts.md §6).
 Methods change the state as Microsoft documents them (each handler cites facts). The
 provider knows classes, instances and methods; nothing about what its callers intend.
 Every query and call goes to ``log`` (the host's CIM log), product keys masked.
@@ -41,7 +41,7 @@ from tests.simlab.scenario import HostState, simulated_pid
 
 CLASSES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cim_classes.yml")
 
-# WMI errors (facts §10.1) and the texts the CIM cmdlets show for them.
+# WMI errors (docs/licensing-facts.md §10.1) and the texts the CIM cmdlets show for them.
 WBEM_E_NOT_FOUND = 0x80041002
 WBEM_E_INVALID_CLASS = 0x80041010
 WBEM_E_INVALID_QUERY = 0x80041017
@@ -51,7 +51,7 @@ E_ACCESSDENIED = 0x80070005
 E_INVALIDARG = 0x80070057
 E_NOTIMPL = 0x80004001
 ERROR_SERVICE_DISABLED = 0x80070422
-# Licensing errors (facts §6)
+# Licensing errors (docs/licensing-facts.md §6)
 SL_E_PKEY_NOT_INSTALLED = 0xC004F014
 SL_E_LUA_ACCESSDENIED = 0xC004F025
 SL_E_INVALID_PRODUCT_KEY = 0xC004F050
@@ -74,7 +74,7 @@ MESSAGES = {
     E_INVALIDARG: "The parameter is incorrect.",
     ERROR_SERVICE_DISABLED: "The service cannot be started, either because it is disabled or because it has "
                             "no enabled devices associated with it.",
-    # slerror.h texts, abridged as in facts §6
+    # slerror.h texts, abridged as in docs/licensing-facts.md §6
     SL_E_PKEY_NOT_INSTALLED: "The Software Licensing Service reported that the product key is not available.",
     SL_E_LUA_ACCESSDENIED: "The Software Licensing Service reported that the action requires administrator "
                            "privilege.",
@@ -91,23 +91,24 @@ MESSAGES = {
     SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH: "The Software Licensing Service determined that the specified "
                                                 "Key Management Service (KMS) cannot be used.",
 }
-KMS_PORT = 1688  # facts §7.1; a port of 0 means it (facts §1.3)
-KMS_VALIDITY_MINUTES = 259200  # 180 days (facts §2.3)
-OOB_GRACE_MINUTES = 43200  # 30 days of initial grace after a key is installed (facts §2.3, Office)
-MAX_CLOCK_SKEW_MINUTES = 4 * 60  # larger skews: SL_E_VL_INVALID_TIMESTAMP (facts §6)
+KMS_PORT = 1688  # docs/licensing-facts.md §7.1; a port of 0 means it (docs/licensing-facts.md §1.3)
+KMS_VALIDITY_MINUTES = 259200  # 180 days (docs/licensing-facts.md §2.3)
+OOB_GRACE_MINUTES = 43200  # 30 days of initial grace after a key is installed (docs/licensing-facts.md §2.3, Office)
+MAX_CLOCK_SKEW_MINUTES = 4 * 60  # larger skews: SL_E_VL_INVALID_TIMESTAMP (docs/licensing-facts.md §6)
 ACTIVATION_TIMEOUT_SECONDS = 2.0
-# The count a client needs from the KMS host (facts §7.2): "Clients activate if the count is 25
-# or higher. Servers and volume editions of Microsoft Office products activate if the count is
-# five or greater." The client sends it as its N-policy (facts §10.2, 12288).
+# The count a client needs from the KMS host (docs/licensing-facts.md §7.2): "Clients activate if
+# the count is 25 or higher. Servers and volume editions of Microsoft Office products activate if
+# the count is five or greater." The client sends it as its N-policy (docs/licensing-facts.md §10.2,
+# 12288).
 WINDOWS_CLIENT_THRESHOLD = 25
 SERVER_AND_OFFICE_THRESHOLD = 5
-# "Office NN" in product names to the version a KMS host key covers (facts §5.3, §7.4).
+# "Office NN" in product names to the version a KMS host key covers (docs/licensing-facts.md §5.3, §7.4).
 OFFICE_VERSIONS = {"14": "2010", "15": "2013", "16": "2016", "19": "2019", "21": "2021", "24": "2024"}
 _OFFICE_MAJOR = re.compile(r"^Office (\d\d),")
 # The product part of an Office name (Office 24, Office24ProPlus2024VL_... -> 24, ProPlus):
 # installing a key replaces the key of the other SKUs of the same product.
 _SLOT = re.compile(r"^Office (\d\d), Office(?:\d\d)?([A-Za-z]+?)(?:20\d\d)?(?:VL_|R_|-)")
-WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"  # facts §3
+WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"  # docs/licensing-facts.md §3
 PRODUCT_CLASS_OF = {"SoftwareLicensingService": "SoftwareLicensingProduct",
                     "OfficeSoftwareProtectionService": "OfficeSoftwareProtectionProduct"}
 LICENSING_PROVIDERS = ("sppsvc", "osppsvc")
@@ -126,7 +127,8 @@ class CimError(Exception):
 
 def _same_slot(one: dict[str, Any], other: dict[str, Any]) -> bool:
     """Whether two SKUs share one installed key: the SKUs of one Office product, or any two of
-    Windows itself, which has one product key at a time (slmgr /ipk replaces it, facts §4.2)."""
+    Windows itself, which has one product key at a time (slmgr /ipk replaces it,
+    docs/licensing-facts.md §4.2)."""
     if one["ApplicationID"].lower() == other["ApplicationID"].lower() == WINDOWS_APPLICATION_ID:
         return True
     first, second = _SLOT.match(one["Name"]), _SLOT.match(other["Name"])
@@ -180,7 +182,8 @@ def _lookup(names: dict[str, Any], name: str) -> str | None:
     return next((n for n in names if n.lower() == name.lower()), None)
 
 
-# The KMS host settings slmgr /skms writes on the service when no Activation ID is given (facts §11.1).
+# The KMS host settings slmgr /skms writes on the service when no Activation ID is given
+# (docs/licensing-facts.md §11.1).
 SERVICE_WIDE = ("KeyManagementServiceMachine", "KeyManagementServicePort")
 
 
@@ -381,8 +384,8 @@ class CimProvider:
     def _value(self, cim_class: CimClass, instance: dict[str, Any], name: str) -> Any:
         """A property's value. A SoftwareLicensingProduct without a KMS host (port) of its own
         shows the service-wide one when the scenario says so (``product_shows_service_kms``):
-        whether Windows does is UNCONFIRMED (facts §11.1: slmgr /dlv prints the product's
-        property after a service-wide /skms), so the lab can be either."""
+        whether Windows does is UNCONFIRMED (docs/licensing-facts.md §11.1: slmgr /dlv prints the
+        product's property after a service-wide /skms), so the lab can be either."""
         value = instance.get(name, _default(cim_class.properties[name]))
         if not value and name in SERVICE_WIDE and cim_class.name == "SoftwareLicensingProduct" \
                 and self.state.product_shows_service_kms:
@@ -398,17 +401,19 @@ class CimProvider:
         return [inst for inst in self.instances(cls)
                 if predicate is None or predicate(lambda n, i=inst: self._value(cls, i, n))]
 
-    # -- methods (facts §1.4, §1.5, §1.6) -----------------------------------------------------------
+    # -- methods (docs/licensing-facts.md §1.4, §1.5, §1.6) -----------------------------------------
     def set_kms_machine(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
-        # "Sets the KMS hostname to use for volume activation" (facts §1.4); on the service,
-        # service-wide (facts §1.5). An empty name is refused (UNCONFIRMED: E_INVALIDARG assumed).
+        # "Sets the KMS hostname to use for volume activation" (docs/licensing-facts.md §1.4); on
+        # the service, service-wide (docs/licensing-facts.md §1.5). An empty name is refused
+        # (UNCONFIRMED: E_INVALIDARG assumed).
         if not args["MachineName"].strip():
             raise CimError(E_INVALIDARG)
         instance["KeyManagementServiceMachine"] = args["MachineName"]
         return 0
 
     def clear_kms_machine(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
-        instance["KeyManagementServiceMachine"] = None  # "Returns null if ... not been called" (facts §1.3)
+        # "Returns null if ... not been called" (docs/licensing-facts.md §1.3)
+        instance["KeyManagementServiceMachine"] = None
         return 0
 
     def set_kms_port(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
@@ -419,7 +424,7 @@ class CimProvider:
         return 0
 
     def clear_kms_port(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
-        instance["KeyManagementServicePort"] = 0  # "Returns 0 if ... not been called" (facts §1.3)
+        instance["KeyManagementServicePort"] = 0  # "Returns 0 if ... not been called" (docs/licensing-facts.md §1.3)
         return 0
 
     def disable_host_caching(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
@@ -432,9 +437,9 @@ class CimProvider:
         return 0
 
     def install_product_key(self, cls: CimClass, instance: dict[str, Any], args: dict[str, Any]) -> int:
-        """InstallProductKey is a service call (facts §1.5, §4.2 /inpkey): the key lands on the
-        SKU it belongs to, if that SKU's licence is installed; the other SKUs of the same
-        product lose theirs ("replaces existing key", facts §4.2)."""
+        """InstallProductKey is a service call (docs/licensing-facts.md §1.5, §4.2 /inpkey): the key
+        lands on the SKU it belongs to, if that SKU's licence is installed; the other SKUs of the
+        same product lose theirs ("replaces existing key", docs/licensing-facts.md §4.2)."""
         key = args["ProductKey"].strip().upper()
         known = self.known_keys.get(key)
         if known is None:
@@ -443,7 +448,7 @@ class CimProvider:
         target = next((p for p in self.state.products if p["class"] == product_class
                        and p["ID"].lower() == known["ID"].lower()), None)
         if target is None:
-            raise CimError(SL_E_MISMATCHED_PRODUCT_SKU)  # facts §6: a key for a SKU not installed
+            raise CimError(SL_E_MISMATCHED_PRODUCT_SKU)  # docs/licensing-facts.md §6: a key for a SKU not installed
         for product in self.state.products:
             if product is not target and product["class"] == product_class and _same_slot(product, target):
                 product.update(PartialProductKey=None, ProductKeyID=None, LicenseStatus=0,
@@ -454,15 +459,16 @@ class CimProvider:
         return 0
 
     def activate(self, cls: CimClass, product: dict[str, Any], args: dict[str, Any]) -> int:
-        """Activate (facts §1.4): contact the KMS host the product would use, over a real TCP
-        connection, then take the KMS host's answer. The client logs its request (12288) once
-        it knows where to send it and the answer (12289) when one came (facts §10.2)."""
+        """Activate (docs/licensing-facts.md §1.4): contact the KMS host the product would use, over
+        a real TCP connection, then take the KMS host's answer. The client logs its request (12288)
+        once it knows where to send it and the answer (12289) when one came
+        (docs/licensing-facts.md §10.2)."""
         if not product.get("PartialProductKey"):
             raise CimError(SL_E_PKEY_NOT_INSTALLED)
         host, port, discovered = self.kms_target(cls, product)
         log = EventLog(self.state.events)
         required = self.threshold(product)
-        # Server:Port as the client writes it: an IPv6 address in brackets (facts §11.1)
+        # Server:Port as the client writes it: an IPv6 address in brackets (docs/licensing-facts.md §11.1)
         log.kms_request(cls.name, product, "%s:%d" % ("[%s]" % host if ":" in host else host, port),
                         cmid=self.client_machine_id(cls), required=required, now=self.now())
         try:
@@ -478,10 +484,10 @@ class CimProvider:
             reached = True
             break
         if not reached:
-            raise CimError(SL_E_VL_BINDING_SERVICE_UNAVAILABLE)  # facts §6: no KMS could be contacted
+            raise CimError(SL_E_VL_BINDING_SERVICE_UNAVAILABLE)  # docs/licensing-facts.md §6: no KMS could be contacted
         if stand_in is not None and not stand_in.answers:
             # Connected, and no answer comes: the client gives up as it does when it reaches no
-            # KMS host, with its 12288 and no 12289 (facts §10.2). (Its wait is not emulated.)
+            # KMS host, with its 12288 and no 12289 (docs/licensing-facts.md §10.2). (Its wait is not emulated.)
             raise CimError(SL_E_VL_BINDING_SERVICE_UNAVAILABLE)
         count = stand_in.current_count if stand_in else 0
         error = self.kms_answer(stand_in, product, required)
@@ -489,10 +495,11 @@ class CimProvider:
         if error:
             raise CimError(error)
         product.update(LicenseStatus=1, LicenseStatusReason=SL_E_VL_INFO_PRODUCT_USER_RIGHT,
-                       GracePeriodRemaining=KMS_VALIDITY_MINUTES)  # facts §2.2, §2.3
+                       GracePeriodRemaining=KMS_VALIDITY_MINUTES)  # docs/licensing-facts.md §2.2, §2.3
         if cls.has("VLActivationType", self.state.os["version"]):
-            product["VLActivationType"] = 2  # "last successful client activation: ... 2=KMS" (facts §10.7)
-        if discovered:  # "Last discovered KMS host name/port through DNS" (facts §1.3)
+            # "last successful client activation: ... 2=KMS" (docs/licensing-facts.md §10.7)
+            product["VLActivationType"] = 2
+        if discovered:  # "Last discovered KMS host name/port through DNS" (docs/licensing-facts.md §1.3)
             product.update(DiscoveredKeyManagementServiceMachineName=host,
                            DiscoveredKeyManagementServiceMachinePort=port)
         return 0
@@ -501,7 +508,7 @@ class CimProvider:
         """The HRESULT the KMS host answers with, None when it activates: a stand-in's injected
         error, then a product it holds no host key for (0xC004F042), a count below the client's
         threshold (0xC004F038), the product's injected error, a request time off by more than
-        the KMS host accepts (0xC004F06C) (facts §6, §7.2)."""
+        the KMS host accepts (0xC004F06C) (docs/licensing-facts.md §6, §7.2)."""
         if stand_in is not None and stand_in.activation_error:
             return stand_in.activation_error
         if stand_in is not None and stand_in.host_keys is not None and self.kind(product) not in stand_in.host_keys:
@@ -517,14 +524,15 @@ class CimProvider:
     @staticmethod
     def kind(product: dict[str, Any]) -> str:
         """What a KMS host needs a host key for to activate this product: "Windows", or the
-        Office version ("Office 2024"), one key per version (facts §7.4)."""
+        Office version ("Office 2024"), one key per version (docs/licensing-facts.md §7.4)."""
         if str(product.get("ApplicationID", "")).lower() == WINDOWS_APPLICATION_ID:
             return "Windows"
         match = _OFFICE_MAJOR.match(product.get("Name") or "")
         return "Office %s" % OFFICE_VERSIONS.get(match.group(1), "?") if match else "Office"
 
     def threshold(self, product: dict[str, Any]) -> int:
-        """The client's N-policy (facts §7.2): 25 for a Windows client, 5 for Windows Server and Office."""
+        """The client's N-policy (docs/licensing-facts.md §7.2): 25 for a Windows client, 5 for Windows
+        Server and Office."""
         if self.kind(product) == "Windows" and "server" not in str(self.state.os.get("caption", "")).lower():
             return WINDOWS_CLIENT_THRESHOLD
         return SERVER_AND_OFFICE_THRESHOLD
@@ -535,31 +543,33 @@ class CimProvider:
 
     def kms_target(self, cls: CimClass, product: dict[str, Any]) -> tuple[str, int, bool]:
         """(host, port, from DNS): the product's override, else (SoftwareLicensingProduct only)
-        the service-wide setting (facts §1.5; which wins is UNCONFIRMED there, the per-product
-        one is taken as the more specific), else the _vlmcs._tcp SRV record (facts §7.1)."""
+        the service-wide setting (docs/licensing-facts.md §1.5; which wins is UNCONFIRMED there, the
+        per-product one is taken as the more specific), else the _vlmcs._tcp SRV record
+        (docs/licensing-facts.md §7.1)."""
         service = self.state.services.get("SoftwareLicensingService", {}) if cls.name == "SoftwareLicensingProduct" \
             else {}
         port = product.get("KeyManagementServicePort") or service.get("KeyManagementServicePort") or KMS_PORT
         for host in (product.get("KeyManagementServiceMachine"), service.get("KeyManagementServiceMachine")):
             if host:
-                # slmgr.vbs writes an IPv6 literal as [addr] (facts §11.1): the brackets only
-                # delimit the address.
+                # slmgr.vbs writes an IPv6 literal as [addr] (docs/licensing-facts.md §11.1): the
+                # brackets only delimit the address.
                 bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
                 return bare, port, False
         published = self.state.dns_srv_domain or self.state.dns_domain
         domains = [d.lower().rstrip(".") for d in self.lookup_domains(product, service)]
         if not self.state.dns_kms_host or not published or published.lower().rstrip(".") not in domains:
-            raise CimError(DNS_ERROR_RCODE_NAME_ERROR)  # facts §10.3: no SRV record
-        return self.state.dns_kms_host, KMS_PORT, True  # the SRV record's port (facts §7.1)
+            raise CimError(DNS_ERROR_RCODE_NAME_ERROR)  # docs/licensing-facts.md §10.3: no SRV record
+        return self.state.dns_kms_host, KMS_PORT, True  # the SRV record's port (docs/licensing-facts.md §7.1)
 
     def lookup_domains(self, product: dict[str, Any], service: dict[str, Any]) -> list[str]:
         """Where a KMS client looks for _vlmcs._tcp (Microsoft's "Common troubleshooting
-        procedures for KMS and DNS issues" and the slmgr options page, facts §11.3): a lookup
-        domain (KeyManagementServiceLookupDomain, slmgr /skms-domain: "ignore the DNS suffix
-        search list and look for KMS host records in the specified DNS domain instead"), the
-        product's before the service's; else the resolver's suffixes: a configured search list
-        replaces the others, otherwise the primary suffix then each connection's suffix
-        (DnsClient's DNS_SearchList policy text). Devolution is not modelled."""
+        procedures for KMS and DNS issues" and the slmgr options page,
+        docs/licensing-facts.md §11.3): a lookup domain (KeyManagementServiceLookupDomain, slmgr
+        /skms-domain: "ignore the DNS suffix search list and look for KMS host records in the
+        specified DNS domain instead"), the product's before the service's; else the resolver's
+        suffixes: a configured search list replaces the others, otherwise the primary suffix then
+        each connection's suffix (DnsClient's DNS_SearchList policy text). Devolution is not
+        modelled."""
         for owner in (product, service):
             if owner.get("KeyManagementServiceLookupDomain"):
                 return [owner["KeyManagementServiceLookupDomain"]]

@@ -1,18 +1,19 @@
 """Console commands the lab answers for ``ansible.builtin.raw``: the benchmark's floor and the
-source document's procedure done by hand (facts §4.2).
+source document's procedure done by hand (docs/licensing-facts.md §4.2).
 
     hostname
     cscript //nologo "<Office folder>\\OSPP.VBS" /sethst:<host>   (also /setprt:<port>)
     cscript //nologo "<Office folder>\\OSPP.VBS" /act
     cscript //nologo "<Office folder>\\OSPP.VBS" /dstatus
 
-The ospp.vbs verbs run on the host's CIM provider the way Microsoft's script does (facts §4.1,
-§4.2): the product class by OS version (6.1: OfficeSoftwareProtectionProduct, else
-SoftwareLicensingProduct, facts §1.1), only ApplicationId 0ff1ce15-... (facts §3); /sethst and
-/setprt call SetKeyManagementServiceMachine / SetKeyManagementServicePort on every instance
-whose Description contains KMS (no key filter); /act calls Activate on every instance with
-PartialProductKey <> NULL; /dstatus lists instances with a ProductKeyID. They print
-ospp.vbs-style console text. Anything else is not answered here.
+The ospp.vbs verbs run on the host's CIM provider the way Microsoft's script does
+(docs/licensing-facts.md §4.1, §4.2): the product class by OS version (6.1:
+OfficeSoftwareProtectionProduct, else SoftwareLicensingProduct, docs/licensing-facts.md §1.1), only
+ApplicationId 0ff1ce15-... (docs/licensing-facts.md §3); /sethst and /setprt call
+SetKeyManagementServiceMachine / SetKeyManagementServicePort on every instance whose Description
+contains KMS (no key filter); /act calls Activate on every instance with PartialProductKey <> NULL;
+/dstatus lists instances with a ProductKeyID. They print ospp.vbs-style console text. Anything else
+is not answered here.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ OSPP = re.compile(
     r"(?::(?P<value>\S+))?$",
     re.IGNORECASE,
 )
-OFFICE_APP = "0ff1ce15-a989-479d-af46-f275c6370663"  # ospp.vbs's OfficeAppId (facts §3)
+OFFICE_APP = "0ff1ce15-a989-479d-af46-f275c6370663"  # ospp.vbs's OfficeAppId (docs/licensing-facts.md §3)
 RULE = "-" * 39
 PROCESSING = "---Processing--------------------------\r\n" + RULE + "\r\n"
 EXITING = RULE + "\r\n---Exiting-----------------------------\r\n"
@@ -55,7 +56,7 @@ def answer(host: WindowsHost, script: str) -> str | None:
         return None
     verb, value = match.group("verb").lower(), match.group("value")
     product_class = "OfficeSoftwareProtectionProduct" if host.state.os["version"].startswith("6.1.") \
-        else "SoftwareLicensingProduct"  # setWinOS()/setWmiClasses() (facts §1.1)
+        else "SoftwareLicensingProduct"  # setWinOS()/setWmiClasses() (docs/licensing-facts.md §1.1)
     try:
         if verb in ("sethst", "setprt"):
             return set_kms(host, product_class, verb, value)

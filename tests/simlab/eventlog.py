@@ -1,6 +1,6 @@
 """The Application event log of a simulated host: the licensing events a KMS client writes.
 
-Sources (shared/reference/windows-licensing-facts.md, "facts §N"):
+Sources (sections of docs/licensing-facts.md):
 - §10.2: a KMS client logs event 12288 when it sends an activation request and 12289 when
   it has processed the KMS host's answer, both in the Application log; 12288 alone means the
   KMS host was not reached or did not answer. Provider Microsoft-Windows-Security-SPP (event
@@ -28,7 +28,7 @@ OSPP_PROVIDER = "Office Software Protection Platform Service"
 KMS_REQUEST = 12288
 KMS_RESPONSE = 12289
 PROVIDERS = (SPP_PROVIDER, OSPP_PROVIDER)
-# Who writes for which licensing class (osppsvc for its own products, facts §1.1).
+# Who writes for which licensing class (osppsvc for its own products, docs/licensing-facts.md §1.1).
 PROVIDER_OF = {"SoftwareLicensingProduct": SPP_PROVIDER, "OfficeSoftwareProtectionProduct": OSPP_PROVIDER}
 
 

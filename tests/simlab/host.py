@@ -28,7 +28,7 @@ Faults, read live from HostState.faults on every command (wire faults are wsman.
                     command that calls none.
   access_denied     ``true``: every query and call on a licensing class fails E_ACCESSDENIED
                     0x80070005 (a non-administrator account); ``"invoke"``: licensing method calls
-                    fail SL_E_LUA_ACCESSDENIED 0xC004F025, reads work (facts §6)
+                    fail SL_E_LUA_ACCESSDENIED 0xC004F025, reads work (docs/licensing-facts.md §6)
   console           ``"no_handle"``: setting [Console]::OutputEncoding fails (IOException, "The
                     handle is invalid."), so output stays in the console's OEM code page
   eventlog_service  ``"unavailable"``: the Windows Event Log service does not answer; Get-WinEvent
@@ -76,8 +76,9 @@ POWERSHELL_SWITCHES = {"-noprofile", "-noninteractive", "-nologo"}
 # PowerShell 3.0 runs on .NET Framework 4.0, 4.0 and 5.1 on 4.5 and later).
 VERSIONS = {"2.0": ("2.0", "2.0.50727.8806"), "3.0": ("3.0", "4.0.30319.1"), "4.0": ("4.0", "4.0.30319.34209"),
             "5.1": ("5.1.19041.4522", "4.0.30319.42000")}
-# Resolve-DnsName is in the DnsClient module, from Windows 8 / Server 2012 (facts §10.3;
-# its absence on Windows 7 is UNCONFIRMED there, a third-party report).
+# Resolve-DnsName is in the DnsClient module, from Windows 8 / Server 2012
+# (docs/licensing-facts.md §10.3; its absence on Windows 7 is UNCONFIRMED there, a third-party
+# report).
 DNSCLIENT_SINCE = (6, 2)
 # What Windows PowerShell 2.0 says when a script reaches ConvertTo-Json (PowerShell 3.0+).
 NO_CONVERTTO_JSON = ("The term 'ConvertTo-Json' is not recognized as the name of a cmdlet, function, "
@@ -85,7 +86,7 @@ NO_CONVERTTO_JSON = ("The term 'ConvertTo-Json' is not recognized as the name of
                      "was included, verify that the path is correct and try again.")
 NOT_RECOGNIZED = ("The term '%s' is not recognized as the name of a cmdlet, function, script file, or "
                   "operable program.")
-SRV_PORT = 1688  # what the lab's DNS publishes for a KMS host (facts §7.1)
+SRV_PORT = 1688  # what the lab's DNS publishes for a KMS host (docs/licensing-facts.md §7.1)
 
 
 class _Abort(Exception):
@@ -306,7 +307,7 @@ class WindowsHost:
     def srv_records(self, name: str) -> list[dict[str, Any]] | None:
         """The SRV records of ``name`` in this host's DNS, or None when the name does not
         exist: the scenario's dns_kms_host is published as _vlmcs._tcp.<dns_srv_domain, else
-        dns_domain>, port 1688 (facts §7.1)."""
+        dns_domain>, port 1688 (docs/licensing-facts.md §7.1)."""
         domain = self.state.dns_srv_domain or self.state.dns_domain
         published = self.state.dns_kms_host and domain and \
             name.lower().rstrip(".") == ("_vlmcs._tcp." + domain).lower().rstrip(".")

@@ -6,9 +6,10 @@ Derived from the scenario's ``office`` installs, as Office writes it:
 - MSI: an Uninstall subkey per product named like ``Office16.PROPLUS``, with DisplayName and
   DisplayVersion; a 32-bit Office on 64-bit Windows registers under WOW6432Node
   (https://learn.microsoft.com/windows/win32/winprog64/shared-registry-keys);
-- the licensing services' keys (facts §1.5 TN-REG, §1.6): SoftwareProtectionPlatform with
-  KeyManagementServiceName / KeyManagementServicePort (REG_SZ) once the service-wide KMS host
-  or port is set; OfficeSoftwareProtectionPlatform when osppsvc is installed.
+- the licensing services' keys (docs/licensing-facts.md §1.5 TN-REG, §1.6):
+  SoftwareProtectionPlatform with KeyManagementServiceName / KeyManagementServicePort (REG_SZ) once
+  the service-wide KMS host or port is set; OfficeSoftwareProtectionPlatform when osppsvc is
+  installed.
 A scenario's ``registry: {<key>: {values: {...}, subkeys: {<name>: {values: {...}}}}}``
 replaces a derived key (``<key>: null`` removes it).
 
@@ -66,7 +67,8 @@ def build(state: HostState) -> dict[str, dict[str, Any]]:
     keys[SPP] = _key(spp_values)
     # A product's own KMS host and port (SetKeyManagementServiceMachine / Port on the product):
     # "If you specify both App-ID and SKU-ID, this is created in a subkey
-    # ...\SoftwareProtectionPlatform\APPID_GUID\SKUID_GUID\KeyManagementServiceName" (facts §1.5, TN-REG).
+    # ...\SoftwareProtectionPlatform\APPID_GUID\SKUID_GUID\KeyManagementServiceName"
+    # (docs/licensing-facts.md §1.5, TN-REG).
     for product in state.products:
         own = {name: str(product[prop]) for name, prop in (("KeyManagementServiceName", "KeyManagementServiceMachine"),
                                                            ("KeyManagementServicePort", "KeyManagementServicePort"))

@@ -1,9 +1,9 @@
 """Scenario files: the hosts of a simulated lab, loaded from YAML into plain state objects.
 
 See scenarios/default.yml for the format. Products and services keep the CIM property names
-Windows uses (ID, Name, Description, PartialProductKey, LicenseStatus, ...; facts §1.3, §1.5,
-§1.6): they are the instances the CIM provider (cim.py) serves. A documented property a
-product does not list reads as null (0 for numbers, false for booleans).
+Windows uses (ID, Name, Description, PartialProductKey, LicenseStatus, ...;
+docs/licensing-facts.md §1.3, §1.5, §1.6): they are the instances the CIM provider (cim.py) serves.
+A documented property a product does not list reads as null (0 for numbers, false for booleans).
 """
 
 from __future__ import annotations
@@ -49,21 +49,24 @@ class KmsHostSpec:
     # An HRESULT every activation against this host ends in, or None to answer as the
     # settings below make it answer.
     activation_error: int | None = None
-    # The KMS host's current count, which it sends with every answer (facts §10.2, 12289);
-    # below a client's threshold (N-policy: 25 Windows clients, 5 servers and Office, facts
-    # §7.2) it refuses with 0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT (facts §6). The count caps
-    # at 50 (facts §7.2); the lab keeps it fixed.
+    # The KMS host's current count, which it sends with every answer (docs/licensing-facts.md §10.2,
+    # 12289); below a client's threshold (N-policy: 25 Windows clients, 5 servers and Office,
+    # docs/licensing-facts.md §7.2) it refuses with 0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT
+    # (docs/licensing-facts.md §6). The count caps at 50 (docs/licensing-facts.md §7.2); the lab
+    # keeps it fixed.
     current_count: int = 50
     # What the host holds KMS host keys for: "Windows" and/or "Office 2010" ... "Office 2024"
-    # (one key per Office version, facts §7.4); None: everything. A product it holds no key
-    # for is refused with 0xC004F042 SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH (facts §6).
+    # (one key per Office version, docs/licensing-facts.md §7.4); None: everything. A product it
+    # holds no key for is refused with 0xC004F042 SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH
+    # (docs/licensing-facts.md §6).
     host_keys: list[str] | None = None
     # The emulated addresses the name resolves to (IPv4 and/or IPv6); None: one of each,
     # derived per name (network.py).
     addresses: list[str] | None = None
     # False: the host accepts the TCP connection and never answers the activation request (its
     # KMS service hung or stopped behind a listening port, or a device in between swallowing
-    # the request): the client logs 12288 without 12289 and ends in 0xC004F074 (facts §10.2, §6).
+    # the request): the client logs 12288 without 12289 and ends in 0xC004F074
+    # (docs/licensing-facts.md §10.2, §6).
     answers: bool = True
 
 
@@ -79,9 +82,9 @@ class HostState:
     memory_mb: int
     system_drive_free_mb: int
     clock_offset_minutes: int
-    # osppsvc (facts §1.1, §1.6): True installed, False not installed, "disabled", or
-    # "unregistered": installed, but its WMI classes are not registered (what ospp.vbs /regmof
-    # repairs, facts §1.6): they are WBEM_E_INVALID_CLASS although the service exists.
+    # osppsvc (docs/licensing-facts.md §1.1, §1.6): True installed, False not installed, "disabled",
+    # or "unregistered": installed, but its WMI classes are not registered (what ospp.vbs /regmof
+    # repairs, docs/licensing-facts.md §1.6): they are WBEM_E_INVALID_CLASS although the service exists.
     ospp_service: bool | str
     client_machine_id: str
     ospp_client_machine_id: str | None
@@ -96,11 +99,11 @@ class HostState:
     dns_search_list: list[str] = field(default_factory=list)
     dns_connection_suffixes: list[str] = field(default_factory=list)
     # Whether a SoftwareLicensingProduct without its own KMS host shows the service-wide one
-    # in KeyManagementServiceMachine / Port (UNCONFIRMED, facts §11.1): the lab can be either.
+    # in KeyManagementServiceMachine / Port (UNCONFIRMED, docs/licensing-facts.md §11.1): the lab can be either.
     product_shows_service_kms: bool = False
     # {class: [properties]}: properties this host's build of the class lacks although the
     # table gives them to its Windows version (when some arrived is UNCONFIRMED, e.g. the
-    # rearm counts, facts §10.6): a query naming one is WBEM_E_INVALID_QUERY.
+    # rearm counts, docs/licensing-facts.md §10.6): a query naming one is WBEM_E_INVALID_QUERY.
     class_lacks: dict[str, list[str]] = field(default_factory=dict)
     # Host variables the lab writes into the inventory (what an administrator would set).
     inventory_vars: dict[str, Any] = field(default_factory=dict)
@@ -109,8 +112,8 @@ class HostState:
     powershell: str = "5.1"
     # "<Class>.<Method>": [names of its [in] parameters, in order]: the names this host's class
     # declares, where they differ from cim_classes.yml. The OSPP classes' parameter names are
-    # UNCONFIRMED (ospp.vbs passes arguments by position, facts §1.6), so a scenario may give
-    # them others; types and order stay the table's.
+    # UNCONFIRMED (ospp.vbs passes arguments by position, docs/licensing-facts.md §1.6), so a
+    # scenario may give them others; types and order stay the table's.
     parameter_names: dict[str, list[str]] = field(default_factory=dict)
     # Injected faults, by name (listed in tests/simlab/host.py's docstring; the wire faults
     # in wsman.py's). Read live: a test may set or clear one while the lab runs.
@@ -118,7 +121,7 @@ class HostState:
     office: list[dict[str, Any]] = field(default_factory=list)
     products: list[dict[str, Any]] = field(default_factory=list)
     # The licensing services' own instances, by class (SoftwareLicensingService, and
-    # OfficeSoftwareProtectionService when osppsvc is installed): facts §1.5, §1.6.
+    # OfficeSoftwareProtectionService when osppsvc is installed): docs/licensing-facts.md §1.5, §1.6.
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Registry keys that replace what the lab derives from ``office`` (registry.py).
     registry: dict[str, Any] = field(default_factory=dict)
@@ -128,9 +131,10 @@ class HostState:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
-# The classes of the Software Protection Platform's WMI providers: sppsvc's (SppWmi, facts §1.5)
-# and osppsvc's (facts §1.6), documented under "sppwmi" on learn.microsoft.com. Their queries and
-# methods are answered by the licensing service, not from WMI's repository: the slow part of a PC.
+# The classes of the Software Protection Platform's WMI providers: sppsvc's (SppWmi,
+# docs/licensing-facts.md §1.5) and osppsvc's (docs/licensing-facts.md §1.6), documented under
+# "sppwmi" on learn.microsoft.com. Their queries and methods are answered by the licensing service,
+# not from WMI's repository: the slow part of a PC.
 LICENSING_CLASSES = ("SoftwareLicensingProduct", "SoftwareLicensingService", "OfficeSoftwareProtectionProduct",
                      "OfficeSoftwareProtectionService")
 
@@ -286,15 +290,17 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         raise ScenarioError("host %s: powershell must be one of %s, not %r"
                             % (name, ", ".join(POWERSHELL_VERSIONS), state.powershell))
     state.services = _services(state)
-    # Values of SoftwareLicensingService the scenario gives (facts §1.5), e.g. RemainingWindowsReArmCount.
+    # Values of SoftwareLicensingService the scenario gives (docs/licensing-facts.md §1.5), e.g.
+    # RemainingWindowsReArmCount.
     state.services["SoftwareLicensingService"].update(merged.get("spp_service") or {})
     return state
 
 
 def _services(state: HostState) -> dict[str, dict[str, Any]]:
-    """The service instances of a host (facts §1.5, §1.6). Values not given by the scenario are
-    those of a fresh KMS client: no KMS host set (null / port 0, facts §1.3 TN-WMI wording),
-    Microsoft's default intervals (facts §2.3), host caching on."""
+    """The service instances of a host (docs/licensing-facts.md §1.5, §1.6). Values not given by the
+    scenario are those of a fresh KMS client: no KMS host set (null / port 0,
+    docs/licensing-facts.md §1.3 TN-WMI wording), Microsoft's default intervals
+    (docs/licensing-facts.md §2.3), host caching on."""
     build = state.os["version"]
     spp: dict[str, Any] = {
         "Version": build if build.count(".") >= 3 else build + ".1",  # e.g. 10.0.22631.1
@@ -323,7 +329,7 @@ def _services(state: HostState) -> dict[str, dict[str, Any]]:
 def simulated_pid(partial_key: str) -> str:
     """A ProductKeyID (the installed key's product ID) in Windows' extended-PID shape; the
     lab has no real PID, only the need that a keyed product has one (ospp.vbs /dstatus lists
-    products whose ProductKeyID is set, facts §4.2)."""
+    products whose ProductKeyID is set, docs/licensing-facts.md §4.2)."""
     digits = "%07d" % (int.from_bytes(partial_key.encode("ascii"), "big") % 10**7)
     return "03612-00206-000-%s-03-1033-9200.0000-0012024" % digits[:6]
 
@@ -344,9 +350,9 @@ def _product(host: str, entry: dict[str, Any], catalogue: dict[str, Any]) -> dic
     if product["class"] not in PRODUCT_CLASSES:
         raise ScenarioError("host %s: product class must be one of %s" % (host, ", ".join(PRODUCT_CLASSES)))
     if product["class"] == "SoftwareLicensingProduct":
-        # Rearms left unless the scenario says otherwise: Office "can rearm five times" (facts
-        # §10.6); for Windows the lab takes the service's RemainingWindowsReArmCount default
-        # (the per-SKU figure Windows reports is UNCONFIRMED).
+        # Rearms left unless the scenario says otherwise: Office "can rearm five times"
+        # (docs/licensing-facts.md §10.6); for Windows the lab takes the service's
+        # RemainingWindowsReArmCount default (the per-SKU figure Windows reports is UNCONFIRMED).
         windows = str(product.get("ApplicationID", "")).lower() == "55c92734-d682-4d71-983e-d6ec3f16059f"
         for count in ("RemainingAppReArmCount", "RemainingSkuReArmCount"):
             product.setdefault(count, 1001 if windows else 5)

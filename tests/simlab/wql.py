@@ -17,7 +17,7 @@ names are case-insensitive; string comparisons are too (WQL compares strings wit
 to case). A comparison with a NULL property value is false (SQL's unknown), so
 ``PartialProductKey <> 'X'`` does not select a product without a key.
 Any syntax error, or a property the class does not have, is WBEM_E_INVALID_QUERY 0x80041017
-(facts §10.1).
+(docs/licensing-facts.md §10.1).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ WBEM_E_INVALID_QUERY = 0x80041017
 
 
 class WqlError(Exception):
-    """WBEM_E_INVALID_QUERY: the condition is not valid for the class (facts §10.1)."""
+    """WBEM_E_INVALID_QUERY: the condition is not valid for the class (docs/licensing-facts.md §10.1)."""
 
     hresult = WBEM_E_INVALID_QUERY
 

@@ -113,8 +113,8 @@ def test_program_spp_steps(steps, expected):
 
 
 def test_program_ospp_product_never_refreshes():
-    """OfficeSoftwareProtectionService has no RefreshLicenseStatus (facts §1.6); ospp.vbs never
-    calls it, and calling a method the class lacks fails the step."""
+    """OfficeSoftwareProtectionService has no RefreshLicenseStatus (docs/licensing-facts.md §1.6);
+    ospp.vbs never calls it, and calling a method the class lacks fails the step."""
     desired = Desired(kms_host=HOST, kms_port=1689, product_key=SECRET)
     host_plan = plan_host([ospp_product(status=5, days=0)], desired)
     [plan] = host_plan.plans

@@ -1,5 +1,5 @@
 """Unit tests for plugins/plugin_utils/evidence.py: KMS exchanges from the licensing events
-(facts §10.2) and DNS discovery (facts §7.1, §10.3)."""
+(docs/licensing-facts.md §10.2) and DNS discovery (docs/licensing-facts.md §7.1, §10.3)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ PowerShell 3.0 to 5.1 syntax only, an IPv6-capable reachability test, one carefu
 where HRESULTs are read, and the programs the controller builds staying inside what the
 executor allows (docs/host-operations.md).
 
-"facts §N" refers to shared/reference/windows-licensing-facts.md. Each checker is also run on
+Licensing facts are cited from docs/licensing-facts.md. Each checker is also run on
 bad snippets, so that it is known to find what it looks for.
 """
 
@@ -134,7 +134,7 @@ def test_executor_code_is_ascii():
     assert all(text.isascii() for text in literals)
 
 
-# --- tcp_connect: a socket of each address's family (facts §9 item 7) -----------------------------
+# --- tcp_connect: a socket of each address's family (docs/licensing-facts.md §9 item 7) -----------
 
 def tcp_clients(source: bytes) -> list[tuple[str, bool]]:
     """Each place a TcpClient is made, and whether it is given an AddressFamily."""
@@ -177,7 +177,7 @@ def test_tcp_client_without_address_family_is_found(snippet):
     assert [ok for _unused, ok in tcp_clients(snippet.encode("utf-8"))] == [False]
 
 
-# --- HRESULTs: never Exception.HResult of a CimException (facts §9 item 8, §10.1) ---------------
+# --- HRESULTs: never Exception.HResult of a CimException (docs/licensing-facts.md §9 item 8, §10.1) ---
 
 RESULT_DOCUMENTS = {"$r", "$data", "$r.data", "$failure"}  # the executor's own result hashtables
 
@@ -453,7 +453,7 @@ def timing_problems(source: bytes) -> list[str]:
     loop = code[code.find("foreach ($op in $operations)"):]
     steps = [("the skip", r"\bcontinue\b"),
              ("the Stopwatch", r"\$(\w+) = \[(?:System\.)?Diagnostics\.Stopwatch\]::StartNew\(\)"),
-             ("the operation's try", r"\btry \{"), ("its catch", r"\} catch \{"),
+             ("the operation's try", r"\btry \{"), ("its catch", r"\}\s*catch \{"),
              ("the reading", r"\$r\.ms = \$(\w+)\.ElapsedMilliseconds"), ("the result kept", r"\$results \+= \$r")]
     position, clocks = 0, []
     for what, pattern in steps:

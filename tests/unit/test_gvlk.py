@@ -1,11 +1,11 @@
-"""Unit tests for plugins/plugin_utils/gvlk.py (keys from windows-licensing-facts.md §5.1)."""
+"""Unit tests for plugins/plugin_utils/gvlk.py (keys: docs/licensing-facts.md §5.1)."""
 
 from __future__ import annotations
 
 import pytest
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk
 
-# Copied by hand from facts §5.1 (Microsoft's GVLK page, ms.date 09/18/2024).
+# Copied by hand from docs/licensing-facts.md §5.1 (Microsoft's GVLK page, ms.date 09/18/2024).
 FACTS_5_1 = [
     ("ProPlus2024Volume", "XJ2XN-FW8RK-P4HMP-DKDBV-GCVGB"),
     ("VisioPro2024Volume", "B7TN8-FJ8V3-7QYCP-HQPMV-YY89G"),

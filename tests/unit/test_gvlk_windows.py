@@ -1,4 +1,4 @@
-"""Unit tests for plugins/plugin_utils/gvlk_windows.py (keys from windows-licensing-facts.md §5.2)."""
+"""Unit tests for plugins/plugin_utils/gvlk_windows.py (keys: docs/licensing-facts.md §5.2)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, 
 KEYS = gvlk_windows.WINDOWS_GVLKS
 ROWS = gvlk_windows.PUBLISHED_ROWS
 
-# Copied by hand from facts §5.2 (Microsoft's page, ms.date 10/01/2024): (row text, key).
-# The SAC rows carry the page's version heading in parentheses in PUBLISHED_ROWS.
+# Copied by hand from docs/licensing-facts.md §5.2 (Microsoft's page, ms.date 10/01/2024): (row
+# text, key). The SAC rows carry the page's version heading in parentheses in PUBLISHED_ROWS.
 FACTS_5_2 = [
     ("Windows Server 2025 Standard", "TVRH6-WHNXV-R9WG3-9XRFY-MY832"),
     ("Windows Server 2025 Datacenter", "D764K-2NDRG-47T6Q-P8T8W-YP6DF"),
@@ -52,7 +52,7 @@ FACTS_5_2 = [
     ("Windows 10 Enterprise N LTSB 2016", "QFFDN-GRT3P-VKWWX-X7T3R-8B639"),
     ("Windows 10 Enterprise LTSB 2015", "WNMTR-4C88C-JK8YV-HQ7T2-76DF9"),
     ("Windows 10 Enterprise N LTSB 2015", "2F77B-TNFGY-69QQF-B8YKP-D69TJ"),
-    # "Earlier versions" rows quoted in facts §5.2.
+    # "Earlier versions" rows quoted in docs/licensing-facts.md §5.2.
     ("Windows Server 2012 R2 Standard", "D2N9P-3P6X9-2R39C-7RTCD-MDVJX"),
     ("Windows Server 2012 R2 Datacenter", "W3GGN-FT8W3-Y4M27-J84CP-Q3VJ9"),
     ("Windows 8.1 Pro", "GCRJD-8NW9H-F2CDX-CCM8D-9D6T9"),

@@ -14,14 +14,13 @@ the same strategies end to end through ansible-playbook and WinRM.
 from __future__ import annotations
 
 import base64
-import encodings.idna
 import ipaddress
 import json
-import unicodedata
 from decimal import Decimal
 from typing import Any
 from unittest import mock
 
+import idna
 import pytest
 from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
@@ -163,21 +162,23 @@ def test_kms_host_is_refused_by_name_or_arrives_as_given(value):
     assert_sent_form(value, reach["host"])
 
 
-def folded(label: str) -> str:
-    return unicodedata.normalize("NFKC", label.casefold())
+def unicode_labels(name: str) -> list[str]:
+    """A name's labels as IDNA 2008 reads them: A-labels decoded, the others in lower case."""
+    return [idna.ulabel(label) if label[:4].lower() == "xn--" else label.lower() for label in name.split(".")]
 
 
 def method_form(host: str) -> str:
     """How SetKeyManagementServiceMachine is given a KMS host: an IPv6 literal in brackets,
-    as slmgr.vbs writes it (facts §11.1)."""
+    as slmgr.vbs writes it (docs/licensing-facts.md §11.1)."""
     return "[%s]" % host if ":" in host else host
 
 
 def assert_sent_form(value: str, sent: str) -> None:
     """What reaches the host for an accepted kms_host: an IP address in canonical form
     (an IPv6 literal without the brackets a URL puts around it), any other ASCII value as
-    given, a name that is not ASCII as the same name in A-labels (IDNA ToASCII case-folds
-    what it encodes)."""
+    given, a name that is not ASCII as the same name in A-labels: decoded, the labels sent
+    are the labels given as UTS #46 maps them (case folded, compatibility characters written
+    plainly, ignorables dropped, the full stops of other scripts taken as dots)."""
     bracketed = value.startswith("[") and value.endswith("]")
     try:
         address = str(ipaddress.ip_address(value[1:-1] if bracketed else value))
@@ -189,8 +190,7 @@ def assert_sent_form(value: str, sent: str) -> None:
         assert sent == value
     else:
         assert sent.isascii()
-        decoded = [encodings.idna.ToUnicode(label) for label in sent.split(".")]
-        assert [folded(label) for label in decoded] == [folded(label) for label in value.split(".")]
+        assert unicode_labels(sent) == unicode_labels(idna.uts46_remap(value, std3_rules=False))
     assert options.kms_host(sent) == sent  # the form sent is its own normal form
 
 
@@ -423,8 +423,9 @@ def test_the_value_sent_is_the_value_returned(module, kms_host, kms_port, connec
     ({"kms_port": "+1688"}, "kms_port"),
     ({"connect_timeout": 1e-9}, "connect_timeout"),
     ({"connect_timeout": "1e-9"}, "connect_timeout"),
-    ({"kms_host": "\uff4b\uff4d\uff53.example"}, "kms_host"),
+    ({"kms_host": "\uff11\uff19\uff12\uff0e\uff10\uff0e\uff12\uff0e\uff11"}, "kms_host"),  # full-width 192.0.2.1
     ({"kms_host": "kms-\u0441\u0435\u0440\u0432\u0435\u0440.example"}, "kms_host"),
+    ({"kms_host": "stra\u00dfe.example"}, "kms_host"),  # xn--strae-oqa or strasse: IDNA 2008 or 2003
 ])
 @pytest.mark.parametrize("module", sorted(ACTIONS))
 def test_values_the_host_would_not_get_as_checked_are_refused(module, task_args, refused):

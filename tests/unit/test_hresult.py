@@ -1,11 +1,11 @@
-"""Unit tests for plugins/plugin_utils/hresult.py (names from facts §2.2 and §6)."""
+"""Unit tests for plugins/plugin_utils/hresult.py (names from docs/licensing-facts.md §2.2 and §6)."""
 
 from __future__ import annotations
 
 import pytest
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hresult
 
-# facts §6 table and its informational list: (code, slerror.h / winerror.h symbolic name)
+# docs/licensing-facts.md §6 table and its informational list: (code, slerror.h / winerror.h symbolic name)
 FACTS_6 = [
     (0xC004F074, "SL_E_VL_BINDING_SERVICE_UNAVAILABLE"),
     (0xC004F038, "SL_E_VL_NOT_ENOUGH_COUNT"),

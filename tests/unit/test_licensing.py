@@ -1,4 +1,4 @@
-"""Unit tests for plugins/plugin_utils/licensing.py (names from windows-licensing-facts.md)."""
+"""Unit tests for plugins/plugin_utils/licensing.py (names: docs/licensing-facts.md)."""
 
 from __future__ import annotations
 

@@ -4,10 +4,17 @@ desired state built from them."""
 from __future__ import annotations
 
 import math
+import os
+import pathlib
 import re
+import subprocess
+import sys
+import unicodedata
 from typing import Any
 
+import idna
 import pytest
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import options
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired, OptionError
@@ -36,8 +43,26 @@ assert len(NAME_253) == 253 and len(NAME_254) == 254
         ("例え-kms.jp", "xn---kms-p63cv06p.jp"),  # Latin goes with Chinese, Japanese and Korean
         ("캠퍼스-kms漢.kr", "xn---kms-ev9iq152busram2i.kr"),
         ("[::1]", "::1"),
-        ("İ.example", "xn--i-9bb.example"),  # IDNA 2003 folds it to i and a combining dot above
+        ("İ.example", "xn--i-9bb.example"),  # UTS #46 maps it to i and a combining dot above
         ("xn--i-9bb.example", "xn--i-9bb.example"),  # ... which is its own normal form
+        # UTS #46 mapping (nontransitional, STD3 rules), then IDNA 2008: the A-label of what it maps to.
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("ＫＭＳ．example", "kms.example"),  # full-width letters and full stop
+        ("ｋｍｓ.example.edu", "kms.example.edu"),
+        ("kms\u3002example", "kms.example"),  # ideographic full stop: a label separator
+        ("KMS\uff0eExample", "KMS.Example"),  # ASCII labels stay as given, whatever the separator
+        ("ｘｎ--r8jz45g.jp", "xn--r8jz45g.jp"),  # mapped to an A-label, checked as one
+        ("kms\u2460.example", "kms1.example"),  # circled digit one
+        ("\ufb01le.example", "file.example"),  # fi ligature
+        ("cafe\u0301.example", "xn--caf-dma.example"),  # NFC: e and a combining acute are é
+        ("kms\u00ad.example", "kms.example"),  # soft hyphen: ignored
+        ("\u1c90\u1c91.example", "xn--lodc.example"),  # Georgian Mtavruli (Unicode 11) folded to Mkhedruli
+        ("kms.\U0002a700.example", "kms.xn--015l.example"),  # CJK Extension C (Unicode 5.2)
+        ("l\u00b7l.example", "xn--ll-0ea.example"),  # CONTEXTO: Catalan's middle dot between two l
+        ("\u03b1\u0375\u03b2.example", "xn--wva3je.example"),  # CONTEXTO: keraia before a Greek letter
+        ("xn--strae-oqa.example", "xn--strae-oqa.example"),  # straße as its A-label: unambiguous
+        ("kms.\u05e9\u05e8\u05ea", "kms.xn--tebbe"),  # a right-to-left label beside a left-to-right one
+        ("k_s.例え.jp", "k_s.xn--r8jz45g.jp"),  # underscores in ASCII labels, as before
         (LABEL_63 + ".example", LABEL_63 + ".example"),
         (NAME_253, NAME_253),
         (NAME_253 + ".", NAME_253 + "."),  # the root dot does not count
@@ -79,31 +104,46 @@ def test_kms_host_rejects(value, fragments):
 @pytest.mark.parametrize(
     ("value", "fragments"),
     [
-        # Compatibility characters are refused, not mapped: the message says what to write.
-        ("ｋｍｓ.example.edu", ["compatibility characters", "'ｋ'", "write it as 'kms.example.edu'"]),
-        ("１９２．０．２．１", ["compatibility characters", "write it as '192.0.2.1'"]),
-        ("kms\u2460.example", ["compatibility characters", "'①'"]),
-        ("ﬁle.example", ["'ﬁ'", "write it as 'file.example'"]),
-        ("cafe\u0301.example", ["compatibility characters", "write it as 'café.example'"]),
+        # Compatibility characters UTS #46 does not map to a host name's letters, digits and
+        # hyphens: the message says what to write where NFKC gives a name.
+        ("１９２．０．２．１", ["compatibility characters", "write it as '192.0.2.1'"]),  # an address is no IDN
         ("\uff04(calc).example", ["compatibility characters", "'＄'", "use"]),  # no advice to write "$("
-        # Scripts mixed in one label: a name made to pass for another.
+        ("a\u2488com", ["compatibility characters", "'⒈'", "write it as 'a1.com'"]),  # UTS #46: disallowed
+        ("kms\u3000x", ["compatibility characters", "'\\u3000'"]),  # ideographic space
+        ("☃.example", ["it contains '☃'"]),  # IDNA 2008: DISALLOWED (a symbol)
+        # Scripts mixed in one label: a name made to pass for another (IDNA 2008 allows it).
         ("kms-сервер.example", ["mixes Cyrillic and Latin letters", "label 'kms-сервер'"]),
         ("exаmple.edu", ["mixes Cyrillic and Latin"]),
         ("kmsα.example", ["mixes Greek and Latin"]),
         ("例え한α.example", ["mixes Greek and Han and Hangul"]),
         ("xn--kms--83d.example", ["mixes Cyrillic and Latin"]),  # kms-а, written as its A-label
-        # Letters IDNA 2003 and IDNA 2008 encode differently.
-        ("straße.example", ["'ß'", "A-label"]),
-        ("ẞtraße.example", ["'ß'", "'ẞ'"]),
-        ("λέξις.example", ["'ς'"]),
-        # A-labels must decode.
+        ("ｋｍｓ-сервер.example", ["mixes Cyrillic and Latin", "label 'kms-сервер'"]),  # checked as mapped
+        # UTS #46 deviations: IDNA 2008 (browsers) and IDNA 2003 (Windows' IdnToAscii) differ.
+        ("straße.example", ["'ß'", "A-label", "'xn--strae-oqa' under IDNA 2008", "'strasse' under IDNA 2003"]),
+        ("ẞtraße.example", ["'ß'", "'ẞ'"]),  # capital sharp s maps to ß
+        ("λέξις.example", ["'ς'", "'xn--ixayenv' under IDNA 2008", "'xn--ixayen0a' under IDNA 2003"]),
+        ("\u0915\u094d\u200d\u0937.example", ["'\\u200d'", "'xn--11b2ezcw70k' under IDNA 2008"]),  # ZWJ after virama
+        # A-labels must be what IDNA 2008 writes.
         ("xn--zz.example", ["'xn--zz'", "not a valid IDNA A-label"]),
         ("xn--kms-.example", ["'xn--kms-'", "not a valid IDNA A-label"]),
         ("XN--.example", ["'XN--'", "not a valid IDNA A-label"]),
-        ("例" * 60 + ".jp", ["cannot be written in IDNA"]),
-        # Letters after Unicode 3.2 (Georgian Mtavruli, 2018): the IDNA 2003 tables would not fold them.
-        ("\u1c90\u1c91.example", ["'Ა'", "Unicode 3.2", "A-label"]),
-        ("kms.\U0002a700.example", ["Unicode 3.2"]),  # CJK Extension C
+        ("xn--u-ccb.example", ["'xn--u-ccb'", "not a valid IDNA A-label", "Normalization Form C"]),  # u, U+0308
+        ("xn--ls8h.example", ["'xn--ls8h'", "not a valid IDNA A-label", "U+1F4A9"]),  # a symbol: DISALLOWED
+        # IDNA 2008 validity: RFC 5891 (hyphens, leading marks, length), RFC 5892 (CONTEXTJ,
+        # CONTEXTO), RFC 5893 (bidi).
+        ("例" * 60 + ".jp", ["cannot be written in IDNA", "Label too long"]),
+        ("ü" * 60 + ".example", ["cannot be written in IDNA", "Label too long"]),  # 60 letters, 66 as an A-label
+        ("a\u200db.example", ["cannot be written in IDNA", "U+200D", "CONTEXTJ"]),  # ZWJ not after a virama
+        ("a\u200cb.example", ["cannot be written in IDNA", "U+200C", "CONTEXTJ"]),  # ZWNJ, neither
+        ("a\u00b7b.example", ["cannot be written in IDNA", "U+00B7", "CONTEXTO"]),  # middle dot not between l
+        ("\u0627\u0661\u06f1.example", ["U+0661", "CONTEXTO"]),  # Arabic-Indic with Persian digits
+        ("\u0301abc.example", ["cannot be written in IDNA", "combining", "RFC 5891 4.2.3.2"]),
+        ("-ü.example", ["cannot be written in IDNA", "hyphen", "RFC 5891 4.2.3.1"]),
+        ("ab--ü.example", ["cannot be written in IDNA", "3rd and 4th", "RFC 5891 4.2.3.1"]),
+        ("kms_ü.example", ["cannot be written in IDNA", "U+005F", "UseSTD3ASCIIRules"]),
+        ("\u05d0\u05d112a.example", ["cannot be written in IDNA", "right-to-left", "RFC 5893"]),  # RTL with L
+        ("\u05d0\u05d1\u0661\u0031\u05d2.example", ["numeral types", "RFC 5893"]),  # Arabic and European digits
+        ("0a.\u05d0\u05d1", ["label '0a' breaks the bidi rule", "RFC 5893"]),  # every label of a bidi name
     ],
 )
 def test_kms_host_refuses_what_would_not_be_sent_as_checked(value, fragments):
@@ -129,6 +169,51 @@ def test_kms_host_long_value_shown_shortened():
     with pytest.raises(OptionError) as caught:
         options.kms_host("x" * 5000 + ";")
     assert len(str(caught.value)) < 500
+
+
+# A CJK Extension J ideograph (Unicode 17): in idna's tables, not in Python 3.14's (Unicode 16).
+NEWER = "\U000323b0"
+
+
+def test_kms_host_refuses_characters_this_python_does_not_know():
+    if unicodedata.category(NEWER) != "Cn":
+        pytest.skip("this Python's Unicode %s tables have U+323B0" % unicodedata.unidata_version)
+    idna.uts46_remap(NEWER)  # valid for UTS #46: only Python's tables are missing it
+    for value in (NEWER + ".example", "xn--" + NEWER.encode("punycode").decode() + ".example"):
+        with pytest.raises(OptionError, match="^kms_host .*U\\+323B0.*Unicode %s tables"
+                           % re.escape(unicodedata.unidata_version)):
+            options.kms_host(value)
+
+
+@pytest.mark.parametrize("value", ["例え.jp", "xn--r8jz45g.jp", "XN--R8JZ45G.jp", "kms\uff0eexample"])
+def test_kms_host_names_the_missing_idna_package(monkeypatch, value):
+    monkeypatch.setattr(options, "IDNA_IMPORT_ERROR", ImportError("No module named 'idna'"))
+    with pytest.raises(AnsibleError, match=r"required Python library \(idna\).*pip install -r requirements\.txt"):
+        options.kms_host(value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("kms.example.edu", "kms.example.edu"), ("KMS_1", "KMS_1"),
+                                                 ("[2001:db8::10]", "2001:db8::10")])
+def test_kms_host_checks_plain_ascii_without_idna(monkeypatch, value, expected):
+    monkeypatch.setattr(options, "IDNA_IMPORT_ERROR", ImportError("No module named 'idna'"))
+    monkeypatch.setattr(options, "idna", None)
+    assert options.kms_host(value) == expected
+
+
+def test_options_imports_without_idna():
+    """ansible-test's import test and ansible-doc import the module where idna is missing."""
+    code = ("import sys; sys.modules['idna'] = None\n"
+            "from ansible_collections.volume_licensing.kms.plugins.plugin_utils import options\n"
+            "assert options.idna is None and isinstance(options.IDNA_IMPORT_ERROR, ImportError)\n"
+            "assert options.kms_host('kms.example.edu') == 'kms.example.edu'\n"
+            "try:\n    options.kms_host('例え.jp')\n"
+            "except Exception as exc:\n    print(type(exc).__name__, exc)\n")
+    root = pathlib.Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=root,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(root / "collections")])))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("AnsibleError Failed to import the required Python library (idna)"), done.stdout
+    assert "requirements.txt" in done.stdout
 
 
 @pytest.mark.parametrize(("value", "expected"), [(1, 1), (1688, 1688), (65535, 65535), ("1688", 1688),

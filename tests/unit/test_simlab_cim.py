@@ -1,7 +1,7 @@
 """The simulated Windows host (tests/simlab/host.py, cim.py) driven as WinRM drives it: the
 bootstrap command line, and standard input = script text + four NULs + base64(JSON program)
-(docs/host-operations.md). It must fail as Windows fails (facts §10.1), not as the project
-expects."""
+(docs/host-operations.md). It must fail as Windows fails (docs/licensing-facts.md §10.1), not as the
+project expects."""
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ def one_error(host: WindowsHost, operation: dict[str, Any]) -> tuple[str | None,
     return result["hresult"], result["message"]
 
 
-# -- Windows' errors for what a class does not have (facts §10.1) ------------------------------------
+# -- Windows' errors for what a class does not have (docs/licensing-facts.md §10.1) ------------------
 def test_query_returns_exactly_the_properties_asked(hosts: dict[str, WindowsHost]) -> None:
     properties = ["ID", "partialproductkey", "EvaluationEndDate"]
     [result] = results(hosts["win11"], query("SoftwareLicensingProduct", properties,
@@ -174,8 +174,8 @@ def test_wrong_method_name(hosts: dict[str, WindowsHost]) -> None:
 
 
 def test_members_a_windows_version_added_do_not_exist_before_it(hosts: dict[str, WindowsHost]) -> None:
-    """facts §1.3, §1.4: the activation type and lookup domain came with Windows 8 (6.2); on
-    Windows 7 (6.1) naming them fails as naming any property or method the class lacks."""
+    """docs/licensing-facts.md §1.3, §1.4: the activation type and lookup domain came with Windows 8
+    (6.2); on Windows 7 (6.1) naming them fails as naming any property or method the class lacks."""
     windows_product = "ApplicationID = '55c92734-d682-4d71-983e-d6ec3f16059f'"
     for name, expected in (("win11", "ok"), ("win7", "error")):
         [read] = results(hosts[name], query("SoftwareLicensingProduct", ["ID", "VLActivationType"]))
@@ -197,7 +197,8 @@ def test_wrong_property_in_filter_or_list(hosts: dict[str, WindowsHost]) -> None
     assert one_error(hosts["win11"], query("SoftwareLicensingProduct", ["ProductKey"]))[0] == "0x80041017"
     assert one_error(hosts["win11"], invoke("SoftwareLicensingProduct", "Activate", "SkuId='%s'" % PROPLUS))[0] == \
         "0x80041017"
-    # ProductKeyID2 exists on the SPP class (facts §1.3) but LicenseFamily not on OSPP (facts §1.6)
+    # ProductKeyID2 exists on the SPP class (docs/licensing-facts.md §1.3) but LicenseFamily not on
+    # OSPP (docs/licensing-facts.md §1.6)
     assert one_error(hosts["win7"], query("OfficeSoftwareProtectionProduct", ["LicenseFamily"]))[0] == "0x80041017"
 
 
@@ -241,7 +242,7 @@ def test_port_argument_is_converted_to_uint32(hosts: dict[str, WindowsHost], val
 
 
 def test_refresh_license_status_only_on_the_spp_service(hosts: dict[str, WindowsHost]) -> None:
-    # facts §1.6, §9 item 4: OfficeSoftwareProtectionService has no RefreshLicenseStatus
+    # docs/licensing-facts.md §1.6, §9 item 4: OfficeSoftwareProtectionService has no RefreshLicenseStatus
     refresh = invoke("OfficeSoftwareProtectionService", "RefreshLicenseStatus")
     assert one_error(hosts["win7"], refresh)[0] == "0x8004102E"
     [ok] = results(hosts["win11"], invoke("SoftwareLicensingService", "RefreshLicenseStatus"))
@@ -464,7 +465,7 @@ def test_install_product_key(hosts: dict[str, WindowsHost]) -> None:
 
 
 def test_clear_kms_host_and_port(hosts: dict[str, WindowsHost]) -> None:
-    host = hosts["win7"]  # the OSPP class has the same per-product methods (facts §1.6)
+    host = hosts["win7"]  # the OSPP class has the same per-product methods (docs/licensing-facts.md §1.6)
     out = results(host,
                   invoke("OfficeSoftwareProtectionProduct", "SetKeyManagementServiceMachine", sku(O14),
                          [arg("MachineName", "string", "kms.test")]),
@@ -588,7 +589,7 @@ def test_console_ospp_vbs_runs_on_the_provider(lab: tuple[Scenario, Network, dic
     _unused, network, hosts_ = lab
     host = hosts_["win11"]
     assert "Successfully applied setting." in _console(host, "/sethst:kms.test")
-    # every KMS licence gets the host, keyed or not (facts §4.2)
+    # every KMS licence gets the host, keyed or not (docs/licensing-facts.md §4.2)
     assert {p["ID"]: p["KeyManagementServiceMachine"] for p in host.state.products} == \
         {PROPLUS: "kms.test", VISIO: "kms.test", PROJECT: "kms.test"}
     output = _console(host, "/act")
@@ -597,8 +598,9 @@ def test_console_ospp_vbs_runs_on_the_provider(lab: tuple[Scenario, Network, dic
     assert "---LICENSED---" in _console(host, "/dstatus")
     assert {e["method"] for e in host.cim_log if e["kind"] == "invoke"} == {"SetKeyManagementServiceMachine",
                                                                             "Activate"}
-    # Windows 7: ospp.vbs uses OfficeSoftwareProtectionProduct (facts §1.1), and only the Office
-    # ApplicationId 0ff1ce15 (facts §4.2): the Office 2010 SKU (59a52881) is not among them
+    # Windows 7: ospp.vbs uses OfficeSoftwareProtectionProduct (docs/licensing-facts.md §1.1), and
+    # only the Office ApplicationId 0ff1ce15 (docs/licensing-facts.md §4.2): the Office 2010 SKU
+    # (59a52881) is not among them
     win7 = hosts_["win7"]
     assert "No Office KMS licenses were found" in _console(win7, "/sethst:kms.test")
     assert [e["class"] for e in win7.cim_log] == ["OfficeSoftwareProtectionProduct"]

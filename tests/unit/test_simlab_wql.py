@@ -1,5 +1,5 @@
 """The simulated lab's WQL subset (tests/simlab/wql.py): operators, NULL, quoting, precedence,
-and WBEM_E_INVALID_QUERY (0x80041017, facts §10.1) for anything else."""
+and WBEM_E_INVALID_QUERY (0x80041017, docs/licensing-facts.md §10.1) for anything else."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-# The licensing classes as this Windows registers them (facts §1.1-§1.6, §11.2), written to
-# -Out as JSON: per class, its qualifiers, every property (name, CIM type, qualifiers such as
-# key) and every method with its parameters in the order Windows lists them (name, CIM type,
+# The licensing classes as this Windows registers them (docs/licensing-facts.md §1.1-§1.6, §11.2),
+# written to -Out as JSON: per class, its qualifiers, every property (name, CIM type, qualifiers
+# such as key) and every method with its parameters in the order Windows lists them (name, CIM type,
 # qualifiers such as ID, In, Out). A class that is not registered (osppsvc's, without
 # Office 2010) is recorded as absent with the error.
 param([Parameter(Mandatory = $true)][string]$Out)
@@ -18,25 +18,29 @@ foreach ($name in 'SoftwareLicensingProduct', 'SoftwareLicensingService',
     'OfficeSoftwareProtectionProduct', 'OfficeSoftwareProtectionService') {
     try {
         $class = Get-CimClass -Namespace root/cimv2 -ClassName $name
-    } catch {
+    }
+    catch {
         $classes[$name] = [ordered]@{ exists = $false; error = $_.Exception.Message }
         continue
     }
     $classes[$name] = [ordered]@{
-        exists     = $true
+        exists = $true
         qualifiers = ConvertFrom-Qualifier $class.CimClassQualifiers
         properties = @(foreach ($p in $class.CimClassProperties) {
                 [ordered]@{ name = $p.Name; cim_type = "$($p.CimType)"; flags = "$($p.Flags)"
-                    qualifiers = ConvertFrom-Qualifier $p.Qualifiers }
+                    qualifiers = ConvertFrom-Qualifier $p.Qualifiers
+                }
             })
-        methods    = @(foreach ($m in $class.CimClassMethods) {
+        methods = @(foreach ($m in $class.CimClassMethods) {
                 [ordered]@{ name = $m.Name; return_type = "$($m.ReturnType)"
                     qualifiers = ConvertFrom-Qualifier $m.Qualifiers
                     parameters = @(foreach ($a in $m.Parameters) {
                             [ordered]@{ name = $a.Name; cim_type = "$($a.CimType)"
                                 reference_class = $a.ReferenceClassName
-                                qualifiers = ConvertFrom-Qualifier $a.Qualifiers }
-                        }) }
+                                qualifiers = ConvertFrom-Qualifier $a.Qualifiers
+                            }
+                        })
+                }
             })
     }
 }

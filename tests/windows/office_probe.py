@@ -3,14 +3,14 @@
 .github/workflows/windows.yml (job office) runs this on GitHub's hosted Windows runners after
 installing Office LTSC 2024 Professional Plus (volume licence, KMS client key) with the
 Office Deployment Tool. Each command writes OUT/<command>.json with what it saw, prints it,
-and exits 1 when Windows did not answer as expected ("facts §N": shared/reference/
-windows-licensing-facts.md). Programs are built with the collection's own Python
+and exits 1 when Windows did not answer as expected (licensing facts: docs/licensing-facts.md,
+by section). Programs are built with the collection's own Python
 (inspection, apply, hostops) and sent with --winrm as Ansible's winrm plugin sends them
 (winrm_call.py), else run as a local process.
 
     python -m tests.windows.office_probe wait-office OUT [--winrm] [--deadline 900]
         polls the read program until a ProPlus2024Volume KMS client product is in
-        SoftwareLicensingProduct (facts §1.1: Office 2013+ on Windows 8+ lives in the SPP).
+        SoftwareLicensingProduct (docs/licensing-facts.md §1.1: Office 2013+ on Windows 8+ lives in the SPP).
     python -m tests.windows.office_probe modules OUT [--winrm]
         the modules' phases (kms_action.manage, what KmsAction.run calls): office_kms_info,
         office_kms state=configured then absent (each twice: changed, then ok in one call),
@@ -18,13 +18,15 @@ windows-licensing-facts.md). Programs are built with the collection's own Python
     python -m tests.windows.office_probe writes OUT [--winrm]
         per-product set / read back / clear of the Office product's KMS host and port; one
         Activate against 192.0.2.1:1688 (TEST-NET, never answers: 0xC004F074); the KMS host
-        set on the SERVICE only, then the service and both products read (facts §11.1) and
-        the service's values put back; the SoftwareProtectionPlatform registry key after each
-        write (facts §1.5, §1.6).
+        set on the SERVICE only, then the service and both products read
+        (docs/licensing-facts.md §11.1) and the service's values put back; the
+        SoftwareProtectionPlatform registry key after each write (docs/licensing-facts.md §1.5,
+        §1.6).
     python -m tests.windows.office_probe logging OUT [--winrm]
-        with PowerShell module logging (4103) and script block logging (4104) on (facts
-        §11.4), sends a program installing a made-up key, and fails if the key or the program
-        appears in any 4103/4104 event since; OUT/powershell-events.json holds the events.
+        with PowerShell module logging (4103) and script block logging (4104) on
+        (docs/licensing-facts.md §11.4), sends a program installing a made-up key, and fails if the
+        key or the program appears in any 4103/4104 event since; OUT/powershell-events.json holds
+        the events.
     python -m tests.windows.office_probe costs OUT [--winrm]
         what this PC spends, for the lab's cost settings (benchmarks/README.md): the round trip
         of a WinRM command running one trivial operation (PowerShell's start, the transport),
@@ -125,8 +127,9 @@ def windows_product(products: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def kms_values(execute: Execute, sku_ids: list[str]) -> dict[str, Any]:
-    """The service's KMS host, port and lookup domain and each product's (facts §1.3, §1.5);
-    the lookup domain is dropped where this Windows lacks it (the result's "dropped" says so)."""
+    """The service's KMS host, port and lookup domain and each product's
+    (docs/licensing-facts.md §1.3, §1.5); the lookup domain is dropped where this Windows lacks it
+    (the result's "dropped" says so)."""
     where = " OR ".join(apply.by_id(s) for s in sku_ids)
     results = hostops.run(execute, [
         cim_query("service", inspection.SPP_SERVICE, SERVICE_KMS,
@@ -223,7 +226,7 @@ def after(results: hostops.Results) -> dict[str, Any]:
 
 
 def service_call(op_id: str, method: str, *arguments: tuple[str, str, Any]) -> hostops.Operation:
-    """A method of the service (slmgr /skms without an Activation ID, facts §11.1)."""
+    """A method of the service (slmgr /skms without an Activation ID, docs/licensing-facts.md §11.1)."""
     return cim_invoke(op_id, inspection.SPP_SERVICE, method, arguments=list(arguments))
 
 
@@ -258,13 +261,13 @@ def writes(execute: Execute, registry: Callable[[], dict[str, Any]]) -> tuple[di
             problems.append("%s: read back %r:%r, expected %r:%r" % (
                 name, got.get("KeyManagementServiceMachine"), got.get("KeyManagementServicePort"), host, port))
 
-    # Per product (ospp.vbs /sethst on Windows 8+, facts §1.6): set, read back, clear.
+    # Per product (ospp.vbs /sethst on Windows 8+, docs/licensing-facts.md §1.6): set, read back, clear.
     try:
         expect_host("per-product set", run("per_product_set", steps(office, ("set_host", KMS_HOST_SET),
                                                                     ("set_port", 1688))), KMS_HOST_SET, 1688)
         record["registry"]["after_per_product_set"] = registry()
         record["kms_after_per_product_set"] = kms_values(execute, skus)
-        # Activate against a KMS host that never answers: 0xC004F074 (facts §6).
+        # Activate against a KMS host that never answers: 0xC004F074 (docs/licensing-facts.md §6).
         program = steps(office, ("set_host", UNREACHABLE), ("set_port", 1688), ("activate", None))
         [activate_id] = [op["id"] for op in program if op.get("method") == "Activate"]
         code = run("activate", program)[activate_id].hresult
@@ -277,7 +280,7 @@ def writes(execute: Execute, registry: Callable[[], dict[str, Any]]) -> tuple[di
         record["registry"]["after_per_product_clear"] = registry()
 
     # Service-wide only (slmgr /skms without an Activation ID): do the products' properties show
-    # it? (facts §11.1, UNCONFIRMED: recorded, not expected.) Then the service is put back.
+    # it? (docs/licensing-facts.md §11.1, UNCONFIRMED: recorded, not expected.) Then the service is put back.
     service_before = record["kms_before"]["service"]
     try:
         run("service_set", [service_call("set_host", "SetKeyManagementServiceMachine",
@@ -301,7 +304,7 @@ def writes(execute: Execute, registry: Callable[[], dict[str, Any]]) -> tuple[di
     return record, problems
 
 
-# -- PowerShell logging (facts §11.4) ---------------------------------------------------------
+# -- PowerShell logging (docs/licensing-facts.md §11.4) --------------------------------------------
 def leak_markers(program: list[hostops.Operation], key: str) -> dict[str, str]:
     """What must never appear in a PowerShell log: the key (as typed, and without dashes), the
     program as it travels (base64), and the part of that base64 that encodes the key (what a
@@ -357,9 +360,9 @@ def logging_probe(execute: Execute, read_events: Callable[[datetime], list[dict[
 
 # -- Windows-only helpers ----------------------------------------------------------------------
 def registry_tree(path: str = SPP_KEY) -> dict[str, Any]:
-    """HKLM\\<path> and its subkeys (e.g. <AppID>\\<SkuID>, facts §1.5): values with their types;
-    anything shaped like a product key shown by its last five characters only, binary data by
-    its length."""
+    """HKLM\\<path> and its subkeys (e.g. <AppID>\\<SkuID>, docs/licensing-facts.md §1.5): values
+    with their types; anything shaped like a product key shown by its last five characters only,
+    binary data by its length."""
     import winreg  # noqa: PLC0415 - Windows only
 
     kinds = {winreg.REG_SZ: "REG_SZ", winreg.REG_EXPAND_SZ: "REG_EXPAND_SZ", winreg.REG_BINARY: "REG_BINARY",

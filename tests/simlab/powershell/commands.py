@@ -704,11 +704,12 @@ class CimMethodResult(DotNet):
 
 
 def cim_exception(hresult: int | None, message: str, error_data: bool = True) -> rt.DotNetException:
-    """A CimException for a WMI error (facts §10.1 of the project's reference; MI's mapping of
-    WBEM codes to NativeErrorCode, learn.microsoft.com/windows/win32/api/mi/ne-mi-mi_result):
-    ErrorData is the MSFT_WmiError instance whose error_Code is the HRESULT; MessageId
-    "HRESULT 0x...". A CimException's own HResult is never set (0x80131500). Without
-    ``error_data`` it carries the message ID only (the lab's ``error_data: false`` fault)."""
+    """A CimException for a WMI error (docs/licensing-facts.md §10.1 of the project's reference;
+    MI's mapping of WBEM codes to NativeErrorCode,
+    learn.microsoft.com/windows/win32/api/mi/ne-mi-mi_result): ErrorData is the MSFT_WmiError
+    instance whose error_Code is the HRESULT; MessageId "HRESULT 0x...". A CimException's own
+    HResult is never set (0x80131500). Without ``error_data`` it carries the message ID only (the
+    lab's ``error_data: false`` fault)."""
     native = NATIVE_ERRORS.get(hresult or 0, ("Failed", 1))
     message_id = None if hresult is None else "HRESULT 0x%08x" % (hresult & 0xFFFFFFFF)
     extra: dict[str, Any] = {
