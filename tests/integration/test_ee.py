@@ -159,8 +159,8 @@ def ee(tmp_path_factory) -> Environment:
     its Containerfile played in a clean venv: about 20 s on a 2-core machine with the index
     close by (pykerberos is compiled, ansible-core and cryptography are fetched)."""
     top = tmp_path_factory.mktemp("ee")
-    context, venv, collections, src, tools = (top / name for name in ("context", "venv", "collections", "src",
-                                                                        "builder-tools"))
+    names = ("context", "venv", "collections", "src", "builder-tools")
+    context, venv, collections, src, tools = (top / name for name in names)
     seconds: dict[str, float] = {}
     timed(seconds, "make ee", ["make", "--no-print-directory", "-o", "venv", "ee", "VENV=%s" % BIN.parent,
                                "EE_CONTEXT=%s" % context], cwd=ROOT, env=clean_env())

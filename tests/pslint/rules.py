@@ -506,12 +506,12 @@ class Function:
 
     @property
     def unscoped_name(self) -> str:
-        prefix, _, rest = self.name.partition(":")
+        prefix, _colon, rest = self.name.partition(":")
         return rest if rest and prefix.lower() in ("global", "local", "script", "private") else self.name
 
     def has_cmdlet_binding(self) -> bool:
-        return any(not a.is_type and a.name.lower() in ("cmdletbinding", "system.management.automation.cmdletbinding",
-                                                         "cmdletbindingattribute")
+        names = ("cmdletbinding", "system.management.automation.cmdletbinding", "cmdletbindingattribute")
+        return any(not a.is_type and a.name.lower() in names
                    for a in self.block_attributes)
 
 
@@ -1042,7 +1042,7 @@ def avoid_default_value_switch_parameter(script: Script) -> Iterator[Finding]:
     [System.Management.Automation.SwitchParameter]) whose default value is $true, as written
     (case-insensitive); reported at the parameter.
     """
-    for _, p in _param_block_parameters(script):
+    for _node, p in _param_block_parameters(script):
         if p.has_type("switch", "switchparameter", "system.management.automation.switchparameter",
                       "management.automation.switchparameter") \
                 and p.default is not None and script.text(p.default).lower() == "$true":
@@ -1153,7 +1153,7 @@ def avoid_multiple_type_attributes(script: Script) -> Iterator[Finding]:
     """AvoidMultipleTypeAttributes (RULE_DOCS + 'AvoidMultipleTypeAttributes'): a parameter with
     more than one type constraint ([int][string]$x); reported at the parameter.
     """
-    for _, p in _param_block_parameters(script):
+    for _node, p in _param_block_parameters(script):
         if sum(1 for a in p.attributes if a.is_type) > 1:
             yield script.finding("PSAvoidMultipleTypeAttributes", p.node,
                                  "Parameter '%s' has more than one type specifier." % p.name)
@@ -1221,8 +1221,8 @@ def avoid_should_continue_without_force(script: Script) -> Iterator[Finding]:
     [bool] or [switch]; reported at the call.
     """
     for function in script.functions:
-        forced = any(p.name.lower() == "force" and p.has_type("bool", "boolean", "switch", "system.boolean",
-                                                                "switchparameter") for p in function.parameters)
+        switches = ("bool", "boolean", "switch", "system.boolean", "switchparameter")
+        forced = any(p.name.lower() == "force" and p.has_type(*switches) for p in function.parameters)
         if forced:
             continue
         for call in script.of_type("invokation_expression", node=function.node):
@@ -1275,7 +1275,7 @@ def avoid_global_vars(script: Script) -> Iterator[Finding]:
     (SPECIAL_VARIABLES); reported at the variable; suppression ID: global:name.
     """
     for variable in _variables(script):
-        scope, name, _ = variable_path(script.text(variable))
+        scope, name, _member = variable_path(script.text(variable))
         if scope == "global" and name.lower() not in SPECIAL_VARIABLES:
             yield script.finding("PSAvoidGlobalVars", variable, "Found global variable '%s'." %
                                  ("global:" + name), suppression_id="global:" + name)
@@ -1313,11 +1313,11 @@ def avoid_assignment_to_automatic_variable(script: Script) -> Iterator[Finding]:
     PSSenderInfo, Pwd, ReportErrorShow*, Sender, StackTrace, This); the name as written after
     $ (with a scope prefix it does not match), case-insensitive; reported at the variable.
     """
-    for _, left, _ in _assignments(script):
+    for _assignment, left, _value in _assignments(script):
         node = unwrap(left)
         if node is not None and node.type == "variable":
             yield from _automatic(script, node)
-    for _, p in _param_block_parameters(script):
+    for _node, p in _param_block_parameters(script):
         yield from _automatic(script, p.variable)
 
 
@@ -1362,18 +1362,18 @@ def use_declared_vars_more_than_assignments(script: Script) -> Iterator[Finding]
     """
     for root in _scope_roots(script):
         first: dict[str, tuple[Node, Node, Node]] = {}
-        for assignment, left, _ in _assignments(script, root, nested=False):
+        for assignment, left, _value in _assignments(script, root, nested=False):
             variable = _assigned_variable(script, left)
             if variable is None:
                 continue
-            scope, name, _ = variable_path(script.text(variable))
+            scope, name, _member = variable_path(script.text(variable))
             if scope is not None and scope not in ("local", "private"):
                 continue
             first.setdefault(name.lower(), (assignment, left, variable))
         if not first:
             continue
         for variable in _variables(script, root):
-            _, name, _ = variable_path(script.text(variable))
+            _scope, name, _member = variable_path(script.text(variable))
             key = name.lower()
             if key not in first:
                 continue
@@ -1401,8 +1401,8 @@ def use_declared_vars_more_than_assignments(script: Script) -> Iterator[Finding]
             value = command.elements[-1].node
             for part in script.text(value).split(","):
                 first.pop(part.strip().strip("'\"").lower(), None)
-        for key, (_, left, _) in first.items():
-            name = variable_path(script.text(first[key][2]))[1]
+        for _key, (_assignment, left, value) in first.items():
+            name = variable_path(script.text(value))[1]
             yield script.finding("PSUseDeclaredVarsMoreThanAssignments", left,
                                  "The variable '%s' is assigned but never used." % name, suppression_id=name)
 
@@ -1476,7 +1476,7 @@ def _scalar_variable(script: Script, variable: Node, name: str) -> bool:
                     return bool(types) and not any(t.endswith("]") or t in ("object", "psobject", "system.object")
                                                    for t in types)
     values = []
-    for _, left, operator in _assignments(script, scope, nested=False):
+    for _assignment, left, operator in _assignments(script, scope, nested=False):
         assigned = _assigned_variable(script, left)
         if assigned is not None and variable_path(script.text(assigned))[1].lower() == name:
             right = unwrap(left.parent.named_children[-1])
@@ -1509,7 +1509,7 @@ def possible_incorrect_usage_of_assignment_operator(script: Script) -> Iterator[
     right side has no command and no method call and the condition is not wrapped in an extra
     pair of parentheses (if (($x = $y))); reported at the operator.
     """
-    for _, condition in _conditions(script):
+    for _node, condition in _conditions(script):
         assignment = next((n for n in script.walk(condition, nested=False) if n.type == "assignment_expression"), None)
         if assignment is None:
             continue
@@ -1668,7 +1668,7 @@ def place_open_brace(script: Script) -> Iterator[Finding]:
     after open brace."); except the { of a script block expression ({ } given to a command,
     assigned, passed to a method...) and braces whose } is on the same line.
     """
-    opens, _ = _scriptblock_braces(script)
+    opens, _closes = _scriptblock_braces(script)
     ignored = opens | {pair[0].start for pair in _brace_pairs_on_one_line(script)}
     tokens = script.tokens
     for k, token in enumerate(tokens):
@@ -1690,7 +1690,7 @@ def place_close_brace(script: Script) -> Iterator[Finding]:
     follow a new line.": } else { must be written on two lines); except the } of a script
     block expression, of a { } pair on one line and of a one-line hashtable.
     """
-    _, closes = _scriptblock_braces(script)
+    _opens, closes = _scriptblock_braces(script)
     ignored = closes | {pair[1].start for pair in _brace_pairs_on_one_line(script)}
     tokens = script.tokens
     stack: list[Token] = []
@@ -1717,8 +1717,8 @@ def place_close_brace(script: Script) -> Iterator[Finding]:
 def _extent(script: Script, node: Node) -> tuple[Token, Token] | None:
     """First and last token (comments left out) of a node."""
     start, end = script.span(node)
-    inside = [t for t in script.tokens if start <= t.start < end and t.kind not in ("Comment", "NewLine",
-                                                                                     "LineContinuation")]
+    skipped = ("Comment", "NewLine", "LineContinuation")
+    inside = [t for t in script.tokens if start <= t.start < end and t.kind not in skipped]
     return (inside[0], inside[-1]) if inside else None
 
 
@@ -1836,6 +1836,10 @@ def use_consistent_indentation(script: Script) -> Iterator[Finding]:  # noqa: PL
     yield from findings
 
 
+# What may follow a pipe on its line without a space (UseConsistentWhitespace's CheckPipe).
+_PIPE_LINE_END = ("Pipe", "NewLine", "LineContinuation")
+
+
 @rule("PSUseConsistentWhitespace")
 def use_consistent_whitespace(script: Script) -> Iterator[Finding]:  # noqa: PLR0912
     """UseConsistentWhitespace (RULE_DOCS + 'UseConsistentWhitespace'), ansible-test's settings
@@ -1888,8 +1892,7 @@ def use_consistent_whitespace(script: Script) -> Iterator[Finding]:  # noqa: PLR
                     and not apart_before(i)[0]:
                 add(token, "Use space before closing brace.")
         elif kind == "Pipe":
-            if following is not None and prev_same_line(i) and following.kind not in ("Pipe", "NewLine",
-                                                                                       "LineContinuation"):
+            if following is not None and prev_same_line(i) and following.kind not in _PIPE_LINE_END:
                 exact, more = apart_after(i)
                 if not exact and not more:
                     add(token, "Use space after pipe.")
@@ -1993,8 +1996,8 @@ _SINGULAR_RULES = [
     ("[^aeiou]ese$", "$0"), ("deer$", "$0"), ("fish$", "$0"), ("measles$/", "$0"), ("o[iu]s$", "$0"), ("pox$", "$0"),
     ("sheep$", "$0"),
 ]
-_COMPILED = {id(rules): [(re.compile(p, re.IGNORECASE), r) for p, r in rules] for rules in (_PLURAL_RULES,
-                                                                                             _SINGULAR_RULES)}
+_COMPILED = {id(rules): [(re.compile(p, re.IGNORECASE), r) for p, r in rules]
+             for rules in (_PLURAL_RULES, _SINGULAR_RULES)}
 
 
 def _restore_case(original: str, new: str) -> str:

@@ -275,8 +275,8 @@ def test_parse_errors_are_reported():
     (finding,) = analyze("if ($x -eq {", "broken.ps1")
     assert finding.rule == "ParseError"
     # The rules that read the text still run (the grammar cannot read an escaped space at a line's end).
-    assert [f.rule for f in analyze("Write-Output 1 ` \n")] == ["ParseError", "PSMisleadingBacktick",
-                                                                 "PSAvoidTrailingWhitespace"]
+    rules = [f.rule for f in analyze("Write-Output 1 ` \n")]
+    assert rules == ["ParseError", "PSMisleadingBacktick", "PSAvoidTrailingWhitespace"]
 
 
 # -- suppressions, as PSScriptAnalyzer applies them ---------------------------------------------------
