@@ -76,6 +76,8 @@ class ActionModule(ActionBase):
             expiring_days=args["expiring_days"],
             max_clock_skew_seconds=args["max_clock_skew_seconds"],
             kms_host=args["kms_host"],
+            kms_hosts={host: plain(r) if isinstance(r, Mapping) else None for host, r in args["kms_hosts"].items()},
+            kms_host_names={host: list(names) for host, names in args["kms_host_names"].items()},
         )
         # Where the user runs ansible-playbook, not the playbook's folder: a playbook of an
         # installed collection must not write into the collection (read-only in an AWX
@@ -102,5 +104,6 @@ class ActionModule(ActionBase):
             schema=report.SCHEMA,
             summary=document["summary"],
             flags=document["flags"],
+            kms_hosts=document["kms_hosts"],
             stats=report.stats(document),
         )

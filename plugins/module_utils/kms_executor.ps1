@@ -26,11 +26,17 @@ $ProgressPreference = 'SilentlyContinue'
 try { [Console]::OutputEncoding = New-Object Text.UTF8Encoding $false } catch { $null = $_ }
 
 # What a program may touch. Licensing classes (docs/licensing-facts.md §1.1) and basic Win32 classes
-# may be read; methods may be called on the licensing classes only.
+# may be read; methods may be called on the licensing classes, and on the Windows Firewall's rule
+# class (Enable/Disable of a KMS host's rule, docs/licensing-facts.md §12.6).
 $LicensingClasses = @('SoftwareLicensingProduct', 'SoftwareLicensingService',
     'OfficeSoftwareProtectionProduct', 'OfficeSoftwareProtectionService')
-$QueryClasses = $LicensingClasses + @('Win32_OperatingSystem', 'Win32_ComputerSystem', 'Win32_Processor',
-    'Win32_PhysicalMemory', 'Win32_LogicalDisk', 'Win32_Service')
+$FirewallClasses = @('MSFT_NetFirewallRule')
+$QueryClasses = $LicensingClasses + $FirewallClasses + @('Win32_OperatingSystem', 'Win32_ComputerSystem',
+    'Win32_Processor', 'Win32_PhysicalMemory', 'Win32_LogicalDisk', 'Win32_Service')
+$MethodClasses = $LicensingClasses + $FirewallClasses
+# The CIM namespaces, the first the default: the licensing and Win32 classes are in root/cimv2
+# (docs/licensing-facts.md §1.1), the firewall classes in root/StandardCimv2 (§12.6), and only there.
+$Namespaces = @('root/cimv2', 'root/StandardCimv2')
 # Office installations (Click-to-Run configuration, MSI uninstall entries) and the licensing
 # services' own keys (docs/licensing-facts.md §1.5, §1.6), with the per-product KMS settings of
 # Windows and Office under their Application IDs (docs/licensing-facts.md §1.5:
@@ -49,6 +55,13 @@ $Services = @('sppsvc', 'osppsvc')
 # (Windows 7 and later; Vista's was Microsoft-Windows-Security-Licensing-SLC), and osppsvc's event
 # source (UNCONFIRMED: third-party sources only).
 $EventProviders = @('Microsoft-Windows-Security-SPP', 'Office Software Protection Platform Service')
+# The logs, the first the default: the Application log, read by one of those providers; a KMS
+# host's own log of the requests it processed (event 12290), read by log name and event ID
+# only, its provider being UNCONFIRMED (docs/licensing-facts.md §12.8).
+$EventLogs = @('Application', 'Key Management Service')
+# The services a program may restart: the Software Protection service, after which a KMS host's
+# settings take effect (docs/licensing-facts.md §12.2).
+$RestartServices = @('sppsvc')
 # The SRV name KMS hosts publish (docs/licensing-facts.md §7.1).
 $SrvNames = @('_vlmcs._tcp')
 # \z, not $: in .NET, $ also matches before a final newline.
@@ -64,6 +77,7 @@ function Test-Program($Operations) {
             'host_facts' { }
             'cim_query' {
                 if ($QueryClasses -notcontains $op.class) { return "class $($op.class) may not be read" }
+                if (-not (Get-Namespace $op)) { return "class $($op.class) is not read in namespace $($op.namespace)" }
                 $names = @($op.properties)
                 if (-not $names.Count) { return "cim_query $($op.id) names no property" }
                 if ($op.if_service -and $Services -notcontains $op.if_service) { return "service $($op.if_service) may not be asked for" }
@@ -72,7 +86,8 @@ function Test-Program($Operations) {
                 }
             }
             'cim_invoke' {
-                if ($LicensingClasses -notcontains $op.class) { return "methods of $($op.class) may not be called" }
+                if ($MethodClasses -notcontains $op.class) { return "methods of $($op.class) may not be called" }
+                if (-not (Get-Namespace $op)) { return "class $($op.class) is not called in namespace $($op.namespace)" }
                 $names = @($op.method) + @(foreach ($a in $op.arguments) { $a.name })
                 foreach ($a in $op.arguments) {
                     if ($ArgumentTypes -notcontains $a.type) { return "argument type $($a.type) is not supported" }
@@ -87,10 +102,18 @@ function Test-Program($Operations) {
                 if (-not ($port -ge 1 -and $port -le 65535)) { return "port $($op.port) is not a TCP port" }
             }
             'event_log' {
-                if ($EventProviders -notcontains $op.provider) { return "events of $($op.provider) may not be read" }
+                $log = Get-LogName $op
+                if ($EventLogs -notcontains $log) { return "the $log log may not be read" }
+                # A provider of the Application log, and none for the KMS host's own log.
+                if (($log -eq $EventLogs[0]) -ne ($EventProviders -contains $op.provider)) {
+                    return "events of $($op.provider) may not be read from the $log log"
+                }
                 $newest = $op.newest -as [int]
                 if (-not ($newest -ge 1 -and $newest -le 100)) { return "newest $($op.newest) is not from 1 to 100" }
                 foreach ($i in @($op.ids)) { if ($null -eq ($i -as [int])) { return "event ID $i is not a number" } }
+            }
+            'service_restart' {
+                if ($RestartServices -notcontains $op.name) { return "service $($op.name) may not be restarted" }
             }
             'dns_srv' {
                 if ($SrvNames -notcontains $op.name) { return "SRV name $($op.name) may not be looked up" }
@@ -107,6 +130,21 @@ function Test-Program($Operations) {
         }
     }
     return $null
+}
+
+# The namespace of a cim_query or cim_invoke: its own, else the default; $null when that is not
+# the namespace of its class (the firewall classes in root/StandardCimv2, every other in the default).
+function Get-Namespace($Op) {
+    $ns = $Namespaces[0]
+    if ($Op.namespace) { $ns = [string]$Op.namespace }
+    if ($Namespaces -notcontains $ns -or ($FirewallClasses -contains $Op.class) -ne ($ns -eq $Namespaces[1])) { return $null }
+    return $ns
+}
+
+# The log of an event_log operation: its own, else the default (the Application log).
+function Get-LogName($Op) {
+    if ($Op.log) { return [string]$Op.log }
+    return $EventLogs[0]
 }
 
 # Fails the current operation with an HRESULT the executor chose (as text, 0x + 8 digits).
@@ -175,10 +213,11 @@ function Invoke-Query($Op) {
         }
         $installed = $true
     }
+    $ns = Get-Namespace $Op
     $properties = @($Op.properties)
     $dropped = @()
     try {
-        $found = @(Get-CimInstance -Query (Format-Wql $Op $properties))
+        $found = @(Get-CimInstance -Namespace $ns -Query (Format-Wql $Op $properties))
     }
     catch {
         $code = Get-HResult $_
@@ -187,11 +226,11 @@ function Invoke-Query($Op) {
             Stop-Operation $code "The service $($Op.if_service) is installed, but its WMI class $($Op.class) is not registered."
         }
         if (-not ($Op.optional_properties -and $code -eq '0x80041017')) { throw }
-        $declared = @((Get-CimClass -ClassName $Op.class).CimClassProperties | ForEach-Object { $_.Name })
+        $declared = @((Get-CimClass -Namespace $ns -ClassName $Op.class).CimClassProperties | ForEach-Object { $_.Name })
         $dropped = @($Op.optional_properties | Where-Object { $declared -notcontains $_ })
         if (-not $dropped.Count) { throw }
         $properties = @($properties | Where-Object { $dropped -notcontains $_ })
-        $found = @(Get-CimInstance -Query (Format-Wql $Op $properties))
+        $found = @(Get-CimInstance -Namespace $ns -Query (Format-Wql $Op $properties))
     }
     $rows = @(foreach ($instance in $found) {
             $row = @{}
@@ -208,8 +247,8 @@ function Invoke-Query($Op) {
 # $null when the class does not declare the method. ospp.vbs passes arguments by position,
 # and the osppsvc classes' parameter names are not documented (docs/licensing-facts.md §1.6).
 $ClassDefinitions = @{}
-function Get-InParameter($Class, $Method) {
-    if (-not $ClassDefinitions.ContainsKey($Class)) { $ClassDefinitions[$Class] = Get-CimClass -ClassName $Class }
+function Get-InParameter($Namespace, $Class, $Method) {
+    if (-not $ClassDefinitions.ContainsKey($Class)) { $ClassDefinitions[$Class] = Get-CimClass -Namespace $Namespace -ClassName $Class }
     $declared = $ClassDefinitions[$Class].CimClassMethods[$Method]
     if (-not $declared) { return $null }
     $byPosition = @{}
@@ -226,18 +265,19 @@ function Get-InParameter($Class, $Method) {
 # names this host's class declares; the program's own names serve where the class does not
 # declare the method (WMI then answers for it).
 function Invoke-Method($Op) {
+    $ns = Get-Namespace $Op
     if ($Op.where) {
-        $targets = @(Get-CimInstance -ClassName $Op.class -Filter $Op.where)
+        $targets = @(Get-CimInstance -Namespace $ns -ClassName $Op.class -Filter $Op.where)
     }
     else {
-        $targets = @(Get-CimInstance -ClassName $Op.class)
+        $targets = @(Get-CimInstance -Namespace $ns -ClassName $Op.class)
     }
     if ($targets.Count -eq 0) { Stop-Operation '0x80041002' "No instance of $($Op.class) matches $($Op.where)." }
     if ($Op.where -and $targets.Count -gt 1) { Stop-Operation '0x80070057' "$($targets.Count) instances of $($Op.class) match $($Op.where); expected one." }
     $given = @($Op.arguments)
     $arguments = @{}
     if ($given.Count) {
-        $names = Get-InParameter $Op.class $Op.method
+        $names = Get-InParameter -Namespace $ns -Class $Op.class -Method $Op.method
         if ($null -eq $names) { $names = @(foreach ($a in $given) { $a.name }) }
         if ($names.Count -ne $given.Count) {
             Stop-Operation '0x80041008' "$($Op.class).$($Op.method) takes $($names.Count) arguments on this host; the program gives $($given.Count)."
@@ -333,18 +373,23 @@ function Test-Tcp($Op) {
     return $data
 }
 
-# The newest events of one licensing provider in the Application log, newest first, with
-# their insertion strings as text, in order (docs/licensing-facts.md §10.2: 12288 the KMS request,
-# 12289 the KMS host's answer). What the strings mean is the controller's business.
+# The newest events of one log with these IDs, newest first, with their insertion strings as text,
+# in order: in the Application log one licensing provider's (docs/licensing-facts.md §10.2: 12288 the
+# KMS request, 12289 the KMS host's answer), in a KMS host's own log every provider's (§12.8: 12290
+# a request it processed). What the strings mean is the controller's business.
 function Read-Event($Op) {
-    $filter = @{ LogName = 'Application'; ProviderName = [string]$Op.provider; Id = [int[]]@($Op.ids) }
+    $filter = @{ LogName = (Get-LogName $Op); Id = [int[]]@($Op.ids) }
+    if ($Op.provider) { $filter.ProviderName = [string]$Op.provider }
     try {
         $found = @(Get-WinEvent -FilterHashtable $filter -MaxEvents ([int]$Op.newest) -ErrorAction Stop)
     }
     catch {
-        # Get-WinEvent fails when nothing matches, or when the provider is not registered here
-        # (no osppsvc): both mean there are no such events.
-        if ($_.FullyQualifiedErrorId -match '^(NoMatchingEventsFound|NoMatchingProvidersFound)') { return @{ events = @() } }
+        # Get-WinEvent fails when nothing matches, when the provider is not registered here (no
+        # osppsvc), or when the log does not exist here (PowerShell's GetEventCommand.cs): each
+        # means there are no such events.
+        if ($_.FullyQualifiedErrorId -match '^(NoMatchingEventsFound|NoMatchingProvidersFound|NoMatchingLogsFound)') {
+            return @{ events = @() }
+        }
         throw
     }
     $events = @(foreach ($e in $found) {
@@ -354,6 +399,14 @@ function Read-Event($Op) {
             }
         })
     return @{ events = $events }
+}
+
+# Restarts a service of $RestartServices (Restart-Service stops it, then starts it) and reports its
+# state afterwards as Get-Service sees it ('Running' when it came back).
+function Restart-NamedService($Op) {
+    $name = [string]$Op.name
+    Restart-Service -Name $name
+    return @{ name = $name; status = [string](Get-Service -Name $name).Status }
 }
 
 # The DNS domains a KMS client looks its host up in, in order (docs/licensing-facts.md §11.3;
@@ -477,6 +530,7 @@ try {
                     'registry_read' { $r.data = Read-Registry $op }
                     'event_log' { $r.data = Read-Event $op }
                     'dns_srv' { $r.data = Resolve-Srv $op }
+                    'service_restart' { $r.data = Restart-NamedService $op }
                     'tcp_connect' {
                         $r.data = Test-Tcp $op
                         if ($op.require -and -not $r.data.reachable) {

@@ -87,6 +87,22 @@ options:
       - The KMS host the info task tested reachability against, recorded in the report's
         settings. It is not contacted.
     type: str
+  kms_hosts:
+    description:
+      - The organisation's KMS hosts, reported beside their clients (RV(kms_hosts)) - inventory
+        host name to its registered M(volume_licensing.kms.kms_host_info) result. A host with an
+        empty result is reported unreachable.
+      - A client's failure is traced to a KMS host by the host's own record of the client's
+        request (event 12290, by the client's machine ID), else by the name the client's last
+        request went to (see O(kms_host_names)).
+    type: dict
+    default: {}
+  kms_host_names:
+    description:
+      - Per KMS host of O(kms_hosts), the other names its clients know it by (a DNS alias such
+        as C(kms.campus.example)); its inventory name and computer name always count.
+    type: dict
+    default: {}
 attributes:
   check_mode:
     support: full
@@ -203,6 +219,10 @@ summary:
       type: list
       elements: str
       sample: [pc20-lab]
+    kms_hosts:
+      description: KMS hosts reported (O(kms_hosts)); 0 without any.
+      type: int
+      sample: 1
 flags:
   description:
     - What needs attention across the fleet, by kind; each kind is present, with an empty
@@ -261,6 +281,30 @@ flags:
       type: list
       elements: dict
       sample: []
+kms_hosts:
+  description:
+    - "One entry per KMS host of O(kms_hosts), by host name - C(host), C(outcome) (C(ok),
+      C(unreachable), C(failed)), C(message) and C(error_code) when it could not be read;
+      otherwise C(computer_name), C(is_kms_host), C(host_keys) (each C(application),
+      C(office_version), C(name), C(partial_key), C(activated)), C(office_volume_license_packs)
+      (version to installed), C(current_count), C(activates) (C(office), C(windows_server),
+      C(windows_clients) - whether the count reaches each threshold), C(listening_port),
+      C(dns_publishing), C(firewall_open), C(requests) (the request counters), C(clients_seen)
+      (distinct clients in its request log)."
+    - "C(traced_failures) - the clients' failures this host explains, grouped by reason and
+      product, each C(reason) (C(count_low), C(no_host_key), C(host_not_activated),
+      C(clock_skew) or C(refused)), C(error_code), C(error_name), C(product) (C(Office 2024),
+      C(Windows)), C(clients) (host names) and C(text), for example C(4 Office 2024 client(s)
+      refused: kms01 counted 1-4 clients, needs 5; it counts 10 now, enough: they activate at
+      their next attempt)."
+  returned: success
+  type: list
+  elements: dict
+  sample: [{host: kms01, outcome: ok, is_kms_host: true, current_count: 4,
+            activates: {office: false, windows_server: false, windows_clients: false},
+            traced_failures: [{reason: count_low, error_code: "0xC004F038", error_name: SL_E_VL_NOT_ENOUGH_COUNT,
+                               product: Office 2024, clients: [pc01, pc02, pc03, pc04],
+                               text: "4 Office 2024 client(s) refused: kms01 counted 1-4 clients, needs 5; it counts 4 now"}]}]
 stats:
   description:
     - The fleet summary to publish with M(ansible.builtin.set_stats) (AWX shows it on the

@@ -20,6 +20,9 @@ reached or did not answer. Provider Microsoft-Windows-Security-SPP (Windows 7 an
 for osppsvc (Office on Windows 7, Office 2010) the event source "Office Software Protection
 Platform Service" and the same IDs are UNCONFIRMED (third-party sources only).
 
+A KMS host logs **12290** for each request it processed, in its own "Key Management Service" log
+(docs/licensing-facts.md §12.8; kms_requests below), read by log name and event ID.
+
 Parsed defensively: Microsoft's example shows the fields as one comma-separated "Info" text;
 whether Windows stores them as one insertion string or several is UNCONFIRMED, so the
 strings are joined and split at commas either way, and a field that does not parse is None.
@@ -39,6 +42,7 @@ OSPP_PROVIDER = "Office Software Protection Platform Service"
 KMS_REQUEST = 12288
 KMS_RESPONSE = 12289
 EVENT_IDS = (KMS_REQUEST, KMS_RESPONSE)
+KMS_HOST_REQUEST = 12290  # a KMS host's record of a request it processed (docs/licensing-facts.md §12.8)
 # Newest events read per provider: about 20 exchanges, enough for the last weeks of renewals
 # of Windows and several Office products, and a bounded reply.
 NEWEST_EVENTS = 40
@@ -129,6 +133,36 @@ def exchanges(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def last_exchange(found: list[dict[str, Any]], sku_id: str | None) -> dict[str, Any] | None:
     """The newest exchange about this product (by its Activation ID)."""
     return next((x for x in found if sku_id and x.get("activation_id") == sku_id.lower()), None)
+
+
+def kms_requests(events: list[Any]) -> list[dict[str, Any]]:
+    """The requests a KMS host processed, newest first: its event 12290, one per request, in its
+    own "Key Management Service" log (docs/licensing-facts.md §12.8, VA2-OPS). Fields in order:
+    HRESULT, N-policy (the count the client's product needs, not the host's count), the client's
+    FQDN, its CMID, the client's time, VM info (1: a virtual machine), the client's licensing
+    status (a LicenseStatus code, docs/licensing-facts.md §2.1), minutes to expiration in that
+    status, and the client's Activation ID. Parsed as the client events are (one Info text or one
+    string per field, UNCONFIRMED); a field that does not parse is None."""
+    found = []
+    for event in as_list(events):
+        if not isinstance(event, dict) or event.get("id") != KMS_HOST_REQUEST:
+            continue
+        fields = _fields(event)
+        code = hostops.code(_field(fields, 0))
+        found.append({
+            "time": event.get("time_created"),
+            "hresult": hresult.to_hex(code),
+            "error_name": hresult.name_of(code) if code else None,
+            "required_count": _number(_field(fields, 1)),
+            "client": _field(fields, 2),
+            "cmid": (_field(fields, 3) or "").strip("{}").lower() or None,
+            "client_time": _field(fields, 4),
+            "virtual_machine": {"1": True, "0": False}.get(_field(fields, 5) or ""),
+            "license_status": _number(_field(fields, 6)),
+            "minutes_to_expiration": _number(_field(fields, 7)),
+            "activation_id": (_field(fields, 8) or "").strip("{}").lower() or None,
+        })
+    return sorted(found, key=lambda x: str(x.get("time") or ""), reverse=True)
 
 
 # What an unanswered request means when the host did open a TCP connection to the KMS host:

@@ -49,6 +49,21 @@ _CLIXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 Operation = dict[str, Any]
 
+# The executor's fixed sets that the constructors below check too (kms_executor.ps1 refuses
+# anything else): the CIM namespaces, the first the default (the licensing and Win32 classes;
+# root/StandardCimv2 holds the Windows Firewall's classes, docs/licensing-facts.md §12.6), the
+# event logs, the first the default (a KMS host's own log is read by name and event ID,
+# docs/licensing-facts.md §12.8), and the services a program may restart (§12.2).
+NAMESPACES = ("root/cimv2", "root/StandardCimv2")
+EVENT_LOGS = ("Application", "Key Management Service")
+RESTART_SERVICES = ("sppsvc",)
+
+
+def _one_of(what: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError("%s %r is not one of %s" % (what, value, ", ".join(allowed)))
+    return value
+
 
 # -- operations (docs/host-operations.md) ----------------------------------------------------
 def host_facts(op_id: str) -> Operation:
@@ -57,29 +72,41 @@ def host_facts(op_id: str) -> Operation:
 
 def cim_query(op_id: str, cim_class: str, properties: list[str] | tuple[str, ...], where: str | None = None,
               optional: bool = False, *, if_service: str | None = None,
-              optional_properties: list[str] | tuple[str, ...] = ()) -> Operation:
+              optional_properties: list[str] | tuple[str, ...] = (), namespace: str = NAMESPACES[0]) -> Operation:
     """``optional``: a class that is not registered is absent, not an error. ``if_service``:
     queried only where that service is installed, else absent without a query.
     ``optional_properties``: if Windows refuses the query as invalid (a property its version
-    lacks), it is run again without them, and the result's ``dropped`` names them."""
+    lacks), it is run again without them, and the result's ``dropped`` names them.
+    ``namespace``: one of NAMESPACES; sent only when it is not the default."""
     op: Operation = {"id": op_id, "op": "cim_query", "class": cim_class, "properties": list(properties),
                      "where": where, "optional": optional}
     if if_service:
         op["if_service"] = if_service
     if optional_properties:
         op["optional_properties"] = list(optional_properties)
+    if _one_of("namespace", namespace, NAMESPACES) != NAMESPACES[0]:
+        op["namespace"] = namespace
     return op
 
 
 def cim_invoke(op_id: str, cim_class: str, method: str, *, where: str | None = None,
-               arguments: list[tuple[str, str, Any]] | None = None, group: str | None = None) -> Operation:
+               arguments: list[tuple[str, str, Any]] | None = None, group: str | None = None,
+               namespace: str = NAMESPACES[0]) -> Operation:
     """``arguments``: (name, type, value), type ``string``, ``uint32`` or ``boolean``.
-    ``where`` selects exactly one instance; None is the first instance of a service class."""
+    ``where`` selects exactly one instance; None is the first instance of a service class.
+    ``namespace``: as for cim_query."""
     op: Operation = {"id": op_id, "op": "cim_invoke", "class": cim_class, "where": where, "method": method,
                      "arguments": [{"name": n, "type": t, "value": v} for n, t, v in arguments or []]}
     if group:
         op["group"] = group
+    if _one_of("namespace", namespace, NAMESPACES) != NAMESPACES[0]:
+        op["namespace"] = namespace
     return op
+
+
+def service_restart(op_id: str, name: str) -> Operation:
+    """Restart a service of RESTART_SERVICES; its ``data`` is its ``name`` and ``status`` after."""
+    return {"id": op_id, "op": "service_restart", "name": _one_of("service", name, RESTART_SERVICES)}
 
 
 def registry_read(op_id: str, key: str, values: list[str], subkeys: str | None = None) -> Operation:
@@ -100,9 +127,14 @@ def tcp_connect(op_id: str, host: str, port: int, timeout_ms: int, require: bool
     return op
 
 
-def event_log(op_id: str, provider: str, ids: list[int] | tuple[int, ...], newest: int) -> Operation:
-    """The ``newest`` events of ``provider`` with these IDs in the Application log, newest first."""
-    return {"id": op_id, "op": "event_log", "provider": provider, "ids": list(ids), "newest": newest}
+def event_log(op_id: str, provider: str | None, ids: list[int] | tuple[int, ...], newest: int, *,
+              log: str = EVENT_LOGS[0]) -> Operation:
+    """The ``newest`` events with these IDs, newest first: of ``provider`` in the Application
+    log, or (provider None) of every provider in another log of EVENT_LOGS, sent as ``log``."""
+    op: Operation = {"id": op_id, "op": "event_log", "provider": provider, "ids": list(ids), "newest": newest}
+    if _one_of("event log", log, EVENT_LOGS) != EVENT_LOGS[0]:
+        op["log"] = log
+    return op
 
 
 def dns_srv(op_id: str, name: str, domain: str | None = None, timeout_ms: int | None = None, *,
@@ -479,13 +511,15 @@ def _operation_line(op: Operation) -> str:
     kind, details = op.get("op"), ""
     if kind == "cim_invoke":
         arguments = ", ".join("%s=%s" % (a.get("name"), json.dumps(a.get("value"))) for a in op["arguments"])
-        details = "%s.%s(%s) %s" % (op.get("class"), op.get("method"), arguments,
-                                    "where %s" % op["where"] if op.get("where") else "on the first instance")
+        details = "%s.%s(%s) %s%s" % (op.get("class"), op.get("method"), arguments,
+                                      "where %s" % op["where"] if op.get("where") else "on the first instance",
+                                      " in %s" % op["namespace"] if op.get("namespace") else "")
     elif kind == "cim_query":
         count = len(op.get("properties") or ())
-        details = "%s, %d propert%s, %s%s" % (op.get("class"), count, "y" if count == 1 else "ies",
-                                              "where %s" % op["where"] if op.get("where") else "every instance",
-                                              ", if %s is installed" % op["if_service"] if op.get("if_service") else "")
+        details = "%s, %d propert%s, %s%s%s" % (op.get("class"), count, "y" if count == 1 else "ies",
+                                                "where %s" % op["where"] if op.get("where") else "every instance",
+                                                ", if %s is installed" % op["if_service"] if op.get("if_service")
+                                                else "", ", in %s" % op["namespace"] if op.get("namespace") else "")
     elif kind == "registry_read":
         details = "%s %s%s" % (op.get("key"), ", ".join(op.get("values") or ()),
                                ", subkeys matching %s" % op["subkeys"] if op.get("subkeys") else "")
@@ -494,7 +528,10 @@ def _operation_line(op: Operation) -> str:
                                              ", resolve only" if op.get("connect") is False else "",
                                              ", required" if op.get("require") else "")
     elif kind == "event_log":
-        details = "%s IDs %s, newest %s" % (op.get("provider"), op.get("ids"), op.get("newest"))
+        details = "%s IDs %s, newest %s" % (op.get("provider") or "the %s log" % op.get("log"), op.get("ids"),
+                                            op.get("newest"))
+    elif kind == "service_restart":
+        details = op.get("name")
     elif kind == "dns_srv":
         details = "%s in %s" % (op.get("name"), op.get("domain") or "the host's domains")
     return " ".join(str(part) for part in ("%s:" % op.get("id"), kind, details) if part)

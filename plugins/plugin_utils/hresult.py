@@ -184,6 +184,36 @@ HRESULTS: dict[int, HResult] = {
 }
 
 
+# What to do when a code is met on the KMS host itself (the kms_host modules: installing and
+# activating its host keys, or in the 12290 events of the requests it processed), where the
+# table's hint is written for a client. docs/licensing-facts.md §6, §7.3, §12.4, §12.5, §12.7.
+HOST_HINTS: dict[int, str] = {
+    0xC004F041: "This KMS host's host key is installed but not activated, so it refuses every request: activate "
+                "it (kms_host with activate: true, which needs Internet access to Microsoft's activation "
+                "servers), or by phone: slmgr /dti <Activation ID>, slui 4, then slmgr /atp <Confirmation ID> "
+                "<Activation ID>.",
+    0xC004F042: "A client asked for a product this KMS host holds no host key for: install that version's "
+                "Office Volume License Pack and its host key (CSVLK) on the host (kms_host office_versions and "
+                "host_keys), or point the client at the KMS host that has it.",
+    0xC004F038: "The host has counted fewer distinct clients in the last 30 days than the product needs (5 for "
+                "Office and Windows Server, 25 for Windows clients): the count rises as clients ask; machines "
+                "cloned without sysprep /generalize share a machine ID and count once.",
+    0xC004C003: "Microsoft's activation servers blocked this host key: get a new KMS host key (CSVLK) from the "
+                "Volume Licensing Service Center (or the Microsoft 365 admin center) and give it in host_keys.",
+    0xC004C008: "This host key has been activated as often as Microsoft allows (up to 10 times on up to six "
+                "different computers): call the Microsoft Activation Center (slui 4 shows the number) "
+                "to have the limit raised, or use another host key.",
+    0xC004F069: "The licence this key belongs to is not installed on the host: for an Office host key, install "
+                "that version's Office Volume License Pack first (office_versions names the download); for a "
+                "Windows host key, use a CSVLK this Windows Server version can host (Microsoft's KMS "
+                "activation planning tables).",
+    0xC004F050: "The key is not a valid product key: check it against the Volume Licensing Service Center "
+                "(no typos, no en or em dashes), and that it is a KMS host key (CSVLK), not a client key.",
+    0xC004F015: "The licence of the key's product is not installed: install that Office version's Volume "
+                "License Pack on the host, then install the host key again.",
+}
+
+
 def to_hex(code: int | None) -> str | None:
     """0xC004F074 form of an HRESULT given as a signed or unsigned 32-bit integer."""
     if code is None:
@@ -209,20 +239,28 @@ def name_of(code: int | None) -> str | None:
     return entry.name if entry else None
 
 
-def explain(code: int) -> str:
+def hint_of(code: int | None, host_side: bool = False) -> str | None:
+    """What to do about an HRESULT; ``host_side``: met on the KMS host itself (HOST_HINTS)."""
+    entry = lookup(code)
+    if entry is None:
+        return None
+    return HOST_HINTS.get(int(code) & 0xFFFFFFFF, entry.hint) if host_side else entry.hint
+
+
+def explain(code: int, host_side: bool = False) -> str:
     """The HRESULT in words for a message: code, name, meaning, then what to do."""
     entry = lookup(code)
     if entry is None:
         return "%s (a code this collection has no description for; Microsoft's documentation of " \
                "activation error codes may list it)." % to_hex(code)
-    return "%s %s: %s. %s" % (to_hex(code), entry.name, entry.meaning, entry.hint)
+    return "%s %s: %s. %s" % (to_hex(code), entry.name, entry.meaning, hint_of(code, host_side))
 
 
-def describe(code: int | None) -> dict[str, str | None]:
+def describe(code: int | None, host_side: bool = False) -> dict[str, str | None]:
     """error_code / error_name / error_hint for a result dictionary."""
     entry = lookup(code)
     return {
         "error_code": to_hex(code),
         "error_name": entry.name if entry else None,
-        "error_hint": entry.hint if entry else None,
+        "error_hint": hint_of(code, host_side),
     }

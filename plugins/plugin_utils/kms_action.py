@@ -23,14 +23,18 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import (
     apply,
+    host_apply,
+    host_inspection,
+    host_outcome,
     hostops,
     inspection,
     options,
     outcome,
     requirements,
 )
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.host_plan import plan_kms_host
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import CallError
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired, KmsHostDesired
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import PlanError, plan_host
 
 Execute = Callable[..., dict[str, Any]]
@@ -49,6 +53,7 @@ class KmsAction(ActionBase):
     _supports_check_mode = True
     _supports_async = False
     MODULE = ""  # the key of options.SPECS, and of the options.<MODULE>() check
+    CHECK = ""  # the options.<CHECK>() check, where it is not options.<MODULE>()
 
     def run(self, tmp=None, task_vars=None):
         """The options phase, then the module's phases (phases)."""
@@ -71,7 +76,7 @@ class KmsAction(ActionBase):
         result["changed"] = False
         host = (task_vars or {}).get("inventory_hostname", "the host")
         spec = options.SPECS[self.MODULE]
-        check: Callable[..., Any] = getattr(options, self.MODULE)
+        check: Callable[..., Any] = getattr(options, self.CHECK or self.MODULE)
         try:
             # Numbers first, as written: Ansible's int and float types take "1e1" and other
             # scripts' digits, and refuse "5;calc" naming a Python type, not the form wanted.
@@ -169,3 +174,43 @@ def below_requirements(host: str, facts: dict[str, Any], desired: Desired, resul
         result.setdefault("warnings", []).append(message)
         return
     raise Stop(dict(result, failed=True, msg=message))
+
+
+def read_host(execute: Execute, host: str, result: dict[str, Any], *, changes: bool = True,
+              requests: bool = True) -> dict[str, Any]:
+    """The inspect phase of the KMS host modules: one remote call (host_inspection.inspect;
+    ``requests``: with the requests the host processed). Raises Stop with the failed (or
+    unreachable) result when the host cannot be read."""
+    try:
+        return host_inspection.inspect(execute, host=host, requests=requests)
+    except CallError as exc:
+        raise Stop(dict(result, **outcome.inspect_failure(host, exc, changes=changes))) from None
+
+
+def manage_host(execute: Execute, host: str, desired: KmsHostDesired, result: dict[str, Any], *, check_mode: bool,
+                diff: bool) -> dict[str, Any]:
+    """kms_host's phases: inspect -> plan -> (check mode stops) -> apply -> (read again) ->
+    outcome, for the options already checked (host_*.py beside the client modules' phases)."""
+    try:
+        before = read_host(execute, host, result, requests=False)
+    except Stop as stop:
+        return stop.result
+    try:
+        plan = plan_kms_host(before, desired)
+    except PlanError as exc:
+        return dict(result, failed=True,
+                    msg="Cannot configure %s as a KMS host: %s. Nothing was changed." % (host, exc))
+    if check_mode or not plan.changes:
+        return dict(result, **host_outcome.report(host, plan, before, None, check_mode=check_mode, diff=diff))
+    result["remote_calls"] = 2
+    try:
+        results = host_apply.apply_plan(execute, plan, host)
+    except CallError as exc:
+        if not exc.may_have_run:  # the executor refused the program: nothing ran
+            return dict(result, **outcome.apply_failure(host, exc))
+        try:
+            again = host_apply.read_again(execute, host)
+        except CallError as second:
+            return dict(result, **host_outcome.state_unknown(host, plan, exc, second))
+        return dict(result, **host_outcome.lost_reply(host, plan, before, exc, again, diff=diff))
+    return dict(result, **host_outcome.report(host, plan, before, results, check_mode=False, diff=diff))

@@ -48,6 +48,39 @@ _EDITION = re.compile(r"^Office(?:\d\d)?(?P<product>[A-Za-z0-9]+?)(?P<year>20\d\
 _CHANNEL = re.compile(r",\s*(?P<channel>[^,]+?)\s+channel\s*$", re.IGNORECASE)
 
 
+# The KMS host (docs/licensing-facts.md §12). A host product's Description has VOLUME_KMS but not
+# VOLUME_KMSCLIENT (slmgr.vbs IsKmsServer, §12.4). Each Office version's host SKU, by the
+# Activation ID KMSHOST-Office documents (§12.4), is what its Office Volume License Pack installs
+# (§12.5), with the pack's download; Office 2010's host SKU lives in osppsvc and is not managed.
+OfficeVersion = tuple[str, str, str]  # (name, host SKU Activation ID, Volume License Pack download)
+OFFICE_HOST_SKUS: dict[str, OfficeVersion] = {
+    "2016": ("Office 2016", "98ebfe73-2084-4c97-932c-c0cd1643bea7",
+             "https://www.microsoft.com/download/details.aspx?id=49164"),
+    "2019": ("Office 2019", "70512334-47b4-44db-a233-be5ea33b914c",
+             "https://www.microsoft.com/download/details.aspx?id=57342"),
+    "2021": ("Office LTSC 2021", "47f3b983-7c53-4d45-abc6-bcd91e2dd90a",
+             "https://www.microsoft.com/download/details.aspx?id=103446"),
+    "2024": ("Office LTSC 2024", "f3d89bbf-c0ec-47ce-a8fa-e5a5f97e447f",
+             "https://www.microsoft.com/download/details.aspx?id=106246"),
+}
+OFFICE_VERSIONS = tuple(OFFICE_HOST_SKUS)
+# The count a KMS host must have reached before it activates (docs/licensing-facts.md §7.2, §12.7).
+THRESHOLDS = {"office": 5, "windows_server": 5, "windows_clients": 25}
+
+
+def is_kms_host_product(description: str | None) -> bool:
+    """slmgr.vbs's IsKmsServer: VOLUME_KMS in the Description, but not VOLUME_KMSCLIENT
+    (docs/licensing-facts.md §12.4)."""
+    text = (description or "").upper()
+    return "VOLUME_KMS" in text and "VOLUME_KMSCLIENT" not in text
+
+
+def office_host_version(sku_id: str | None) -> str | None:
+    """The Office version whose host SKU this Activation ID is (docs/licensing-facts.md §12.4), or None."""
+    wanted = (sku_id or "").strip("{}").lower()
+    return next((version for version, (_name, sku, _url) in OFFICE_HOST_SKUS.items() if sku == wanted), None)
+
+
 # VLActivationType (docs/licensing-facts.md §10.7): how the product was last activated.
 ACTIVATION_TYPES = {1: "ActiveDirectory", 2: "KMS", 3: "Token"}
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible.errors import AnsibleError
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, licensing, requirements
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, gvlk_windows, licensing, requirements
 
 # idna (requirements.txt; pywinrm pulls it in through requests) checks internationalised KMS
 # host names. Imported as ansible-core asks plugins to import a library it does not ship
@@ -134,6 +134,19 @@ SPECS: dict[str, dict[str, dict[str, Any]]] = {
         "force": {"type": "bool", "default": False},
         "check_reachable": {"type": "bool", "default": True},
     },
+    "kms_host_info": {},
+    "kms_host": {
+        "host_keys": {"type": "list", "elements": "str", "no_log": True, "default": []},
+        "activate": {"type": "bool", "default": True},
+        "listening_port": {"type": "int", "default": licensing.DEFAULT_KMS_PORT},
+        "dns_publishing": {"type": "bool"},
+        "low_priority": {"type": "bool"},
+        "activation_interval": {"type": "int"},
+        "renewal_interval": {"type": "int"},
+        "firewall": {"type": "bool"},
+        "office_versions": {"type": "list", "elements": "str", "choices": list(licensing.OFFICE_VERSIONS),
+                            "default": []},
+    },
     "office_kms_report": {
         "results": {"type": "dict", "required": True},
         "hosts": {"type": "list", "elements": "str"},
@@ -141,6 +154,8 @@ SPECS: dict[str, dict[str, dict[str, Any]]] = {
         "expiring_days": {"type": "int", "default": DEFAULT_EXPIRING_DAYS},
         "max_clock_skew_seconds": {"type": "int", "default": DEFAULT_MAX_CLOCK_SKEW_SECONDS},
         "kms_host": {"type": "str"},
+        "kms_hosts": {"type": "dict", "default": {}},
+        "kms_host_names": {"type": "dict", "default": {}},
     },
 }
 
@@ -161,6 +176,10 @@ WHOLE_NUMBERS: dict[str, tuple[int, int | None, str, str]] = {
     "min_free_disk_mb": (0, None, "a free disk space in MB", ""),
     "expiring_days": (0, KMS_VALIDITY_DAYS, "a number of days", " (a KMS activation lasts 180 days)"),
     "max_clock_skew_seconds": (0, None, "a number of seconds", ""),
+    "listening_port": (1, 65535, "a TCP port number", ""),
+    # SetVLActivationInterval / SetVLRenewalInterval take 15 to 43200 (docs/licensing-facts.md §12.2).
+    "activation_interval": (15, 43200, "a number of minutes", " (the licensing service takes 15 minutes to 30 days)"),
+    "renewal_interval": (15, 43200, "a number of minutes", " (the licensing service takes 15 minutes to 30 days)"),
 }
 ROLE_VARIABLES = {option: "office_kms_" + option for option in REQUIREMENT_OPTIONS}
 
@@ -241,12 +260,14 @@ def connection(args: dict[str, Any], given: dict[str, Any] | None = None) -> dic
                 kms_port=tcp_port(values["kms_port"]), connect_timeout=timeout_seconds(values["connect_timeout"]))
 
 
-def used(values: dict[str, Any] | Desired) -> dict[str, Any]:
+def used(values: dict[str, Any] | Desired | KmsHostDesired) -> dict[str, Any]:
     """kms_host, kms_port and connect_timeout as checked, which is what the host was sent: the
-    modules return them."""
+    modules that have them return them (the kms_host modules have none)."""
     if isinstance(values, Desired):
         return {name: getattr(values, name) for name in CONNECTION}
-    return {name: values[name] for name in CONNECTION}
+    if isinstance(values, dict):
+        return {name: values[name] for name in CONNECTION if name in values}
+    return {}
 
 
 def applications(value: list[str] | None, include_windows: bool = False) -> tuple[str, ...]:
@@ -303,11 +324,88 @@ def office_kms(args: dict[str, Any], given: dict[str, Any] | None = None, module
                    requirement_overrides={k: v for k, v in overrides.items() if v is not None})
 
 
+@dataclass
+class KmsHostDesired:
+    """What kms_host is asked to make true on a KMS host; None: leave that setting as it is."""
+
+    host_keys: tuple[str, ...] = ()  # KMS host keys (CSVLKs), upper case; secrets
+    activate: bool = True
+    listening_port: int = licensing.DEFAULT_KMS_PORT
+    dns_publishing: bool | None = None
+    low_priority: bool | None = None
+    activation_interval: int | None = None  # minutes
+    renewal_interval: int | None = None  # minutes
+    firewall: bool | None = None  # True: enable the built-in rule, False: disable it
+    office_versions: tuple[str, ...] = ()  # whose Office Volume License Pack must be installed
+
+
+def kms_host_info(args: dict[str, Any], given: dict[str, Any] | None = None) -> dict[str, Any]:
+    """kms_host_info has no options."""
+    return {}
+
+
+def kms_host_options(args: dict[str, Any], given: dict[str, Any] | None = None) -> KmsHostDesired:
+    """The desired state of kms_host from its validated arguments (``given``: the task's
+    arguments as written, see numbers). Named so because options.kms_host checks a host name."""
+    args = dict(args, **numbers("kms_host", given))
+    port = whole_number(args["listening_port"], "listening_port", WHOLE_NUMBERS["listening_port"])
+    intervals = {name: None if args.get(name) is None else whole_number(args[name], name, WHOLE_NUMBERS[name])
+                 for name in ("activation_interval", "renewal_interval")}
+    if args.get("firewall") and port != licensing.DEFAULT_KMS_PORT:
+        raise OptionError(
+            "firewall: true enables Windows' built-in rule SPPSVC-In-TCP, which lets in TCP port 1688 only, but "
+            "listening_port is %d: open that port with a firewall rule of your own (for example "
+            "community.windows.win_firewall_rule) and leave firewall unset" % port)
+    versions: list[str] = []
+    for version in args.get("office_versions") or []:
+        if str(version) not in licensing.OFFICE_VERSIONS:  # the argument spec's choices check it first
+            raise OptionError("office_versions: %s is not one of %s"
+                              % (_given(version), ", ".join(licensing.OFFICE_VERSIONS)))
+        if str(version) not in versions:
+            versions.append(str(version))
+    return KmsHostDesired(host_keys=host_keys(args.get("host_keys")), activate=bool(args["activate"]),
+                          listening_port=port, dns_publishing=args.get("dns_publishing"),
+                          low_priority=args.get("low_priority"), firewall=args.get("firewall"),
+                          office_versions=tuple(versions), **intervals)
+
+
+def host_keys(entries: list[Any] | None) -> tuple[str, ...]:
+    """KMS host keys (CSVLKs): each a product key in the 5x5 form, upper case, none of them a
+    published KMS client key (GVLK), no two with the same last five characters (which is all
+    Windows shows of an installed key). Messages show a key only by its last five characters."""
+    found: list[str] = []
+    for number, entry in enumerate(entries or [], 1):
+        key = entry.strip() if isinstance(entry, str) else ""
+        if key.lower() == "auto":
+            raise OptionError("host_keys has no auto: Microsoft publishes no KMS host keys; give your organisation's "
+                              "KMS host key (CSVLK) from the Volume Licensing Service Center")
+        # isascii() first: str.upper() turns some other letters into ASCII ones (long s into S).
+        if not (key.isascii() and gvlk.KEY_FORMAT.match(key.upper())):
+            raise OptionError(
+                "host_keys: entry %d is not a product key of five groups of five letters and digits separated by "
+                "hyphens (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX)%s" % (number, " (it ends in %r)" % key[-5:] if key else ""))
+        key = key.upper()
+        if gvlk.is_published(key) or gvlk_windows.is_published(key):
+            raise OptionError("host_keys: entry %d (ending in %s) is a KMS client key Microsoft publishes (a GVLK), "
+                              "not a KMS host key (CSVLK): installing it would make the host a KMS client. Give the "
+                              "host key from the Volume Licensing Service Center" % (number, gvlk.last5(key)))
+        if any(gvlk.last5(key) == gvlk.last5(other) for other in found):
+            raise OptionError("host_keys: two keys end in %s; Windows tells installed keys apart by their last five "
+                              "characters only, so give each key once" % gvlk.last5(key))
+        found.append(key)
+    return tuple(found)
+
+
 def office_kms_report(args: dict[str, Any], given: dict[str, Any] | None = None) -> dict[str, Any]:
     """office_kms_report's options (``given``: the task's arguments as written, see numbers)."""
     args = dict(args, **numbers("office_kms_report", given))
     for option in ("expiring_days", "max_clock_skew_seconds"):
         args[option] = whole_number(args[option], option, WHOLE_NUMBERS[option])
+    for name, aliases in (args.get("kms_host_names") or {}).items():
+        if isinstance(aliases, str) or not isinstance(aliases, (list, tuple)) or \
+                not all(isinstance(a, str) and a for a in aliases):
+            raise OptionError("kms_host_names must map each KMS host to a list of the names its clients use; "
+                              "got %s for %s" % (_shown(repr(aliases)), _shown(str(name))))
     return args
 
 

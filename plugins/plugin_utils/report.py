@@ -316,6 +316,128 @@ def host_entry(name: str, result: Mapping[str, Any] | None,
     }
 
 
+# -- the organisation's KMS hosts ---------------------------------------------------------------
+# What a KMS host's answer to a client means for the fleet (docs/licensing-facts.md §6, §12.7):
+# the reason's key, and the words, {n} clients of {product} and the host's own figures filled in.
+TRACED_REASONS = {
+    0xC004F038: ("count_low", "{n} {product} client(s) refused: {host} counted {told} clients, needs {required}"),
+    0xC004F042: ("no_host_key", "{n} {product} client(s) refused: {host} has no {product} host key"),
+    0xC004F041: ("host_not_activated", "{n} {product} client(s) refused: {host}'s host key is not activated"),
+    0xC004F06C: ("clock_skew", "{n} {product} client(s) refused: their clock is more than four hours off {host}'s"),
+}
+
+
+def _product_words(product: Mapping[str, Any]) -> str:
+    """"Office 2024" or "Windows", for the traced failures' words."""
+    if product.get("application") == "office":
+        return "Office %s" % product["version"] if product.get("version") else "Office"
+    return "Windows" if product.get("application") == "windows" else (product.get("name") or "other")
+
+
+def _kms_names(name: str, result: Mapping[str, Any], aliases: Iterable[str]) -> set[str]:
+    """The names clients may know a KMS host by: its inventory name, its computer name and the
+    aliases the inventory gives (kms_host_names), lower case, without a port."""
+    computer = (result.get("host") or {}).get("computer_name")
+    return {n.lower().rstrip(".") for n in (name, computer, *aliases) if n}
+
+
+def _served_by(product: Mapping[str, Any], names: set[str]) -> bool:
+    """Whether the product's last KMS exchange went to a host of these names."""
+    exchange = product.get("last_kms_exchange") or {}
+    target = (exchange.get("kms_host") or "").lower().rstrip(".")
+    return bool(target) and (target in names or target.split(".", 1)[0] in names)
+
+
+def traced_failures(name: str, result: Mapping[str, Any], entries: list[dict[str, Any]],
+                    aliases: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The clients' failures this KMS host explains: each client product not activated whose
+    last refusal came from this host (its own 12290 record of the client's machine ID, else the
+    client's record of the host's name), grouped by reason and product."""
+    seen = {str(r.get("cmid") or "").lower() for r in result.get("kms_requests") or [] if r.get("cmid")}
+    names = _kms_names(name, result, aliases)
+    groups: dict[tuple[int, str], list[str]] = {}
+    told: dict[tuple[int, str], set[int]] = {}  # the counts the host answered these clients with
+    for entry in entries:
+        cmid = str(entry.get("client_machine_id") or "").lower()
+        for product in entry["products"]:
+            error = (product.get("last_error") or {}).get("code")
+            code = hostops.code(error)
+            if not product["kms_client"] or product["license_status_code"] == LICENSED or code is None:
+                continue
+            if not ((cmid and cmid in seen) or _served_by(product, names)):
+                continue
+            key = (code, _product_words(product))
+            if entry["host"] not in groups.setdefault(key, []):
+                groups[key].append(entry["host"])
+            answered = (product.get("kms_answered_by") or {}).get("kms_count")
+            if isinstance(answered, int):
+                told.setdefault(key, set()).add(answered)
+    traced = []
+    count = result.get("current_count")
+    for key, clients in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        code, product = key
+        reason, words = TRACED_REASONS.get(code, ("refused", "{n} {product} client(s) refused by {host} with {name}"))
+        described = hresult.describe(code)
+        required = licensing.THRESHOLDS["windows_clients"] if product == "Windows" and any(
+            "server" not in str(e.get("os_caption") or "").lower() for e in entries if e["host"] in clients) \
+            else licensing.THRESHOLDS["office"]
+        counts = sorted(told.get(key, ()))
+        text = words.format(n=len(clients), product=product, host=name, required=required,
+                            told="-".join(str(c) for c in sorted({counts[0], counts[-1]})) if counts else "too few",
+                            name=described["error_name"] or described["error_code"])
+        if reason == "count_low" and count is not None:
+            # The host's count now: a client refused for the count activates at its next attempt
+            # once the host has counted enough (docs/licensing-facts.md §12.7).
+            text += "; it counts %d now%s" % (count, ", enough: they activate at their next attempt"
+                                              if count >= required else "")
+        traced.append({
+            "reason": reason, "error_code": described["error_code"], "error_name": described["error_name"],
+            "product": product, "clients": sorted(clients), "text": text,
+        })
+    return traced
+
+
+def kms_host_entry(name: str, result: Mapping[str, Any] | None, entries: list[dict[str, Any]],
+                   aliases: Iterable[str] = ()) -> dict[str, Any]:
+    """The report's record of one of the organisation's KMS hosts (a kms_host_info result)
+    beside its clients: what it can activate, its count against each threshold, its settings,
+    its request counters, and the clients' failures it explains."""
+    result = result or {}
+    if not result or result.get("unreachable") or result.get("failed") or "is_kms_host" not in result:
+        outcome = "unreachable" if not result or result.get("unreachable") else "failed"
+        return {"host": name, "outcome": outcome, "message": result.get("msg") or "no result (not reached)",
+                "error_code": result.get("error_code"), "traced_failures": []}
+    products = result.get("host_products") or []
+    firewall = result.get("firewall") or {}
+    requests: dict[str, int] = {}
+    for product in products:
+        for counter, value in (product.get("requests") or {}).items():
+            requests[counter] = max(requests.get(counter, 0), value or 0)
+    return {
+        "host": name,
+        "outcome": "ok",
+        "message": None,
+        "error_code": None,
+        "computer_name": (result.get("host") or {}).get("computer_name"),
+        "is_kms_host": bool(result.get("is_kms_host")),
+        "host_keys": [{"application": p.get("application"), "office_version": p.get("office_version"),
+                       "name": p.get("name"), "partial_key": p.get("partial_key"),
+                       "activated": bool(p.get("activated"))} for p in products],
+        "office_volume_license_packs": {version: bool(pack.get("installed")) for version, pack
+                                        in sorted((result.get("office_volume_license_packs") or {}).items())},
+        "current_count": result.get("current_count"),
+        "activates": {"office": bool(result.get("activates_office")),
+                      "windows_server": bool(result.get("activates_windows_server")),
+                      "windows_clients": bool(result.get("activates_windows_clients"))},
+        "listening_port": result.get("listening_port"),
+        "dns_publishing": result.get("dns_publishing"),
+        "firewall_open": firewall.get("enabled"),
+        "requests": requests,
+        "clients_seen": (result.get("kms_request_summary") or {}).get("distinct_clients"),
+        "traced_failures": traced_failures(name, result, entries, aliases),
+    }
+
+
 # -- across hosts -----------------------------------------------------------------------------
 def shared_client_machine_ids(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Groups of hosts reporting the same ClientMachineID, per licensing service (spp for
@@ -410,9 +532,13 @@ def find_flags(entries: list[dict[str, Any]], expiring_days: int = DEFAULT_EXPIR
 def build_report(results: Mapping[str, Mapping[str, Any] | None], *, hosts: Iterable[str] | None = None,
                  expiring_days: int = DEFAULT_EXPIRING_DAYS,
                  max_clock_skew_seconds: int = DEFAULT_MAX_CLOCK_SKEW_SECONDS,
-                 kms_host: str | None = None, generated_at: datetime | None = None) -> dict[str, Any]:
+                 kms_host: str | None = None, generated_at: datetime | None = None,
+                 kms_hosts: Mapping[str, Mapping[str, Any] | None] | None = None,
+                 kms_host_names: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:
     """The report document for ``hosts`` (default: every host of ``results``); a host missing
-    from ``results`` is reported unreachable, never dropped."""
+    from ``results`` is reported unreachable, never dropped. ``kms_hosts``: the organisation's
+    KMS hosts' kms_host_info results by inventory name, reported beside their clients, with
+    the names clients know each by (``kms_host_names``)."""
     if expiring_days < 0:
         raise ValueError("expiring_days must be 0 or more; got %r" % expiring_days)
     if max_clock_skew_seconds < 0:
@@ -420,6 +546,8 @@ def build_report(results: Mapping[str, Mapping[str, Any] | None], *, hosts: Iter
     names = sorted(set(hosts if hosts is not None else []) | set(results))
     entries = [host_entry(name, results.get(name), expiring_days) for name in names]
     flags = find_flags(entries, expiring_days, max_clock_skew_seconds)
+    servers = [kms_host_entry(name, (kms_hosts or {}).get(name), entries, (kms_host_names or {}).get(name) or ())
+               for name in sorted(kms_hosts or {})]
     when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return {
         "schema": SCHEMA,
@@ -430,8 +558,9 @@ def build_report(results: Mapping[str, Mapping[str, Any] | None], *, hosts: Iter
             "max_clock_skew_seconds": max_clock_skew_seconds,
             "kms_host": kms_host,
         },
-        "summary": summarise(entries, flags),
+        "summary": {**summarise(entries, flags), "kms_hosts": len(servers)},
         "flags": flags,
+        "kms_hosts": servers,
         "hosts": entries,
     }
 
@@ -460,6 +589,7 @@ def fingerprint(document: Mapping[str, Any]) -> dict[str, Any]:
                   for kind, items in (document.get("flags") or {}).items()},
         "hosts": [{k: v for k, v in entry.items() if k != "clock_skew_seconds"}
                   for entry in document.get("hosts") or []],
+        "kms_hosts": document.get("kms_hosts") or [],
     }
 
 
@@ -724,6 +854,37 @@ def _flag_items(kind: str, items: list[dict[str, Any]]) -> list[str]:
     return ["%s: %s" % (_e(i["host"]), _e(i.get("error") or "not reachable")) for i in items]
 
 
+def _kms_host_rows(document: Mapping[str, Any]) -> list[str]:
+    """One table row per KMS host, and the clients' failures it explains below it."""
+    rows = []
+    for server in document.get("kms_hosts") or []:
+        if server["outcome"] != "ok":
+            rows.append('<tr data-kms-host="%s"><td>%s</td><td colspan="6">%s: %s</td></tr>' % (
+                _e(server["host"]), _e(server["host"]), _e(server["outcome"]), _e(server["message"])))
+            continue
+        keys = ", ".join("%s%s (%s, %s)" % ("Office " if k["application"] == "office" else "",
+                                           k.get("office_version") or k.get("name") or "Windows",
+                                           k.get("partial_key") or "no key",
+                                           "activated" if k["activated"] else "not activated")
+                         for k in server["host_keys"]) or "none"
+        reach = ", ".join(name for name, on in (("Office", server["activates"]["office"]),
+                                                 ("Windows Server", server["activates"]["windows_server"]),
+                                                 ("Windows clients", server["activates"]["windows_clients"])) if on)
+        rows.append(
+            '<tr data-kms-host="%s"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
+            "<td>%s</td></tr>" % (
+                _e(server["host"]), _e(server["host"]), _e(keys),
+                _e("unknown" if server["current_count"] is None else server["current_count"]),
+                _e(reach or "nothing yet"), _e(server["listening_port"]),
+                _e("yes" if server["dns_publishing"] else "no"),
+                _e({True: "open", False: "closed"}.get(server["firewall_open"], "unknown"))))
+        for failure in server["traced_failures"]:
+            rows.append('<tr class="traced" data-reason="%s"><td></td><td colspan="6">%s (%s %s): %s</td></tr>' % (
+                _e(failure["reason"]), _e(failure["text"]), _e(failure["error_code"]), _e(failure["error_name"]),
+                _e(", ".join(failure["clients"]))))
+    return rows
+
+
 def to_html(document: Mapping[str, Any]) -> str:
     """One self-contained page: no external asset, works offline; every value escaped."""
     settings = document["settings"]
@@ -749,6 +910,12 @@ def to_html(document: Mapping[str, Any]) -> str:
         '<th data-type="%s"><button type="button">%s</button></th>' % (kind, _e(name))
         for name, kind in TABLE_COLUMNS
     )
+    kms_section = ""
+    if document.get("kms_hosts"):
+        kms_section = (
+            '<section id="kms-hosts"><h2>KMS hosts</h2><table id="kms"><thead><tr><th>Host</th>'
+            "<th>Host keys</th><th>Count</th><th>Activates</th><th>Port</th><th>In DNS</th><th>Firewall</th>"
+            "</tr></thead><tbody>%s</tbody></table></section>" % "".join(_kms_host_rows(document)))
     csp = "default-src 'none'; style-src %s; script-src %s; img-src data:" % (_csp_hash(_STYLE), _csp_hash(_SCRIPT))
     meta = "Generated %s for %d hosts%s. Expiring: fewer than %d days left. Clock flagged beyond %d s." % (
         document["generated_at"], summary["hosts"],
@@ -765,6 +932,7 @@ def to_html(document: Mapping[str, Any]) -> str:
         '<section id="summary"><h2>Summary</h2><div class="cards">%s</div></section>' % cards,
         '<section id="flags"><h2>Needs attention</h2>%s</section>' % (
             "".join(flag_blocks) or '<p class="none">Nothing flagged.</p>'),
+        kms_section,
         '<section id="chart"><h2>Days of activation left</h2>%s'
         '<p class="meta">Hosts with an Office KMS product, by their product with the fewest days left; '
         "a KMS activation lasts %d days.</p></section>" % (chart_svg(document), KMS_VALIDITY_DAYS),

@@ -37,6 +37,11 @@ PROPLUS = "ID='%s'" % PROPLUS_ID
 OFFICE_APP = "ApplicationID='0ff1ce15-a989-479d-af46-f275c6370663'"
 KMS = "kms.campus.example"
 SPP_EVENTS = "Microsoft-Windows-Security-SPP"
+FIREWALL = "MSFT_NetFirewallRule"
+STANDARD = "root/StandardCimv2"
+KMS_LOG = "Key Management Service"
+KMS01 = "kms01"  # the KMS host of scenarios/kms_host.yml
+RULE = "InstanceID='SPPSVC-In-TCP'"
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +79,16 @@ def refused(lab: Lab, operation: dict[str, Any]) -> str:
     (hostops.dns_srv("x", "_vlmcs._tcp", domain="-bad domain"), "is not a DNS domain"),
     ({"id": "x", "op": "cim_delete"}, "unknown operation kind cim_delete"),
     (hostops.cim_query("x", SPP, ["ID; Name"]), "is not a plain name"),
+    # each class in its own namespace only (docs/licensing-facts.md §1.1, §12.6)
+    ({**hostops.cim_query("x", FIREWALL, ["Enabled"]), "namespace": None}, "class MSFT_NetFirewallRule is not read"),
+    ({**hostops.cim_query("x", SPP, ["ID"]), "namespace": STANDARD}, "class SoftwareLicensingProduct is not read"),
+    ({**hostops.cim_query("x", SPP, ["ID"]), "namespace": "root/default"}, "is not read in namespace root/default"),
+    ({**hostops.cim_invoke("x", FIREWALL, "Enable"), "namespace": None}, "class MSFT_NetFirewallRule is not called"),
+    # the KMS host's own log by log name and event ID only (docs/licensing-facts.md §12.8)
+    ({**hostops.event_log("x", None, [4624], 5), "log": "Security"}, "the Security log may not be read"),
+    ({**hostops.event_log("x", SPP_EVENTS, [12290], 5), "log": KMS_LOG}, "may not be read from the Key Management"),
+    (hostops.event_log("x", None, [12288], 5), "events of  may not be read from the Application log"),
+    ({"id": "x", "op": "service_restart", "name": "WinRM"}, "service WinRM may not be restarted"),
 ])
 def test_the_executor_refuses_what_it_does_not_allow(lab, operation, why):
     assert why in refused(lab, operation)
@@ -310,6 +325,35 @@ def battery(lab: Lab) -> None:
     failed = run(lab, PC, hostops.event_log("down", SPP_EVENTS, [12288], 5))["down"]
     assert (failed.status, failed.hresult) == ("error", 0x800706BA), failed
     state.faults.clear()
+    # a PC that is no KMS host: its KMS log holds no request
+    assert run(lab, PC, hostops.event_log("kms-log", None, [12290], 5, log=KMS_LOG))["kms-log"].data == {"events": []}
+    for operation in [{**hostops.cim_query("x", FIREWALL, ["Enabled"]), "namespace": None},
+                      {**hostops.event_log("x", None, [1], 5), "log": "Security"},
+                      {"id": "x", "op": "service_restart", "name": "WinRM"}]:
+        with pytest.raises(hostops.CallError):
+            run(lab, PC, operation)
+    kms_host_battery()
+
+
+def kms_host_battery() -> None:
+    """A KMS host's operations on the KMS host of scenarios/kms_host.yml: the firewall rule in
+    root/StandardCimv2 read, disabled and enabled (docs/licensing-facts.md §12.6), the Software
+    Protection service restarted (§12.2), its Key Management Service log read (§12.8)."""
+    with Lab.from_scenario("kms_host") as host:
+        results = run(host, KMS01,
+                      hostops.cim_query("rule", FIREWALL, ["InstanceID", "Enabled"], RULE, namespace=STANDARD),
+                      hostops.cim_invoke("off", FIREWALL, "Disable", where=RULE, namespace=STANDARD),
+                      hostops.cim_query("rule-off", FIREWALL, ["Enabled"], RULE, namespace=STANDARD),
+                      hostops.cim_invoke("on", FIREWALL, "Enable", where=RULE, namespace=STANDARD),
+                      hostops.cim_query("rule-on", FIREWALL, ["Enabled"], RULE, namespace=STANDARD),
+                      hostops.service_restart("restart", "sppsvc"),
+                      hostops.event_log("requests", None, [12290], 10, log=KMS_LOG))
+        assert [r.status for r in results.values()] == ["ok"] * 7, results
+        assert results.instances("rule")[0]["InstanceID"] == "SPPSVC-In-TCP"
+        assert (results.instances("rule-off")[0]["Enabled"], results.instances("rule-on")[0]["Enabled"]) == (2, 1)
+        assert results["restart"].data == {"name": "sppsvc", "status": "Running"}
+        assert isinstance(results["requests"].data["events"], list)
+        assert host.emulation_errors() == []
 
 
 def uncovered(path: Path, text: str) -> list[str]:

@@ -68,6 +68,12 @@ def serve(lab: Lab, kdc: Kdc | None, args: argparse.Namespace, command: list[str
         state = "listening" if stand_in.listening else "refusing connections"
         print("simlab: KMS stand-in %s:%d at %s (%s)" % (name, port, ", ".join(stand_in.addresses), state),
               flush=True)
+    for machine, listener in lab.network.machines.items():
+        names = sorted(n for n, m in lab.network.served_by.items() if m == machine)
+        port = listener.port
+        state = "KMS host listening on %d" % port if port else "not a KMS host yet"
+        print("simlab: lab host %s as %s at %s (%s)" % (listener.machine, ", ".join(names),
+                                                        ", ".join(listener.addresses), state), flush=True)
     if command:
         return subprocess.call(command)
     stop = threading.Event()

@@ -1,4 +1,5 @@
-"""The Application event log of a simulated host: the licensing events a KMS client writes.
+r"""The event logs of a simulated host: the licensing events a KMS client writes (Application log)
+and those a KMS host writes (its Key Management Service log, and the Application log).
 
 Sources (sections of docs/licensing-facts.md):
 - §10.2: a KMS client logs event 12288 when it sends an activation request and 12289 when
@@ -14,8 +15,18 @@ Sources (sections of docs/licensing-facts.md):
   comma-separated Info text: the lab writes them as one insertion string so. Whether Windows
   splits them into several insertion strings is UNCONFIRMED; the executor returns whatever
   strings the event has.
-The lab writes the values it knows (status flags 0x0, VM info 0); Windows' own status flag
-bits are not documented.
+- §12.8, the KMS host: 12290 "An activation request has been processed.%nInfo:%n%1" for every
+  request it processes, in Applications and Services Logs > Key Management Service (TN-EVENTS);
+  the Info fields in order: HRESULT, N-policy (the client's minimum count needed), client FQDN,
+  CMID, client time, VM info, licensing status, time to expiration, Activation ID (VA2-OPS). Like
+  12288 and 12289 the lab writes them as one comma-separated insertion string (UNCONFIRMED there
+  too). 12294 "Publishing the Key Management Service (KMS) to DNS in the '%1' domain is
+  successful." in the Application log. Which provider writes them today is UNCONFIRMED (§12.8 there:
+  TN-EVENTS names Microsoft-Windows-Security-Licensing-SLC, a third-party catalogue
+  Microsoft-Windows-Security-SPP writing to "Application" and "Key Management Service"): the lab
+  writes them as Microsoft-Windows-Security-SPP; read them by log name and event ID.
+Each log numbers its own records (EventRecord.RecordId). The lab writes the values it knows
+(status flags 0x0, VM info 0); Windows' own status flag bits are not documented.
 """
 
 from __future__ import annotations
@@ -27,6 +38,11 @@ SPP_PROVIDER = "Microsoft-Windows-Security-SPP"
 OSPP_PROVIDER = "Office Software Protection Platform Service"
 KMS_REQUEST = 12288
 KMS_RESPONSE = 12289
+KMS_HOST_REQUEST = 12290
+DNS_PUBLISHED = 12294
+APPLICATION = "Application"
+KMS_LOG = "Key Management Service"
+LOGS = (APPLICATION, KMS_LOG)  # the logs the lab's Windows has (others are not emulated)
 PROVIDERS = (SPP_PROVIDER, OSPP_PROVIDER)
 # Who writes for which licensing class (osppsvc for its own products, docs/licensing-facts.md §1.1).
 PROVIDER_OF = {"SoftwareLicensingProduct": SPP_PROVIDER, "OfficeSoftwareProtectionProduct": OSPP_PROVIDER}
@@ -40,22 +56,30 @@ def client_time(now: datetime) -> str:
     return now.strftime("%Y/%m/%d %H:%M")
 
 
+def log_of(event: dict[str, Any]) -> str:
+    return event.get("log") or APPLICATION
+
+
 class EventLog:
-    """The host's Application log, oldest first (``events`` is HostState.events)."""
+    """The host's event logs, every event oldest first (``events`` is HostState.events; an
+    event without a ``log`` is in the Application log)."""
 
     def __init__(self, events: list[dict[str, Any]]) -> None:
         self.events = events
 
-    def write(self, provider: str, event_id: int, data: list[str], now: datetime) -> None:
-        record = (self.events[-1]["record_id"] + 1) if self.events else 1
-        self.events.append({"id": event_id, "record_id": record, "provider": provider,
+    def write(self, provider: str, event_id: int, data: list[str], now: datetime, log: str = APPLICATION) -> None:
+        record = 1 + max((e["record_id"] for e in self.events if log_of(e) == log), default=0)
+        self.events.append({"id": event_id, "record_id": record, "provider": provider, "log": log,
                             "time_created": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "data": list(data)})
 
-    def select(self, providers: list[str] | None, ids: list[int] | None) -> list[dict[str, Any]]:
-        """Get-WinEvent's order: newest first, of the given providers and IDs (None: any)."""
+    def select(self, providers: list[str] | None, ids: list[int] | None,
+               logs: list[str] | None = None) -> list[dict[str, Any]]:
+        """Get-WinEvent's order: newest first, of the given logs, providers and IDs (None: any)."""
         wanted = None if providers is None else {p.lower() for p in providers}
+        in_logs = None if not logs else {log.lower() for log in logs}
         return [dict(e) for e in reversed(self.events)
-                if (wanted is None or e["provider"].lower() in wanted) and (ids is None or e["id"] in ids)]
+                if (wanted is None or e["provider"].lower() in wanted) and (ids is None or e["id"] in ids)
+                and (in_logs is None or log_of(e).lower() in in_logs)]
 
     def kms_request(self, cim_class: str, product: dict[str, Any], server: str, *, cmid: str | None,
                     required: int, now: datetime) -> None:
@@ -68,3 +92,14 @@ class EventLog:
         info = [_hex(hresult), _hex(0), "1" if activated else "0", "0", str(count), str(intervals[0]),
                 str(intervals[1]), client_time(now)]
         self.write(PROVIDER_OF[cim_class], KMS_RESPONSE, [", ".join(info)], now)
+
+    def kms_host_request(self, hresult: int | None, *, required: int, fqdn: str, cmid: str, sent: datetime,
+                         license_status: int, time_to_expiration: int, activation_id: str, now: datetime) -> None:
+        """12290, on the KMS host (docs/licensing-facts.md §12.8); ``sent`` is the client's time."""
+        info = [_hex(hresult), str(required), fqdn, cmid, client_time(sent), "0", str(license_status),
+                str(time_to_expiration), activation_id]
+        self.write(SPP_PROVIDER, KMS_HOST_REQUEST, [", ".join(info)], now, log=KMS_LOG)
+
+    def dns_published(self, domain: str, *, now: datetime) -> None:
+        """12294, on the KMS host: its SRV record is in DNS (docs/licensing-facts.md §12.8)."""
+        self.write(SPP_PROVIDER, DNS_PUBLISHED, [domain], now)

@@ -34,7 +34,11 @@ Faults, read live from HostState.faults on every command (wire faults are wsman.
   eventlog_service  ``"unavailable"``: the Windows Event Log service does not answer; Get-WinEvent
                     fails with an EventLogException (RPC_S_SERVER_UNAVAILABLE, 1722)
   licensing_service ``"disabled"``: sppsvc's classes fail 0x80070422; ``"missing"``: they are
-                    WBEM_E_INVALID_CLASS 0x80041010 (SppWmi.mof not registered)
+                    WBEM_E_INVALID_CLASS 0x80041010 (SppWmi.mof not registered). Either way a KMS
+                    host's KMS does not listen (kmshost.py)
+  online_activation a KMS host SKU's online activation with Microsoft fails: ``"unreachable"``
+                    (the host cannot reach Microsoft's activation servers, kmshost.py
+                    WINHTTP_NAME_NOT_RESOLVED), or an HRESULT Microsoft answers (e.g. 0xC004C003)
   cim_errors        a list of WMI failures, each naming what it strikes: ``method`` (a method
                     call of that name) or ``query: true`` (a query or enumeration), optionally
                     ``class`` (case-insensitive) and ``command`` (only during the host's Nth
@@ -62,8 +66,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from tests.simlab import console, registry, win32, wql
-from tests.simlab.cim import CimError, CimProvider
-from tests.simlab.eventlog import PROVIDERS, EventLog
+from tests.simlab.cim import NAMESPACES, CimError, CimProvider
+from tests.simlab.eventlog import LOGS, PROVIDERS, EventLog
 from tests.simlab.network import Network, ResolveError
 from tests.simlab.powershell import session
 from tests.simlab.powershell.runtime import Unsupported
@@ -86,7 +90,6 @@ NO_CONVERTTO_JSON = ("The term 'ConvertTo-Json' is not recognized as the name of
                      "was included, verify that the path is correct and try again.")
 NOT_RECOGNIZED = ("The term '%s' is not recognized as the name of a cmdlet, function, script file, or "
                   "operable program.")
-SRV_PORT = 1688  # what the lab's DNS publishes for a KMS host (docs/licensing-facts.md §7.1)
 
 
 class _Abort(Exception):
@@ -277,6 +280,12 @@ class WindowsHost:
         self.module_log.extend(lines)
 
     @property
+    def cim_namespaces(self) -> tuple[str, ...]:
+        """The WMI namespaces the lab models (normalised); whether this Windows has each is the
+        CIM provider's answer (cim.py)."""
+        return tuple(NAMESPACES)
+
+    @property
     def primary_dns_suffix(self) -> str | None:
         return self.state.dns_domain
 
@@ -306,14 +315,8 @@ class WindowsHost:
 
     def srv_records(self, name: str) -> list[dict[str, Any]] | None:
         """The SRV records of ``name`` in this host's DNS, or None when the name does not
-        exist: the scenario's dns_kms_host is published as _vlmcs._tcp.<dns_srv_domain, else
-        dns_domain>, port 1688 (docs/licensing-facts.md §7.1)."""
-        domain = self.state.dns_srv_domain or self.state.dns_domain
-        published = self.state.dns_kms_host and domain and \
-            name.lower().rstrip(".") == ("_vlmcs._tcp." + domain).lower().rstrip(".")
-        if not published:
-            return None
-        return [{"target": self.state.dns_kms_host, "port": SRV_PORT, "priority": 0, "weight": 0}]
+        exist: the scenario's dns_kms_host, and what lab KMS hosts published (cim.py)."""
+        return self.cim.srv_records(name)
 
     @property
     def dns_search_list(self) -> list[str]:
@@ -326,6 +329,22 @@ class WindowsHost:
     def services(self) -> list[dict[str, Any]]:
         return win32.instances("Win32_Service", self.state, self.now())
 
+    def restart_service(self, name: str) -> str:
+        """Restart a service (what Restart-Service asks the Service Control Manager for):
+        "restarted", "not_found" (no such service), or "cannot_start" (disabled). Only the Software
+        Protection service (sppsvc) is emulated: its restart restarts the host's Key Management
+        Service, which then reads its settings again (docs/licensing-facts.md §12.2, kmshost.py).
+        A test calls it directly, or runs ``Restart-Service sppsvc`` in the host's PowerShell."""
+        found = next((s for s in self.services() if s["Name"].lower() == name.lower()), None)
+        if found is None:
+            return "not_found"
+        if found["Name"] != "sppsvc":
+            raise Unsupported("restarting the service %s" % found["Name"])
+        if found["StartMode"] == "Disabled":
+            return "cannot_start"
+        self.cim.kms.restart()
+        return "restarted"
+
     def registry_key(self, path: str) -> dict[str, Any] | None:
         return registry.key(self.state, path)
 
@@ -333,12 +352,18 @@ class WindowsHost:
         """Providers registered here: the SPP's always; osppsvc's where it is installed."""
         return [p for p in PROVIDERS if p != PROVIDERS[1] or self.state.ospp_service in OSPP_INSTALLED]
 
+    def event_logs(self) -> list[str]:
+        """The logs the lab's Windows has: Application and Key Management Service (every Windows
+        has the latter; only a KMS host writes to it, docs/licensing-facts.md §12.8)."""
+        return list(LOGS)
+
     def events(self, logs: list[str], providers: list[str] | None, ids: list[int] | None) -> list[dict[str, Any]]:
         if self.state.faults.get("eventlog_service") == "unavailable":
             raise OSError(1722, "The RPC server is unavailable")
-        if logs and not any(log.lower() == "application" for log in logs):
-            return []
-        return EventLog(self.state.events).select(providers, ids)
+        unknown = [log for log in logs if log.lower() not in {name.lower() for name in LOGS}]
+        if unknown:
+            raise Unsupported("the event log %s" % unknown[0])
+        return EventLog(self.state.events).select(providers, ids, logs or None)
 
     # CIM, with the cost of a call and the cim_errors fault
     def _cim_cost(self, class_name: str | None) -> None:
@@ -347,24 +372,24 @@ class WindowsHost:
         if cost:
             time.sleep(cost)
 
-    def exec_query(self, wql_text: str) -> list[tuple]:
+    def exec_query(self, wql_text: str, namespace: str = "root/cimv2") -> list[tuple]:
         class_name = wql.class_of(wql_text)
         self._cim_fault("query", class_name, None)
         self._cim_cost(class_name)
-        return self.cim.execute_query(wql_text)
+        return self.cim.execute_query(wql_text, namespace)
 
-    def enumerate_instances(self, class_name: str, condition: str | None) -> list[tuple]:
+    def enumerate_instances(self, class_name: str, condition: str | None, namespace: str = "root/cimv2") -> list[tuple]:
         self._cim_fault("query", class_name, None)
         self._cim_cost(class_name)
-        return self.cim.enumerate_instances(class_name, condition)
+        return self.cim.enumerate_instances(class_name, condition, namespace)
 
     def method_parameters(self, cls: Any, name: str) -> dict[str, str] | None:
         return self.cim.method_parameters(cls, name)
 
-    def get_class(self, class_name: str) -> tuple:
+    def get_class(self, class_name: str, namespace: str = "root/cimv2") -> tuple:
         """GetClass, as Get-CimClass makes it: a WMI call of the same cost as a query."""
         self._cim_cost(class_name)
-        return self.cim.class_declaration(class_name)
+        return self.cim.class_declaration(class_name, namespace)
 
     def exec_method(self, cls: Any, instance: Any, name: str, values: dict[str, Any]) -> int:
         if self._abort_at_invoke:

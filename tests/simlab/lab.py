@@ -35,11 +35,12 @@ from typing import Any
 
 import yaml
 
+from tests.simlab import kmshost
 from tests.simlab import scenario as scenario_mod
 from tests.simlab.certs import LabCertificates
 from tests.simlab.host import WindowsHost
 from tests.simlab.kdc import Kdc
-from tests.simlab.network import KmsStandIn, Network
+from tests.simlab.network import KmsStandIn, MachineListener, Network
 from tests.simlab.scenario import HostState, Latency, Scenario
 from tests.simlab.wsman import WsmanServer
 
@@ -66,6 +67,16 @@ def sent_program(stdin: str | None) -> dict[str, Any] | None:
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
     return program if isinstance(program, dict) else None
+
+
+def attach_machines(network: Network, hosts: dict[str, WindowsHost]) -> None:
+    """Put on the KMS network each lab host a ``kms_hosts`` entry names (``machine:``) or that has
+    a KMS host SKU (it can become a KMS host, kmshost.py): its names resolve to it, its own FQDN
+    too, and its Key Management Service decides what gets through (network.py)."""
+    for name, host in hosts.items():
+        named = name.lower() in network.machines
+        if named or any(kmshost.is_host_sku(p) for p in host.state.products):
+            network.attach(name, host.cim.kms, host.cim.kms.fqdn() if host.state.dns_domain else None)
 
 
 class Lab:
@@ -117,6 +128,7 @@ class Lab:
                     computer_name=state.computer_name, keytab=self.keytabs.get(state.name),
                 )
                 self.windows_hosts[state.name] = windows_host
+            attach_machines(self.network, self.windows_hosts)
         except BaseException:
             self._close()
             raise
@@ -197,8 +209,16 @@ class Lab:
         """WS-Man actions the host's endpoint received (Create, Command, Send, ...)."""
         return self.server.requests(name)
 
-    def kms(self, name: str = DEFAULT_KMS_HOST, port: int = 1688) -> KmsStandIn:
+    def kms(self, name: str = DEFAULT_KMS_HOST, port: int = 1688) -> KmsStandIn | MachineListener:
+        """The stand-in for a KMS host name and port, or the listener of the lab host that serves
+        the name (its ``service`` is the host's Key Management Service, kmshost.py)."""
         return self.network.stand_in(name, port)
+
+    def restart_service(self, name: str, service: str = "sppsvc") -> str:
+        """Restart a service of a lab host, as Restart-Service does (host.py): for sppsvc, the
+        host's KMS reads its settings again (its listening port takes effect)."""
+        with self.windows_hosts[name].lock:
+            return self.windows_hosts[name].restart_service(service)
 
     def fqdn(self, name: str) -> str:
         """The PC's DNS name in the Kerberos realm's domain."""
@@ -209,10 +229,13 @@ class Lab:
         """An Ansible inventory for this lab on loopback, with the transport's variables."""
         defaults = self.scenario.hosts[0] if self.scenario.hosts else None
         hosts: dict[str, Any] = {}
+        groups: dict[str, dict[str, Any]] = {}
         for state in self.scenario.hosts:
             hosts[state.name] = {"ansible_port": self.ports[state.name], **state.inventory_vars}
             if (state.username, state.password) != (defaults.username, defaults.password):
                 hosts[state.name].update(ansible_user=state.username, ansible_password=state.password)
+            for group in state.groups:  # the scenario's other groups (host variables stay in simlab)
+                groups.setdefault(group, {"hosts": {}})["hosts"][state.name] = None
         connection: dict[str, Any] = {
             "ansible_connection": "winrm",
             "ansible_host": self.bind_address,
@@ -240,7 +263,7 @@ class Lab:
                     "ansible_password": defaults.password if defaults else "",
                     "office_kms_host": kms_host,
                 },
-                "children": {"simlab": {"hosts": hosts}},
+                "children": {"simlab": {"hosts": hosts}, **groups},
             }
         }
 

@@ -16,6 +16,21 @@ there without leaving loopback).
 Each host may see its own DNS (``network: {resolve: {name: [addresses]}}`` in its scenario
 entry), which replaces what the name resolves to for that host only: split DNS, or a name
 that resolves to nothing on a host off the organisation's network (``[]``).
+
+A ``kms_hosts`` entry with ``machine: <host>`` names a lab Windows host instead of a stand-in:
+the name (and the host's own name in its DNS domain) resolves to that machine's addresses, and
+whether a connection gets through, on which port, is decided live by the machine's Key
+Management Service (tests/simlab/kmshost.py: a KMS host, sppsvc running, the port it listens on
+since its last start, the firewall). A connection that does not get through is refused, for
+real, by a bound socket that does not listen. Windows Firewall drops such a packet instead, which
+the client sees as a timeout; the lab refuses so that no test waits for a timeout, and the KMS
+client ends in 0xC004F074 either way (docs/licensing-facts.md §6).
+
+The lab's DNS also holds the SRV records the KMS hosts publish (``publish``): each
+_vlmcs._tcp.<domain> record a machine registered when its KMS started with DNS publishing on
+(docs/licensing-facts.md §7.1, §12.2). A record stays until it is removed (``unpublish``, what
+the DNS administrator does), as Windows' KMS does not remove its record when publishing is
+turned off (SUPP-KMSDNS).
 """
 
 from __future__ import annotations
@@ -62,16 +77,11 @@ def family_of(address: str) -> str:
     return INTER_NETWORK_V6 if parsed is not None and parsed.version == 6 else INTER_NETWORK
 
 
-class KmsStandIn:
-    """Real loopback TCP listeners (127.0.0.1 and ::1) standing in for one KMS host and port."""
+class _Listener:
+    """Real loopback TCP listeners (127.0.0.1 and ::1) for one emulated machine's addresses."""
 
-    def __init__(self, spec: KmsHostSpec, addresses: list[str], ipv6: bool = True) -> None:
-        self.name = spec.name
-        self.port = spec.port
-        self.activation_error = spec.activation_error
-        self.current_count = spec.current_count
-        self.host_keys = spec.host_keys
-        self.answers = spec.answers
+    def __init__(self, name: str, addresses: list[str], ipv6: bool, listening: bool) -> None:
+        self.name = name
         self.addresses = addresses  # the emulated addresses the name resolves to
         self.contacts = 0  # TCP connections accepted so far, both families
         self.contacts_by_family = {INTER_NETWORK: 0, INTER_NETWORK_V6: 0}  # the same, by real socket family
@@ -84,7 +94,7 @@ class KmsStandIn:
         self.address = self.real[socket.AF_INET]  # the IPv4 listener (kept for older callers)
         self._threads: list[threading.Thread] = []
         self.listening = False
-        if spec.listening:
+        if listening:
             self.start()
 
     def start(self) -> None:
@@ -135,6 +145,47 @@ class KmsStandIn:
                 self.contacts_by_family[INTER_NETWORK_V6 if conn.family == socket.AF_INET6 else INTER_NETWORK] += 1
             conn.close()
 
+    def serves(self, port: int) -> bool:
+        """Whether a connection to ``port`` at this machine's addresses gets through."""
+        raise NotImplementedError
+
+
+class KmsStandIn(_Listener):
+    """A KMS host stand-in: one name and port, answering as its scenario settings say."""
+
+    def __init__(self, spec: KmsHostSpec, addresses: list[str], ipv6: bool = True) -> None:
+        self.port = spec.port
+        self.activation_error = spec.activation_error
+        self.current_count = spec.current_count
+        self.host_keys = spec.host_keys
+        self.answers = spec.answers
+        super().__init__(spec.name, addresses, ipv6, spec.listening)
+
+    def serves(self, port: int) -> bool:
+        """Its port: the kernel accepts or (stopped) refuses there."""
+        return self.port == port
+
+
+class MachineListener(_Listener):
+    """A lab Windows host on the KMS network: its sockets always listen, and ``serves`` asks its
+    Key Management Service (tests/simlab/kmshost.py) whether a connection to a port gets through."""
+
+    answers = True
+    activation_error = None
+
+    def __init__(self, machine: str, addresses: list[str], ipv6: bool = True) -> None:
+        self.machine = machine
+        self.service: Any = None  # the host's KeyManagementService, once attached
+        super().__init__(machine, addresses, ipv6, True)
+
+    @property
+    def port(self) -> int | None:
+        """The port its KMS listens on, None when it does not run."""
+        return None if self.service is None else self.service.port()
+
+    def serves(self, port: int) -> bool:
+        return self.service is not None and self.service.accepting(port)
+
 
 _LOOPBACK = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
 
@@ -168,26 +219,102 @@ class Network:
         del bind_address  # stand-ins always listen on both loopbacks
         self.ipv6 = ipv6_loopback_available()
         self.kms: dict[tuple[str, int], KmsStandIn] = {}
+        self.machines: dict[str, MachineListener] = {}  # lab hosts on the KMS network, by host name
+        self.served_by: dict[str, str] = {}  # a DNS name -> the lab host that serves it
         self.names: dict[str, list[str]] = {}  # the DNS every host sees, unless its view overrides
-        for spec in specs:
-            name = spec.name.lower().rstrip(".")
-            if name not in self.names:
-                self.names[name] = list(spec.addresses or default_addresses(len(self.names)))
-            elif spec.addresses and spec.addresses != self.names[name]:
-                raise ValueError("KMS host %s: all its ports must have the same addresses" % spec.name)
-            self.kms[(name, spec.port)] = KmsStandIn(spec, self.names[name], ipv6=self.ipv6)
+        self.srv: dict[str, list[dict[str, Any]]] = {}  # published _vlmcs._tcp records, by domain
+        self._lock = threading.Lock()
+        self._closed: dict[int, socket.socket] = {}
+        try:
+            for spec in specs:
+                name = spec.name.lower().rstrip(".")
+                machine = getattr(spec, "machine", None)
+                if machine:
+                    self._serve(name, machine, spec.addresses)
+                    continue
+                if name not in self.names:
+                    self.names[name] = list(spec.addresses or self._free_addresses())
+                elif spec.addresses and spec.addresses != self.names[name]:
+                    raise ValueError("KMS host %s: all its ports must have the same addresses" % spec.name)
+                self.kms[(name, spec.port)] = KmsStandIn(spec, self.names[name], ipv6=self.ipv6)
+            self._check_addresses()
+            # Bound, never-listening sockets: where connections to a served address on a port no
+            # stand-in serves go, so they are refused for real.
+            self._closed = {f: _bound(f, _LOOPBACK[f], 0) for f in ([socket.AF_INET] + [socket.AF_INET6] * self.ipv6)}
+        except BaseException:
+            self.close()
+            raise
+
+    def _free_addresses(self) -> list[str]:
+        taken = {parse_address(a) for addresses in self.names.values() for a in addresses}
+        index = len(self.names)
+        while any(parse_address(a) in taken for a in default_addresses(index)):
+            index += 1
+        return default_addresses(index)
+
+    def _serve(self, name: str, machine: str, addresses: list[str] | None) -> MachineListener:
+        """``name`` resolves to the lab host ``machine`` (one set of addresses per machine)."""
+        listener = self.machines.get(machine.lower())
+        if listener is None:
+            listener = MachineListener(machine, list(addresses or self._free_addresses()), ipv6=self.ipv6)
+            self.machines[machine.lower()] = listener
+        elif addresses and addresses != listener.addresses:
+            raise ValueError("KMS host names of the machine %s must have the same addresses" % machine)
+        if name in self.names and self.served_by.get(name) != machine.lower():
+            raise ValueError("the name %s is given twice" % name)
+        self.names[name] = listener.addresses
+        self.served_by[name] = machine.lower()
+        return listener
+
+    def _check_addresses(self) -> None:
         owners: dict[Any, str] = {}
         for name, addresses in self.names.items():
+            owner = self.served_by.get(name, name)
             for address in addresses:
-                other = owners.setdefault(parse_address(address), name)
-                if other != name:  # one address, one machine
-                    raise ValueError("KMS hosts %s and %s both claim the address %s" % (other, name, address))
-        # Bound, never-listening sockets: where connections to a served address on a port no
-        # stand-in serves go, so they are refused for real.
-        self._closed = {f: _bound(f, _LOOPBACK[f], 0) for f in ([socket.AF_INET] + [socket.AF_INET6] * self.ipv6)}
+                other = owners.setdefault(parse_address(address), owner)
+                if other != owner:  # one address, one machine
+                    raise ValueError("KMS hosts %s and %s both claim the address %s" % (other, owner, address))
 
-    def stand_in(self, name: str, port: int = 1688) -> KmsStandIn:
-        return self.kms[(name.lower().rstrip("."), port)]
+    def attach(self, machine: str, service: Any, fqdn: str | None = None) -> MachineListener:
+        """Put the lab host ``machine`` on the KMS network with its Key Management Service: the
+        names the scenario gives it, and its own FQDN, resolve to it."""
+        listener = self._serve(fqdn.lower().rstrip("."), machine, None) if fqdn and \
+            fqdn.lower().rstrip(".") not in self.names else self.machines.get(machine.lower())
+        if listener is None:
+            raise ValueError("the lab host %s has no name on the network" % machine)
+        listener.service = service
+        self._check_addresses()
+        return listener
+
+    def stand_in(self, name: str, port: int = 1688) -> KmsStandIn | MachineListener:
+        """The stand-in for a name and port, or the lab host that serves the name (any port)."""
+        key = name.lower().rstrip(".")
+        if key in self.served_by:
+            return self.machines[self.served_by[key]]
+        return self.kms[(key, port)]
+
+    # -- the DNS zone's SRV records the KMS hosts publish -------------------------------------------
+    def publish(self, domain: str, target: str, port: int) -> None:
+        """A KMS host registers _vlmcs._tcp.<domain> -> target:port (priority and weight 0, the
+        defaults, docs/licensing-facts.md §12.2): a new record, or its own record updated."""
+        with self._lock:
+            records = self.srv.setdefault(domain.lower().rstrip("."), [])
+            for record in records:
+                if record["target"].lower() == target.lower():
+                    record["port"] = port
+                    return
+            records.append({"target": target, "port": port, "priority": 0, "weight": 0})
+
+    def unpublish(self, domain: str, target: str) -> None:
+        """The DNS administrator deletes a KMS host's record."""
+        with self._lock:
+            records = self.srv.get(domain.lower().rstrip("."), [])
+            records[:] = [r for r in records if r["target"].lower() != target.lower()]
+
+    def published(self, domain: str) -> list[dict[str, Any]]:
+        """The _vlmcs._tcp records of a domain, in the order they were registered."""
+        with self._lock:
+            return [dict(r) for r in self.srv.get(domain.lower().rstrip("."), [])]
 
     def resolve(self, host: str, view: Mapping[str, list[str]] | None = None) -> list[str]:
         """The addresses ``host`` resolves to, in order, as [Net.Dns]::GetHostAddresses gives
@@ -208,11 +335,13 @@ class Network:
         if parsed is None:
             raise ValueError("not an IP address: %r" % address)
         family = socket.AF_INET6 if parsed.version == 6 else socket.AF_INET
-        owner = None
-        for stand_in in self.kms.values():
-            if any(parse_address(a) == parsed for a in stand_in.addresses):
-                owner = stand_in
-                if stand_in.port == port:
+        owner: _Listener | None = None
+        serves = False
+        for endpoint in [*self.kms.values(), *self.machines.values()]:
+            if any(parse_address(a) == parsed for a in endpoint.addresses):
+                owner = endpoint
+                if endpoint.serves(port):
+                    serves = True
                     break
         else:
             if owner is None:  # nobody answers at that address: the SYN goes unanswered
@@ -220,7 +349,7 @@ class Network:
                 raise TimeoutError("timed out")
         if family not in self._closed:
             raise OSError(97, "Address family not supported by protocol")
-        target = owner.real[family] if owner is not None and owner.port == port else self._closed[family].getsockname()
+        target = owner.real[family] if owner is not None and serves else self._closed[family].getsockname()
         with socket.socket(family, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             sock.connect(target[:2] if family == socket.AF_INET else target)
@@ -228,10 +357,10 @@ class Network:
                 sock.recv(1)
             except OSError:
                 pass
-        return owner if owner is not None and owner.port == port else None
+        return owner if serves else None
 
     def close(self) -> None:
-        for stand_in in self.kms.values():
-            stand_in.close()
+        for endpoint in [*self.kms.values(), *self.machines.values()]:
+            endpoint.close()
         for sock in self._closed.values():
             sock.close()

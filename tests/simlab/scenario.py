@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from tests.simlab import kmshost
+
 SCENARIO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios")
 
 PRODUCT_CLASSES = ("SoftwareLicensingProduct", "OfficeSoftwareProtectionProduct")
@@ -30,9 +32,11 @@ HOST_KEYS = {
     "computer_name", "office", "products", "dns_kms_host", "dns_domain", "inventory_vars", "faults",
     "registry", "network", "events", "spp_service", "powershell", "parameter_names", "dns_search_list",
     "dns_connection_suffixes", "dns_srv_domain", "product_shows_service_kms", "class_lacks",
+    "office_volume_license_packs", "firewall_rules", "kms_clients_seen", "groups",
 }
 # The Windows PowerShell versions a lab host can have (tests/simlab/powershell).
 POWERSHELL_VERSIONS = ("2.0", "3.0", "4.0", "5.1")
+KMS_COUNTERS = kmshost.KeyManagementService.COUNTERS
 OSPP_SERVICE_VALUES = (True, False, "disabled", "unregistered")
 OSPP_INSTALLED = (True, "disabled", "unregistered")  # osppsvc is a service of this host
 
@@ -68,6 +72,14 @@ class KmsHostSpec:
     # the request): the client logs 12288 without 12289 and ends in 0xC004F074
     # (docs/licensing-facts.md §10.2, §6).
     answers: bool = True
+    # The lab host that serves this name: a modelled Windows KMS host (tests/simlab/kmshost.py)
+    # whose own state answers (its port, count, host keys, firewall), instead of the settings
+    # above, which such an entry must not give (only ``addresses``).
+    machine: str | None = None
+
+
+# What a ``machine`` entry may give: the name and its addresses; the rest is the machine's.
+MACHINE_SPEC_KEYS = {"name", "machine", "addresses"}
 
 
 @dataclass
@@ -127,8 +139,23 @@ class HostState:
     registry: dict[str, Any] = field(default_factory=dict)
     # This host's view of the network: {"resolve": {name: [addresses]}} (network.py).
     network: dict[str, Any] = field(default_factory=dict)
-    # The Application log's licensing events, oldest first (eventlog.py).
+    # The licensing events of the host's logs, oldest first (eventlog.py): the Application log's,
+    # and on a KMS host its Key Management Service log's (``log``).
     events: list[dict[str, Any]] = field(default_factory=list)
+    # The Office Volume License Packs installed ("2016" ... "2024"): each adds its version's KMS
+    # host SKU (docs/licensing-facts.md §12.5, tests/simlab/kmshost.py).
+    office_volume_license_packs: list[str] = field(default_factory=list)
+    # The Windows Firewall rules the lab models, by CIM class (MSFT_NetFirewallRule and their
+    # MSFT_NetProtocolPortFilter, docs/licensing-facts.md §12.6): the built-in Key Management
+    # Service rule (SPPSVC-In-TCP, disabled) with the scenario's ``firewall_rules`` changes, and
+    # the scenario's own rules.
+    firewall: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The client machine IDs a KMS host has counted, most recent first: {cmid, time (on the host's
+    # clock), required (the client's N-policy), fqdn}; a scenario seeds it with
+    # ``kms_clients_seen`` (docs/licensing-facts.md §12.7, tests/simlab/kmshost.py).
+    kms_clients: list[dict[str, Any]] = field(default_factory=list)
+    # Inventory groups the host is in besides ``simlab`` (lab.py), e.g. [kms_hosts].
+    groups: list[str] = field(default_factory=list)
 
 
 # The classes of the Software Protection Platform's WMI providers: sppsvc's (SppWmi,
@@ -229,7 +256,7 @@ def parse(data: dict[str, Any]) -> Scenario:
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
         raise ScenarioError("duplicate host names: %s" % ", ".join(sorted(duplicates)))
-    kms = [KmsHostSpec(**spec) for spec in data.get("kms_hosts") or []]
+    kms = [_kms_spec(spec, names) for spec in data.get("kms_hosts") or []]
     keys = {p["ProductKey"].upper(): p for p in catalogue.values() if p.get("ProductKey")}
     latency_data = data.get("latency") or {}
     if not isinstance(latency_data, dict):
@@ -241,6 +268,53 @@ def parse(data: dict[str, Any]) -> Scenario:
                                                                      ", ".join(LATENCY_SETTINGS)))
     latency = Latency(**latency_data)
     return Scenario(hosts=hosts, kms_hosts=kms, known_keys=keys, latency=latency)
+
+
+def _kms_spec(spec: dict[str, Any], hosts: list[str]) -> KmsHostSpec:
+    """A ``kms_hosts`` entry: a stand-in, or (``machine``) a name a lab host serves."""
+    if not isinstance(spec, dict) or not spec.get("name"):
+        raise ScenarioError("a kms_hosts entry has no name: %r" % (spec,))
+    machine = spec.get("machine")
+    if machine is not None:
+        extra = sorted(set(spec) - MACHINE_SPEC_KEYS)
+        if extra:
+            given = ", ".join(extra)
+            raise ScenarioError("kms_hosts %s: served by the lab host %s, whose own state decides %s; an entry "
+                                "with machine gives only name and addresses" % (spec["name"], machine, given))
+        if machine not in hosts:
+            raise ScenarioError("kms_hosts %s: machine %r is not a host of the scenario" % (spec["name"], machine))
+    try:
+        return KmsHostSpec(**spec)
+    except TypeError as exc:
+        raise ScenarioError("kms_hosts %s: %s" % (spec["name"], exc)) from None
+
+
+def _kms_clients(name: str, entries: Any) -> list[dict[str, Any]]:
+    """``kms_clients_seen``: what a KMS host has counted before the lab starts (docs/licensing-facts.md
+    §12.7), as data: ``{cmid, days_ago | minutes_ago, required, fqdn}`` for one client, or
+    ``{count: N, days_ago, required}`` for N distinct made-up clients. ``required`` is the client's
+    N-policy, 5 (Office, Windows Server; the default) or 25 (Windows clients)."""
+    found: list[dict[str, Any]] = []
+    keys = {"cmid", "count", "days_ago", "minutes_ago", "required", "fqdn"}
+    for entry in entries or []:
+        malformed = not isinstance(entry, dict) or bool(set(entry) - keys) or ("cmid" in entry) == ("count" in entry)
+        if malformed:
+            raise ScenarioError("host %s: kms_clients_seen entries are {cmid, days_ago, required, fqdn} or {count, "
+                                "days_ago, required}, not %r" % (name, entry))
+        required = entry.get("required", 5)
+        minutes = int(entry.get("minutes_ago", 0)) + 1440 * int(entry.get("days_ago", 0))
+        if required not in (5, 25) or minutes < 0:
+            raise ScenarioError("host %s: kms_clients_seen: required is 5 or 25 and the age not negative: %r"
+                                % (name, entry))
+        if "cmid" in entry:
+            found.append({"cmid": str(entry["cmid"]), "minutes_ago": minutes, "required": required,
+                          "fqdn": str(entry.get("fqdn") or "")})
+            continue
+        for index in range(int(entry["count"])):
+            serial = len(found) + index + 1
+            found.append({"cmid": "5eed0000-0000-4000-8000-%012d" % serial, "minutes_ago": minutes,
+                          "required": required, "fqdn": "seen-%d.example" % serial})
+    return found
 
 
 def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, Any]) -> HostState:
@@ -289,11 +363,44 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
     if state.powershell not in POWERSHELL_VERSIONS:
         raise ScenarioError("host %s: powershell must be one of %s, not %r"
                             % (name, ", ".join(POWERSHELL_VERSIONS), state.powershell))
+    state.groups = [str(g) for g in merged.get("groups") or []]
+    _kms_host(state, merged)
     state.services = _services(state)
     # Values of SoftwareLicensingService the scenario gives (docs/licensing-facts.md §1.5), e.g.
     # RemainingWindowsReArmCount.
     state.services["SoftwareLicensingService"].update(merged.get("spp_service") or {})
     return state
+
+
+def _kms_host(state: HostState, merged: dict[str, Any]) -> None:
+    """What makes a host a KMS host machine (docs/licensing-facts.md §12): the Office Volume License
+    Packs it has (each adds its host SKU, on a host system KMSHOST-Office supports, §7.4), host SKUs
+    the lab knows what they activate (§12.4), its firewall rules (§12.6) and the clients it has
+    counted (§12.7)."""
+    packs = [str(v) for v in merged.get("office_volume_license_packs") or []]
+    for version in packs:
+        if version not in kmshost.OFFICE_HOST_SKUS:
+            raise ScenarioError("host %s: no Office Volume License Pack %r (the lab knows %s)"
+                                % (state.name, version, ", ".join(kmshost.OFFICE_HOST_SKUS)))
+        if not kmshost.office_pack_supported(version, state.os):
+            raise ScenarioError("host %s: %s is not a KMS host system for Office %s (docs/licensing-facts.md §7.4)"
+                                % (state.name, state.os["caption"], version))
+        if any(p["ID"].lower() == kmshost.OFFICE_HOST_SKUS[version][0] for p in state.products):
+            raise ScenarioError("host %s: the Office %s host SKU is both listed and added by its pack"
+                                % (state.name, version))
+        state.products.append(kmshost.office_host_product(version))
+    state.office_volume_license_packs = packs
+    for product in state.products:
+        if product["class"] == "SoftwareLicensingProduct" and kmshost.is_host_sku(product):
+            try:
+                kmshost.host_key_of(product)
+            except kmshost.NotEmulated as exc:
+                raise ScenarioError("host %s: %s" % (state.name, exc)) from None
+    try:
+        state.firewall = kmshost.firewall_instances(dict(merged.get("firewall_rules") or {}))
+    except ValueError as exc:
+        raise ScenarioError("host %s: %s" % (state.name, exc)) from None
+    state.kms_clients = _kms_clients(state.name, merged.get("kms_clients_seen"))
 
 
 def _services(state: HostState) -> dict[str, dict[str, Any]]:
@@ -315,6 +422,12 @@ def _services(state: HostState) -> dict[str, dict[str, Any]]:
         "RemainingWindowsReArmCount": 1001,
         "KeyManagementServiceHostCaching": True,
         "KeyManagementServiceActivationDisabled": False,
+        # The KMS host settings, unset: port 0 = 1688, DNS publishing on ("1=Auto-publish enabled
+        # (default)"), normal priority (docs/licensing-facts.md §12.1); no request counted yet.
+        "KeyManagementServiceListeningPort": 0,
+        "KeyManagementServiceDnsPublishing": True,
+        "KeyManagementServiceLowPriority": False,
+        **{name: 0 for name in KMS_COUNTERS},
     }
     services = {"SoftwareLicensingService": spp}
     if state.ospp_service in OSPP_INSTALLED:

@@ -36,6 +36,11 @@ class WqlError(Exception):
     hresult = WBEM_E_INVALID_QUERY
 
 
+class NotEmulated(Exception):
+    """A condition the lab does not evaluate (on an array property, e.g. a firewall port
+    filter's LocalPort): the query fails loudly rather than answer as WMI might not."""
+
+
 _TOKEN = re.compile(r"""
     \s*(?:
       (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
@@ -144,6 +149,7 @@ class _Parser:
         if token is not None and token.kind == "word":
             self.index += 1
             name, cim_type = self.resolve(token.value)
+            _scalar(name, cim_type)
             if self.accept("keyword", "IS"):
                 negate = self.accept("keyword", "NOT")
                 if not self.accept("keyword", "NULL"):
@@ -161,7 +167,13 @@ class _Parser:
         if word.kind != "word":
             raise WqlError("a comparison needs a property name")
         name, cim_type = self.resolve(word.value)
+        _scalar(name, cim_type)
         return _compare(name, cim_type, FLIP[op.value], value)
+
+
+def _scalar(name: str, cim_type: str) -> None:
+    if cim_type.endswith("[]"):
+        raise NotEmulated("a WQL condition on the array property %s" % name)
 
 
 def _either(a: Predicate, b: Predicate) -> Predicate:

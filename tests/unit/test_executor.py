@@ -15,7 +15,16 @@ from pathlib import Path
 import pytest
 import tree_sitter
 import tree_sitter_powershell as tsp
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils import apply, hostops, inspection, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import (
+    apply,
+    host_apply,
+    host_inspection,
+    host_steps,
+    hostops,
+    inspection,
+    licensing,
+)
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.host_plan import KmsHostPlan
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import Desired
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.plan import HostPlan, ProductPlan
 
@@ -283,35 +292,53 @@ def test_guarded_hresult_reads_pass(snippet):
 # --- the controller's programs stay inside what the executor allows ------------------------------
 
 def executor_list(name: str) -> list[str]:
+    """A fixed set of the executor: ``$Name = [$Other + ...] [@('a', 'b', ...)]``, the other
+    sets' values first."""
     code = EXECUTOR.decode("utf-8")
-    match = re.search(r"(?m)^\$%s = (?:\$\w+ \+ )?@\((.*?)\)\s*$" % name, code, re.DOTALL)
+    match = re.search(r"(?ms)^\$%s = (?P<refs>(?:\$\w+(?: \+ )?)*)(?:@\((?P<items>.*?)\))?[ \t]*$" % name, code)
     assert match, name
-    values = re.findall(r"'([^']*)'", match.group(1))
-    if re.search(r"(?m)^\$%s = \$LicensingClasses \+" % name, code):
-        values = executor_list("LicensingClasses") + values
-    return values
+    values = [v for ref in re.findall(r"\$(\w+)", match.group("refs")) for v in executor_list(ref)]
+    return values + re.findall(r"'([^']*)'", match.group("items") or "")
 
 
 LICENSING_CLASSES = executor_list("LicensingClasses")
+FIREWALL_CLASSES = executor_list("FirewallClasses")
 QUERY_CLASSES = executor_list("QueryClasses")
+METHOD_CLASSES = executor_list("MethodClasses")
+NAMESPACES = executor_list("Namespaces")
 REGISTRY_KEYS = executor_list("RegistryKeys")
 ARGUMENT_TYPES = executor_list("ArgumentTypes")
 EVENT_PROVIDERS = executor_list("EventProviders")
+EVENT_LOGS = executor_list("EventLogs")
+RESTART_SERVICES = executor_list("RestartServices")
 SRV_NAMES = executor_list("SrvNames")
 # .NET's \z (end of the string) is Python's \Z.
 IDENTIFIER = re.compile(re.search(r"(?m)^\$Identifier = '([^']*)'", EXECUTOR.decode("utf-8")).group(1)
                         .replace("\\z", "\\Z"))
 
 
+def _namespace(op: dict) -> str | None:
+    """Get-Namespace's rule: a namespace of the set, the firewall classes' own for them only."""
+    namespace = op.get("namespace") or NAMESPACES[0]
+    if namespace.lower() not in [n.lower() for n in NAMESPACES] or \
+            (op["class"] in FIREWALL_CLASSES) != (namespace.lower() == NAMESPACES[1].lower()):
+        return "class %s is not in namespace %s" % (op["class"], namespace)
+    return None
+
+
 def _names_query(op: dict) -> tuple[str | None, list[str]]:
     if op["class"] not in QUERY_CLASSES:
         return "class %s may not be read" % op["class"], []
+    if _namespace(op):
+        return _namespace(op), []
     return (None if op["properties"] else "no property"), list(op["properties"])
 
 
 def _names_invoke(op: dict) -> tuple[str | None, list[str]]:
-    if op["class"] not in LICENSING_CLASSES:
+    if op["class"] not in METHOD_CLASSES:
         return "methods of %s may not be called" % op["class"], []
+    if _namespace(op):
+        return _namespace(op), []
     if any(a["type"] not in ARGUMENT_TYPES for a in op["arguments"]):
         return "argument type", []
     return None, [op["method"]] + [a["name"] for a in op["arguments"]]
@@ -324,8 +351,11 @@ def _names_registry(op: dict) -> tuple[str | None, list[str]]:
 
 
 def _names_events(op: dict) -> tuple[str | None, list[str]]:
-    if op["provider"] not in EVENT_PROVIDERS:
-        return "events of %s may not be read" % op["provider"], []
+    log = op.get("log") or EVENT_LOGS[0]
+    if log not in EVENT_LOGS:
+        return "the %s log may not be read" % log, []
+    if (log == EVENT_LOGS[0]) != (op["provider"] in EVENT_PROVIDERS):
+        return "events of %s may not be read from the %s log" % (op["provider"], log), []
     if not 1 <= op["newest"] <= 100 or not all(isinstance(i, int) for i in op["ids"]):
         return "newest or ids", []
     return None, []
@@ -347,6 +377,7 @@ _KINDS = {
     "tcp_connect": lambda op: (None if 1 <= op["port"] <= 65535 else "port", []),
     "event_log": _names_events,
     "dns_srv": _names_srv,
+    "service_restart": lambda op: (None if op["name"] in RESTART_SERVICES else "service", []),
 }
 
 
@@ -365,13 +396,19 @@ def refusal(op: dict) -> str | None:
 def test_executor_lists_are_the_documented_ones():
     assert LICENSING_CLASSES == ["SoftwareLicensingProduct", "SoftwareLicensingService",
                                  "OfficeSoftwareProtectionProduct", "OfficeSoftwareProtectionService"]
-    assert set(QUERY_CLASSES) - set(LICENSING_CLASSES) == {
+    assert FIREWALL_CLASSES == ["MSFT_NetFirewallRule"]
+    assert set(QUERY_CLASSES) - set(LICENSING_CLASSES) - set(FIREWALL_CLASSES) == {
         "Win32_OperatingSystem", "Win32_ComputerSystem", "Win32_Processor", "Win32_PhysicalMemory",
         "Win32_LogicalDisk", "Win32_Service"}
+    assert METHOD_CLASSES == LICENSING_CLASSES + FIREWALL_CLASSES
     assert ARGUMENT_TYPES == ["string", "uint32", "boolean"]
     assert inspection.C2R_KEY in REGISTRY_KEYS
     assert EVENT_PROVIDERS == ["Microsoft-Windows-Security-SPP", "Office Software Protection Platform Service"]
     assert SRV_NAMES == ["_vlmcs._tcp"]
+    # hostops checks the same fixed sets before a program is built
+    assert NAMESPACES == list(hostops.NAMESPACES) == ["root/cimv2", "root/StandardCimv2"]
+    assert EVENT_LOGS == list(hostops.EVENT_LOGS) == ["Application", "Key Management Service"]
+    assert RESTART_SERVICES == list(hostops.RESTART_SERVICES) == ["sppsvc"]
 
 
 @pytest.mark.parametrize(
@@ -392,6 +429,16 @@ def test_executor_lists_are_the_documented_ones():
         {"op": "dns_srv", "name": "_ldap._tcp", "domain": None},
         {"op": "dns_srv", "name": "_vlmcs._tcp", "domain": "x; Remove-Item C:\\"},
         {"op": "run_script"},
+        {"op": "cim_query", "class": "MSFT_NetFirewallRule", "properties": ["Enabled"]},
+        {"op": "cim_query", "class": "SoftwareLicensingProduct", "properties": ["ID"],
+         "namespace": "root/StandardCimv2"},
+        {"op": "cim_query", "class": "Win32_Service", "properties": ["Name"], "namespace": "root/default"},
+        {"op": "cim_invoke", "class": "MSFT_NetFirewallRule", "method": "Enable", "arguments": []},
+        {"op": "event_log", "provider": None, "ids": [12290], "newest": 10},
+        {"op": "event_log", "log": "Key Management Service", "provider": "Microsoft-Windows-Security-SPP",
+         "ids": [12290], "newest": 10},
+        {"op": "event_log", "log": "Security", "provider": None, "ids": [4624], "newest": 10},
+        {"op": "service_restart", "name": "WinRM"},
     ],
 )
 def test_refusal_finds_what_the_executor_refuses(op):
@@ -409,10 +456,28 @@ def all_kinds_of_plan() -> HostPlan:
     return HostPlan([ProductPlan(spp, every), ProductPlan(other, clear), ProductPlan(ospp, every)], [], [])
 
 
+def all_kinds_of_host_plan() -> KmsHostPlan:
+    """Every host step kind."""
+    plan = KmsHostPlan()
+    office = {"sku_id": "f3d89bbf-c0ec-47ce-a8fa-e5a5f97e447f", "partial_key": "7BQ9X", "label": "x"}
+    for name, value in (("activate_host", office),
+                        ("install_host_key", SECRET),
+                        ("activate_host", {"sku_id": None, "partial_key": "VWXYZ", "label": "y"}),
+                        ("set_listening_port", 1689), ("set_dns_publishing", False), ("set_low_priority", True),
+                        ("set_activation_interval", 60), ("set_renewal_interval", 4320),
+                        ("enable_firewall_rule", "SPPSVC-In-TCP"), ("disable_firewall_rule", "SPPSVC-In-TCP"),
+                        ("restart_service", "sppsvc")):
+        plan.add(host_steps.step(name, value), name)
+    assert {s["action"] for s in plan.steps} == set(host_steps.KINDS)
+    return plan
+
+
 PROGRAMS = {
     "read": inspection.read_program(),
     "read with Windows and reach": inspection.read_program(("office", "windows"), "kms.example.edu", 1700, 2500),
     "apply": apply.program(all_kinds_of_plan(), Desired(kms_host=HOST, kms_port=1690)),
+    "KMS host read": host_inspection.read_program(),
+    "KMS host apply": host_apply.program(all_kinds_of_host_plan()),
 }
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,9 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.simlab import scenario as scenario_mod
+from tests.simlab.host import WindowsHost
+from tests.simlab.network import Network
 from tests.simlab.powershell import runtime as rt
 from tests.simlab.powershell import session
 from tests.simlab.powershell.runtime import Unsupported
@@ -65,10 +70,38 @@ class BareMachine:
         return datetime(2026, 12, 7, 10, 0, 0, tzinfo=timezone.utc)
 
 
-def emulate(script: str, version: str = "5.1") -> tuple[list[Any], str | None]:
+# The lab Windows hosts a case may run on (``machine``): a case about the CIM cmdlets needs a CIM
+# provider, which only a lab host (tests/simlab/host.py) has.
+LAB_MACHINES = {
+    "windows-server-2022": {"caption": "Microsoft Windows Server 2022 Standard", "version": "10.0.20348",
+                            "build": "20348", "architecture": "64-bit"},
+    "windows-7": {"caption": "Microsoft Windows 7 Professional", "version": "6.1.7601", "build": "7601",
+                  "architecture": "64-bit"},
+}
+
+
+@contextmanager
+def lab_machine(kind: str, version: str) -> Iterator[WindowsHost]:
+    """A lab Windows host of that kind with that Windows PowerShell, and nothing else on it."""
+    data = {"hosts": [{"name": "conformance", "username": "Administrator", "password": "x", "os": LAB_MACHINES[kind],
+                       "cpu": {"mhz": 2000, "cores": 2}, "memory_mb": 4096, "system_drive_free_mb": 50000,
+                       "client_machine_id": "c0nf0000-0000-4000-8000-000000000001", "powershell": version}]}
+    scenario = scenario_mod.parse(data)
+    network = Network(scenario.kms_hosts)
+    try:
+        yield WindowsHost(scenario.hosts[0], network, scenario.known_keys)
+    finally:
+        network.close()
+
+
+def emulate(script: str, version: str = "5.1", machine: str | None = None) -> tuple[list[Any], str | None]:
     """(rendered outputs, type of the terminating error the snippet's last statement ended
-    with, or None) of a snippet run as a script."""
-    outcome = session.run_script(BareMachine(version), script, [], None)
+    with, or None) of a snippet run as a script (on a bare machine, or the lab host ``machine``)."""
+    if machine is None:
+        outcome = session.run_script(BareMachine(version), script, [], None)
+    else:
+        with lab_machine(machine, version) as host:
+            outcome = session.run_script(host, script, [], None)
     rendered = [None if o is None else rt.to_string(o) for o in outcome.output]
     return rendered, outcome.terminating.exception.type_name if outcome.terminating else None
 
@@ -263,7 +296,10 @@ def test_the_table_is_large_and_every_case_cites_its_source() -> None:
     names = [c["name"] for c in CASES]
     assert len(names) == len(set(names)), "duplicate case names"
     for case in CASES:
-        assert set(case) <= {"name", "source", "script", "output", "versions", "error"}, case["name"]
+        assert set(case) <= {"name", "source", "script", "output", "versions", "error", "machine"}, case["name"]
+        assert case.get("machine") in (None, *LAB_MACHINES), case["name"]
+        # A lab host's cases need its CIM provider: never run them against pwsh on Linux.
+        assert "machine" not in case or "7" not in [str(v) for v in case.get("versions") or DEFAULT_VERSIONS]
         assert len(case.get("source") or "") >= 20, case["name"]
         assert isinstance(case.get("output"), list), case["name"]
 
@@ -272,9 +308,9 @@ def test_the_table_is_large_and_every_case_cites_its_source() -> None:
 def test_emulation_matches_the_documented_output(case: dict[str, Any], version: str) -> None:
     if case["name"] in REFUSED:
         with pytest.raises(Unsupported):
-            emulate(case["script"], version)
+            emulate(case["script"], version, case.get("machine"))
         return
-    output, error = emulate(case["script"], version)
+    output, error = emulate(case["script"], version, case.get("machine"))
     assert output == case["output"], case["source"]
     assert error == case.get("error"), case["source"]
 

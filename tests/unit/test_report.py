@@ -251,8 +251,8 @@ def sample_document():
     }, kms_host="kms.example.org", generated_at=WHEN)
 
 
-TOP_KEYS = {"schema", "generator", "generated_at", "settings", "summary", "flags", "hosts"}
-SUMMARY_KEYS = {"hosts", "outcomes", "flagged", "failed_hosts", "unreachable_hosts"}
+TOP_KEYS = {"schema", "generator", "generated_at", "settings", "summary", "flags", "kms_hosts", "hosts"}
+SUMMARY_KEYS = {"hosts", "outcomes", "flagged", "failed_hosts", "unreachable_hosts", "kms_hosts"}
 HOST_KEYS = {
     "host", "outcome", "reason", "flags", "message", "error_code", "computer_name", "os_caption", "os_build",
     "client_machine_id", "ospp_client_machine_id", "clock_skew_seconds", "kms_reachable", "kms_reachability_error",
@@ -567,3 +567,66 @@ def test_csv_leaves_other_cells_as_they_are(text):
     hostile["host"]["computer_name"] = text
     [row] = read_csv(report.to_csv(report.build_report({"pc01": hostile}, generated_at=WHEN)))
     assert row["computer_name"] == text
+
+
+# -- the organisation's KMS hosts beside their clients -----------------------------------------
+def kms_host_info(count=4, office_activated=True, requests=(), **extra):
+    """A registered kms_host_info result of a KMS host with an Office 2024 host key."""
+    return {
+        "changed": False, "remote_calls": 1, "host": {"computer_name": "KMS01"},
+        "is_kms_host": True, "kms_enabled": True,
+        "host_products": [{"application": "office", "office_version": "2024", "name": "Office 24, host",
+                           "partial_key": "ABK02", "activated": office_activated, "current_count": count,
+                           "requests": {"total": len(requests), "failed": 0, "licensed": 0}}],
+        "office_volume_license_packs": {"2024": {"installed": True}, "2021": {"installed": False}},
+        "listening_port": 1688, "dns_publishing": True, "low_priority": False,
+        "current_count": count, "activates_office": count >= 5, "activates_windows_server": False,
+        "activates_windows_clients": False,
+        "firewall": {"rule": "SPPSVC-In-TCP", "found": True, "enabled": True},
+        "kms_requests": [{"cmid": cmid, "client": "%s.campus.example" % cmid} for cmid in requests],
+        "kms_request_summary": {"read": True, "distinct_clients": len(set(requests))},
+        **extra,
+    }
+
+
+def refused(code, count, host="kms.campus.example"):
+    return with_exchange(kms(status=2, days=29), exchange(code, count, host=host))
+
+
+def test_kms_hosts_are_reported_beside_the_clients_whose_failures_they_explain():
+    """Traced by the host's own request log (the client's machine ID), else by the name the
+    client asked; grouped by reason and product, with the host's own count."""
+    document = report.build_report({
+        "pc01": info([refused("0xC004F038", 4)], cmid="c1"),
+        "pc02": info([refused("0xC004F038", 4)], cmid="c2"),
+        "pc03": info([refused("0xC004F038", 4, host="kms.campus.example")], cmid="not-in-its-log"),
+        "pc04": info([refused("0xC004F042", 4)], cmid="c4"),
+        "pc05": info([refused("0xC004F038", 4, host="kms-other.example.org")], cmid="elsewhere"),
+        "pc06": info([kms(days=179)], cmid="c6"),
+    }, kms_hosts={"kms01": kms_host_info(count=4, requests=["C1", "c2", "c4", "c6"]), "kms02": None},
+        kms_host_names={"kms01": ["kms.campus.example"]}, generated_at=WHEN)
+    assert document["summary"]["kms_hosts"] == 2
+    kms01, kms02 = document["kms_hosts"]
+    assert (kms02["host"], kms02["outcome"], kms02["traced_failures"]) == ("kms02", "unreachable", [])
+    assert kms01["outcome"] == "ok" and kms01["current_count"] == 4 and kms01["activates"]["office"] is False
+    assert kms01["host_keys"] == [{"application": "office", "office_version": "2024", "name": "Office 24, host",
+                                   "partial_key": "ABK02", "activated": True}]
+    assert kms01["office_volume_license_packs"] == {"2021": False, "2024": True}
+    assert kms01["clients_seen"] == 4 and kms01["firewall_open"] is True
+    low, nokey = kms01["traced_failures"]
+    assert low == {"reason": "count_low", "error_code": "0xC004F038", "error_name": "SL_E_VL_NOT_ENOUGH_COUNT",
+                   "product": "Office 2024", "clients": ["pc01", "pc02", "pc03"],
+                   "text": "3 Office 2024 client(s) refused: kms01 counted 4 clients, needs 5; it counts 4 now"}
+    assert (nokey["reason"], nokey["clients"], nokey["text"]) == (
+        "no_host_key", ["pc04"], "1 Office 2024 client(s) refused: kms01 has no Office 2024 host key")
+    page = report.to_html(document)
+    assert 'id="kms-hosts"' in page and "3 Office 2024 client(s) refused: kms01 counted 4 clients, needs 5" in page
+    assert report.to_html(fleet(a=info([kms()]))).count('id="kms-hosts"') == 0  # no KMS host given: no section
+    # The host's state is part of what decides changed.
+    again = report.build_report({"pc01": info([refused("0xC004F038", 2)], cmid="c1"),
+                                 "pc02": info([refused("0xC004F038", 4)], cmid="c2")},
+                                kms_hosts={"kms01": kms_host_info(count=10, requests=["c1", "c2"])}, generated_at=WHEN)
+    assert report.fingerprint(again)["kms_hosts"][0]["current_count"] == 10
+    assert again["kms_hosts"][0]["traced_failures"][0]["text"] == (
+        "2 Office 2024 client(s) refused: kms01 counted 2-4 clients, needs 5; it counts 10 now, enough: "
+        "they activate at their next attempt")

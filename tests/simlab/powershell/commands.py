@@ -529,9 +529,7 @@ class CimProperty(DotNet):
         self.cim_type = cim_type
 
     def members(self) -> dict[str, Callable[[], Any]]:
-        return {"name": lambda: self.name, "value": lambda: self.value,
-                "cimtype": lambda: rt.EnumValue("Microsoft.Management.Infrastructure.CimType",
-                                                self.cim_type.capitalize(), 0)}
+        return {"name": lambda: self.name, "value": lambda: self.value, "cimtype": lambda: _cim_type(self.cim_type)}
 
 
 class CimKeyed(DotNet):
@@ -620,11 +618,26 @@ class CimClassInfo(DotNet):
         return found
 
     def to_string(self) -> str:
-        return "ROOT/cimv2:%s" % self.name
+        namespace = getattr(self.schema, "namespace", None) or "ROOT/cimv2"
+        return "%s:%s" % (namespace, self.name)
 
 
+# Microsoft.Management.Infrastructure.CimType (PowerShell/MMI CimType.cs): name and value.
 CIM_TYPES = {"string": ("String", 14), "uint32": ("UInt32", 6), "uint64": ("UInt64", 8), "boolean": ("Boolean", 1),
-             "datetime": ("DateTime", 13), "sint32": ("SInt32", 7), "uint16": ("UInt16", 4)}
+             "datetime": ("DateTime", 13), "sint32": ("SInt32", 7), "uint16": ("UInt16", 4),
+             "string[]": ("StringArray", 30), "uint16[]": ("UInt16Array", 20)}
+# The .NET element type of a CIM array property's value.
+CIM_ARRAY_ELEMENTS = {"string[]": "System.String", "uint16[]": "System.UInt16"}
+
+
+def _instance_value(value: Any, cim_type: str) -> Any:
+    """A property's value as the CimInstance holds it: an array property's a typed array of its
+    own (a script changing it leaves the host's instance alone)."""
+    if cim_type.endswith("[]") and value is not None:
+        if cim_type not in CIM_ARRAY_ELEMENTS:
+            raise Unsupported("a CIM property of type %s" % cim_type)
+        return rt.TypedArray(list(value), CIM_ARRAY_ELEMENTS[cim_type])
+    return value
 
 
 def _cim_type(cim_type: str) -> rt.EnumValue:
@@ -725,9 +738,12 @@ def cim_exception(hresult: int | None, message: str, error_data: bool = True) ->
 
 
 NATIVE_ERRORS = {0x80070005: ("AccessDenied", 2), 0x80041010: ("InvalidClass", 5), 0x80041002: ("NotFound", 6),
+                 0x8004100E: ("InvalidNamespace", 3),
                  0x80041017: ("InvalidQuery", 15), 0x8004102E: ("MethodNotFound", 17),
                  0x8004102F: ("InvalidParameter", 4), 0x80041008: ("InvalidParameter", 4)}
+# ConvertCimNativeErrorCodeToErrorCategory (PowerShell's CimCmdlets, ErrorToErrorRecord).
 CIM_CATEGORY = {"AccessDenied": "PermissionDenied", "InvalidClass": "MetadataError", "NotFound": "ObjectNotFound",
+                "InvalidNamespace": "MetadataError",
                 "InvalidQuery": "InvalidArgument", "MethodNotFound": "MetadataError",
                 "InvalidParameter": "InvalidArgument"}
 
@@ -739,10 +755,17 @@ def _cim_error(call: Call, error: Any) -> None:
     call.error(exception, error_id, CIM_CATEGORY.get(native, "NotSpecified"))
 
 
-def _cim_namespace(call: Call) -> None:
+def _cim_namespace(call: Call) -> str:
+    """-Namespace: "The default namespace is root/CIMV2" (the CIM cmdlets' pages). WMI compares
+    namespaces without regard to case, with "/" or "\\" between the parts. A namespace the lab does
+    not model is not emulated; one it models that this Windows lacks fails in WMI (0x8004100E)."""
     namespace = call.get("namespace")
-    if namespace is not None and rt.to_string(namespace).lower().replace("\\", "/") not in ("root/cimv2",):
-        raise Unsupported("the CIM namespace %s" % rt.to_string(namespace))
+    if namespace is None:
+        return "root/cimv2"
+    text = rt.to_string(namespace)
+    if text.replace("\\", "/").strip("/").lower() not in call.machine.cim_namespaces:
+        raise Unsupported("the CIM namespace %s" % text)
+    return text
 
 
 @cmdlet("Get-CimInstance", "Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand",
@@ -750,24 +773,25 @@ def _cim_namespace(call: Call) -> None:
 def get_cim_instance(call: Call) -> list:
     """Get-CimInstance page: -Query runs a WQL query, -ClassName [-Filter] enumerates a class
     (a condition is a WQL WHERE clause). WMI's errors are non-terminating CimExceptions."""
-    _cim_namespace(call)
+    namespace = _cim_namespace(call)
     machine = call.machine
     try:
         if call.has("query"):
             if call.has("classname") or call.has("filter"):
                 message = "Parameter set cannot be resolved using the specified named parameters."
                 raise call.cmdlet._binding_error(call.frame, message, "AmbiguousParameterSet")
-            found = machine.exec_query(rt.to_string(call.get("query")))
+            found = machine.exec_query(rt.to_string(call.get("query")), namespace)
         else:
             if not call.has("classname"):
                 raise Unsupported("Get-CimInstance without -ClassName or -Query")
             condition = call.get("filter")
             found = machine.enumerate_instances(
-                rt.to_string(call.get("classname")), None if condition is None else rt.to_string(condition))
+                rt.to_string(call.get("classname")), None if condition is None else rt.to_string(condition), namespace)
     except machine.CimError as error:
         _cim_error(call, error)
         return []
-    return [CimInstance(cls.name, values, types, source, cls, machine.computer_name)
+    return [CimInstance(cls.name, {k: _instance_value(v, types[k]) for k, v in values.items()}, types, source, cls,
+                        machine.computer_name)
             for cls, values, types, source in found]
 
 
@@ -777,13 +801,13 @@ def get_cim_class(call: Call) -> list:
     """Get-CimClass -ClassName (Get-CimClass page): the class's declaration, as this Windows
     registers it. WMI's errors (an unregistered class: 0x80041010) are non-terminating
     CimExceptions, as Get-CimInstance's are. Wildcards in the name are not emulated."""
-    _cim_namespace(call)
+    namespace = _cim_namespace(call)
     name = rt.to_string(call.get("classname"))
     if not call.has("classname") or any(c in name for c in "*?["):
         raise Unsupported("Get-CimClass without a plain -ClassName")
     machine = call.machine
     try:
-        cls, properties, methods = machine.get_class(name)
+        cls, properties, methods = machine.get_class(name, namespace)
     except machine.CimError as error:
         _cim_error(call, error)
         return []
@@ -794,7 +818,8 @@ def get_cim_class(call: Call) -> list:
         [Param("InputObject", pipeline=True), Param("MethodName", 1), Param("Arguments", 2), Param("ClassName", 0),
          Param("Namespace")], since=V3)
 def invoke_cim_method(call: Call) -> list:
-    """Invoke-CimMethod -InputObject -MethodName -Arguments (Invoke-CimMethod page), with the
+    """Invoke-CimMethod -InputObject -MethodName -Arguments (Invoke-CimMethod page; the method runs
+    in the instance's own namespace), with the
     client-side steps of CimInvokeCimMethod.cs (CreateParametersCollection, PowerShell/PowerShell):
     no arguments, no check; otherwise the method's declaration is looked up in the instance's
     CimClass: when the class declares the method, an argument name it lacks is an
@@ -803,11 +828,17 @@ def invoke_cim_method(call: Call) -> list:
     (Convert.ToUInt32 etc., PowerShell/MMI); when it does not, the arguments go untyped and WMI
     decides. Those client exceptions end the statement (CmdletInvocationException, error id
     the exception's type name). WMI's own errors are non-terminating CimExceptions."""
-    _cim_namespace(call)
     machine = call.machine
     target = call.get("inputobject") if call.items is None else rt.collapse(call.items)
     if call.has("classname") or not isinstance(target, CimInstance):
         raise Unsupported("Invoke-CimMethod without -InputObject <CimInstance>")
+    if call.has("namespace"):
+        # -Namespace is in the ClassName, ResourceUri and Query parameter sets, not in the
+        # CimInstance ones (Invoke-CimMethod page, SYNTAX): the instance carries its namespace.
+        if call.items is not None:
+            raise Unsupported("Invoke-CimMethod -Namespace with pipeline input")
+        message = "Parameter set cannot be resolved using the specified named parameters."
+        raise call.cmdlet._binding_error(call.frame, message, "AmbiguousParameterSet")
     name = rt.to_string(call.get("methodname"))
     arguments = call.get("arguments")
     if arguments is not None and not isinstance(arguments, rt.Hashtable):
@@ -928,6 +959,38 @@ def get_service(call: Call) -> list:
     return found
 
 
+@cmdlet("Restart-Service", "Microsoft.PowerShell.Commands.RestartServiceCommand",
+        [Param("Name", 0), Param("Force", switch=True), Param("PassThru", switch=True)])
+def restart_service(call: Call) -> list:
+    """Restart-Service [-Name] <String[]> [-Force] [-PassThru] (Restart-Service page: "stops and
+    then starts one or more services"; -PassThru "Returns an object that represents the service").
+    A name with no service is the non-terminating ServiceCommandException Get-Service writes; a
+    disabled service cannot start ("Service '<display name> (<name>)' cannot be started due to the
+    following error: Cannot start service <name> on computer '.'.", ServiceCommandException,
+    CouldNotStartService, OpenError). Which services the lab can restart is the machine's."""
+    found = []
+    for name in rt.enumerate_value(call.get("name")):
+        text = rt.to_string(name)
+        if any(c in text for c in "*?["):
+            raise Unsupported("Restart-Service with a wildcard")
+        outcome = call.machine.restart_service(text)
+        if outcome == "not_found":
+            call.error(dotnet.exception("Microsoft.PowerShell.Commands.ServiceCommandException",
+                                        "Cannot find any service with service name '%s'." % text),
+                       "NoServiceFoundForGivenName", "ObjectNotFound", text)
+            continue
+        entry = next(s for s in call.machine.services() if s["Name"].lower() == text.lower())
+        if outcome == "cannot_start":
+            message = "Service '%s (%s)' cannot be started due to the following error: Cannot start service %s on " \
+                "computer '.'." % (entry["DisplayName"], entry["Name"], entry["Name"])
+            call.error(dotnet.exception("Microsoft.PowerShell.Commands.ServiceCommandException", message),
+                       "CouldNotStartService", "OpenError", text)
+            continue
+        if call.get("passthru"):
+            found.append(ServiceController(entry))
+    return found
+
+
 class RegistryKey(DotNet):
     """Microsoft.Win32.RegistryKey as the registry provider returns it: GetValue(name) is the
     value or $null (learn.microsoft.com/dotnet/api/microsoft.win32.registrykey.getvalue),
@@ -1033,7 +1096,7 @@ class EventRecord(DotNet):
     def members(self) -> dict[str, Callable[[], Any]]:
         event = self.event
         return {"id": lambda: event["id"], "recordid": lambda: rt.Int64(event["record_id"]),
-                "providername": lambda: event["provider"], "logname": lambda: "Application",
+                "providername": lambda: event["provider"], "logname": lambda: event.get("log") or "Application",
                 "timecreated": lambda: dotnet.from_iso(event["time_created"]),
                 "properties": lambda: [EventProperty(v) for v in event["data"]]}
 
