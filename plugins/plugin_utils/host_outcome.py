@@ -22,9 +22,9 @@ from ansible_collections.volume_licensing.kms.plugins.plugin_utils.host_plan imp
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import (
     CallError,
     Results,
-    TransportError,
     sentence,
 )
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.outcome import lost_head, unknown_state
 
 # What activation of a host key needs when it fails with a code this collection cannot explain
 # (docs/licensing-facts.md §12.4: online, or by phone).
@@ -169,7 +169,7 @@ def lost_reply(host: str, plan: KmsHostPlan, before: dict[str, Any], exc: CallEr
         outcomes.append({"status": {True: "ok", False: "not run", None: "unknown"}[seen]})
     undone = [host_steps.words(s) for s, o in zip(plan.steps, outcomes, strict=True) if o["status"] == "not run"]
     unknown = [host_steps.words(s) for s, o in zip(plan.steps, outcomes, strict=True) if o["status"] == "unknown"]
-    head = _lost_head(host, exc)
+    head = lost_head(host, exc)
     warnings = list(plan.warnings)
     if unknown:
         warnings.append("whether the host did %s is not known: restart the Software Protection service yourself "
@@ -189,17 +189,4 @@ def lost_reply(host: str, plan: KmsHostPlan, before: dict[str, Any], exc: CallEr
 def state_unknown(host: str, plan: KmsHostPlan, exc: CallError, second: CallError) -> dict[str, Any]:
     """The apply call did not come back whole and reading the host again failed too."""
     steps = step_results(plan, [{"status": "unknown"} for _step in plan.steps], False)
-    return dict(failed=True, changed=True, state_unknown=True, steps=steps, remote_calls=3,
-                transport_error=exc.kind if isinstance(exc, TransportError) else None, error_code=None,
-                error_name=None, error_hint=exc.hint,
-                msg="%s. Reading %s again failed too (%s): its state is unknown and some steps may have been done. "
-                    "Run the task again: it reads the host afresh and finishes the job."
-                    % (_lost_head(host, exc), host, sentence(str(second)).rstrip(".")))
-
-
-def _lost_head(host: str, exc: CallError) -> str:
-    if isinstance(exc, TransportError):
-        cause = "the apply call failed: %s" % exc
-    else:
-        cause = "the apply call gave no usable reply: %s" % sentence(str(exc)).rstrip(".")
-    return "Could not confirm the plan on %s (step: %s): %s" % (host, exc.step, cause)
+    return dict(unknown_state(host, exc, second), steps=steps)

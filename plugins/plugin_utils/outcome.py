@@ -85,15 +85,22 @@ def state_unknown(host: str, host_plan: HostPlan, exc: CallError, second: CallEr
     steps may have run, and what the host now shows is not known."""
     products = [dict(plan.product, steps=step_results(plan, None, False), changed=None, failed=True,
                      left_undone=[s["action"] for s in plan.steps]) for plan in host_plan.plans if plan.steps]
-    return dict(failed=True, changed=True, state_unknown=True, products=products, remote_calls=3,
+    return dict(unknown_state(host, exc, second), products=products)
+
+
+def unknown_state(host: str, exc: CallError, second: CallError) -> dict[str, Any]:
+    """What every module's result says when the apply call did not come back whole and the read
+    after it failed too (office_kms, windows_kms and kms_host add what they were changing)."""
+    return dict(failed=True, changed=True, state_unknown=True, remote_calls=3,
                 transport_error=exc.kind if isinstance(exc, TransportError) else None, error_code=None,
                 error_name=None, error_hint=exc.hint,
                 msg="%s. Reading %s again failed too (%s): its state is unknown and some steps may have been "
                     "done. Run the task again: it reads the host afresh and finishes the job."
-                    % (_lost_head(host, exc), host, sentence(str(second)).rstrip(".")))
+                    % (lost_head(host, exc), host, sentence(str(second)).rstrip(".")))
 
 
-def _lost_head(host: str, exc: CallError) -> str:
+def lost_head(host: str, exc: CallError) -> str:
+    """The first sentence of a lost or broken apply call's message."""
     if isinstance(exc, TransportError):
         cause = "the apply call failed: %s" % exc
     else:
@@ -105,7 +112,7 @@ def lost_reply(host: str, host_plan: HostPlan, exc: CallError, again: Results) -
     """The apply call did not come back whole (its reply lost, cut short or garbled, or the
     connection failed meanwhile), and ``again`` is the host read again (apply.read_again):
     per product what the host now shows done (``changed``) and what was left undone."""
-    head = _lost_head(host, exc)
+    head = lost_head(host, exc)
     after_by_sku = apply.products_after(host_plan, again)
     exchanges = apply.exchanges_after(again)
     products, done, undone = [], [], []

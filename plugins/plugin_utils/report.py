@@ -854,6 +854,14 @@ def _flag_items(kind: str, items: list[dict[str, Any]]) -> list[str]:
     return ["%s: %s" % (_e(i["host"]), _e(i.get("error") or "not reachable")) for i in items]
 
 
+def _host_key_words(key: Mapping[str, Any]) -> str:
+    """"Office 2024 (ABK02, activated)" for one host key of a KMS host."""
+    what = key.get("office_version") or key.get("name") or "Windows"
+    return "%s%s (%s, %s)" % ("Office " if key["application"] == "office" else "", what,
+                              key.get("partial_key") or "no key",
+                              "activated" if key["activated"] else "not activated")
+
+
 def _kms_host_rows(document: Mapping[str, Any]) -> list[str]:
     """One table row per KMS host, and the clients' failures it explains below it."""
     rows = []
@@ -862,14 +870,11 @@ def _kms_host_rows(document: Mapping[str, Any]) -> list[str]:
             rows.append('<tr data-kms-host="%s"><td>%s</td><td colspan="6">%s: %s</td></tr>' % (
                 _e(server["host"]), _e(server["host"]), _e(server["outcome"]), _e(server["message"])))
             continue
-        keys = ", ".join("%s%s (%s, %s)" % ("Office " if k["application"] == "office" else "",
-                                           k.get("office_version") or k.get("name") or "Windows",
-                                           k.get("partial_key") or "no key",
-                                           "activated" if k["activated"] else "not activated")
-                         for k in server["host_keys"]) or "none"
-        reach = ", ".join(name for name, on in (("Office", server["activates"]["office"]),
-                                                 ("Windows Server", server["activates"]["windows_server"]),
-                                                 ("Windows clients", server["activates"]["windows_clients"])) if on)
+        keys = ", ".join(_host_key_words(k) for k in server["host_keys"]) or "none"
+        activates = server["activates"]
+        reach = ", ".join(name for name, on in (("Office", activates["office"]),
+                                                ("Windows Server", activates["windows_server"]),
+                                                ("Windows clients", activates["windows_clients"])) if on)
         rows.append(
             '<tr data-kms-host="%s"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
             "<td>%s</td></tr>" % (
