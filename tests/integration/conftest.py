@@ -97,6 +97,14 @@ def lab():
         yield running
 
 
+@pytest.fixture
+def kms_lab():
+    """The lab's kms_host scenario (tests/simlab/scenarios/kms_host.yml): a fresh Windows Server
+    kms01 that serves kms.campus.example, kms02 without the Office pack, and 20 client PCs."""
+    with Lab.from_scenario("kms_host") as running:
+        yield running
+
+
 def run_playbook(lab: Lab, playbook: str | Path, workdir: Path, *args: str,
                  host_vars: dict[str, dict] | None = None, env: dict[str, str] | None = None,
                  timeout: float = 900) -> Run:

@@ -8,6 +8,7 @@ import posixpath
 import re
 import subprocess
 import tarfile
+from pathlib import Path
 
 from tests.integration.conftest import BIN, ROOT
 
@@ -29,13 +30,18 @@ def test_nothing_committed_is_a_symlink():
     assert (ROOT / "collections" / "ansible_collections" / "volume_licensing" / "kms").resolve() == ROOT
 
 
+def build_tarball(output: Path) -> Path:
+    """The collection built by ansible-galaxy into ``output``: the tarball's path."""
+    proc = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", str(ROOT), "--output-path",
+                           str(output)], cwd=output, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [artifact] = output.glob("volume_licensing-kms-*.tar.gz")
+    return artifact
+
+
 def build(tmp_path):
     """The collection as ansible-galaxy builds it: its members and its files' contents."""
-    proc = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", str(ROOT), "--output-path",
-                           str(tmp_path)], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    [artifact] = tmp_path.glob("volume_licensing-kms-*.tar.gz")
-    with tarfile.open(artifact) as tar:
+    with tarfile.open(build_tarball(tmp_path)) as tar:
         members = tar.getmembers()
         files = {m.name: tar.extractfile(m).read() for m in members if m.isfile()}
     return members, files

@@ -9,23 +9,15 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import yaml
 
 from tests.integration.conftest import run_playbook
 from tests.integration.test_demo import recap
 from tests.integration.test_kms_host import KEYS, KMS01, PCS
 from tests.integration.test_report import kms_products
-from tests.simlab.lab import Lab
 
 CLIENTS = "all:!kms_hosts"
 COUNT_LOW = "0xC004F038"
-
-
-@pytest.fixture
-def kms_lab():
-    with Lab.from_scenario("kms_host") as running:
-        yield running
 
 
 def refused_for_count(lab, host):

@@ -33,12 +33,6 @@ PCS = ["pc%02d" % n for n in range(1, 19)] + ["pc19-clone-a", "pc20-clone-b"]
 
 
 @pytest.fixture
-def kms_lab():
-    with Lab.from_scenario("kms_host") as running:
-        yield running
-
-
-@pytest.fixture
 def role(kms_lab, tmp_path):
     """run(*args, keys=KEYS, **variables): playbooks/kms_host.yml against kms01 (or --limit), the
     host keys and variables from an extra-vars file (never the command line)."""

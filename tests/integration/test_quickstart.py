@@ -15,10 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tests.integration.conftest import BIN, ROOT, calls
+from tests.integration.test_artifact import build_tarball
 from tests.integration.test_demo import fresh_copy, recap
 from tests.integration.test_report import expected_outcome, kms_products
 from tests.simlab.lab import Lab
@@ -112,12 +112,6 @@ def run_quick_start(lab: Lab, workdir: Path, env: dict[str, str], blocks: tuple[
         assert all(p["LicenseStatus"] == 1 for p in kms_products(lab.state(host))), host
 
 
-@pytest.fixture
-def lab():
-    with Lab.from_scenario("default") as running:
-        yield running
-
-
 def test_quick_start_from_an_installed_collection(lab, tmp_path):
     """Installation and Quick start: the collection's file installed with ansible-galaxy into
     the default collections path, its requirements under its constraints, the playbooks by
@@ -126,11 +120,8 @@ def test_quick_start_from_an_installed_collection(lab, tmp_path):
     workdir, home = tmp_path / "project", tmp_path / "home"
     workdir.mkdir()
     home.mkdir()
-    build = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", str(ROOT), "--output-path",
-                            str(workdir)], capture_output=True, text=True, timeout=300, check=False)
-    assert build.returncode == 0, build.stdout + build.stderr
     tarball = "volume_licensing-kms-%s.tar.gz" % version
-    assert (workdir / tarball).exists()
+    assert build_tarball(workdir) == workdir / tarball
     assert tarball in block("installed, setup"), "README installs another version than galaxy.yml's"
     env = new_user_env(home)
     run_quick_start(lab, workdir, env, ("installed, setup", "installed, run"), workdir / "inventory.yml")

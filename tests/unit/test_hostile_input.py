@@ -344,19 +344,25 @@ WINDOWS_10 = raw_product("Windows(R), Education edition", "Windows(R) Operating 
                          "2de67392-b7a7-462a-b1ca-108dd189f588", app=licensing.WINDOWS_APP_ID, status=5, days=None)
 
 
-def run_module(module: str, task_args: dict[str, Any]) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
-    """The module's action plugin run as Ansible runs it, over a connection that records every
-    program sent (and answers as the executor does): its result and the programs."""
+def run_action(action_class: Any, task_args: dict[str, Any], host: Host, *, hostname: str,
+               check_mode: bool = False) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
+    """An action plugin run as Ansible runs it, over ``host`` (a connection that records every
+    program sent and answers as the executor does): its result and the programs."""
     task = Task()
     task.args = task_args
-    task.check_mode = False
+    task.check_mode = check_mode
     task.diff = False
     connection = mock.MagicMock()
     connection._shell.tmpdir = None
-    action = ACTIONS[module](task, connection, PlayContext(), loader=None, templar=None, shared_loader_obj=None)
-    host = Host([WINDOWS_10] if module == "windows_kms" else [OFFICE_2024])
+    action = action_class(task, connection, PlayContext(), loader=None, templar=None, shared_loader_obj=None)
     action._low_level_execute_command = host
-    return action.run(task_vars={"inventory_hostname": "pc01"}), host.received
+    return action.run(task_vars={"inventory_hostname": hostname}), host.received
+
+
+def run_module(module: str, task_args: dict[str, Any]) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
+    """The module's action plugin over a host with one Windows or Office product."""
+    host = Host([WINDOWS_10] if module == "windows_kms" else [OFFICE_2024])
+    return run_action(ACTIONS[module], task_args, host, hostname="pc01")
 
 
 def sent_values(programs: list[list[dict[str, Any]]]) -> dict[str, list[Any]]:

@@ -4,16 +4,13 @@ sent, with a message naming the option, and host keys never shown but by their l
 from __future__ import annotations
 
 from typing import Any
-from unittest import mock
 
 import pytest
-from ansible.playbook.play_context import PlayContext
-from ansible.playbook.task import Task
 from ansible_collections.volume_licensing.kms.plugins.action import kms_host as kms_host_action
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import options
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import KmsHostDesired, OptionError
 
-from tests.unit.test_hostile_input import Host
+from tests.unit.test_hostile_input import Host, run_action
 
 KEY = "BCDFG-HJKMP-QRTVW-XY234-6789B"  # made up: not a published key
 OTHER = "MNPQR-TVWXY-23467-89BCD-FGHJK"
@@ -71,19 +68,9 @@ def test_bad_values_are_refused_naming_the_option(given, words):
 
 
 def run_module(task_args: dict[str, Any]) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
-    """kms_host's action plugin run as Ansible runs it, over a connection that records every
-    program sent: its result and the programs."""
-    task = Task()
-    task.args = task_args
-    task.check_mode = True
-    task.diff = False
-    connection = mock.MagicMock()
-    connection._shell.tmpdir = None
-    action = kms_host_action.ActionModule(task, connection, PlayContext(), loader=None, templar=None,
-                                          shared_loader_obj=None)
-    host = Host([])
-    action._low_level_execute_command = host
-    return action.run(task_vars={"inventory_hostname": "kms01"}), host.received
+    """kms_host's action plugin in check mode over a host without products: its result and the
+    programs sent."""
+    return run_action(kms_host_action.ActionModule, task_args, Host([]), hostname="kms01", check_mode=True)
 
 
 def test_the_action_plugin_refuses_before_anything_is_sent():
