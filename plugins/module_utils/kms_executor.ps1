@@ -48,6 +48,10 @@ $RegistryKeys = @('HKLM:\SOFTWARE\Microsoft\Office\ClickToRun\Configuration',
     'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform',
     'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform\55c92734-d682-4d71-983e-d6ec3f16059f',
     'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform\0ff1ce15-a989-479d-af46-f275c6370663')
+# The one registry value a program may write, with its key and kind: the DNS domains a KMS host
+# publishes its SRV record in besides its own, which no WMI member sets (docs/licensing-facts.md
+# §12.2, TN-REG: REG_MULTI_SZ under SoftwareProtectionPlatform).
+$WritableValues = @{ 'DnsDomainPublishList' = @('HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform', 'MultiString') }
 $ArgumentTypes = @('string', 'uint32', 'boolean')
 # The licensing services a query may be made conditional on (if_service).
 $Services = @('sppsvc', 'osppsvc')
@@ -96,6 +100,11 @@ function Test-Program($Operations) {
             'registry_read' {
                 if ($RegistryKeys -notcontains $op.key) { return "registry key $($op.key) may not be read" }
                 $names = @($op.values)
+            }
+            'registry_write' {
+                $target = $WritableValues[[string]$op.name]
+                if (-not $target -or $target[0] -ne $op.key) { return "registry value $($op.name) of $($op.key) may not be written" }
+                foreach ($s in $op.data) { if ($s -isnot [string]) { return "registry data $s is not a string" } }
             }
             'tcp_connect' {
                 $port = $op.port -as [int]
@@ -313,6 +322,23 @@ function Read-Registry($Op) {
     return $data
 }
 
+# Writes one value of $WritableValues as data (a list of strings), or with remove deletes it where it
+# is set; then reads it back as registry_read does. Set-ItemProperty creates or changes a registry
+# value, its -Type (the registry provider's parameter) giving the kind: MultiString is REG_MULTI_SZ
+# (Set-ItemProperty and New-ItemProperty pages). Remove-ItemProperty deletes a value (its page).
+function Write-Registry($Op) {
+    $name = [string]$Op.name
+    $target = $WritableValues[$name]
+    $key = $target[0]
+    if ($Op.remove) {
+        if ($null -ne (Get-Item -LiteralPath $key).GetValue($name)) { Remove-ItemProperty -LiteralPath $key -Name $name }
+    }
+    else {
+        Set-ItemProperty -LiteralPath $key -Name $name -Value ([string[]]@($Op.data)) -Type $target[1]
+    }
+    return @{ values = (Read-Value (Get-Item -LiteralPath $key) @($name)) }
+}
+
 # The innermost exception's message into $Data.error and, for a socket error, its
 # HRESULT_FROM_WIN32 code into $Data.hresult (2147942400 is 0x80070000).
 function Set-SocketError($Data, $ErrorRecord) {
@@ -528,6 +554,7 @@ try {
                     'cim_query' { $r.data = Invoke-Query $op }
                     'cim_invoke' { $r.data = Invoke-Method $op }
                     'registry_read' { $r.data = Read-Registry $op }
+                    'registry_write' { $r.data = Write-Registry $op }
                     'event_log' { $r.data = Read-Event $op }
                     'dns_srv' { $r.data = Resolve-Srv $op }
                     'service_restart' { $r.data = Restart-NamedService $op }

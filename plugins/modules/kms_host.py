@@ -89,10 +89,48 @@ options:
       - Whether the host publishes its C(_vlmcs._tcp) SRV record in its DNS domain (Windows'
         default, every 24 hours) - C(DisableKeyManagementServiceDnsPublishing) with the inverse.
         Omitted, left as it is.
-      - Publishing in other DNS domains is not managed - Windows has no WMI member for it, only the
-        registry value C(DnsDomainPublishList), whose key differs between Microsoft's documents.
-        Set it yourself (see the notes).
+      - Publishing in other DNS domains is O(dns_publishing_domains).
     type: bool
+  dns_publishing_domains:
+    description:
+      - Other DNS domains the host publishes its C(_vlmcs._tcp) record in, besides its own (which
+        it always uses), for clients whose DNS suffix is another domain. Omitted, left as it is;
+        V([]) removes them all.
+      - Windows has no WMI member for them; they are the registry value C(DnsDomainPublishList)
+        (REG_MULTI_SZ) under C(HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform),
+        as Microsoft's registry settings for volume activation document it, one entry per domain
+        as C(domain, priority, weight) (the domain alone when both are 0). Step
+        C(set_dns_publishing_domains) writes the whole value (or removes it) when the domains, or
+        their priority or weight, differ from those listed, in any order; the Software
+        Protection service then restarts, at which the host publishes (event 12294 per domain).
+      - Refused before anything is sent - an IP address, a name that is not a DNS name (checked
+        as O(volume_licensing.kms.office_kms#module:kms_host) is), a domain listed twice,
+        numbers outside 0 to 65535, and domains with O(dns_publishing=false). On Windows Server
+        2008 R2 and older the task fails before anything is changed - Microsoft says the format
+        differs there without documenting it.
+      - "Unconfirmed (the collection's C(docs/licensing-facts.md), section 12.2): another
+        Microsoft page names the key C(...\\CurrentVersion\\SL) instead; if your host publishes
+        nothing in a listed domain after the restart (no event 12294 naming it), tell the
+        collection's maintainers."
+    type: list
+    elements: dict
+    suboptions:
+      domain:
+        description:
+          - A DNS domain such as C(labs.example.edu); internationalised names are sent in their
+            ASCII (IDNA) form, lower case, without a final dot.
+        type: str
+        required: true
+      priority:
+        description:
+          - The SRV record's priority (0 to 65535); clients try the lowest first.
+        type: int
+        default: 0
+      weight:
+        description:
+          - The SRV record's weight (0 to 65535), among hosts of the same priority.
+        type: int
+        default: 0
   low_priority:
     description:
       - Whether the KMS service runs at low priority (C(EnableKeyManagementServiceLowPriority)),
@@ -165,12 +203,6 @@ notes:
     events): the host key is not activated. C(0xC004F042) SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH:
     clients asked for a product the host has no host key for. C(0xC004F038)
     SL_E_VL_NOT_ENOUGH_COUNT: the count is below the product's threshold."
-  - "Publishing in several DNS domains: Windows has no WMI method for it; Microsoft documents the
-    registry value C(DnsDomainPublishList) (REG_MULTI_SZ, a domain per line, optionally with
-    priority and weight) under C(HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform)
-    in one page and C(...\\CurrentVersion\\SL) in another; set it with
-    M(ansible.windows.win_regedit) after checking which your Windows reads, then restart the
-    Software Protection service."
   - "Unconfirmed facts the module relies on defensively (the collection's C(docs/licensing-facts.md),
     section 12): whether the properties show a new setting before the service restarts (they
     are read after the restart), which CIM property the cmdlets' C(-Name) of a firewall rule is
@@ -411,6 +443,25 @@ dns_publishing:
   returned: when the host was read and planned
   type: bool
   sample: true
+dns_publishing_domains:
+  description: After the task, the other DNS domains the host publishes its SRV record in, from the
+    registry value C(DnsDomainPublishList) (empty when it is not set); an entry Windows holds in
+    another form than C(domain, priority, weight) is returned as its text, with null priority
+    and weight.
+  returned: when the host was read and planned
+  type: list
+  elements: dict
+  sample: [{domain: labs.example.edu, priority: 0, weight: 0}]
+  contains:
+    domain:
+      description: The domain, lower case, in its ASCII form.
+      type: str
+    priority:
+      description: The SRV priority it is published with (0 when the entry gives none).
+      type: int
+    weight:
+      description: The SRV weight it is published with (0 when the entry gives none).
+      type: int
 low_priority:
   description: After the task, whether the KMS service runs at low priority.
   returned: when the host was read and planned
@@ -437,7 +488,9 @@ activates_office:
   type: bool
   sample: true
 activates_windows_server:
-  description: After the task, whether an activated Windows host product counts 5 or more.
+  description: After the task, whether an activated Windows host product counts 5 or more on a
+    Windows Server (C(Win32_OperatingSystem.ProductType) 2 or 3; a host key on a Windows client
+    activates Windows clients only).
   returned: when the host was read and planned
   type: bool
   sample: false

@@ -49,9 +49,9 @@ notes:
     to the commands this module sends. Needs PowerShell 3.0 or later.
   - "The count is what the host reports: the distinct clients of the last 30 days, capped at 50
     (10 where only Office and Windows Server clients have asked). Office and Windows Server
-    activate from 5, Windows clients from 25. RV(activates_windows_server) assumes a Windows
-    Server host key, the only kind Windows Server takes; a KMS host running on a Windows client
-    activates Windows clients only."
+    activate from 5, Windows clients from 25. A KMS host running on a Windows client activates
+    Windows clients only, so RV(activates_windows_server) is true only on a Windows Server
+    (RV(host.os_product_type) 2 or 3)."
   - "Unconfirmed facts the module reads defensively (each in the collection's
     C(docs/licensing-facts.md), section 12): how a count of -1 arrives (null here), whether the
     Windows and Office host products keep separate counts (each product's is returned), which
@@ -123,6 +123,11 @@ host:
       description: Windows' build number.
       type: str
       sample: "20348"
+    os_product_type:
+      description: C(Win32_OperatingSystem.ProductType) - 1 a Windows client (Work Station), 2 a
+        domain controller, 3 a server.
+      type: int
+      sample: 3
 is_kms_host:
   description: Whether a host key is installed, that is a product with a key whose Description
     has C(VOLUME_KMS) but not C(VOLUME_KMSCLIENT) (C(slmgr.vbs)'s test).
@@ -228,6 +233,25 @@ dns_publishing:
   returned: success
   type: bool
   sample: true
+dns_publishing_domains:
+  description: The other DNS domains the host publishes its SRV record in, from the
+    registry value C(DnsDomainPublishList) (empty when it is not set); an entry Windows holds in
+    another form than C(domain, priority, weight) is returned as its text, with null priority
+    and weight.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{domain: labs.example.edu, priority: 0, weight: 0}]
+  contains:
+    domain:
+      description: The domain, lower case, in its ASCII form.
+      type: str
+    priority:
+      description: The SRV priority it is published with (0 when the entry gives none).
+      type: int
+    weight:
+      description: The SRV weight it is published with (0 when the entry gives none).
+      type: int
 low_priority:
   description: Whether the KMS service runs at low priority.
   returned: success
@@ -254,7 +278,8 @@ activates_office:
   type: bool
   sample: true
 activates_windows_server:
-  description: Whether an activated Windows host product counts 5 or more.
+  description: Whether an activated Windows host product counts 5 or more on a Windows Server
+    (RV(host.os_product_type) 2 or 3).
   returned: success
   type: bool
   sample: false

@@ -66,6 +66,10 @@ def step_operations(plan: KmsHostPlan) -> list[hostops.Operation]:
         elif kind.on == "product":
             ops.append(cim_invoke(op_id(index), inspection.SPP_PRODUCT, kind.method, where=target_of(step["value"]),
                                   group=group))
+        elif kind.on == "registry":
+            entries = [host_inspection.publish_entry(d["domain"], d["priority"], d["weight"]) for d in step["value"]]
+            ops.append(hostops.registry_write(op_id(index), host_inspection.SPP_KEY, host_inspection.PUBLISH_LIST,
+                                              entries or None))
         elif kind.on == "firewall":
             ops.append(cim_invoke(op_id(index), host_inspection.FIREWALL_CLASS, kind.method,
                                   where=host_inspection.FIREWALL_WHERE, namespace=host_inspection.FIREWALL_NAMESPACE))

@@ -16,6 +16,11 @@ Which class each value is read from follows ``slmgr.vbs /dlv`` (docs/licensing-f
   Activation ID Microsoft documents (§12.4, §12.5), not by an installer record;
 * the firewall rule SPPSVC-In-TCP from MSFT_NetFirewallRule in root/StandardCimv2 (§12.6), by its
   locale-independent name (InstanceID; that the cmdlets' -Name is InstanceID is UNCONFIRMED);
+* the other DNS domains it publishes in from the registry value DnsDomainPublishList under
+  SoftwareProtectionPlatform (TN-REG: no WMI member has them, §12.2), each entry
+  "domain_name, <priority>, <weight>", the numbers 0 when not given;
+* whether Windows is a server or a client (Win32_OperatingSystem.ProductType): a Windows host
+  key on a client activates Windows clients only (§12.4);
 * the requests the host processed from event 12290 of its "Key Management Service" log, by log
   name and event ID (§12.8).
 """
@@ -61,6 +66,12 @@ FIREWALL_WHERE = "InstanceID=%s" % hostops.wql_string(FIREWALL_RULE)
 RULE_ENABLED = {1: True, 2: False}
 PROFILES = (("Domain", 1), ("Private", 2), ("Public", 4))
 KMS_LOG = hostops.EVENT_LOGS[1]
+# Where a KMS host's other publishing domains are (docs/licensing-facts.md §12.2, TN-REG).
+SPP_KEY = "HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform"
+PUBLISH_LIST = "DnsDomainPublishList"
+# Win32_OperatingSystem.ProductType: 1 Work Station, 2 Domain Controller, 3 Server.
+WORKSTATION = 1
+OS_PROPERTIES = ("Caption", "Version", "BuildNumber", "ProductType")
 NEWEST_REQUESTS = 100  # the most the executor reads; a host keeps the 50 most recent clients (§12.7)
 # KeyManagementServiceCurrentCount: -1 (as a uint32) when the host is not a KMS host or has had
 # no request (docs/licensing-facts.md §12.1; how -1 arrives is UNCONFIRMED).
@@ -68,7 +79,7 @@ NO_COUNT = (-1, 0xFFFFFFFF)
 
 # The operations' ids.
 FACTS, OS, SERVICE, PRODUCTS = "facts", "os", "host_service", "host_products"
-FIREWALL, REQUESTS = "firewall", "requests"
+FIREWALL, REQUESTS, PUBLISH = "firewall", "requests", "publish_list"
 AFTER = "after:"  # the state read again at the end of kms_host's write program
 STEPS = {
     FACTS: "read host facts",
@@ -76,6 +87,7 @@ STEPS = {
     SERVICE: "read the KMS host settings (Software Protection service)",
     PRODUCTS: "read the KMS host products (Software Protection service)",
     FIREWALL: "read the firewall rule %s (root/StandardCimv2)" % FIREWALL_RULE,
+    PUBLISH: "read the DNS publishing domains (registry value %s)" % PUBLISH_LIST,
 }
 
 
@@ -87,21 +99,22 @@ def products_condition() -> str:
 
 
 def state_reads(prefix: str = "") -> list[hostops.Operation]:
-    """What the state is made of: the service, the host products, the firewall rule (absent
-    where its class is not registered: Windows Server 2008 R2)."""
+    """What the state is made of: Windows' edition, the service, the host products, the firewall
+    rule (absent where its class is not registered: Windows Server 2008 R2), the publishing domains."""
     return [
+        cim_query(prefix + OS, "Win32_OperatingSystem", OS_PROPERTIES),
         cim_query(prefix + SERVICE, inspection.SPP_SERVICE, SERVICE_PROPERTIES),
         cim_query(prefix + PRODUCTS, inspection.SPP_PRODUCT, PRODUCT_PROPERTIES, products_condition()),
         cim_query(prefix + FIREWALL, FIREWALL_CLASS, FIREWALL_PROPERTIES, FIREWALL_WHERE, optional=True,
                   namespace=FIREWALL_NAMESPACE),
+        hostops.registry_read(prefix + PUBLISH, SPP_KEY, [PUBLISH_LIST]),
     ]
 
 
 def read_program(requests: bool = True) -> list[hostops.Operation]:
     """The read of kms_host_info and of kms_host's first call; ``requests``: with the requests
     the host processed (kms_host_info returns them, kms_host does not)."""
-    program = [hostops.host_facts(FACTS),
-               cim_query(OS, "Win32_OperatingSystem", ["Caption", "Version", "BuildNumber"])] + state_reads()
+    program = [hostops.host_facts(FACTS)] + state_reads()
     if requests:
         program.append(hostops.event_log(REQUESTS, None, [evidence.KMS_HOST_REQUEST], NEWEST_REQUESTS, log=KMS_LOG))
     return program
@@ -201,6 +214,28 @@ def firewall(results: Results, prefix: str = "") -> dict[str, Any]:
     return rule
 
 
+def publish_list(value: Any) -> list[dict[str, Any]]:
+    """DnsDomainPublishList's entries (TN-REG: "domain_name, <priority>, <weight>", the numbers
+    optional and 0 when not given): each {domain, priority, weight}; an entry not in that form
+    keeps its text as domain, with priority and weight None."""
+    found = []
+    for entry in hostops.as_list(value):
+        parts = [part.strip() for part in str(entry).split(",")]
+        numbers = [p or "0" for p in parts[1:]] + ["0"] * max(0, 3 - len(parts))
+        if parts[0] and len(parts) <= 3 and all(n.isdigit() for n in numbers):
+            found.append({"domain": parts[0].rstrip(".").lower(), "priority": int(numbers[0]),
+                          "weight": int(numbers[1])})
+        elif str(entry).strip():
+            found.append({"domain": str(entry), "priority": None, "weight": None})
+    return found
+
+
+def publish_entry(domain: str, priority: int, weight: int) -> str:
+    """One DnsDomainPublishList entry: the domain alone when priority and weight are 0 (TN-REG:
+    optional; DNS-Win lists domains alone), else TN-REG's "domain_name, <priority>, <weight>"."""
+    return domain if not (priority or weight) else "%s, %d, %d" % (domain, priority, weight)
+
+
 def state(results: Results, prefix: str = "") -> dict[str, Any]:
     """The KMS host's state from state_reads' results (``prefix``: AFTER for the read at the end
     of the write program). Raises CallError naming the step when a read failed."""
@@ -223,6 +258,8 @@ def state(results: Results, prefix: str = "") -> dict[str, Any]:
         return any(p["application"] == application and (p["current_count"] or 0) >= threshold for p in licensed)
 
     port = _number(service.get("keymanagementservicelisteningport"))
+    os_info = {str(k).lower(): v for k, v in (results.instances(prefix + OS) or [{}])[0].items()}
+    product_type = _number(os_info.get("producttype"))
     return {
         "is_kms_host": bool(host_products),
         "kms_enabled": bool(_number(service.get("iskeymanagementservicemachine"))),
@@ -235,9 +272,12 @@ def state(results: Results, prefix: str = "") -> dict[str, Any]:
         "renewal_interval": _number(service.get("vlrenewalinterval")),
         "current_count": max(counts) if counts else None,
         "activates_office": reached("office", licensing.THRESHOLDS["office"]),
-        "activates_windows_server": reached("windows", licensing.THRESHOLDS["windows_server"]),
+        # A Windows host key on a Windows client activates clients only (§12.4).
+        "activates_windows_server": product_type not in (None, WORKSTATION)
+        and reached("windows", licensing.THRESHOLDS["windows_server"]),
         "activates_windows_clients": reached("windows", licensing.THRESHOLDS["windows_clients"]),
         "firewall": firewall(results, prefix),
+        "dns_publishing_domains": publish_list(results.data(prefix + PUBLISH).get("values", {}).get(PUBLISH_LIST)),
     }
 
 
@@ -278,7 +318,8 @@ def interpret(results: Results) -> dict[str, Any]:
     return {
         "host": {"computer_name": facts.get("computer_name"), "utc_now": facts.get("utc_now"),
                  "os_caption": os_info.get("caption"), "os_version": os_info.get("version"),
-                 "os_build": str(os_info["buildnumber"]) if os_info.get("buildnumber") is not None else None},
+                 "os_build": str(os_info["buildnumber"]) if os_info.get("buildnumber") is not None else None,
+                 "os_product_type": _number(os_info.get("producttype"))},
         **found,
         "kms_requests": requests,
         "kms_request_summary": request_summary(requests, bool(events and events.ok)),

@@ -34,7 +34,8 @@ ONLINE_ACTIVATION = ("Activating a KMS host key needs Internet access from the h
 # The state's keys the result returns (kms_host_info's, without the host facts and the requests).
 STATE_KEYS = ("is_kms_host", "kms_enabled", "host_products", "office_volume_license_packs", "listening_port",
               "dns_publishing", "low_priority", "activation_interval", "renewal_interval", "current_count",
-              "activates_office", "activates_windows_server", "activates_windows_clients", "firewall")
+              "activates_office", "activates_windows_server", "activates_windows_clients", "firewall",
+              "dns_publishing_domains")
 
 
 def step_results(plan: KmsHostPlan, outcomes: list[dict[str, Any]] | None, check_mode: bool) -> list[dict[str, Any]]:
@@ -85,9 +86,12 @@ def status_line(state: dict[str, Any]) -> str:
     rule = state["firewall"]
     firewall = ("rule %s %s" % (rule["rule"], {True: "enabled", False: "disabled"}.get(rule["enabled"], "unknown"))
                 if rule["found"] else "no rule %s" % rule["rule"])
+    publishing = {True: "on", False: "off"}.get(state["dns_publishing"], "unknown")
+    if state.get("dns_publishing_domains"):
+        publishing += " (also in %s)" % host_steps.domains_words(state["dns_publishing_domains"])
     return ("%s; port %s, DNS publishing %s, priority %s, firewall %s; count %s: activates Office %s, Windows Server "
             "%s, Windows clients %s"
-            % (products, state["listening_port"], {True: "on", False: "off"}.get(state["dns_publishing"], "unknown"),
+            % (products, state["listening_port"], publishing,
                {True: "low", False: "normal"}.get(state["low_priority"], "unknown"), firewall,
                "unknown" if state["current_count"] is None else state["current_count"],
                yes(state["activates_office"]), yes(state["activates_windows_server"]),
@@ -100,6 +104,7 @@ def diff_text(state: dict[str, Any]) -> str:
              for p in state["host_products"]]
     lines += ["%s: %s" % (name, shown(state[name])) for name in ("listening_port", "dns_publishing", "low_priority",
                                                                  "activation_interval", "renewal_interval")]
+    lines.append("dns_publishing_domains: %s" % host_steps.domains_words(state["dns_publishing_domains"]))
     rule = state["firewall"]
     found = {True: "enabled", False: "disabled"}.get(rule["enabled"], "not found")
     lines.append("firewall rule %s: %s" % (rule["rule"], found))

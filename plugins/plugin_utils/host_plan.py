@@ -97,6 +97,7 @@ def plan_kms_host(state: dict[str, Any], desired: KmsHostDesired) -> KmsHostPlan
         wanted, now = getattr(desired, option), state[option]
         if wanted is not None and wanted != now:
             plan.add(host_steps.step(kind, wanted), "%s is %s, not %s" % (what, shown(now), shown(wanted)))
+    domains_step(plan, state, desired.dns_publishing_domains)
     firewall_step(plan, state["firewall"], desired.firewall)
     if any(host_steps.kind(s).restart for s in plan.steps):
         plan.add(host_steps.step("restart_service", host_steps.SERVICE_NAME),
@@ -129,6 +130,26 @@ def key_steps(plan: KmsHostPlan, state: dict[str, Any], desired: KmsHostDesired,
             plan.add(host_steps.step("activate_host", {"sku_id": None, "partial_key": gvlk.last5(key),
                                                        "label": "the host product of key %s" % host_steps.masked(key)}),
                      "host key %s is newly installed" % host_steps.masked(key))
+
+
+def domains_step(plan: KmsHostPlan, state: dict[str, Any], wanted: tuple[tuple[str, int, int], ...] | None) -> None:
+    """Write DnsDomainPublishList when its domains, priorities or weights differ from those
+    asked (in any order); PlanError on Windows Server 2008 R2 and older, for which Microsoft
+    says the format differs without documenting it (docs/licensing-facts.md §12.2)."""
+    if wanted is None:
+        return
+    domains = [{"domain": d, "priority": p, "weight": w} for d, p, w in wanted]
+    if host_steps.KINDS["set_dns_publishing_domains"].observed(state, domains):
+        return
+    version = str((state.get("host") or {}).get("os_version") or "")
+    major, _dot, rest = version.partition(".")
+    if major == "6" and rest.partition(".")[0] in ("0", "1"):
+        raise PlanError("dns_publishing_domains: Windows %s (Windows Server 2008 R2 or older) reads "
+                        "DnsDomainPublishList in another format, which Microsoft does not document: set it on that "
+                        "host yourself, or leave dns_publishing_domains unset" % version)
+    plan.add(host_steps.step("set_dns_publishing_domains", domains),
+             "the other DNS domains the host publishes in are %s, not %s"
+             % (host_steps.domains_words(state["dns_publishing_domains"]), host_steps.domains_words(domains)))
 
 
 def firewall_step(plan: KmsHostPlan, rule: dict[str, Any], wanted: bool | None) -> None:

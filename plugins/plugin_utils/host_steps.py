@@ -23,6 +23,9 @@ Which class and method each kind is follows Microsoft's slmgr.vbs (docs/licensin
                              boolean) (/cpri, /spri)
     set_activation_interval  SoftwareLicensingService.SetVLActivationInterval(ActivationInterval uint32) (/sai)
     set_renewal_interval     SoftwareLicensingService.SetVLRenewalInterval(RenewalInterval uint32) (/sri)
+    set_dns_publishing_domains  registry_write of DnsDomainPublishList (REG_MULTI_SZ) under
+                             SoftwareProtectionPlatform, or its removal for none: no WMI member sets
+                             the other domains a host publishes in (TN-REG, §12.2)
     enable_firewall_rule     MSFT_NetFirewallRule.Enable() on SPPSVC-In-TCP, in root/StandardCimv2
     disable_firewall_rule    MSFT_NetFirewallRule.Disable() on SPPSVC-In-TCP
     restart_service          service_restart of sppsvc: after a host key or a setting, which slmgr.vbs
@@ -46,7 +49,7 @@ SERVICE_NAME = "sppsvc"
 @dataclass(frozen=True)
 class HostStepKind:
     name: str
-    on: str  # service | product (a host product) | firewall (the rule) | restart (the service sppsvc)
+    on: str  # service | product (a host product) | firewall (the rule) | registry | restart (the service sppsvc)
     method: str | None
     argument: tuple[str, str] | None  # (parameter name, CIM type), or None for no argument
     refresh: bool  # RefreshLicenseStatus() follows it (slmgr.vbs)
@@ -113,6 +116,20 @@ def _rule(enabled: bool) -> Callable[[State, Any], None]:
     return predict
 
 
+def domains_words(domains: list[dict[str, Any]]) -> str:
+    """Publishing domains in words: each domain, with its SRV priority and weight when not 0."""
+    if not domains:
+        return "none"
+    return ", ".join(d["domain"] if not (d["priority"] or d["weight"]) else
+                     "%s (priority %s, weight %s)" % (d["domain"], d["priority"], d["weight"]) for d in domains)
+
+
+def _same_domains(state: State, value: Any) -> bool:
+    def key(d: dict[str, Any]) -> tuple[str, Any, Any]:
+        return (d["domain"], d["priority"], d["weight"])
+    return sorted(map(key, state.get("dns_publishing_domains") or []), key=str) == sorted(map(key, value), key=str)
+
+
 def _nothing(state: State, value: Any) -> None:
     return None
 
@@ -142,6 +159,9 @@ KINDS: dict[str, HostStepKind] = {kind.name: kind for kind in (
     HostStepKind("set_renewal_interval", "service", "SetVLRenewalInterval", ("RenewalInterval", "uint32"),
                  False, True, False, lambda minutes: "set the renewal interval to %d minutes" % minutes,
                  _set("renewal_interval"), _shows("renewal_interval")),
+    HostStepKind("set_dns_publishing_domains", "registry", None, None, False, True, False,
+                 lambda domains: "set the other DNS domains the host publishes in to %s" % domains_words(domains),
+                 _set("dns_publishing_domains"), _same_domains),
     HostStepKind("enable_firewall_rule", "firewall", "Enable", None, False, False, False,
                  lambda rule: "enable the firewall rule %s" % rule, _rule(True),
                  lambda state, rule: state["firewall"].get("enabled") is True),

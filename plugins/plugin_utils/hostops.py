@@ -113,6 +113,14 @@ def registry_read(op_id: str, key: str, values: list[str], subkeys: str | None =
     return {"id": op_id, "op": "registry_read", "key": key, "values": list(values), "subkeys": subkeys}
 
 
+def registry_write(op_id: str, key: str, name: str, data: list[str] | None) -> Operation:
+    """Write one REG_MULTI_SZ value (the executor allows only DnsDomainPublishList under
+    SoftwareProtectionPlatform); ``data`` None deletes it. Its ``data`` is the value read back."""
+    if data is None:
+        return {"id": op_id, "op": "registry_write", "key": key, "name": name, "remove": True}
+    return {"id": op_id, "op": "registry_write", "key": key, "name": name, "data": [str(s) for s in data]}
+
+
 def tcp_connect(op_id: str, host: str, port: int, timeout_ms: int, require: bool = False, *,
                 connect: bool = True) -> Operation:
     """``require``: not reachable is an error, and then nothing after it runs. ``connect``
@@ -523,6 +531,9 @@ def _operation_line(op: Operation) -> str:
     elif kind == "registry_read":
         details = "%s %s%s" % (op.get("key"), ", ".join(op.get("values") or ()),
                                ", subkeys matching %s" % op["subkeys"] if op.get("subkeys") else "")
+    elif kind == "registry_write":
+        details = "%s %s = %s" % (op.get("key"), op.get("name"),
+                                  "(removed)" if op.get("remove") else json.dumps(op.get("data")))
     elif kind == "tcp_connect":
         details = "%s port %s, %s ms%s%s" % (op.get("host"), op.get("port"), op.get("timeout_ms"),
                                              ", resolve only" if op.get("connect") is False else "",

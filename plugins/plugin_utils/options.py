@@ -140,6 +140,11 @@ SPECS: dict[str, dict[str, dict[str, Any]]] = {
         "activate": {"type": "bool", "default": True},
         "listening_port": {"type": "int", "default": licensing.DEFAULT_KMS_PORT},
         "dns_publishing": {"type": "bool"},
+        "dns_publishing_domains": {"type": "list", "elements": "dict", "options": {
+            "domain": {"type": "str", "required": True},
+            "priority": {"type": "int", "default": 0},
+            "weight": {"type": "int", "default": 0},
+        }},
         "low_priority": {"type": "bool"},
         "activation_interval": {"type": "int"},
         "renewal_interval": {"type": "int"},
@@ -181,6 +186,9 @@ WHOLE_NUMBERS: dict[str, tuple[int, int | None, str, str]] = {
     "activation_interval": (15, 43200, "a number of minutes", " (the licensing service takes 15 minutes to 30 days)"),
     "renewal_interval": (15, 43200, "a number of minutes", " (the licensing service takes 15 minutes to 30 days)"),
 }
+# The numbers of an SRV record (RFC 2782: 16-bit priority and weight), kms_host's
+# dns_publishing_domains' priority and weight.
+SRV_NUMBER = (0, 65535, "a 16-bit SRV record number", " (RFC 2782)")
 ROLE_VARIABLES = {option: "office_kms_" + option for option in REQUIREMENT_OPTIONS}
 
 
@@ -332,6 +340,9 @@ class KmsHostDesired:
     activate: bool = True
     listening_port: int = licensing.DEFAULT_KMS_PORT
     dns_publishing: bool | None = None
+    # The other DNS domains the host publishes in, each (domain, priority, weight); () none, None:
+    # leave DnsDomainPublishList as it is.
+    dns_publishing_domains: tuple[tuple[str, int, int], ...] | None = None
     low_priority: bool | None = None
     activation_interval: int | None = None  # minutes
     renewal_interval: int | None = None  # minutes
@@ -363,10 +374,38 @@ def kms_host_options(args: dict[str, Any], given: dict[str, Any] | None = None) 
                               % (_given(version), ", ".join(licensing.OFFICE_VERSIONS)))
         if str(version) not in versions:
             versions.append(str(version))
+    domains = publishing_domains(args.get("dns_publishing_domains"), (given or {}).get("dns_publishing_domains"))
+    if domains and args.get("dns_publishing") is False:
+        raise OptionError("dns_publishing_domains lists domains to publish in, but dns_publishing is false, which "
+                          "stops all publishing: leave dns_publishing unset or true, or dns_publishing_domains empty")
     return KmsHostDesired(host_keys=host_keys(args.get("host_keys")), activate=bool(args["activate"]),
                           listening_port=port, dns_publishing=args.get("dns_publishing"),
-                          low_priority=args.get("low_priority"), firewall=args.get("firewall"),
-                          office_versions=tuple(versions), **intervals)
+                          dns_publishing_domains=domains, low_priority=args.get("low_priority"),
+                          firewall=args.get("firewall"), office_versions=tuple(versions), **intervals)
+
+
+def publishing_domains(entries: list[Any] | None, given: Any = None) -> tuple[tuple[str, int, int], ...] | None:
+    """kms_host's dns_publishing_domains: each entry's domain as a DNS name in its ASCII form,
+    lower case, without a final dot (an IP address is no domain), its priority and weight
+    0-65535 (checked as written where ``given`` has them, see numbers); no domain twice."""
+    if entries is None:
+        return None
+    written = given if isinstance(given, list) and len(given) == len(entries) else [{}] * len(entries)
+    found: list[tuple[str, int, int]] = []
+    for number, (entry, as_written) in enumerate(zip(entries, written, strict=True), 1):
+        option = "dns_publishing_domains[%d]" % number
+        value = entry.get("domain")
+        if isinstance(value, str) and _ip_address(value, option + ".domain") is not None:
+            raise OptionError("%s.domain %s is an IP address, not a DNS domain such as labs.example.edu"
+                              % (option, _shown(value)))
+        domain = kms_host(value, option + ".domain").rstrip(".").lower()
+        raw = as_written if isinstance(as_written, dict) else {}
+        numbers_ = [whole_number(entry.get(name) if raw.get(name) is None else raw[name], "%s.%s" % (option, name),
+                                 SRV_NUMBER) for name in ("priority", "weight")]
+        if any(domain == other for other, _p, _w in found):
+            raise OptionError("dns_publishing_domains: %s is listed twice; give each domain once" % domain)
+        found.append((domain, numbers_[0], numbers_[1]))
+    return tuple(found)
 
 
 def host_keys(entries: list[Any] | None) -> tuple[str, ...]:

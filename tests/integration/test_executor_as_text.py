@@ -40,6 +40,9 @@ SPP_EVENTS = "Microsoft-Windows-Security-SPP"
 FIREWALL = "MSFT_NetFirewallRule"
 STANDARD = "root/StandardCimv2"
 KMS_LOG = "Key Management Service"
+# The one registry value a program may write (docs/licensing-facts.md §12.2).
+PUBLISH_KEY = "HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform"
+PUBLISH = "DnsDomainPublishList"
 KMS01 = "kms01"  # the KMS host of scenarios/kms_host.yml
 RULE = "InstanceID='SPPSVC-In-TCP'"
 
@@ -89,6 +92,12 @@ def refused(lab: Lab, operation: dict[str, Any]) -> str:
     ({**hostops.event_log("x", SPP_EVENTS, [12290], 5), "log": KMS_LOG}, "may not be read from the Key Management"),
     (hostops.event_log("x", None, [12288], 5), "events of  may not be read from the Application log"),
     ({"id": "x", "op": "service_restart", "name": "WinRM"}, "service WinRM may not be restarted"),
+    # one registry value, of its own key, as strings (docs/licensing-facts.md §12.2)
+    (hostops.registry_write("x", PUBLISH_KEY, "KeyManagementServiceName", ["kms.example.edu"]),
+     "registry value KeyManagementServiceName of"),
+    (hostops.registry_write("x", "HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run", PUBLISH, ["x"]),
+     "registry value DnsDomainPublishList of HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run may not"),
+    ({**hostops.registry_write("x", PUBLISH_KEY, PUBLISH, []), "data": ["a", 7]}, "registry data 7 is not a string"),
 ])
 def test_the_executor_refuses_what_it_does_not_allow(lab, operation, why):
     assert why in refused(lab, operation)
@@ -329,7 +338,9 @@ def battery(lab: Lab) -> None:
     assert run(lab, PC, hostops.event_log("kms-log", None, [12290], 5, log=KMS_LOG))["kms-log"].data == {"events": []}
     for operation in [{**hostops.cim_query("x", FIREWALL, ["Enabled"]), "namespace": None},
                       {**hostops.event_log("x", None, [1], 5), "log": "Security"},
-                      {"id": "x", "op": "service_restart", "name": "WinRM"}]:
+                      {"id": "x", "op": "service_restart", "name": "WinRM"},
+                      hostops.registry_write("x", PUBLISH_KEY, "KeyManagementServiceName", ["x"]),
+                      {**hostops.registry_write("x", PUBLISH_KEY, PUBLISH, []), "data": [7]}]:
         with pytest.raises(hostops.CallError):
             run(lab, PC, operation)
     kms_host_battery()
@@ -347,8 +358,13 @@ def kms_host_battery() -> None:
                       hostops.cim_invoke("on", FIREWALL, "Enable", where=RULE, namespace=STANDARD),
                       hostops.cim_query("rule-on", FIREWALL, ["Enabled"], RULE, namespace=STANDARD),
                       hostops.service_restart("restart", "sppsvc"),
-                      hostops.event_log("requests", None, [12290], 10, log=KMS_LOG))
-        assert [r.status for r in results.values()] == ["ok"] * 7, results
+                      hostops.event_log("requests", None, [12290], 10, log=KMS_LOG),
+                      hostops.registry_write("publish", PUBLISH_KEY, PUBLISH, ["labs.example.edu, 10, 5", "dorms.edu"]),
+                      hostops.registry_write("unpublish", PUBLISH_KEY, PUBLISH, None),
+                      hostops.registry_write("unpublish-again", PUBLISH_KEY, PUBLISH, None))
+        assert [r.status for r in results.values()] == ["ok"] * 10, results
+        assert results["publish"].data == {"values": {PUBLISH: ["labs.example.edu, 10, 5", "dorms.edu"]}}
+        assert results["unpublish"].data == results["unpublish-again"].data == {"values": {PUBLISH: None}}
         assert results.instances("rule")[0]["InstanceID"] == "SPPSVC-In-TCP"
         assert (results.instances("rule-off")[0]["Enabled"], results.instances("rule-on")[0]["Enabled"]) == (2, 1)
         assert results["restart"].data == {"name": "sppsvc", "status": "Running"}

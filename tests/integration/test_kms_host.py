@@ -279,14 +279,18 @@ def test_ansible_doc_shows_every_option():
             assert options[name]["type"] == spec["type"], name
             assert options[name].get("default") == spec.get("default"), name
             assert options[name].get("choices") == spec.get("choices"), name
+            for sub, sub_spec in (spec.get("options") or {}).items():
+                assert options[name]["suboptions"][sub]["type"] == sub_spec["type"], (name, sub)
+                assert options[name]["suboptions"][sub].get("default") == sub_spec.get("default"), (name, sub)
         assert doc["doc"]["version_added"] == "0.2.0"
         assert "volume_licensing.kms.%s:" % module in doc["examples"]
     role = ansible_doc("volume_licensing.kms.kms_host", "role")
     variables = role["entry_points"]["main"]["options"]
     assert variables["kms_host_keys"]["no_log"] is True
     assert set(variables) == {"kms_host_keys", "kms_host_activate", "kms_host_listening_port",
-                              "kms_host_dns_publishing", "kms_host_low_priority", "kms_host_activation_interval",
-                              "kms_host_renewal_interval", "kms_host_firewall", "kms_host_office_versions"}
+                              "kms_host_dns_publishing", "kms_host_dns_publishing_domains", "kms_host_low_priority",
+                              "kms_host_activation_interval", "kms_host_renewal_interval", "kms_host_firewall",
+                              "kms_host_office_versions"}
 
 
 def test_a_lost_reply_is_read_again_and_reported_as_what_the_host_shows(kms_lab, ansible):
@@ -319,3 +323,44 @@ def test_the_role_with_another_port_leaves_the_firewall_to_the_operator(kms_lab,
     result = run.result(KMS01, ROLE_TASK)["result"]
     assert result["listening_port"] == 1700 and kms_lab.host(KMS01).cim.kms.port() == 1700
     assert "enable_firewall_rule" not in [s["action"] for s in result["steps"]] and rule_enabled(kms_lab) == 2
+
+
+def test_publishing_domains_are_written_published_at_the_restart_and_removed(kms_lab, role):
+    """dns_publishing_domains through the role: DnsDomainPublishList written under
+    SoftwareProtectionPlatform (TN-REG, docs/licensing-facts.md §12.2), the Software Protection
+    service restarted, the host's SRV record then in each domain with its priority and weight;
+    the same list in another order changes nothing; [] removes the value."""
+    spp = "HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform"
+    wanted = [{"domain": "Labs.Example.EDU"}, {"domain": "dorms.example.edu", "priority": 10, "weight": 100}]
+    check = role("--check", kms_host_dns_publishing_domains=wanted)
+    assert check.result(KMS01, ROLE_TASK)["result"]["dns_publishing_domains"] == [
+        {"domain": "labs.example.edu", "priority": 0, "weight": 0},
+        {"domain": "dorms.example.edu", "priority": 10, "weight": 100}]
+    assert "DnsDomainPublishList" not in kms_lab.host(KMS01).registry_key(spp)["values"]
+    first = role(kms_host_dns_publishing_domains=wanted)
+    result = first.result(KMS01, ROLE_TASK)["result"]
+    assert [s["action"] for s in result["steps"]][-3:] == [
+        "set_dns_publishing_domains", "enable_firewall_rule", "restart_service"]
+    assert kms_lab.host(KMS01).registry_key(spp)["values"]["DnsDomainPublishList"] == [
+        "labs.example.edu", "dorms.example.edu, 10, 100"]
+    assert result["dns_publishing_domains"] == check.result(KMS01, ROLE_TASK)["result"]["dns_publishing_domains"]
+    assert "DNS publishing on (also in labs.example.edu, dorms.example.edu (priority 10, weight 100))" in result["msg"]
+    pc = kms_lab.host("pc01")
+    assert pc.srv_records("_vlmcs._tcp.labs.example.edu") == [
+        {"target": "kms01.campus.example", "port": 1688, "priority": 0, "weight": 0}]
+    assert pc.srv_records("_vlmcs._tcp.dorms.example.edu") == [
+        {"target": "kms01.campus.example", "port": 1688, "priority": 10, "weight": 100}]
+    again = role(kms_host_dns_publishing_domains=list(reversed(wanted)))
+    assert again.result(KMS01, ROLE_TASK)["result"]["changed"] is False
+    cleared = role(kms_host_dns_publishing_domains=[]).result(KMS01, ROLE_TASK)["result"]
+    assert [s["action"] for s in cleared["steps"]] == ["set_dns_publishing_domains", "restart_service"]
+    assert cleared["dns_publishing_domains"] == []
+    assert "DnsDomainPublishList" not in kms_lab.host(KMS01).registry_key(spp)["values"]
+
+
+def test_publishing_domains_with_publishing_off_is_refused_before_anything_is_sent(kms_lab, role):
+    run = role(kms_host_dns_publishing=False, kms_host_dns_publishing_domains=[{"domain": "labs.example.edu"}])
+    record = run.result(KMS01, ROLE_TASK)
+    assert record["status"] == "failed"
+    assert "dns_publishing is false, which stops all publishing" in record["result"]["msg"]
+    assert kms_lab.commands(KMS01) == []

@@ -32,3 +32,14 @@ def test_the_probe_measures_the_costs_the_lab_was_given():
     measured = record["median_query_ms_by_class"]
     assert measured["SoftwareLicensingProduct"] >= 40 and measured["SoftwareLicensingService"] >= 40
     assert measured["Win32_OperatingSystem"] < 40  # Win32 classes: no licensing cost
+
+
+def test_the_probe_s_kms_host_members_on_a_pc_that_is_no_kms_host(lab):
+    """The kms-host probe on a lab PC: kms_host_info's read, the host setting methods with
+    Windows' defaults, DnsDomainPublishList written, read back and removed as kms_host writes it."""
+    record, problems = office_probe.kms_host_probe(winrm_execute(lab, HOST), dict)
+    assert problems == []
+    assert record["kms_host_info"]["is_kms_host"] is False
+    assert record["kms_host_info"]["host"]["os_product_type"] == 1  # Windows 11: a Work Station
+    assert set(record["methods"]) == {m for m, *_rest in office_probe.HOST_DEFAULTS}
+    assert record["publish_list"]["read"]["data"]["values"] == {"DnsDomainPublishList": office_probe.PUBLISH_PROBE}

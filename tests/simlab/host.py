@@ -348,6 +348,13 @@ class WindowsHost:
     def registry_key(self, path: str) -> dict[str, Any] | None:
         return registry.key(self.state, path)
 
+    def registry_set(self, path: str, name: str, value: Any) -> bool:
+        """Create or change a registry value; False when the key does not exist (registry.py)."""
+        return registry.set_value(self.state, path, name, value)
+
+    def registry_remove(self, path: str, name: str) -> None:
+        registry.remove_value(self.state, path, name)
+
     def event_providers(self) -> list[str]:
         """Providers registered here: the SPP's always; osppsvc's where it is installed."""
         return [p for p in PROVIDERS if p != PROVIDERS[1] or self.state.ospp_service in OSPP_INSTALLED]

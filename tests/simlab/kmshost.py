@@ -46,6 +46,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tests.simlab.eventlog import EventLog
+from tests.simlab.powershell.runtime import Unsupported
 
 if TYPE_CHECKING:
     from tests.simlab.scenario import HostState
@@ -68,6 +69,13 @@ WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"  # docs/licensin
 OFFICE_APPLICATION_ID = "0ff1ce15-a989-479d-af46-f275c6370663"  # docs/licensing-facts.md §3
 # docs/licensing-facts.md §7.1; KeyManagementServiceListeningPort 0 means it (§12.1 there).
 KMS_PORT = 1688
+# The licensing service's registry key and the value that lists the other DNS domains a KMS host
+# publishes in: "Format: domain_name, <priority>, <weight> ... The priority and weight parameters
+# are optional. If not supplied, these are set to 0 in the SRV record" (TN-REG, REG_MULTI_SZ,
+# docs/licensing-facts.md §12.2). The lab reads it under this key on every version (which key
+# Server 2016-2025 read, and 2008 R2's other format, are UNCONFIRMED there).
+SPP_KEY = "HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform"
+PUBLISH_LIST = "DnsDomainPublishList"
 MAX_CLOCK_SKEW_MINUTES = 4 * 60  # larger skews: SL_E_VL_INVALID_TIMESTAMP (docs/licensing-facts.md §6)
 # The count (docs/licensing-facts.md §7.2, §12.7): "only counts unique connections from the past
 # 30 days, and only stores the 50 most recent contacts"; "set to cache only twice the maximum
@@ -189,6 +197,21 @@ def windows_release(os_: dict[str, Any]) -> tuple[str, str] | None:
     else:
         release = None
     return ("server" if server else "client", release) if release else None
+
+
+def publish_list(value: Any) -> list[tuple[str, int, int]]:
+    """DnsDomainPublishList's entries as (domain, priority, weight), in TN-REG's format
+    "domain_name, <priority>, <weight>" with priority and weight 0 when not supplied
+    (docs/licensing-facts.md §12.2). An entry the lab cannot read is refused loudly: what
+    Windows does with it is not documented."""
+    found = []
+    for entry in value or []:
+        parts = [part.strip() for part in str(entry).split(",")]
+        numbers = [p or "0" for p in parts[1:]] + ["0"] * (3 - len(parts))
+        if not parts[0] or len(parts) > 3 or not all(n.isdigit() for n in numbers):
+            raise Unsupported("the DnsDomainPublishList entry %r (TN-REG: domain_name, <priority>, <weight>)" % entry)
+        found.append((parts[0], int(numbers[0]), int(numbers[1])))
+    return found
 
 
 def host_key_activates(host_key: str, request: KmsRequest) -> bool:
@@ -356,9 +379,15 @@ class KeyManagementService:
         # modelled). Disabling publishing removes nothing already in DNS: records are removed by the
         # DNS administrator (SUPP-KMSDNS, "remove unauthorized instances"). 12294 reports success
         # (docs/licensing-facts.md §12.8).
-        domain = self.state.dns_domain
-        if self.running["publishing"] and domain and self.publish is not None:
-            self.publish(domain, self.fqdn(), self.running["port"])
+        # Its own domain, then each of DnsDomainPublishList ("The KMS home domain is always used",
+        # TN-REG), at the start: DNS-Win, "restart the Software Licensing service. This operation
+        # creates the SRV records" (docs/licensing-facts.md §12.2).
+        if not self.running["publishing"] or self.publish is None:
+            return
+        targets = [(self.state.dns_domain, 0, 0)] if self.state.dns_domain else []
+        targets += publish_list(self.state.registry_values.get(SPP_KEY, {}).get(PUBLISH_LIST))
+        for domain, priority, weight in targets:
+            self.publish(domain, self.fqdn(), self.running["port"], priority, weight)
             EventLog(self.state.events).dns_published(domain, now=self.now())
 
     # -- the network's view ----------------------------------------------------------------------

@@ -294,16 +294,17 @@ class Network:
         return self.kms[(key, port)]
 
     # -- the DNS zone's SRV records the KMS hosts publish -------------------------------------------
-    def publish(self, domain: str, target: str, port: int) -> None:
-        """A KMS host registers _vlmcs._tcp.<domain> -> target:port (priority and weight 0, the
-        defaults, docs/licensing-facts.md §12.2): a new record, or its own record updated."""
+    def publish(self, domain: str, target: str, port: int, priority: int = 0, weight: int = 0) -> None:
+        """A KMS host registers _vlmcs._tcp.<domain> -> target:port with a priority and weight (0
+        unless its DnsDomainPublishList gives others, docs/licensing-facts.md §12.2): a new
+        record, or its own record updated."""
         with self._lock:
             records = self.srv.setdefault(domain.lower().rstrip("."), [])
             for record in records:
                 if record["target"].lower() == target.lower():
-                    record["port"] = port
+                    record.update(port=port, priority=priority, weight=weight)
                     return
-            records.append({"target": target, "port": port, "priority": 0, "weight": 0})
+            records.append({"target": target, "port": port, "priority": priority, "weight": weight})
 
     def unpublish(self, domain: str, target: str) -> None:
         """The DNS administrator deletes a KMS host's record."""

@@ -21,13 +21,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from tests.simlab.kmshost import SPP_KEY
+from tests.simlab.powershell.runtime import Unsupported
 from tests.simlab.scenario import OSPP_INSTALLED, HostState
 
 C2R = "HKLM:\\SOFTWARE\\Microsoft\\Office\\ClickToRun\\Configuration"
 UNINSTALL = "HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 UNINSTALL_WOW = "HKLM:\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 OSPP = "HKLM:\\SOFTWARE\\Microsoft\\OfficeSoftwareProtectionPlatform"
-SPP = "HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform"
+SPP = SPP_KEY
 # The keys the lab's Windows has content in; their parent keys exist too (HKLM:\SOFTWARE ...).
 MODELLED_KEYS = (C2R, UNINSTALL, UNINSTALL_WOW, OSPP, SPP)
 
@@ -84,7 +86,42 @@ def build(state: HostState) -> dict[str, dict[str, Any]]:
             keys.pop(canonical, None)
         else:
             keys[canonical] = _key(copy.deepcopy(override.get("values")), copy.deepcopy(override.get("subkeys")))
+    return _written(keys, state)
+
+
+def _written(keys: dict[str, dict[str, Any]], state: HostState) -> dict[str, dict[str, Any]]:
+    """The keys with the values written on the host (set_value) over the derived ones."""
+    for path, values in state.registry_values.items():
+        if path in keys:
+            keys[path]["values"].update(copy.deepcopy(values))
     return keys
+
+
+def set_value(state: HostState, path: str, name: str, value: Any) -> bool:
+    """Create or change a value of a modelled key (what Set-ItemProperty does through the
+    registry provider); False when the host has no such key. The lab writes only to the
+    modelled keys themselves, not to their subkeys or parents."""
+    canonical = next((k for k in build(state) if k.lower() == path.rstrip("\\").lower()), None)
+    if canonical is None:
+        if key(state, path) is None:
+            return False
+        raise Unsupported("writing a value under %s (the lab writes only to the keys it models)" % path)
+    values = state.registry_values.setdefault(canonical, {})
+    for existing in [n for n in values if n.lower() == name.lower()]:
+        del values[existing]
+    values[name] = value
+    return True
+
+
+def remove_value(state: HostState, path: str, name: str) -> None:
+    """Delete a value written on the host (what Remove-ItemProperty does). The lab deletes only
+    values written through set_value; the derived ones are the scenario's."""
+    canonical = next((k for k in state.registry_values if k.lower() == path.rstrip("\\").lower()), None)
+    values = state.registry_values.get(canonical or "", {})
+    found = [n for n in values if n.lower() == name.lower()]
+    if not found:
+        raise Unsupported("Remove-ItemProperty of %s, which was not written on this host" % name)
+    del values[found[0]]
 
 
 def key(state: HostState, path: str) -> dict[str, Any] | None:

@@ -137,6 +137,9 @@ class HostState:
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Registry keys that replace what the lab derives from ``office`` (registry.py).
     registry: dict[str, Any] = field(default_factory=dict)
+    # Registry values written on the host (Set-ItemProperty), by key path as registry.py names
+    # it: {path: {name: value}}; they join the derived keys (registry.py).
+    registry_values: dict[str, dict[str, Any]] = field(default_factory=dict)
     # This host's view of the network: {"resolve": {name: [addresses]}} (network.py).
     network: dict[str, Any] = field(default_factory=dict)
     # The licensing events of the host's logs, oldest first (eventlog.py): the Application log's,

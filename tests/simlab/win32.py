@@ -40,6 +40,9 @@ def instances(class_name: str, state: HostState, now: datetime) -> list[dict[str
             "TotalVisibleMemorySize": state.memory_mb * 1024,
             "FreePhysicalMemory": state.memory_mb * 1024 // 2,
             "LastBootUpTime": _iso(now - UPTIME),
+            # "1 Work Station, 2 Domain Controller, 3 Server" (Win32_OperatingSystem page): the
+            # scenario's os.product_type, else from the edition's caption.
+            "ProductType": os_.get("product_type") or (3 if "Server" in os_["caption"] else 1),
         }]
     if class_name == "Win32_ComputerSystem":
         return [{

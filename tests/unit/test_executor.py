@@ -312,6 +312,11 @@ EVENT_PROVIDERS = executor_list("EventProviders")
 EVENT_LOGS = executor_list("EventLogs")
 RESTART_SERVICES = executor_list("RestartServices")
 SRV_NAMES = executor_list("SrvNames")
+# $WritableValues: {value name: (key, kind)}, the one value a program may write.
+WRITABLE_VALUES = {name: (key, kind) for name, key, kind in re.findall(
+    r"'(\w+)' = @\('([^']*)', '(\w+)'\)",
+    re.search(r"(?m)^\$WritableValues = (.*)$", EXECUTOR.decode("utf-8")).group(1))}
+SPP_KEY = "HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform"
 # .NET's \z (end of the string) is Python's \Z.
 IDENTIFIER = re.compile(re.search(r"(?m)^\$Identifier = '([^']*)'", EXECUTOR.decode("utf-8")).group(1)
                         .replace("\\z", "\\Z"))
@@ -350,6 +355,15 @@ def _names_registry(op: dict) -> tuple[str | None, list[str]]:
     return None, list(op["values"])
 
 
+def _names_write(op: dict) -> tuple[str | None, list[str]]:
+    target = WRITABLE_VALUES.get(op["name"])
+    if not target or target[0] != op["key"]:
+        return "registry value %s of %s may not be written" % (op["name"], op["key"]), []
+    if not all(isinstance(s, str) for s in op.get("data") or []):
+        return "registry data", []
+    return None, []
+
+
 def _names_events(op: dict) -> tuple[str | None, list[str]]:
     log = op.get("log") or EVENT_LOGS[0]
     if log not in EVENT_LOGS:
@@ -374,6 +388,7 @@ _KINDS = {
     "cim_query": _names_query,
     "cim_invoke": _names_invoke,
     "registry_read": _names_registry,
+    "registry_write": _names_write,
     "tcp_connect": lambda op: (None if 1 <= op["port"] <= 65535 else "port", []),
     "event_log": _names_events,
     "dns_srv": _names_srv,
@@ -409,6 +424,7 @@ def test_executor_lists_are_the_documented_ones():
     assert NAMESPACES == list(hostops.NAMESPACES) == ["root/cimv2", "root/StandardCimv2"]
     assert EVENT_LOGS == list(hostops.EVENT_LOGS) == ["Application", "Key Management Service"]
     assert RESTART_SERVICES == list(hostops.RESTART_SERVICES) == ["sppsvc"]
+    assert WRITABLE_VALUES == {"DnsDomainPublishList": (host_inspection.SPP_KEY, "MultiString")}
 
 
 @pytest.mark.parametrize(
@@ -439,6 +455,12 @@ def test_executor_lists_are_the_documented_ones():
          "ids": [12290], "newest": 10},
         {"op": "event_log", "log": "Security", "provider": None, "ids": [4624], "newest": 10},
         {"op": "service_restart", "name": "WinRM"},
+        {"op": "registry_write", "key": SPP_KEY,
+         "name": "KeyManagementServiceName", "data": ["kms.example.edu"]},
+        {"op": "registry_write", "key": "HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run",
+         "name": "DnsDomainPublishList", "data": ["x"]},
+        {"op": "registry_write", "key": SPP_KEY,
+         "name": "DnsDomainPublishList", "data": [1]},
     ],
 )
 def test_refusal_finds_what_the_executor_refuses(op):
@@ -465,6 +487,9 @@ def all_kinds_of_host_plan() -> KmsHostPlan:
                         ("activate_host", {"sku_id": None, "partial_key": "VWXYZ", "label": "y"}),
                         ("set_listening_port", 1689), ("set_dns_publishing", False), ("set_low_priority", True),
                         ("set_activation_interval", 60), ("set_renewal_interval", 4320),
+                        ("set_dns_publishing_domains", [{"domain": "labs.example.edu", "priority": 10, "weight": 5},
+                                                        {"domain": "dorms.example.edu", "priority": 0, "weight": 0}]),
+                        ("set_dns_publishing_domains", []),
                         ("enable_firewall_rule", "SPPSVC-In-TCP"), ("disable_firewall_rule", "SPPSVC-In-TCP"),
                         ("restart_service", "sppsvc")):
         plan.add(host_steps.step(name, value), name)

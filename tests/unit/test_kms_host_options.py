@@ -67,6 +67,46 @@ def test_bad_values_are_refused_naming_the_option(given, words):
             assert key.strip()[:-5] not in str(raised.value)
 
 
+def domains(*entries: dict[str, Any]) -> list[dict[str, Any]]:
+    """Entries as Ansible's argument spec gives them: priority and weight default to 0."""
+    return [dict({"priority": 0, "weight": 0}, **entry) for entry in entries]
+
+
+def test_publishing_domains_are_taken_in_their_ascii_form():
+    given = [{"domain": "Labs.Example.EDU."}, {"domain": "b\u00fccher.example", "priority": "10", "weight": 65535}]
+    desired = options.kms_host_options(
+        dict({name: spec.get("default") for name, spec in options.SPECS["kms_host"].items()},
+             dns_publishing_domains=domains({"domain": "Labs.Example.EDU."},
+                                            {"domain": "b\u00fccher.example", "priority": 10, "weight": 65535})),
+        given={"dns_publishing_domains": given})
+    assert desired.dns_publishing_domains == (("labs.example.edu", 0, 0), ("xn--bcher-kva.example", 10, 65535))
+    assert checked().dns_publishing_domains is None  # omitted: left as it is
+    assert checked(dns_publishing_domains=[]).dns_publishing_domains == ()
+
+
+@pytest.mark.parametrize(("entries", "words"), [
+    ([{"domain": "192.0.2.10"}], "dns_publishing_domains[1].domain '192.0.2.10' is an IP address, not a DNS domain"),
+    ([{"domain": "labs.example.edu"}, {"domain": "bad_label-.example"}], "dns_publishing_domains[2].domain"),
+    ([{"domain": "labs.example.edu", "priority": 65536}],
+     "dns_publishing_domains[1].priority must be a 16-bit SRV record number from 0 to 65535 (RFC 2782)"),
+    ([{"domain": "labs.example.edu", "weight": -1}], "dns_publishing_domains[1].weight must be"),
+    ([{"domain": "labs.example.edu"}, {"domain": "LABS.example.edu."}],
+     "dns_publishing_domains: labs.example.edu is listed twice"),
+    ([{"domain": ""}], "dns_publishing_domains[1].domain must be"),
+])
+def test_bad_publishing_domains_are_refused_naming_the_entry(entries, words):
+    with pytest.raises(OptionError) as raised:
+        checked(dns_publishing_domains=domains(*entries))
+    assert words in str(raised.value)
+
+
+def test_publishing_domains_with_publishing_off_is_a_contradiction():
+    with pytest.raises(OptionError) as raised:
+        checked(dns_publishing=False, dns_publishing_domains=domains({"domain": "labs.example.edu"}))
+    assert "dns_publishing is false, which stops all publishing" in str(raised.value)
+    assert checked(dns_publishing=False, dns_publishing_domains=[]).dns_publishing_domains == ()
+
+
 def run_module(task_args: dict[str, Any]) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
     """kms_host's action plugin in check mode over a host without products: its result and the
     programs sent."""

@@ -32,6 +32,8 @@ WINDOWS_HOST = "6a4e1f3c-2b7d-4c5e-9f10-3d2c1b0a9e8f"
 SERVICE = {"Version": "10.0.20348.1", "IsKeyManagementServiceMachine": 0, "KeyManagementServiceListeningPort": 0,
            "KeyManagementServiceDnsPublishing": True, "KeyManagementServiceLowPriority": False,
            "VLActivationInterval": 120, "VLRenewalInterval": 10080}
+SERVER_2022 = {"Caption": "Microsoft Windows Server 2022 Standard", "Version": "10.0.20348", "BuildNumber": "20348",
+               "ProductType": 3}
 RULE = {"InstanceID": "SPPSVC-In-TCP", "DisplayName": "Key Management Service (TCP-In)", "Enabled": 2, "Profiles": 0}
 
 
@@ -50,11 +52,15 @@ def host_product(sku: str, key: str | None, status: int = 1, *, office: bool = T
 
 def results(products: list[dict[str, Any]] | None = None, service: dict[str, Any] | None = None,
             rule: Any = ..., *, rule_class: bool = True, events: list[dict[str, Any]] | None = None,
-            prefix: str = "", program: list[dict[str, Any]] | None = None) -> hostops.Results:
+            prefix: str = "", program: list[dict[str, Any]] | None = None, os: dict[str, Any] | None = None,
+            publish: list[str] | None = None) -> hostops.Results:
     ops = program if program is not None else host_inspection.read_program()
     rule = RULE if rule is ... else rule  # None: no such rule
     firewall = {"instances": [rule] if rule else []} if rule_class else {"absent": True, "instances": []}
-    return answer(ops, {prefix + host_inspection.SERVICE: {"instances": [dict(SERVICE, **(service or {}))]},
+    return answer(ops, {prefix + host_inspection.OS: {"instances": [dict(SERVER_2022, **(os or {}))]},
+                        prefix + host_inspection.PUBLISH: {"exists": True,
+                                                           "values": {host_inspection.PUBLISH_LIST: publish}},
+                        prefix + host_inspection.SERVICE: {"instances": [dict(SERVICE, **(service or {}))]},
                         prefix + host_inspection.PRODUCTS: {"instances": products or []},
                         prefix + host_inspection.FIREWALL: firewall,
                         host_inspection.REQUESTS: {"events": events or []}})
@@ -77,11 +83,15 @@ def actions(plan) -> list[tuple[str, Any]]:
 # -- the read, interpreted ------------------------------------------------------------------------
 def test_the_read_is_one_program_of_the_documented_classes():
     program = host_inspection.read_program()
-    assert [op["id"] for op in program] == ["facts", "os", "host_service", "host_products", "firewall", "requests"]
+    assert [op["id"] for op in program] == ["facts", "os", "host_service", "host_products", "firewall", "publish_list",
+                                            "requests"]
     firewall = program[4]
     assert (firewall["class"], firewall["namespace"], firewall["where"], firewall["optional"]) == (
         "MSFT_NetFirewallRule", "root/StandardCimv2", "InstanceID='SPPSVC-In-TCP'", True)
-    assert program[5] == {"id": "requests", "op": "event_log", "provider": None, "ids": [12290], "newest": 100,
+    assert "ProductType" in program[1]["properties"]
+    assert program[5] == {"id": "publish_list", "op": "registry_read", "key": host_inspection.SPP_KEY,
+                          "values": ["DnsDomainPublishList"], "subkeys": None}
+    assert program[6] == {"id": "requests", "op": "event_log", "provider": None, "ids": [12290], "newest": 100,
                           "log": "Key Management Service"}
     # the host SKUs of every Office version (documented Activation IDs, §12.4), with a key or not
     for _name, sku, _url in licensing.OFFICE_HOST_SKUS.values():
@@ -108,6 +118,34 @@ def test_the_thresholds_are_5_for_office_and_windows_server_and_25_for_windows_c
     assert found["current_count"] == count
     assert (found["activates_office"], found["activates_windows_server"], found["activates_windows_clients"]) == (
         office, server, clients)
+
+
+def test_a_windows_host_key_on_a_windows_client_activates_no_windows_server():
+    """Win32_OperatingSystem.ProductType 1 is a Work Station: a client's host key activates
+    Windows clients only (docs/licensing-facts.md §12.4)."""
+    found = state(host_product(WINDOWS_HOST, "6789B", office=False, count=30),
+                  os={"Caption": "Microsoft Windows 11 Enterprise", "ProductType": 1})
+    assert (found["activates_windows_server"], found["activates_windows_clients"]) == (False, True)
+    domain_controller = state(host_product(WINDOWS_HOST, "6789B", office=False, count=5), os={"ProductType": 2})
+    assert domain_controller["activates_windows_server"] is True
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, []),
+    (["labs.example.edu, 10, 100", "Dorms.Example.EDU.", "x.example.edu,5", " y.example.edu , , 7 "],
+     [{"domain": "labs.example.edu", "priority": 10, "weight": 100},
+      {"domain": "dorms.example.edu", "priority": 0, "weight": 0},
+      {"domain": "x.example.edu", "priority": 5, "weight": 0},
+      {"domain": "y.example.edu", "priority": 0, "weight": 7}]),
+    (["a.example.edu, high", "", "b, 1, 2, 3"],
+     [{"domain": "a.example.edu, high", "priority": None, "weight": None},
+      {"domain": "b, 1, 2, 3", "priority": None, "weight": None}]),
+    ("one.example.edu", [{"domain": "one.example.edu", "priority": 0, "weight": 0}]),
+])
+def test_the_publishing_domains_are_read_in_tn_reg_format(value, expected):
+    """"domain_name, <priority>, <weight>", the numbers 0 when not supplied (TN-REG,
+    docs/licensing-facts.md §12.2); an entry in another form is kept as it is, so it is rewritten."""
+    assert state(host_product(OFFICE_2024, "FGHJK"), publish=value)["dns_publishing_domains"] == expected
 
 
 def test_an_unactivated_host_product_activates_nothing_whatever_its_count():
@@ -295,7 +333,7 @@ def test_each_step_is_the_method_slmgr_calls_on_its_class():
     program = host_apply.program(every_step_plan())
     calls = [(op["id"], op["op"], op.get("class"), op.get("method") or op.get("name"), op.get("where"),
               [(a["name"], a["type"], a["value"]) for a in op.get("arguments") or []], op.get("group"))
-             for op in program if op["op"] != "cim_query"]
+             for op in program if op["op"] not in ("cim_query", "registry_read")]
     spp, service, rule = "SoftwareLicensingProduct", "SoftwareLicensingService", "MSFT_NetFirewallRule"
     assert calls == [
         ("step:0", "cim_invoke", spp, "Activate", "ID='%s'" % OFFICE_2024, [], "sku:" + OFFICE_2024),
@@ -321,7 +359,8 @@ def test_each_step_is_the_method_slmgr_calls_on_its_class():
     assert [op for op in program if op["op"] == "cim_invoke" and op["class"] == rule][0]["namespace"] == \
         "root/StandardCimv2"
     # the state read again, last
-    assert [op["id"] for op in program[-3:]] == ["after:host_service", "after:host_products", "after:firewall"]
+    assert [op["id"] for op in program[-5:]] == ["after:os", "after:host_service", "after:host_products",
+                                                 "after:firewall", "after:publish_list"]
 
 
 def test_the_key_is_shown_by_its_last_five_only():
@@ -469,11 +508,59 @@ def test_the_trace_names_the_namespace_the_log_and_the_service(monkeypatch):
     lines = []
     monkeypatch.setattr(hostops.display, "verbosity", 3)
     monkeypatch.setattr(hostops.display, "vvv", lambda text, host=None: lines.append(text))
-    hostops.trace_program(host_apply.step_operations(every_step_plan())[-2:] + host_inspection.read_program()[-2:],
-                          "apply the plan", "kms01")
+    publishing = plan_kms_host(PUBLISHING, KmsHostDesired(dns_publishing_domains=(("halls.example.edu", 1, 2),)))
+    hostops.trace_program(host_apply.step_operations(every_step_plan())[-2:] + host_inspection.read_program()[-3:]
+                          + host_apply.step_operations(publishing)[:1], "apply the plan", "kms01")
     assert lines[1:] == [
         "  1. step:8: cim_invoke MSFT_NetFirewallRule.Disable() where InstanceID='SPPSVC-In-TCP' in root/StandardCimv2",
         "  2. step:9: service_restart sppsvc",
         "  3. firewall: cim_query MSFT_NetFirewallRule, 4 properties, where InstanceID='SPPSVC-In-TCP', in "
         "root/StandardCimv2",
-        "  4. requests: event_log the Key Management Service log IDs [12290], newest 100"]
+        "  4. publish_list: registry_read %s DnsDomainPublishList" % host_inspection.SPP_KEY,
+        "  5. requests: event_log the Key Management Service log IDs [12290], newest 100",
+        '  6. step:0: registry_write %s DnsDomainPublishList = ["halls.example.edu, 1, 2"]' % host_inspection.SPP_KEY]
+
+
+# -- the other DNS domains the host publishes in (DnsDomainPublishList, docs/licensing-facts.md §12.2) --
+PUBLISHING = state(host_product(OFFICE_2024, "FGHJK"), publish=["labs.example.edu, 10, 100", "dorms.example.edu"])
+
+
+def test_publishing_domains_are_written_when_they_differ_and_restart_the_service():
+    wanted = (("labs.example.edu", 10, 100), ("halls.example.edu", 0, 5))
+    plan = plan_kms_host(PUBLISHING, KmsHostDesired(dns_publishing_domains=wanted))
+    assert [s["action"] for s in plan.steps] == ["set_dns_publishing_domains", "restart_service"]
+    assert plan.reasons[0] == ("the other DNS domains the host publishes in are labs.example.edu (priority 10, weight "
+                               "100), dorms.example.edu, not labs.example.edu (priority 10, weight 100), "
+                               "halls.example.edu (priority 0, weight 5)")
+    write = [op for op in host_apply.program(plan) if op["op"] == "registry_write"]
+    assert write == [{"id": "step:0", "op": "registry_write", "key": host_inspection.SPP_KEY,
+                      "name": "DnsDomainPublishList", "data": ["labs.example.edu, 10, 100", "halls.example.edu, 0, 5"]}]
+    predicted = host_steps.predict(PUBLISHING, plan.steps)
+    assert host_steps.observed(plan.steps[0], predicted) is True
+    assert host_steps.observed(plan.steps[0], PUBLISHING) is False
+
+
+def test_the_same_domains_in_another_order_are_no_change():
+    desired = KmsHostDesired(dns_publishing_domains=(("dorms.example.edu", 0, 0), ("labs.example.edu", 10, 100)))
+    assert plan_kms_host(PUBLISHING, desired).steps == []
+    assert plan_kms_host(PUBLISHING, KmsHostDesired()).steps == []  # omitted: left as it is
+
+
+def test_no_domains_removes_the_value():
+    plan = plan_kms_host(PUBLISHING, KmsHostDesired(dns_publishing_domains=()))
+    assert plan.reasons[0].endswith("dorms.example.edu, not none")
+    write = [op for op in host_apply.program(plan) if op["op"] == "registry_write"]
+    assert write == [{"id": "step:0", "op": "registry_write", "key": host_inspection.SPP_KEY,
+                      "name": "DnsDomainPublishList", "remove": True}]
+    unset = state(host_product(OFFICE_2024, "FGHJK"))
+    assert plan_kms_host(unset, KmsHostDesired(dns_publishing_domains=())).steps == []
+
+
+@pytest.mark.parametrize("version", ["6.1.7601", "6.0.6002"])
+def test_publishing_domains_are_refused_on_server_2008_r2_and_older(version):
+    found = state(host_product(OFFICE_2024, "FGHJK"), os={"Version": version})
+    with pytest.raises(PlanError) as raised:
+        plan_kms_host(found, KmsHostDesired(dns_publishing_domains=(("labs.example.edu", 0, 0),)))
+    assert "reads DnsDomainPublishList in another format, which Microsoft does not document" in str(raised.value)
+    assert plan_kms_host(state(host_product(OFFICE_2024, "FGHJK"), os={"Version": "6.3.9600"}),
+                         KmsHostDesired(dns_publishing_domains=(("labs.example.edu", 0, 0),))).steps

@@ -596,3 +596,51 @@ def test_a_namespace_the_lab_does_not_model_fails_loudly(lab: Lab) -> None:
     outcome = pytest.raises(rt.Unsupported, session.run_script, lab.host("pc01"),
                             "Get-CimInstance -Namespace root/SecurityCenter2 -ClassName AntiVirusProduct", [], None)
     assert "root/SecurityCenter2" in str(outcome.value)
+
+
+def test_publishing_domains_from_the_registry_at_the_restart(lab: Lab) -> None:
+    """DnsDomainPublishList (TN-REG, docs/licensing-facts.md §12.2): "domain_name, <priority>,
+    <weight>", the two numbers optional and 0 when not given; the home domain always; the records
+    appear when the service restarts (DNS-Win)."""
+    make_host(lab)
+    found = ps(lab, "kms01", """
+$key = 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform'
+$list = @('labs.example.edu, 10, 100', 'dorms.example.edu')
+Set-ItemProperty -LiteralPath $key -Name DnsDomainPublishList -Value $list -Type MultiString
+$read = (Get-Item -LiteralPath $key).GetValue('DnsDomainPublishList')
+$read.GetType().FullName
+$read -join '|'
+""")
+    assert found == ["System.String[]", "labs.example.edu, 10, 100|dorms.example.edu"]
+    assert lab.host("pc01").srv_records("_vlmcs._tcp.labs.example.edu") is None  # not before the restart
+    lab.restart_service("kms01", "sppsvc")
+    assert lab.host("pc01").srv_records("_vlmcs._tcp.labs.example.edu") == [
+        {"target": "kms01.campus.example", "port": 1688, "priority": 10, "weight": 100}]
+    assert lab.host("pc01").srv_records("_vlmcs._tcp.dorms.example.edu") == [
+        {"target": "kms01.campus.example", "port": 1688, "priority": 0, "weight": 0}]
+    assert [r["target"] for r in lab.host("pc01").srv_records("_vlmcs._tcp.campus.example") or []] == [
+        "kms01.campus.example"]
+    assert ps(lab, "kms01", """
+$key = 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform'
+Remove-ItemProperty -LiteralPath $key -Name DnsDomainPublishList
+$null -eq (Get-Item -LiteralPath $key).GetValue('DnsDomainPublishList')
+""") == ["True"]
+
+
+def test_publishing_domains_need_publishing_on(lab: Lab) -> None:
+    make_host(lab)
+    kms01 = lab.host("kms01")
+    assert call(kms01, SERVICE, "DisableKeyManagementServiceDnsPublishing", DisablePublishing=True) == 0
+    kms01.registry_set("HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SoftwareProtectionPlatform",
+                       "DnsDomainPublishList", ["labs.example.edu"])
+    lab.restart_service("kms01", "sppsvc")
+    assert lab.host("pc01").srv_records("_vlmcs._tcp.labs.example.edu") is None
+
+
+def test_a_registry_write_to_a_missing_key_is_path_not_found(lab: Lab) -> None:
+    found = ps(lab, "kms01", """
+$key = 'HKLM:\\SOFTWARE\\NoSuchVendor'
+try { Set-ItemProperty -LiteralPath $key -Name X -Value @('a') -Type MultiString -ErrorAction Stop }
+catch { $_.FullyQualifiedErrorId }
+""")
+    assert found == ["PathNotFound,Microsoft.PowerShell.Commands.SetItemPropertyCommand"]

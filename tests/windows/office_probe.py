@@ -22,6 +22,14 @@ by section). Programs are built with the collection's own Python
         (docs/licensing-facts.md §11.1) and the service's values put back; the
         SoftwareProtectionPlatform registry key after each write (docs/licensing-facts.md §1.5,
         §1.6).
+    python -m tests.windows.office_probe kms-host OUT [--winrm]
+        what a runner that is no KMS host shows of the KMS host members (docs/licensing-facts.md
+        §12.1, §12.2, UNCONFIRMED there): kms_host_info's read; each host setting method called
+        with Windows' default value (SetVLActivationInterval 120, SetVLRenewalInterval 10080,
+        DisableKeyManagementServiceDnsPublishing false, EnableKeyManagementServiceLowPriority
+        false), recording its result and the SoftwareProtectionPlatform key before and after
+        (recorded, not expected); then kms_host's registry_write of DnsDomainPublishList set,
+        read back and removed, as kms_host writes it (expected exactly).
     python -m tests.windows.office_probe logging OUT [--winrm]
         with PowerShell module logging (4103) and script block logging (4104) on
         (docs/licensing-facts.md §11.4), sends a program installing a made-up key, and fails if the
@@ -51,6 +59,7 @@ from typing import Any
 
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import (
     apply,
+    host_inspection,
     hostops,
     hresult,
     inspection,
@@ -304,6 +313,45 @@ def writes(execute: Execute, registry: Callable[[], dict[str, Any]]) -> tuple[di
     return record, problems
 
 
+# -- a KMS host's members on a machine that is no KMS host (docs/licensing-facts.md §12) ----------
+# Each host setting with Windows' default (docs/licensing-facts.md §12.1, §2.3), so that whatever a
+# call writes on a machine that is no KMS host leaves it as it was.
+HOST_DEFAULTS = (("SetVLActivationInterval", "ActivationInterval", "uint32", 120),
+                 ("SetVLRenewalInterval", "RenewalInterval", "uint32", 10080),
+                 ("DisableKeyManagementServiceDnsPublishing", "DisablePublishing", "boolean", False),
+                 ("EnableKeyManagementServiceLowPriority", "EnableLowPriority", "boolean", False))
+# Made up under .invalid (RFC 2606): written, read back and removed, never published.
+PUBLISH_PROBE = ["probe.invalid", "probe-2.invalid, 10, 20"]
+
+
+def kms_host_probe(execute: Execute, registry: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+    problems: list[str] = []
+    record: dict[str, Any] = {"kms_host_info": host_inspection.inspect(execute), "methods": {}}
+    if record["kms_host_info"]["is_kms_host"]:
+        return record, ["this machine is a KMS host: the probe is for one that is not"]
+    for method, parameter, kind, value in HOST_DEFAULTS:
+        before = registry()
+        results = hostops.run(execute, [service_call("call", method, (parameter, kind, value))], method)
+        record["methods"][method] = {"argument": value, "result": summary(results)["call"], "registry_before": before,
+                                     "registry_after": registry()}
+    key, name = host_inspection.SPP_KEY, host_inspection.PUBLISH_LIST
+    program = [hostops.registry_write("set", key, name, PUBLISH_PROBE), hostops.registry_read("read", key, [name]),
+               hostops.registry_write("remove", key, name, None), hostops.registry_read("gone", key, [name]),
+               hostops.registry_write("remove-again", key, name, None)]
+    results = hostops.run(execute, program, "DnsDomainPublishList")
+    record["publish_list"] = summary(results)
+    expected = {"set": PUBLISH_PROBE, "read": PUBLISH_PROBE, "remove": None, "gone": None, "remove-again": None}
+    for op_id, value in expected.items():
+        got = results[op_id].data.get("values", {}).get(name) if results[op_id].ok else "error"
+        if got != value:
+            problems.append("DnsDomainPublishList %s: %r, expected %r" % (op_id, got, value))
+    again = host_inspection.inspect(execute)
+    if again["dns_publishing_domains"] != record["kms_host_info"]["dns_publishing_domains"]:
+        problems.append("the publishing domains read %r after the probe, %r before" % (
+            again["dns_publishing_domains"], record["kms_host_info"]["dns_publishing_domains"]))
+    return record, problems
+
+
 # -- PowerShell logging (docs/licensing-facts.md §11.4) --------------------------------------------
 def leak_markers(program: list[hostops.Operation], key: str) -> dict[str, str]:
     """What must never appear in a PowerShell log: the key (as typed, and without dashes), the
@@ -486,7 +534,7 @@ def save(out: Path, name: str, record: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.windows.office_probe", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("wait-office", "modules", "writes", "logging", "costs"))
+    parser.add_argument("command", choices=("wait-office", "modules", "writes", "kms-host", "logging", "costs"))
     parser.add_argument("out", type=Path)
     parser.add_argument("--winrm", action="store_true",
                         help="send over WinRM (WINRM_USER, WINRM_PASSWORD, WINRM_ENDPOINT, WINRM_TRANSPORT)")
@@ -510,6 +558,8 @@ def main(argv: list[str] | None = None) -> int:
             record, problems = modules(execute)
         elif args.command == "writes":
             record, problems = writes(execute, registry_tree if os.name == "nt" else dict)
+        elif args.command == "kms-host":
+            record, problems = kms_host_probe(execute, registry_tree if os.name == "nt" else dict)
         elif args.command == "costs":
             record, problems = costs(execute)
         else:

@@ -993,8 +993,9 @@ def restart_service(call: Call) -> list:
 
 class RegistryKey(DotNet):
     """Microsoft.Win32.RegistryKey as the registry provider returns it: GetValue(name) is the
-    value or $null (learn.microsoft.com/dotnet/api/microsoft.win32.registrykey.getvalue),
-    PSChildName the key's own name."""
+    value or $null (learn.microsoft.com/dotnet/api/microsoft.win32.registrykey.getvalue), a
+    REG_MULTI_SZ value as String[] (RegistryValueKind.MultiString, "an array of null-terminated
+    strings", learn.microsoft.com/dotnet/api/microsoft.win32.registryvaluekind), PSChildName the key's own name."""
 
     type_name = "Microsoft.Win32.RegistryKey"
     complete = True
@@ -1018,7 +1019,7 @@ class RegistryKey(DotNet):
         wanted = rt.to_string(name).lower()
         for value_name, value in self.key["values"].items():
             if value_name.lower() == wanted:
-                return value
+                return rt.TypedArray(list(value), "System.String") if isinstance(value, list) else value
         return default
 
     def to_string(self) -> str:
@@ -1070,6 +1071,43 @@ def get_child_item(call: Call) -> list:
         return []
     children = sorted(key["subkeys"].items(), key=lambda item: item[0].lower())
     return [RegistryKey(path + "\\" + name, sub) for name, sub in children]
+
+
+# The registry value kinds of -Type (Set-ItemProperty) the lab writes: MultiString "Specifies an
+# array of null-terminated strings terminated by two null characters. Equivalent to REG_MULTI_SZ"
+# (New-ItemProperty page, -PropertyType; Set-ItemProperty's -Type takes the same values). Its data
+# is the value converted to String[] (what RegistryKey.GetValue returns for it).
+REGISTRY_KINDS = ("multistring",)
+
+
+@cmdlet("Set-ItemProperty", "Microsoft.PowerShell.Commands.SetItemPropertyCommand",
+        [Param("Path", 0), Param("LiteralPath"), Param("Name", 1), Param("Value", 2), Param("Type")])
+def set_item_property(call: Call) -> list:
+    """Set-ItemProperty -LiteralPath <key> -Name <value> -Value <data> -Type <kind> (Set-ItemProperty
+    page: "You also use Set-ItemProperty to create and change registry values and data"; -Type is
+    the registry provider's dynamic parameter). A key that does not exist is the non-terminating
+    ItemNotFoundException of the other provider cmdlets. No output without -PassThru."""
+    path = _registry_path(call)
+    kind = rt.to_string(call.get("type")).lower() if call.has("type") else None
+    if kind not in REGISTRY_KINDS:
+        raise Unsupported("Set-ItemProperty -Type %s (the lab writes %s)" % (kind, ", ".join(REGISTRY_KINDS)))
+    data = [rt.to_string(item) for item in rt.enumerate_value(call.get("value"))]
+    if not call.machine.registry_set(path, rt.to_string(call.get("name")), data):
+        _path_missing(call, path)
+    return []
+
+
+@cmdlet("Remove-ItemProperty", "Microsoft.PowerShell.Commands.RemoveItemPropertyCommand",
+        [Param("Path", 0), Param("LiteralPath"), Param("Name", 1)])
+def remove_item_property(call: Call) -> list:
+    """Remove-ItemProperty -LiteralPath <key> -Name <value> (its page: "deletes a property and its
+    value from an item ... to delete registry values"). No output."""
+    path = _registry_path(call)
+    if call.machine.registry_key(path) is None:
+        _path_missing(call, path)
+        return []
+    call.machine.registry_remove(path, rt.to_string(call.get("name")))
+    return []
 
 
 class EventProperty(DotNet):
