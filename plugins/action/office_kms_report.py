@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils import options, report
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import i18n, options, report
 
 SPEC = options.SPECS["office_kms_report"]
 BASENAME = "kms-report"
@@ -70,6 +70,11 @@ class ActionModule(ActionBase):
         # An empty or missing result means the host never answered: build_report() reports it
         # unreachable.
         results = {host: plain(r) for host, r in args["results"].items() if isinstance(r, Mapping) and r}
+        try:
+            i18n.translator(args["language"])
+        except i18n.CatalogError as exc:
+            return dict(result, failed=True, msg="Cannot write the report in %s: %s. Nothing was written."
+                        % (args["language"], exc))
         document = report.build_report(
             results,
             hosts=list(args["hosts"] or []) + list(args["results"]),
@@ -78,6 +83,7 @@ class ActionModule(ActionBase):
             kms_host=args["kms_host"],
             kms_hosts={host: plain(r) if isinstance(r, Mapping) else None for host, r in args["kms_hosts"].items()},
             kms_host_names={host: list(names) for host, names in args["kms_host_names"].items()},
+            language=args["language"],
         )
         # Where the user runs ansible-playbook, not the playbook's folder: a playbook of an
         # installed collection must not write into the collection (read-only in an AWX

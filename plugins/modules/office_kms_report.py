@@ -103,6 +103,23 @@ options:
         as C(kms.campus.example)); its inventory name and computer name always count.
     type: dict
     default: {}
+  language:
+    description:
+      - The language of the report's words - headings, outcome and status words, reasons, hints
+        and dates - in the HTML and the CSV, and of the reasons, hints and labels in the JSON
+        (RV(volume_licensing.kms.office_kms_report#module:summary) keeps its English keys).
+        V(en) English, V(zh-TW) Traditional Chinese as used in Taiwan (Microsoft's zh-TW terms,
+        such as 啟用 and KMS 主機).
+      - The JSON keys, the CSV column names and the codes in them (C(outcome), C(error_code),
+        flag names, C(license_status_code)) are the same in every language; the reasons are
+        composed from those codes, so every reason is translated. Each host's C(message) keeps
+        the module's own English message.
+      - The translations are a gettext catalog compiled when the collection is built; a
+        checkout needs C(make locale) first, and the task fails naming it when the catalog is
+        missing.
+    type: str
+    default: en
+    choices: [en, zh-TW]
 attributes:
   check_mode:
     support: full

@@ -36,6 +36,7 @@ from typing import Any
 
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops, hresult
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.hostops import as_list
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.i18n import N_
 
 SPP_PROVIDER = "Microsoft-Windows-Security-SPP"
 OSPP_PROVIDER = "Office Software Protection Platform Service"
@@ -168,7 +169,7 @@ def kms_requests(events: list[Any]) -> list[dict[str, Any]]:
 # What an unanswered request means when the host did open a TCP connection to the KMS host:
 # the port listens, the KMS service behind it does not answer (docs/licensing-facts.md §10.2: 12288
 # without 12289).
-SILENT_KMS_HOST = ("the KMS host accepted the TCP connection but did not answer the activation request: check on "
+SILENT_KMS_HOST = N_("the KMS host accepted the TCP connection but did not answer the activation request: check on "
                    "the KMS host that the Software Protection service is running and that it is a KMS host (slmgr "
                    "/dlv shows its KMS host key installed and activated), and that nothing in between (a proxy, or "
                    "a firewall or IPS that inspects RPC traffic) drops the request")

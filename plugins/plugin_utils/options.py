@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible.errors import AnsibleError
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils import gvlk, gvlk_windows, licensing, requirements
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import (
+    gvlk,
+    gvlk_windows,
+    i18n,
+    licensing,
+    requirements,
+)
 
 # idna (requirements.txt; pywinrm pulls it in through requests) checks internationalised KMS
 # host names. Imported as ansible-core asks plugins to import a library it does not ship
@@ -161,6 +167,7 @@ SPECS: dict[str, dict[str, dict[str, Any]]] = {
         "kms_host": {"type": "str"},
         "kms_hosts": {"type": "dict", "default": {}},
         "kms_host_names": {"type": "dict", "default": {}},
+        "language": {"type": "str", "default": i18n.DEFAULT, "choices": list(i18n.LANGUAGES)},
     },
 }
 

@@ -8,6 +8,13 @@ Pure functions, no I/O, no Ansible imports: classify each host into exactly one 
 find what needs attention across hosts (flags), and render the JSON document, the CSV table
 and the self-contained HTML page. docs/report.md documents the schema these produce.
 
+Every word a reader sees is in the document's ``language`` (i18n.py: English, or Traditional
+Chinese from the gettext catalog), and every reason is composed here from the results'
+structured fields (outcome, HRESULT, transport failure, licence status, the last KMS exchange,
+flags), never from a module's English ``msg``, which stays in ``message`` as the detail. The
+JSON keys, the CSV columns and the codes (``outcome``, ``error_code``, flag names) do not change
+with the language.
+
 Licensing facts are cited by their section in docs/licensing-facts.md.
 """
 
@@ -22,7 +29,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from ansible_collections.volume_licensing.kms.plugins.plugin_utils import evidence, hostops, hresult, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import evidence, hostops, hresult, i18n, licensing
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.i18n import N_
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options import (
     DEFAULT_EXPIRING_DAYS,
     DEFAULT_MAX_CLOCK_SKEW_SECONDS,
@@ -36,74 +44,74 @@ SCHEMA = 1
 # One per host, first match wins (see classify()).
 OUTCOMES = ("activated", "expiring", "not_activated", "unreachable", "failed", "no_kms_office")
 OUTCOME_LABELS = {
-    "activated": "Activated",
-    "expiring": "Expiring within %d days",
-    "not_activated": "Not activated",
-    "unreachable": "Unreachable",
-    "failed": "Failed",
-    "no_kms_office": "No Office KMS product",
+    "activated": N_("Activated"),
+    "expiring": N_("Expiring within %(days)d days"),
+    "not_activated": N_("Not activated"),
+    "unreachable": N_("Unreachable"),
+    "failed": N_("Failed"),
+    "no_kms_office": N_("No Office KMS product"),
 }
 # Across hosts, independent of the outcome.
 FLAGS = ("shared_client_machine_id", "clock_skew", "expiring", "kms_unreachable", "kms_count_low",
          "kms_host_lacks_key", "no_dns_record", "rearms_exhausted")
 FLAG_TITLES = {
-    "shared_client_machine_id": "Hosts sharing a ClientMachineID",
-    "clock_skew": "Clock off the controller's",
-    "expiring": "Activation lapsing soon",
-    "kms_unreachable": "KMS host not reachable from the host",
-    "kms_count_low": "KMS host counts too few clients",
-    "kms_host_lacks_key": "KMS host cannot activate the product",
-    "no_dns_record": "No KMS host published in DNS",
-    "rearms_exhausted": "No rearms left",
+    "shared_client_machine_id": N_("Hosts sharing a ClientMachineID"),
+    "clock_skew": N_("Clock off the controller's"),
+    "expiring": N_("Activation lapsing soon"),
+    "kms_unreachable": N_("KMS host not reachable from the host"),
+    "kms_count_low": N_("KMS host counts too few clients"),
+    "kms_host_lacks_key": N_("KMS host cannot activate the product"),
+    "no_dns_record": N_("No KMS host published in DNS"),
+    "rearms_exhausted": N_("No rearms left"),
 }
 FLAG_LABELS = {
-    "shared_client_machine_id": "shared CMID",
-    "clock_skew": "clock skew",
-    "expiring": "expiring",
-    "kms_unreachable": "KMS unreachable",
-    "kms_count_low": "KMS count low",
-    "kms_host_lacks_key": "KMS lacks key",
-    "no_dns_record": "no DNS record",
-    "rearms_exhausted": "no rearms",
+    "shared_client_machine_id": N_("shared CMID"),
+    "clock_skew": N_("clock skew"),
+    "expiring": N_("expiring"),
+    "kms_unreachable": N_("KMS unreachable"),
+    "kms_count_low": N_("KMS count low"),
+    "kms_host_lacks_key": N_("KMS lacks key"),
+    "no_dns_record": N_("no DNS record"),
+    "rearms_exhausted": N_("no rearms"),
 }
 FLAG_ADVICE = {
-    "shared_client_machine_id": (
+    "shared_client_machine_id": N_(
         "Cloned without sysprep: the KMS host counts these machines as one client, so a small pilot "
         "stays below the activation threshold (0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT). Generalise the "
         "image with sysprep before cloning; on machines already cloned, re-arm the licensing service "
         "(slmgr.vbs /rearm; OSPPREARM.EXE for Office 2010) and restart to get a new ClientMachineID."
     ),
-    "clock_skew": (
+    "clock_skew": N_(
         "KMS refuses clients whose clock is more than four hours off the KMS host's "
         "(0xC004F06C SL_E_VL_INVALID_TIMESTAMP). Synchronise the clock (NTP or the domain hierarchy, "
         "w32tm /resync)."
     ),
-    "expiring": (
+    "expiring": N_(
         "A KMS activation lasts 180 days and renews itself while the host can reach the KMS host. "
         "Run playbooks/activate.yml, or check why the host has not renewed (VPN, DNS, TCP 1688)."
     ),
-    "kms_unreachable": (
+    "kms_unreachable": N_(
         "The host could not open a TCP connection to the KMS host: check the VPN, DNS and TCP port "
         "1688 from the host."
     ),
-    "kms_count_low": (
+    "kms_count_low": N_(
         "The KMS host answered but refused (0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT): it activates Office and "
         "Windows Server only once it counts 5 distinct clients, Windows clients from 25, counting the last "
         "30 days. Clients keep retrying every two hours; add clients, or check that cloned machines have "
         "distinct ClientMachineIDs and that clients are not spread over several KMS hosts."
     ),
-    "kms_host_lacks_key": (
+    "kms_host_lacks_key": N_(
         "The KMS host answered but cannot activate this product (0xC004F042 "
         "SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH): it holds no host key for it. Install that Office "
         "version's Volume License Pack and host key on the KMS host, or point the product at a KMS host "
         "that has it."
     ),
-    "no_dns_record": (
+    "no_dns_record": N_(
         "The host's DNS publishes no _vlmcs._tcp record (0x8007232B DNS_ERROR_RCODE_NAME_ERROR), so "
         "clients without a configured KMS host find none. Publish the SRV record in that DNS domain "
         "(the KMS host does so itself unless publishing is disabled), or set kms_host."
     ),
-    "rearms_exhausted": (
+    "rearms_exhausted": N_(
         "The rearm count is 0: this installation cannot be rearmed again, so its licensing state cannot be "
         "reset for a new image. Imaging teams: do not capture an image from it; rebuild the reference "
         "machine from media. For Office, activating against a KMS host allows one more rearm."
@@ -121,7 +129,7 @@ CSV_COLUMNS = (
     "clock_skew_seconds", "kms_reachable", "application", "family", "product_name", "sku_id",
     "channel", "kms_client", "license_status", "remaining_days", "kms_host", "kms_port", "message",
     "why_not_activated", "last_error_code", "last_error_name", "kms_answered_by", "kms_count", "activation_type",
-    "rearms_left",
+    "rearms_left", "outcome_label", "last_error_hint",
 )
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection, OWASP's
 # list: = + - @ tab and carriage return), and some (Excel under input methods and locales that
@@ -135,8 +143,29 @@ def kms_office_products(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [p for p in result.get("products") or [] if p.get("application") == "office" and p.get("kms_client")]
 
 
+# A licence status in words (docs/licensing-facts.md §2.1): Windows' own names in English (as
+# slmgr and the licensing classes' documentation give them), described in other languages.
+STATUS_LABELS = {
+    0: N_("Unlicensed"),
+    1: N_("Licensed"),
+    2: N_("OOBGrace"),
+    3: N_("OOTGrace"),
+    4: N_("NonGenuineGrace"),
+    5: N_("Notification"),
+    6: N_("ExtendedGrace"),
+}
+# The statuses whose RemainingGracePeriod is a grace period (docs/licensing-facts.md §2.1): not
+# Unlicensed or Notification, where it is 0, nor Licensed, where it is the activation's days.
+GRACE = (2, 3, 4, 6)
+Translator = Any  # gettext.NullTranslations: gettext() and ngettext()
+
+
+def _t(translator: Translator | None) -> Translator:
+    return translator if translator is not None else i18n.translator(None)
+
+
 def _product_label(product: Mapping[str, Any]) -> str:
-    return product.get("family") or product.get("name") or product.get("sku_id") or "unknown product"
+    return product.get("family") or product.get("name") or product.get("sku_id") or "?"
 
 
 def _status(product: Mapping[str, Any]) -> tuple[int | None, str]:
@@ -144,22 +173,83 @@ def _status(product: Mapping[str, Any]) -> tuple[int | None, str]:
     return status.get("code"), status.get("name") or "Unknown"
 
 
-def _no_kms_office_reason(result: Mapping[str, Any]) -> str:
+def status_label(code: int | None, translator: Translator | None = None) -> str:
+    """A LicenseStatus value in the reader's words; an unknown value keeps its number."""
+    t = _t(translator)
+    if code is None:
+        return t.gettext("Unknown")
+    if code in STATUS_LABELS:
+        return t.gettext(STATUS_LABELS[code])
+    return t.gettext("Unknown(%(code)s)") % {"code": code}
+
+
+def outcome_label(outcome: str, expiring_days: int, translator: Translator | None = None) -> str:
+    return _t(translator).gettext(OUTCOME_LABELS[outcome]) % {"days": expiring_days} if outcome == "expiring" \
+        else _t(translator).gettext(OUTCOME_LABELS[outcome])
+
+
+def error_words(code: int | None, translator: Translator | None = None, host_side: bool = False) -> str | None:
+    """"0xC004F074 SL_E_VL_BINDING_SERVICE_UNAVAILABLE: what it means. What to do." in the
+    reader's words, from the HRESULT alone (hresult.py's table); None for no code."""
+    if code is None:
+        return None
+    t = _t(translator)
+    entry = hresult.lookup(code)
+    if entry is None:
+        return t.gettext("%(code)s (an error code this collection does not know)") % {"code": hresult.to_hex(code)}
+    hint = hint_words(code, t, host_side)
+    facts = {"code": hresult.to_hex(code), "name": entry.name, "meaning": t.gettext(entry.meaning), "hint": hint}
+    return (t.gettext("%(code)s %(name)s: %(meaning)s. %(hint)s") if hint
+            else t.gettext("%(code)s %(name)s: %(meaning)s.")) % facts
+
+
+def hint_words(code: int | None, translator: Translator | None = None, host_side: bool = False) -> str | None:
+    hint = hresult.hint_of(code, host_side)
+    return _t(translator).gettext(hint) if hint else None
+
+
+def _failure_reason(result: Mapping[str, Any], translator: Translator, unreachable: bool) -> str:
+    """Why the info task has no answer for this host, from its codes: the HRESULT, else the
+    kind of connection failure (hostops.TRANSPORT_FAILURES), else that it failed or was not
+    reached. The module's own English message is the entry's ``message``."""
+    t = translator
+    code = hostops.code(result.get("error_code"))
+    if code is not None:
+        return t.gettext("the info task failed on the host with %(error)s") % {"error": error_words(code, t)}
+    kind = result.get("transport_error")
+    if kind in hostops.TRANSPORT_FAILURES:
+        words, hint, _unreachable = hostops.TRANSPORT_FAILURES[kind]
+        return t.gettext("%(what)s. %(hint)s") % {"what": _sentence(t.gettext(words)), "hint": t.gettext(hint)}
+    if unreachable:
+        return t.gettext("the host could not be reached (Ansible could not connect to it; see the message)")
+    return t.gettext("the info task failed on the host without an error code (see the message)")
+
+
+def _sentence(text: str) -> str:
+    """A clause as the start of a sentence (a capital first letter, where the script has one)."""
+    return text[:1].upper() + text[1:]
+
+
+def _no_kms_office_reason(result: Mapping[str, Any], translator: Translator) -> str:
+    t = translator
     installs = result.get("office") or []
     office = [p for p in result.get("products") or [] if p.get("application") == "office"]
     if office:
-        channels = sorted({p.get("channel") or "unknown" for p in office})
-        return "Office is licensed through another channel (%s), not KMS" % ", ".join(channels)
+        channels = sorted({p.get("channel") or "?" for p in office})
+        return t.gettext("Office is licensed through another channel (%(channels)s), not KMS") % {
+            "channels": ", ".join(channels)}
     if any(i.get("subscription") for i in installs):
-        return "Microsoft 365 Apps only (subscription, not managed by KMS)"
+        return t.gettext("Microsoft 365 Apps only (subscription, not managed by KMS)")
     if installs:
-        return "Office is installed but has no product key installed"
-    return "no Office installed"
+        return t.gettext("Office is installed but has no product key installed")
+    return t.gettext("no Office installed")
 
 
-def classify(result: Mapping[str, Any] | None, expiring_days: int = DEFAULT_EXPIRING_DAYS) -> tuple[str, str]:
+def classify(result: Mapping[str, Any] | None, expiring_days: int = DEFAULT_EXPIRING_DAYS,
+             translator: Translator | None = None) -> tuple[str, str]:
     """(outcome, reason) for one host's registered office_kms_info result; None means that no
-    result was recorded for the host.
+    result was recorded for the host. The reason is in ``translator``'s language (English by
+    default), composed from the result's codes.
 
     First match wins: unreachable (no connection, or no result at all); failed (the info task
     failed or was skipped); no_kms_office (no Office product that is a KMS client: no Office,
@@ -168,35 +258,38 @@ def classify(result: Mapping[str, Any] | None, expiring_days: int = DEFAULT_EXPI
     and one has fewer than ``expiring_days`` whole days left, the rule office_kms applies with
     renew_below_days); activated.
     """
+    t = _t(translator)
     if result is None:
-        return "unreachable", "no result was recorded for this host (it left the play before the report)"
+        return "unreachable", t.gettext("no result was recorded for this host (it left the play before the report)")
     if result.get("unreachable"):
-        return "unreachable", result.get("msg") or "the host could not be reached"
+        return "unreachable", _failure_reason(result, t, unreachable=True)
     if result.get("failed"):
-        return "failed", result.get("msg") or "the info task failed without a message"
+        return "failed", _failure_reason(result, t, unreachable=False)
     if result.get("skipped"):
-        return "failed", "the info task was skipped on this host, so nothing is known about it"
+        return "failed", t.gettext("the info task was skipped on this host, so nothing is known about it")
     products = kms_office_products(result)
     if not products:
-        return "no_kms_office", _no_kms_office_reason(result)
+        return "no_kms_office", _no_kms_office_reason(result, t)
     pending = [p for p in products if _status(p)[0] != LICENSED]
     if pending:
-        return "not_activated", "; ".join(
-            "%s is %s%s: %s" % (
-                _product_label(p), _status(p)[1],
-                " (%d days of grace left)" % p["remaining_days"] if p.get("remaining_days") is not None else "",
-                why_not_activated(p, result.get("kms_reachability")),
-            )
+        return "not_activated", t.gettext("; ").join(
+            (t.gettext("%(product)s is %(status)s (%(days)d days of grace left): %(why)s")
+             if p.get("remaining_days") is not None and _status(p)[0] in GRACE
+             else t.gettext("%(product)s is %(status)s: %(why)s")) % {
+                "product": _product_label(p), "status": status_label(_status(p)[0], t),
+                "days": p.get("remaining_days") or 0,
+                "why": why_not_activated(p, result.get("kms_reachability"), t)}
             for p in pending
         )
     lapsing = [p for p in products if p.get("remaining_days") is not None and p["remaining_days"] < expiring_days]
     if lapsing:
-        return "expiring", "; ".join(
-            "%s activation lapses in %d days" % (_product_label(p), p["remaining_days"]) for p in lapsing
+        return "expiring", t.gettext("; ").join(
+            t.gettext("%(product)s activation lapses in %(days)d days") % {
+                "product": _product_label(p), "days": p["remaining_days"]} for p in lapsing
         )
-    return "activated", "; ".join(
-        "%s Licensed%s" % (_product_label(p), ", %d days left" % p["remaining_days"]
-                           if p.get("remaining_days") is not None else "")
+    return "activated", t.gettext("; ").join(
+        (t.gettext("%(product)s Licensed, %(days)d days left") if p.get("remaining_days") is not None
+         else t.gettext("%(product)s Licensed")) % {"product": _product_label(p), "days": p.get("remaining_days")}
         for p in products
     )
 
@@ -212,23 +305,68 @@ def last_error(product: Mapping[str, Any]) -> int | None:
     return hostops.code(exchange.get("hresult")) or None
 
 
-def why_not_activated(product: Mapping[str, Any], reachability: Mapping[str, Any] | None = None) -> str:
+def _when(value: Any, translator: Translator) -> str:
+    """An event's time (UTC, as the executor gives it) in the reader's date format."""
+    try:
+        when = datetime.strptime(str(value)[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return translator.gettext("at an unknown time")
+    return i18n.format_time(when, translator)
+
+
+def _exchange_words(exchange: Mapping[str, Any], application: str, connected: bool, translator: Translator) -> str:
+    """One KMS exchange in the reader's words (evidence.describe's facts): when, with which KMS
+    host, and what it answered (the HRESULT, the count and the count needed)."""
+    t = translator
+    where = exchange.get("kms_host") or t.gettext("an unknown KMS host")
+    if exchange.get("kms_port"):
+        where = "%s:%d" % ("[%s]" % where if ":" in where else where, exchange["kms_port"])
+    facts = {"when": _when(exchange.get("time"), t), "where": where}
+    if not exchange.get("answered"):
+        if connected:
+            return t.gettext("the last KMS request, %(when)s to %(where)s, got no answer (event 12288 without 12289) "
+                             "although the host can open a TCP connection to it: %(what)s") % dict(
+                facts, what=t.gettext(evidence.SILENT_KMS_HOST))
+        return t.gettext("the last KMS request, %(when)s to %(where)s, got no answer (event 12288 without 12289: the "
+                         "KMS host was not reached or did not answer)") % facts
+    code = hostops.code(exchange.get("hresult"))
+    answer = "%s %s" % (hresult.to_hex(code), hresult.name_of(code) or "") if code else t.gettext("not activated")
+    if exchange.get("kms_count") is not None and exchange.get("required_count") is not None:
+        counted = t.gettext("the KMS host counts %(count)d clients and activates %(what)s from %(required)d") % {
+            "count": exchange["kms_count"], "required": exchange["required_count"],
+            "what": "Windows" if application == "windows" else "Office"}
+    elif exchange.get("kms_count") is not None:
+        counted = t.gettext("the KMS host counts %(count)d clients") % {"count": exchange["kms_count"]}
+    else:
+        counted = t.gettext("the KMS host sent no count")
+    return t.gettext("the last KMS exchange, %(when)s with %(where)s: %(answer)s, %(counted)s") % dict(
+        facts, answer=answer.strip(), counted=counted)
+
+
+def why_not_activated(product: Mapping[str, Any], reachability: Mapping[str, Any] | None = None,
+                      translator: Translator | None = None) -> str:
     """Why a KMS client product is not Licensed, from the host's own evidence: its last KMS
     exchange with the HRESULT's meaning and what to do, else what its status says. A request
     that got no answer from a KMS host the host can connect to (``reachability``, the info
     task's TCP test) is a KMS host that does not answer, not a network problem."""
+    t = _t(translator)
     exchange = product.get("last_kms_exchange") or None
+    application = product.get("application") or "office"
     if exchange is not None and not exchange.get("activated"):
+        if connected_to(exchange, reachability):
+            return _exchange_words(exchange, application, True, t)
         code = last_error(product)
         entry = hresult.lookup(code)
-        if connected_to(exchange, reachability):
-            return evidence.describe(exchange, product.get("application") or "office", connected=True)
-        return "%s%s" % (evidence.describe(exchange, product.get("application") or "office"),
-                         " (%s; %s)" % (entry.meaning, entry.hint) if entry else "")
+        words = _exchange_words(exchange, application, False, t)
+        if entry is None:
+            return words
+        return t.gettext("%(exchange)s (%(meaning)s; %(hint)s)") % {
+            "exchange": words, "meaning": t.gettext(entry.meaning), "hint": hint_words(code, t)}
     reason = (product.get("license_status_reason") or {})
     if reason.get("name") and reason.get("code"):
-        return "no failed KMS exchange in the host's event log; status reason %s %s" % (reason["code"], reason["name"])
-    return "no KMS exchange in the host's event log yet"
+        return t.gettext("no failed KMS exchange in the host's event log; status reason %(code)s %(name)s") % {
+            "code": reason["code"], "name": reason["name"]}
+    return t.gettext("no KMS exchange in the host's event log yet")
 
 
 def connected_to(exchange: Mapping[str, Any], reachability: Mapping[str, Any] | None) -> bool:
@@ -238,13 +376,16 @@ def connected_to(exchange: Mapping[str, Any], reachability: Mapping[str, Any] | 
     return licensing.same_host(exchange.get("kms_host"), reachability.get("kms_host")) is not False
 
 
-def _product_entry(product: Mapping[str, Any], reachability: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    code, name = _status(product)
+def _product_entry(product: Mapping[str, Any], reachability: Mapping[str, Any] | None = None,
+                   translator: Translator | None = None) -> dict[str, Any]:
+    t = _t(translator)
+    code, _name = _status(product)
     exchange = product.get("last_kms_exchange") or None
     error = last_error(product)
     described = hresult.describe(error)
+    hint = hint_words(error, t)
     if exchange and connected_to(exchange, reachability):  # reached, and not answered: not the network
-        described["error_hint"] = evidence.SILENT_KMS_HOST[0].upper() + evidence.SILENT_KMS_HOST[1:] + "."
+        hint = t.gettext("%(sentence)s.") % {"sentence": _sentence(t.gettext(evidence.SILENT_KMS_HOST))}
     answered = exchange if exchange and exchange.get("answered") else None
     return {
         "sku_id": product.get("sku_id"),
@@ -254,7 +395,7 @@ def _product_entry(product: Mapping[str, Any], reachability: Mapping[str, Any] |
         "version": product.get("version"),
         "channel": product.get("channel"),
         "kms_client": bool(product.get("kms_client")),
-        "license_status": name,
+        "license_status": status_label(code, t),
         "license_status_code": code,
         "license_status_reason": (product.get("license_status_reason") or {}).get("code"),
         "remaining_days": product.get("remaining_days"),
@@ -266,18 +407,19 @@ def _product_entry(product: Mapping[str, Any], reachability: Mapping[str, Any] |
         "rearm_count": product.get("rearm_count") or {"app": None, "sku": None},
         "last_kms_exchange": exchange,
         "last_error": {"code": described["error_code"], "name": described["error_name"],
-                       "hint": described["error_hint"]} if error else None,
+                       "hint": hint} if error else None,
         "kms_answered_by": {"kms_host": answered.get("kms_host"), "kms_port": answered.get("kms_port"),
                             "kms_count": answered.get("kms_count")} if answered else None,
-        "why_not_activated": why_not_activated(product, reachability)
+        "why_not_activated": why_not_activated(product, reachability, t)
         if product.get("kms_client") and code != LICENSED else None,
     }
 
 
 def host_entry(name: str, result: Mapping[str, Any] | None,
-               expiring_days: int = DEFAULT_EXPIRING_DAYS) -> dict[str, Any]:
+               expiring_days: int = DEFAULT_EXPIRING_DAYS, translator: Translator | None = None) -> dict[str, Any]:
     """The report's record of one host (flags are filled in by find_flags())."""
-    outcome, reason = classify(result, expiring_days)
+    t = _t(translator)
+    outcome, reason = classify(result, expiring_days, t)
     result = result or {}
     facts = result.get("host") or {}
     reach = result.get("kms_reachability") or {}
@@ -287,9 +429,10 @@ def host_entry(name: str, result: Mapping[str, Any] | None,
     return {
         "host": name,
         "outcome": outcome,
+        "outcome_label": outcome_label(outcome, expiring_days, t),
         "reason": reason,
         "flags": [],
-        "message": reason if error else None,
+        "message": (result.get("msg") or reason) if error else None,
         "error_code": result.get("error_code") if error else None,
         "computer_name": facts.get("computer_name"),
         "os_caption": facts.get("os_caption"),
@@ -312,7 +455,7 @@ def host_entry(name: str, result: Mapping[str, Any] | None,
             }
             for i in result.get("office") or []
         ],
-        "products": [_product_entry(p, reach) for p in result.get("products") or []],
+        "products": [_product_entry(p, reach, t) for p in result.get("products") or []],
     }
 
 
@@ -320,11 +463,15 @@ def host_entry(name: str, result: Mapping[str, Any] | None,
 # What a KMS host's answer to a client means for the fleet (docs/licensing-facts.md §6, §12.7):
 # the reason's key, and the words, {n} clients of {product} and the host's own figures filled in.
 TRACED_REASONS = {
-    0xC004F038: ("count_low", "{n} {product} client(s) refused: {host} counted {told} clients, needs {required}"),
-    0xC004F042: ("no_host_key", "{n} {product} client(s) refused: {host} has no {product} host key"),
-    0xC004F041: ("host_not_activated", "{n} {product} client(s) refused: {host}'s host key is not activated"),
-    0xC004F06C: ("clock_skew", "{n} {product} client(s) refused: their clock is more than four hours off {host}'s"),
+    0xC004F038: ("count_low", N_("%(n)d %(product)s client(s) refused: %(host)s counted %(told)s clients, needs "
+                                 "%(required)d")),
+    0xC004F042: ("no_host_key", N_("%(n)d %(product)s client(s) refused: %(host)s has no %(product)s host key")),
+    0xC004F041: ("host_not_activated", N_("%(n)d %(product)s client(s) refused: %(host)s's host key is not "
+                                          "activated")),
+    0xC004F06C: ("clock_skew", N_("%(n)d %(product)s client(s) refused: their clock is more than four hours off "
+                                  "%(host)s's")),
 }
+TRACED_OTHER = N_("%(n)d %(product)s client(s) refused by %(host)s with %(name)s")
 
 
 def _product_words(product: Mapping[str, Any]) -> str:
@@ -349,7 +496,7 @@ def _served_by(product: Mapping[str, Any], names: set[str]) -> bool:
 
 
 def traced_failures(name: str, result: Mapping[str, Any], entries: list[dict[str, Any]],
-                    aliases: Iterable[str] = ()) -> list[dict[str, Any]]:
+                    aliases: Iterable[str] = (), translator: Translator | None = None) -> list[dict[str, Any]]:
     """The clients' failures this KMS host explains: each client product not activated whose
     last refusal came from this host (its own 12290 record of the client's machine ID, else the
     client's record of the host's name), grouped by reason and product."""
@@ -376,20 +523,22 @@ def traced_failures(name: str, result: Mapping[str, Any], entries: list[dict[str
     count = result.get("current_count")
     for key, clients in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
         code, product = key
-        reason, words = TRACED_REASONS.get(code, ("refused", "{n} {product} client(s) refused by {host} with {name}"))
+        reason, words = TRACED_REASONS.get(code, ("refused", TRACED_OTHER))
         described = hresult.describe(code)
         required = licensing.THRESHOLDS["windows_clients"] if product == "Windows" and any(
             "server" not in str(e.get("os_caption") or "").lower() for e in entries if e["host"] in clients) \
             else licensing.THRESHOLDS["office"]
         counts = sorted(told.get(key, ()))
-        text = words.format(n=len(clients), product=product, host=name, required=required,
-                            told="-".join(str(c) for c in sorted({counts[0], counts[-1]})) if counts else "too few",
-                            name=described["error_name"] or described["error_code"])
+        t = _t(translator)
+        text = t.gettext(words) % {
+            "n": len(clients), "product": product, "host": name, "required": required,
+            "told": "-".join(str(c) for c in sorted({counts[0], counts[-1]})) if counts else t.gettext("too few"),
+            "name": described["error_name"] or described["error_code"]}
         if reason == "count_low" and count is not None:
             # The host's count now: a client refused for the count activates at its next attempt
             # once the host has counted enough (docs/licensing-facts.md §12.7).
-            text += "; it counts %d now%s" % (count, ", enough: they activate at their next attempt"
-                                              if count >= required else "")
+            text += (t.gettext("; it counts %(count)d now, enough: they activate at their next attempt")
+                     if count >= required else t.gettext("; it counts %(count)d now")) % {"count": count}
         traced.append({
             "reason": reason, "error_code": described["error_code"], "error_name": described["error_name"],
             "product": product, "clients": sorted(clients), "text": text,
@@ -398,14 +547,16 @@ def traced_failures(name: str, result: Mapping[str, Any], entries: list[dict[str
 
 
 def kms_host_entry(name: str, result: Mapping[str, Any] | None, entries: list[dict[str, Any]],
-                   aliases: Iterable[str] = ()) -> dict[str, Any]:
+                   aliases: Iterable[str] = (), translator: Translator | None = None) -> dict[str, Any]:
     """The report's record of one of the organisation's KMS hosts (a kms_host_info result)
     beside its clients: what it can activate, its count against each threshold, its settings,
     its request counters, and the clients' failures it explains."""
     result = result or {}
     if not result or result.get("unreachable") or result.get("failed") or "is_kms_host" not in result:
         outcome = "unreachable" if not result or result.get("unreachable") else "failed"
-        return {"host": name, "outcome": outcome, "message": result.get("msg") or "no result (not reached)",
+        return {"host": name, "outcome": outcome, "reason": _failure_reason(result, _t(translator), not result
+                                                                            or bool(result.get("unreachable"))),
+                "message": result.get("msg") or "no result (not reached)",
                 "error_code": result.get("error_code"), "traced_failures": []}
     products = result.get("host_products") or []
     firewall = result.get("firewall") or {}
@@ -434,7 +585,7 @@ def kms_host_entry(name: str, result: Mapping[str, Any] | None, entries: list[di
         "firewall_open": firewall.get("enabled"),
         "requests": requests,
         "clients_seen": (result.get("kms_request_summary") or {}).get("distinct_clients"),
-        "traced_failures": traced_failures(name, result, entries, aliases),
+        "traced_failures": traced_failures(name, result, entries, aliases, translator),
     }
 
 
@@ -534,7 +685,8 @@ def build_report(results: Mapping[str, Mapping[str, Any] | None], *, hosts: Iter
                  max_clock_skew_seconds: int = DEFAULT_MAX_CLOCK_SKEW_SECONDS,
                  kms_host: str | None = None, generated_at: datetime | None = None,
                  kms_hosts: Mapping[str, Mapping[str, Any] | None] | None = None,
-                 kms_host_names: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:
+                 kms_host_names: Mapping[str, Iterable[str]] | None = None,
+                 language: str = i18n.DEFAULT) -> dict[str, Any]:
     """The report document for ``hosts`` (default: every host of ``results``); a host missing
     from ``results`` is reported unreachable, never dropped. ``kms_hosts``: the organisation's
     KMS hosts' kms_host_info results by inventory name, reported beside their clients, with
@@ -543,16 +695,18 @@ def build_report(results: Mapping[str, Mapping[str, Any] | None], *, hosts: Iter
         raise ValueError("expiring_days must be 0 or more; got %r" % expiring_days)
     if max_clock_skew_seconds < 0:
         raise ValueError("max_clock_skew_seconds must be 0 or more; got %r" % max_clock_skew_seconds)
+    t = i18n.translator(language)
     names = sorted(set(hosts if hosts is not None else []) | set(results))
-    entries = [host_entry(name, results.get(name), expiring_days) for name in names]
+    entries = [host_entry(name, results.get(name), expiring_days, t) for name in names]
     flags = find_flags(entries, expiring_days, max_clock_skew_seconds)
-    servers = [kms_host_entry(name, (kms_hosts or {}).get(name), entries, (kms_host_names or {}).get(name) or ())
+    servers = [kms_host_entry(name, (kms_hosts or {}).get(name), entries, (kms_host_names or {}).get(name) or (), t)
                for name in sorted(kms_hosts or {})]
     when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return {
         "schema": SCHEMA,
         "generator": "volume_licensing.kms.office_kms_report",
         "generated_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "language": language,
         "settings": {
             "expiring_days": expiring_days,
             "max_clock_skew_seconds": max_clock_skew_seconds,
@@ -584,6 +738,7 @@ def fingerprint(document: Mapping[str, Any]) -> dict[str, Any]:
     unchanged host (whether it is over the threshold stays in, as a flag)."""
     return {
         "schema": document.get("schema"),
+        "language": document.get("language"),
         "settings": document.get("settings"),
         "flags": {kind: [{k: v for k, v in item.items() if k != "clock_skew_seconds"} for item in items]
                   for kind, items in (document.get("flags") or {}).items()},
@@ -641,7 +796,8 @@ def csv_rows(document: Mapping[str, Any]) -> list[list[str]]:
                 p.get("activation_type"),
                 rearms.get("app") if p["application"] == "office" else entry.get("remaining_windows_rearm_count"),
             ]
-            rows.append([_cell(v) for v in [*host, *product, entry["message"], *why]])
+            rows.append([_cell(v) for v in [*host, *product, entry["message"], *why, entry.get("outcome_label"),
+                                            error.get("hint")]])
     return rows
 
 
@@ -658,21 +814,22 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _outcome_label(outcome: str, expiring_days: int) -> str:
-    label = OUTCOME_LABELS[outcome]
-    return label % expiring_days if "%d" in label else label
+def _document_translator(document: Mapping[str, Any]) -> Translator:
+    return i18n.translator(document.get("language"))
 
 
 def chart_buckets(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Hosts with Office KMS products by days of activation left (their lowest product):
     a "not activated" bar, then day ranges; ranges below expiring_days are marked."""
+    t = _document_translator(document)
     expiring_days = document["settings"]["expiring_days"]
     edges = sorted({e for e in (*CHART_EDGES, expiring_days) if 0 <= e <= KMS_VALIDITY_DAYS})
-    buckets = [{"label": "Not activated", "count": 0, "kind": "not_activated"}]
+    buckets = [{"label": t.gettext("Not activated"), "count": 0, "kind": "not_activated"}]
     for index, low in enumerate(edges):
         high = edges[index + 1] - 1 if index + 1 < len(edges) else None
         buckets.append({
-            "label": "%d-%d d" % (low, high) if high is not None else "%d+ d" % low,
+            "label": t.gettext("%(low)d-%(high)d d") % {"low": low, "high": high} if high is not None
+            else t.gettext("%(low)d+ d") % {"low": low},
             "low": low, "high": high, "count": 0,
             "kind": "expiring" if low < expiring_days else "activated",
         })
@@ -689,6 +846,7 @@ def chart_buckets(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def chart_svg(document: Mapping[str, Any]) -> str:
+    t = _document_translator(document)
     buckets = chart_buckets(document)
     width, height, top, bottom, left = 720, 240, 24, 40, 40
     plot = height - top - bottom
@@ -698,7 +856,7 @@ def chart_svg(document: Mapping[str, Any]) -> str:
     parts = [
         '<svg class="chart" role="img" aria-labelledby="chart-title" viewBox="0 0 %d %d" width="%d" height="%d" '
         'xmlns="http://www.w3.org/2000/svg">' % (width, height, width, height),
-        '<title id="chart-title">Hosts by days of Office activation left</title>',
+        '<title id="chart-title">%s</title>' % _e(t.gettext("Hosts by days of Office activation left")),
         '<line x1="%d" y1="%d" x2="%d" y2="%d" class="axis"/>' % (left, top + plot, width, top + plot),
     ]
     for index, bucket in enumerate(buckets):
@@ -706,11 +864,14 @@ def chart_svg(document: Mapping[str, Any]) -> str:
         x = left + index * slot + (slot - bar_width) / 2
         y = top + plot - h
         parts.append(
-            '<g class="bar bar-%s"><title>%s: %d hosts</title>'
+            '<g class="bar bar-%s"><title>%s</title>'
             '<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"/>'
             '<text class="value" x="%.1f" y="%.1f">%d</text>'
             '<text class="label" x="%.1f" y="%d">%s</text></g>' % (
-                _e(bucket["kind"]), _e(bucket["label"]), bucket["count"], x, y, bar_width, h,
+                _e(bucket["kind"]), _e(t.ngettext("%(label)s: %(count)d host", "%(label)s: %(count)d hosts",
+                                                   bucket["count"]) % {"label": bucket["label"],
+                                                                       "count": bucket["count"]}),
+                x, y, bar_width, h,
                 x + bar_width / 2, y - 6, bucket["count"], x + bar_width / 2, top + plot + 18, _e(bucket["label"]))
         )
     parts.append("</svg>")
@@ -718,7 +879,8 @@ def chart_svg(document: Mapping[str, Any]) -> str:
 
 
 _STYLE = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1b1f24;background:#fff}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Microsoft JhengHei","PingFang TC","Noto Sans CJK TC",
+sans-serif;margin:24px;color:#1b1f24;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 .meta{color:#57606a;margin:0 0 16px}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
@@ -786,10 +948,13 @@ _SCRIPT = """
 """
 
 TABLE_COLUMNS = (
-    ("Host", "text"), ("Outcome", "text"), ("Product", "text"), ("Status", "text"), ("Days left", "number"),
-    ("KMS host", "text"), ("Clock skew (s)", "number"), ("Flags", "text"), ("Why not activated", "text"),
-    ("Details", "text"),
+    (N_("Host"), "text"), (N_("Outcome"), "text"), (N_("Product"), "text"), (N_("Status"), "text"),
+    (N_("Days left"), "number"), (N_("KMS host"), "text"), (N_("Clock skew (s)"), "number"), (N_("Flags"), "text"),
+    (N_("Why not activated"), "text"), (N_("Details"), "text"),
 )
+KMS_COLUMNS = (N_("Host"), N_("Host keys"), N_("Count"), N_("Activates"), N_("Port"), N_("In DNS"), N_("Firewall"))
+# The HTML page's language attribute (BCP 47; Traditional Chinese script, Taiwan).
+HTML_LANG = {"en": "en", "zh-TW": "zh-Hant-TW"}
 
 
 def _csp_hash(text: str) -> str:
@@ -797,7 +962,7 @@ def _csp_hash(text: str) -> str:
 
 
 def _table_rows(document: Mapping[str, Any]) -> list[str]:
-    expiring_days = document["settings"]["expiring_days"]
+    t = _document_translator(document)
     rows = []
     for entry in document["hosts"]:
         outcome = entry["outcome"]
@@ -807,98 +972,120 @@ def _table_rows(document: Mapping[str, Any]) -> list[str]:
             if p and p["kms_host"]:
                 kms = "%s:%s" % (p["kms_host"], p["kms_port"] or 1688)
             elif p and p["kms_client"]:
-                kms = "%s (DNS)" % p["discovered_kms_host"] if p["discovered_kms_host"] else "(DNS)"
+                kms = t.gettext("%(host)s (DNS)") % {"host": p["discovered_kms_host"]} if p["discovered_kms_host"] \
+                    else t.gettext("(DNS)")
             product = (p["family"] or p["name"] or p["sku_id"]) if p else None
             if p and not p["kms_client"]:
-                product = "%s (%s, not KMS)" % (product, p["channel"] or "other channel")
+                product = t.gettext("%(product)s (%(channel)s, not KMS)") % {
+                    "product": product, "channel": p["channel"] or t.gettext("other channel")}
             cells = [
                 '<td class="host">%s</td>' % _e(entry["host"]),
                 '<td data-sort="%d"><span class="badge b-%s">%s</span></td>' % (
-                    OUTCOMES.index(outcome), _e(outcome), _e(_outcome_label(outcome, expiring_days))),
+                    OUTCOMES.index(outcome), _e(outcome), _e(entry.get("outcome_label") or outcome)),
                 "<td>%s</td>" % _e(product),
                 "<td>%s</td>" % _e(p["license_status"] if p else None),
                 '<td class="num">%s</td>' % _e(days),
                 "<td>%s</td>" % _e(kms),
                 '<td class="num">%s</td>' % _e(entry["clock_skew_seconds"]),
-                "<td>%s</td>" % _e(", ".join(FLAG_LABELS[f] for f in entry["flags"])),
+                "<td>%s</td>" % _e(t.gettext(", ").join(t.gettext(FLAG_LABELS[f]) for f in entry["flags"])),
                 '<td class="why">%s</td>' % _e(p.get("why_not_activated") if p else None),
-                '<td class="details">%s</td>' % _e(entry["reason"]),
+                '<td class="details">%s%s</td>' % (
+                    _e(entry["reason"]), "" if entry["message"] in (None, entry["reason"])
+                    else '<br><small lang="en">%s</small>' % _e(entry["message"])),
             ]
             rows.append('<tr class="o-%s">%s</tr>' % (_e(outcome), "".join(cells)))
     return rows
 
 
-def _where(item: Mapping[str, Any]) -> str:
-    return "%s:%s" % (item.get("kms_host") or "unknown", item.get("kms_port") or 1688)
+def _where(item: Mapping[str, Any], t: Translator) -> str:
+    return "%s:%s" % (item.get("kms_host") or t.gettext("unknown"), item.get("kms_port") or 1688)
 
 
-def _flag_items(kind: str, items: list[dict[str, Any]]) -> list[str]:
+def _flag_items(kind: str, items: list[dict[str, Any]], t: Translator) -> list[str]:
+    """The flag's items in the reader's words, escaped."""
+    def words(message: str, **values: Any) -> str:
+        return _e(t.gettext(message) % values)
+
     if kind == "shared_client_machine_id":
-        return ["%s (%s): %s" % (_e(i["client_machine_id"]), _e(i["service"]), _e(", ".join(i["hosts"])))
-                for i in items]
+        return [words(N_("%(cmid)s (%(service)s): %(hosts)s"), cmid=i["client_machine_id"], service=i["service"],
+                      hosts=t.gettext(", ").join(i["hosts"])) for i in items]
     if kind == "clock_skew":
-        return ["%s: %+d s (%.1f h)%s" % (_e(i["host"]), i["clock_skew_seconds"], i["clock_skew_seconds"] / 3600,
-                                          ", KMS refuses it" if i["refused_by_kms"] else "") for i in items]
+        return [words(N_("%(host)s: %(seconds)+d s (%(hours).1f h), KMS refuses it") if i["refused_by_kms"]
+                      else N_("%(host)s: %(seconds)+d s (%(hours).1f h)"), host=i["host"],
+                      seconds=i["clock_skew_seconds"], hours=i["clock_skew_seconds"] / 3600) for i in items]
     if kind == "expiring":
-        return ["%s: %s, %d days left" % (_e(i["host"]), _e(i["product"]), i["remaining_days"]) for i in items]
+        return [words(N_("%(host)s: %(product)s, %(days)d days left"), host=i["host"], product=i["product"],
+                      days=i["remaining_days"]) for i in items]
     if kind == "kms_count_low":
-        return ["%s: %s, KMS host %s counts %s clients (needs %s)" % (
-            _e(i["host"]), _e(i["product"]), _e(_where(i)), _e(i["kms_count"]), _e(i["required_count"]))
-            for i in items]
+        return [words(N_("%(host)s: %(product)s, KMS host %(kms)s counts %(count)s clients (needs %(required)s)"),
+                      host=i["host"], product=i["product"], kms=_where(i, t),
+                      count="?" if i["kms_count"] is None else i["kms_count"],
+                      required="?" if i["required_count"] is None else i["required_count"]) for i in items]
     if kind == "kms_host_lacks_key":
-        return ["%s: %s, KMS host %s" % (_e(i["host"]), _e(i["product"]), _e(_where(i))) for i in items]
+        return [words(N_("%(host)s: %(product)s, KMS host %(kms)s"), host=i["host"], product=i["product"],
+                      kms=_where(i, t)) for i in items]
     if kind == "no_dns_record":
-        return ["%s: %s" % (_e(i["query"]), _e(", ".join(i["hosts"]))) for i in items]
+        return [words(N_("%(query)s: %(hosts)s"), query=i["query"], hosts=t.gettext(", ").join(i["hosts"]))
+                for i in items]
     if kind == "rearms_exhausted":
-        return ["%s: %s (%s 0)" % (_e(i["host"]), _e(i["product"]), _e(i["count"])) for i in items]
-    return ["%s: %s" % (_e(i["host"]), _e(i.get("error") or "not reachable")) for i in items]
+        return [words(N_("%(host)s: %(product)s (%(count)s 0)"), host=i["host"], product=i["product"], count=i["count"])
+                for i in items]
+    return [words(N_("%(host)s: %(error)s"), host=i["host"], error=i.get("error") or t.gettext("not reachable"))
+            for i in items]
 
 
-def _host_key_words(key: Mapping[str, Any]) -> str:
+def _host_key_words(key: Mapping[str, Any], t: Translator) -> str:
     """"Office 2024 (ABK02, activated)" for one host key of a KMS host."""
     what = key.get("office_version") or key.get("name") or "Windows"
-    return "%s%s (%s, %s)" % ("Office " if key["application"] == "office" else "", what,
-                              key.get("partial_key") or "no key",
-                              "activated" if key["activated"] else "not activated")
+    return t.gettext("%(product)s (%(key)s, %(state)s)") % {
+        "product": ("Office %s" if key["application"] == "office" else "%s") % what,
+        "key": key.get("partial_key") or t.gettext("no key"),
+        "state": t.gettext("activated") if key["activated"] else t.gettext("not activated")}
 
 
 def _kms_host_rows(document: Mapping[str, Any]) -> list[str]:
     """One table row per KMS host, and the clients' failures it explains below it."""
+    t = _document_translator(document)
     rows = []
     for server in document.get("kms_hosts") or []:
         if server["outcome"] != "ok":
             rows.append('<tr data-kms-host="%s"><td>%s</td><td colspan="6">%s: %s</td></tr>' % (
-                _e(server["host"]), _e(server["host"]), _e(server["outcome"]), _e(server["message"])))
+                _e(server["host"]), _e(server["host"]), _e(outcome_label(server["outcome"], 0, t)),
+                _e(server.get("reason") or server["message"])))
             continue
-        keys = ", ".join(_host_key_words(k) for k in server["host_keys"]) or "none"
+        keys = t.gettext(", ").join(_host_key_words(k, t) for k in server["host_keys"]) or t.gettext("none")
         activates = server["activates"]
-        reach = ", ".join(name for name, on in (("Office", activates["office"]),
-                                                ("Windows Server", activates["windows_server"]),
-                                                ("Windows clients", activates["windows_clients"])) if on)
+        reach = t.gettext(", ").join(t.gettext(name) for name, on in (
+            (N_("Office"), activates["office"]), (N_("Windows Server"), activates["windows_server"]),
+            (N_("Windows clients"), activates["windows_clients"])) if on)
         rows.append(
             '<tr data-kms-host="%s"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
             "<td>%s</td></tr>" % (
                 _e(server["host"]), _e(server["host"]), _e(keys),
-                _e("unknown" if server["current_count"] is None else server["current_count"]),
-                _e(reach or "nothing yet"), _e(server["listening_port"]),
-                _e("yes" if server["dns_publishing"] else "no"),
-                _e({True: "open", False: "closed"}.get(server["firewall_open"], "unknown"))))
+                _e(t.gettext("unknown") if server["current_count"] is None else server["current_count"]),
+                _e(reach or t.gettext("nothing yet")), _e(server["listening_port"]),
+                _e(t.gettext("yes") if server["dns_publishing"] else t.gettext("no")),
+                _e({True: t.gettext("open"), False: t.gettext("closed")}.get(server["firewall_open"],
+                                                                           t.gettext("unknown")))))
         for failure in server["traced_failures"]:
-            rows.append('<tr class="traced" data-reason="%s"><td></td><td colspan="6">%s (%s %s): %s</td></tr>' % (
-                _e(failure["reason"]), _e(failure["text"]), _e(failure["error_code"]), _e(failure["error_name"]),
-                _e(", ".join(failure["clients"]))))
+            rows.append('<tr class="traced" data-reason="%s"><td></td><td colspan="6">%s</td></tr>' % (
+                _e(failure["reason"]), _e(t.gettext("%(text)s (%(code)s %(name)s): %(clients)s") % {
+                    "text": failure["text"], "code": failure["error_code"], "name": failure["error_name"],
+                    "clients": t.gettext(", ").join(failure["clients"])})))
     return rows
 
 
 def to_html(document: Mapping[str, Any]) -> str:
-    """One self-contained page: no external asset, works offline; every value escaped."""
+    """One self-contained page in the document's language: no external asset, works offline;
+    every value escaped."""
+    t = _document_translator(document)
     settings = document["settings"]
     summary = document["summary"]
     expiring_days = settings["expiring_days"]
     cards = "".join(
         '<div class="card o-%s"><span class="count" data-outcome="%s">%d</span>'
         '<span class="label">%s</span></div>' % (
-            outcome, outcome, summary["outcomes"][outcome], _e(_outcome_label(outcome, expiring_days)))
+            outcome, outcome, summary["outcomes"][outcome], _e(outcome_label(outcome, expiring_days, t)))
         for outcome in OUTCOMES
     )
     flag_blocks = []
@@ -908,42 +1095,50 @@ def to_html(document: Mapping[str, Any]) -> str:
             continue
         flag_blocks.append(
             '<div class="flag" data-flag="%s"><h3>%s (%d)</h3><p>%s</p><ul>%s</ul></div>' % (
-                kind, _e(FLAG_TITLES[kind]), len(items), _e(FLAG_ADVICE[kind]),
-                "".join("<li>%s</li>" % item for item in _flag_items(kind, items)))
+                kind, _e(t.gettext(FLAG_TITLES[kind])), len(items), _e(t.gettext(FLAG_ADVICE[kind])),
+                "".join("<li>%s</li>" % item for item in _flag_items(kind, items, t)))
         )
     heads = "".join(
-        '<th data-type="%s"><button type="button">%s</button></th>' % (kind, _e(name))
+        '<th data-type="%s"><button type="button">%s</button></th>' % (kind, _e(t.gettext(name)))
         for name, kind in TABLE_COLUMNS
     )
     kms_section = ""
     if document.get("kms_hosts"):
         kms_section = (
-            '<section id="kms-hosts"><h2>KMS hosts</h2><table id="kms"><thead><tr><th>Host</th>'
-            "<th>Host keys</th><th>Count</th><th>Activates</th><th>Port</th><th>In DNS</th><th>Firewall</th>"
-            "</tr></thead><tbody>%s</tbody></table></section>" % "".join(_kms_host_rows(document)))
+            '<section id="kms-hosts"><h2>%s</h2><table id="kms"><thead><tr>%s</tr></thead><tbody>%s</tbody></table>'
+            "</section>" % (_e(t.gettext("KMS hosts")), "".join("<th>%s</th>" % _e(t.gettext(c)) for c in KMS_COLUMNS),
+                            "".join(_kms_host_rows(document))))
     csp = "default-src 'none'; style-src %s; script-src %s; img-src data:" % (_csp_hash(_STYLE), _csp_hash(_SCRIPT))
-    meta = "Generated %s for %d hosts%s. Expiring: fewer than %d days left. Clock flagged beyond %d s." % (
-        document["generated_at"], summary["hosts"],
-        "; KMS host %s" % settings["kms_host"] if settings.get("kms_host") else "",
-        expiring_days, settings["max_clock_skew_seconds"],
-    )
+    generated = datetime.strptime(document["generated_at"], "%Y-%m-%dT%H:%M:%SZ")
+    facts = {"when": i18n.format_time(generated, t), "hosts": summary["hosts"], "kms": settings.get("kms_host"),
+             "days": expiring_days, "seconds": settings["max_clock_skew_seconds"]}
+    meta = (t.ngettext("Generated %(when)s for %(hosts)d host; KMS host %(kms)s.",
+                       "Generated %(when)s for %(hosts)d hosts; KMS host %(kms)s.", summary["hosts"])
+            if settings.get("kms_host") else
+            t.ngettext("Generated %(when)s for %(hosts)d host.", "Generated %(when)s for %(hosts)d hosts.",
+                       summary["hosts"])) % facts
+    meta = t.gettext("%(generated)s %(thresholds)s") % {"generated": meta, "thresholds": t.gettext(
+        "Expiring: fewer than %(days)d days left. Clock flagged beyond %(seconds)d s.") % facts}
+    title = t.gettext("Office volume activation report")
     return "".join([
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        '<!DOCTYPE html>\n<html lang="%s"><head><meta charset="utf-8">' % HTML_LANG.get(document.get("language"), "en"),
         '<meta http-equiv="Content-Security-Policy" content="%s">' % _e(csp),
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Office volume activation report</title><style>%s</style></head><body>" % _STYLE,
-        "<h1>Office volume activation report</h1>",
+        "<title>%s</title><style>%s</style></head><body>" % (_e(title), _STYLE),
+        "<h1>%s</h1>" % _e(title),
         '<p class="meta">%s</p>' % _e(meta),
-        '<section id="summary"><h2>Summary</h2><div class="cards">%s</div></section>' % cards,
-        '<section id="flags"><h2>Needs attention</h2>%s</section>' % (
-            "".join(flag_blocks) or '<p class="none">Nothing flagged.</p>'),
+        '<section id="summary"><h2>%s</h2><div class="cards">%s</div></section>' % (_e(t.gettext("Summary")), cards),
+        '<section id="flags"><h2>%s</h2>%s</section>' % (
+            _e(t.gettext("Needs attention")),
+            "".join(flag_blocks) or '<p class="none">%s</p>' % _e(t.gettext("Nothing flagged."))),
         kms_section,
-        '<section id="chart"><h2>Days of activation left</h2>%s'
-        '<p class="meta">Hosts with an Office KMS product, by their product with the fewest days left; '
-        "a KMS activation lasts %d days.</p></section>" % (chart_svg(document), KMS_VALIDITY_DAYS),
-        '<section id="table"><h2>Hosts and products</h2>'
-        '<p class="meta">Click a column heading to sort.</p>'
+        '<section id="chart"><h2>%s</h2>%s<p class="meta">%s</p></section>' % (
+            _e(t.gettext("Days of activation left")), chart_svg(document),
+            _e(t.gettext("Hosts with an Office KMS product, by their product with the fewest days left; a KMS "
+                         "activation lasts %(days)d days.") % {"days": KMS_VALIDITY_DAYS})),
+        '<section id="table"><h2>%s</h2><p class="meta">%s</p>'
         '<table id="hosts"><thead><tr>%s</tr></thead><tbody>%s</tbody></table></section>' % (
-            heads, "".join(_table_rows(document))),
+            _e(t.gettext("Hosts and products")), _e(t.gettext("Click a column heading to sort.")), heads,
+            "".join(_table_rows(document))),
         "<script>%s</script></body></html>\n" % _SCRIPT,
     ])

@@ -3,6 +3,8 @@ and read, and nothing generated, no lab material and no password."""
 
 from __future__ import annotations
 
+import gettext
+import io
 import json
 import posixpath
 import re
@@ -15,7 +17,7 @@ from tests.integration.conftest import BIN, ROOT
 # What the artifact may hold (galaxy.yml says why): exact names, or folders.
 ALLOWED_FILES = {"MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "LICENSE", "constraints.txt",
                  "requirements.txt", "requirements-kerberos.txt", "inventory/example.yml"}
-ALLOWED_FOLDERS = ("docs/", "examples/", "meta/", "playbooks/", "plugins/", "roles/")
+ALLOWED_FOLDERS = ("docs/", "examples/", "meta/", "playbooks/", "plugins/", "roles/", "locale/")
 # Folders that tools generate in the checkout (pytest, hypothesis, ansible-lint, the lab,
 # the copy that ansible-test sanity runs on).
 GENERATED = (".hypothesis", ".ansible", ".simlab", ".pytest_cache", ".ruff_cache", ".sanity", ".smoke", ".importer",
@@ -86,6 +88,17 @@ def tracked() -> tuple[set[str], set[str]]:
 
 def folders(names) -> set[str]:
     return {"/".join(n.split("/")[:i]) for n in names for i in range(1, n.count("/") + 1)}
+
+
+def test_the_artifact_ships_the_compiled_translations(tmp_path):
+    """The zh-TW catalog as make locale compiles it (make build, make test), beside its source:
+    what plugins/plugin_utils/i18n.py reads on a controller where the collection is installed."""
+    _members, files = build(tmp_path)
+    catalog = "locale/zh_TW/LC_MESSAGES/volume_licensing_kms"
+    assert catalog + ".po" in files and catalog + ".mo" in files
+    translated = gettext.GNUTranslations(io.BytesIO(files[catalog + ".mo"])).gettext("Activated")
+    assert translated != "Activated" and re.search("[\u4e00-\u9fff]", translated)
+    assert "locale/volume_licensing_kms.pot" in files
 
 
 def test_nothing_shipped_points_at_a_file_the_artifact_lacks(tmp_path):

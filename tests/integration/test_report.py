@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.volume_licensing.kms.plugins.action.office_kms_report import SPEC as ARGUMENT_SPEC
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import report
 
+from tests import render
 from tests.integration.conftest import BIN, ROOT, calls, run_playbook
 from tests.simlab.lab import Lab
 
@@ -48,6 +50,19 @@ def report_run(tmp_path_factory):
         run = run_playbook(lab, PLAYBOOK, workdir, "-e", "office_kms_report_dir=%s" % reports,
                            host_vars={DOWN: {"ansible_port": 1}}, env={"ANSIBLE_SHOW_CUSTOM_STATS": "1"})
         yield lab, run, reports
+
+
+@pytest.fixture(scope="module")
+def zh_tw_report(tmp_path_factory):
+    """The same run in Traditional Chinese (-e office_kms_report_language=zh-TW), on a lab of
+    the same scenario: its reports directory."""
+    workdir = tmp_path_factory.mktemp("report-zh-tw")
+    reports = workdir / "reports"
+    with Lab.from_scenario("default") as lab:
+        run = run_playbook(lab, PLAYBOOK, workdir, "-e", "office_kms_report_dir=%s" % reports,
+                           "-e", "office_kms_report_language=zh-TW", host_vars={DOWN: {"ansible_port": 1}})
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return reports
 
 
 def office_products(state):
@@ -97,6 +112,47 @@ def read_csv(reports: Path) -> list[dict[str, str]]:
 
 
 # -- the run and the JSON ---------------------------------------------------------------------
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_the_zh_tw_report_has_the_same_keys_codes_and_outcomes_in_other_words(report_run, zh_tw_report):
+    """Through ansible-playbook: the JSON keys, the CSV columns and every code are the English
+    run's; the reasons, labels, status words and hints are Traditional Chinese."""
+    _lab, _run, reports = report_run
+    english, chinese = load_json(reports), load_json(zh_tw_report)
+    assert (english["language"], chinese["language"]) == ("en", "zh-TW")
+    assert chinese["summary"] == english["summary"]
+    # Two runs a few seconds apart: a clock skew may differ by a second (report.fingerprint).
+    assert report.fingerprint(chinese)["flags"] == report.fingerprint(english)["flags"]
+    assert [sorted(h) for h in chinese["hosts"]] == [sorted(h) for h in english["hosts"]]
+    for en_host, zh_host in zip(english["hosts"], chinese["hosts"], strict=True):
+        assert (zh_host["host"], zh_host["outcome"], zh_host["flags"], zh_host["error_code"]) == (
+            en_host["host"], en_host["outcome"], en_host["flags"], en_host["error_code"])
+        assert CJK.search(zh_host["reason"]) and CJK.search(zh_host["outcome_label"]), zh_host["reason"]
+        for en_product, zh_product in zip(en_host["products"], zh_host["products"], strict=True):
+            assert (zh_product["sku_id"], zh_product["license_status_code"], zh_product["last_error"] and
+                    zh_product["last_error"]["code"]) == (en_product["sku_id"], en_product["license_status_code"],
+                                                          en_product["last_error"] and en_product["last_error"]["code"])
+            assert CJK.search(zh_product["license_status"])
+    en_rows, zh_rows = read_csv(reports), read_csv(zh_tw_report)
+    assert list(zh_rows[0]) == list(en_rows[0])
+    assert [(r["host"], r["outcome"], r["last_error_code"]) for r in zh_rows] == [
+        (r["host"], r["outcome"], r["last_error_code"]) for r in en_rows]
+    page = (zh_tw_report / "kms-report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hant-TW">' in page and "Office volume activation report" not in page
+
+
+def test_the_zh_tw_report_renders_every_character_in_chromium(zh_tw_report, tmp_path):
+    """Headless Chromium with Debian's Noto CJK (make test-deps): every character of every text
+    node the page draws is in a font Chromium drew it with (glyph coverage, not pixels), the
+    Traditional Chinese ones in Noto Sans CJK TC, and the screenshot is not blank."""
+    rendered = render.render(zh_tw_report / "kms-report.html", tmp_path / "zh-tw.png")
+    assert not rendered.tofu, "\n".join(map(str, rendered.tofu))
+    chinese = [n for n in rendered.rendered if CJK.search(n.text)]
+    assert len(chinese) > 50, [n.text for n in rendered.rendered][:20]
+    assert all(any("CJK TC" in f.family for f in n.fonts) for n in chinese), [
+        (n.text, [f.family for f in n.fonts]) for n in chinese if not any("CJK TC" in f.family for f in n.fonts)]
+    assert render.ink(rendered.screenshot) > 0.01
 def test_run_writes_three_files_and_keeps_the_one_line_summaries(report_run):
     lab, run, reports = report_run
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]  # an unreachable host is reported, not fatal
@@ -178,7 +234,8 @@ def test_csv_has_one_row_per_host_and_product(report_run):
                              "clock_skew_seconds", "kms_reachable", "application", "family", "product_name",
                              "sku_id", "channel", "kms_client", "license_status", "remaining_days", "kms_host",
                              "kms_port", "message", "why_not_activated", "last_error_code", "last_error_name",
-                             "kms_answered_by", "kms_count", "activation_type", "rearms_left"]
+                             "kms_answered_by", "kms_count", "activation_type", "rearms_left", "outcome_label",
+                             "last_error_hint"]
     per_host = Counter(r["host"] for r in rows)
     for host in lab.host_names:
         products = [] if host == DOWN else office_products(lab.state(host))

@@ -79,9 +79,9 @@ FAILED = {"failed": True, "changed": False, "remote_calls": 1, "msg": "Failed to
 # -- outcomes ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(("result", "outcome", "words"), [
     pytest.param(None, "unreachable", "no result was recorded", id="no-result"),
-    pytest.param(UNREACHABLE, "unreachable", "connection refused", id="unreachable"),
-    pytest.param(dict(UNREACHABLE, failed=True), "unreachable", "connection refused", id="unreachable-wins"),
-    pytest.param(FAILED, "failed", "Access denied", id="failed"),
+    pytest.param(UNREACHABLE, "unreachable", "could not be reached", id="unreachable"),
+    pytest.param(dict(UNREACHABLE, failed=True), "unreachable", "could not be reached", id="unreachable-wins"),
+    pytest.param(FAILED, "failed", "0x80070005 E_ACCESSDENIED: access denied. Connect with an account", id="failed"),
     pytest.param({"skipped": True, "changed": False}, "failed", "skipped", id="skipped"),
     pytest.param(info([windows()], office=[]), "no_kms_office", "no Office installed", id="no-office"),
     pytest.param(info([windows()], office=[M365]), "no_kms_office", "Microsoft 365 Apps only", id="m365-only"),
@@ -251,10 +251,11 @@ def sample_document():
     }, kms_host="kms.example.org", generated_at=WHEN)
 
 
-TOP_KEYS = {"schema", "generator", "generated_at", "settings", "summary", "flags", "kms_hosts", "hosts"}
+TOP_KEYS = {"schema", "generator", "generated_at", "language", "settings", "summary", "flags", "kms_hosts", "hosts"}
 SUMMARY_KEYS = {"hosts", "outcomes", "flagged", "failed_hosts", "unreachable_hosts", "kms_hosts"}
 HOST_KEYS = {
-    "host", "outcome", "reason", "flags", "message", "error_code", "computer_name", "os_caption", "os_build",
+    "host", "outcome", "outcome_label", "reason", "flags", "message", "error_code", "computer_name", "os_caption",
+    "os_build",
     "client_machine_id", "ospp_client_machine_id", "clock_skew_seconds", "kms_reachable", "kms_reachability_error",
     "remaining_days", "office", "products", "dns_discovery", "remaining_windows_rearm_count",
 }
