@@ -170,9 +170,9 @@ def kms_requests(events: list[Any]) -> list[dict[str, Any]]:
 # the port listens, the KMS service behind it does not answer (docs/licensing-facts.md §10.2: 12288
 # without 12289).
 SILENT_KMS_HOST = N_("the KMS host accepted the TCP connection but did not answer the activation request: check on "
-                   "the KMS host that the Software Protection service is running and that it is a KMS host (slmgr "
-                   "/dlv shows its KMS host key installed and activated), and that nothing in between (a proxy, or "
-                   "a firewall or IPS that inspects RPC traffic) drops the request")
+                     "the KMS host that the Software Protection service is running and that it is a KMS host (slmgr "
+                     "/dlv shows its KMS host key installed and activated), and that nothing in between (a proxy, or "
+                     "a firewall or IPS that inspects RPC traffic) drops the request")
 
 
 def describe(exchange: dict[str, Any], application: str = "office", connected: bool = False) -> str:

@@ -246,53 +246,54 @@ class TransportError(CallError):
 TRANSPORT_FAILURES = {
     "credentials": (N_("the specified credentials were rejected by the host (HTTP 401)"),
                     N_("Check ansible_user and ansible_password (a local administrator of the host) and the "
-                    "WinRM authentication transport (ansible_winrm_transport)."), True),
+                       "WinRM authentication transport (ansible_winrm_transport)."), True),
     "refused": (N_("the host refused the connection (connection refused: nothing listens on the WinRM port, or a "
-                "firewall rejects it)"),
+                   "firewall rejects it)"),
                 N_("Check that the PC is on and that WinRM listens (winrm quickconfig; port 5985 for HTTP, 5986 "
-                "for HTTPS) and that a firewall lets the controller in."), True),
+                   "for HTTPS) and that a firewall lets the controller in."), True),
     "name": (N_("the host's name does not resolve"), N_("Check ansible_host and DNS from the controller."), True),
     "timeout": (N_("the host did not answer in time (timed out)"),
                 N_("Check that the PC is on the network and not hung; raise ansible_winrm_read_timeout_sec and "
-                "ansible_winrm_operation_timeout_sec for slow links."), True),
+                   "ansible_winrm_operation_timeout_sec for slow links."), True),
     "dropped": (N_("the connection was closed before the host's reply arrived (dropped: closed connection without "
-                "response)"),
+                   "response)"),
                 N_("Check the network path (proxies, VPN, security software that cuts connections) and run the "
-                "task again."), True),
+                   "task again."), True),
     "tls": (N_("the TLS connection failed (certificate not trusted or does not match the host name)"),
             N_("Check ansible_winrm_ca_trust_path and ansible_winrm_server_cert_validation, and the host's "
-            "WinRM HTTPS certificate."), True),
+               "WinRM HTTPS certificate."), True),
     # Kerberos (ansible_winrm_transport: kerberos): the controller's side of the exchange, worded
     # from MIT Kerberos' own messages (kinit's, and GSS-API's through pykerberos).
     "kerberos_account": (N_("Kerberos refused the account: kinit could not get a ticket"),
                          N_("Check ansible_user (user@REALM, the realm in capitals) and ansible_password, with "
-                         "which Ansible gets the ticket (managed kinit); or run kinit yourself and leave "
-                         "ansible_password out."), True),
+                            "which Ansible gets the ticket (managed kinit); or run kinit yourself and leave "
+                            "ansible_password out."), True),
     "kerberos_expired": (N_("the Kerberos ticket has expired"),
                          N_("Run kinit again (domain tickets last about 10 hours), or give ansible_password so "
-                         "that Ansible gets a fresh ticket on every run (managed kinit)."), True),
+                            "that Ansible gets a fresh ticket on every run (managed kinit)."), True),
     "kerberos_no_ticket": (N_("there is no Kerberos ticket for the account on the controller"),
                            N_("Run kinit user@REALM before the playbook, or give ansible_password (managed "
-                           "kinit)."), True),
+                              "kinit)."), True),
     "kerberos_spn": (N_("the KDC has no service principal for this host (HTTP/<the name Kerberos was asked for>)"),
                      N_("Kerberos needs the PC's DNS name as Active Directory knows it: set ansible_host to it, or "
-                     "ansible_winrm_kerberos_hostname_override when you connect by address or alias; "
-                     "`setspn -Q HTTP/<name>` on a domain member shows whether the name exists."), True),
+                        "ansible_winrm_kerberos_hostname_override when you connect by address or alias; "
+                        "`setspn -Q HTTP/<name>` on a domain member shows whether the name exists."), True),
     "kerberos_kdc": (N_("the controller could not use the Kerberos realm's KDC"),
                      N_("Check krb5.conf on the controller (the realm's kdc, or DNS SRV _kerberos._tcp), that "
-                     "the controller reaches the KDC on port 88, and that its clock is within 5 minutes of "
-                     "the domain's."), True),
+                        "the controller reaches the KDC on port 88, and that its clock is within 5 minutes of "
+                        "the domain's."), True),
     "kerberos_library": (N_("Kerberos is not installed on the controller"),
                          N_("Install pywinrm's kerberos extra (pip install -r requirements-kerberos.txt; it builds "
-                         "against MIT Kerberos: libkrb5-dev and gcc on Debian, krb5-devel on Red Hat)."), True),
+                            "against MIT Kerberos: libkrb5-dev and gcc on Debian, krb5-devel on Red Hat)."), True),
     "kerberos": (N_("Kerberos authentication failed"),
                  N_("Run the task again with -vvvv to see Kerberos' own error; check the ticket (klist), "
-                 "krb5.conf and the host name Kerberos is asked for."), True),
+                    "krb5.conf and the host name Kerberos is asked for."), True),
     "winrm_fault": (N_("WinRM on the host refused the command"),
                     N_("Read the reason WinRM gave; check the WinRM configuration and policies of the host "
-                    "(winrm get winrm/config)."), False),
-    "other": (N_("the connection to the host failed"), N_("Run the task again with -vvv to see the connection's own "
-              "error, and check WinRM on the host."), True),
+                       "(winrm get winrm/config)."), False),
+    "other": (N_("the connection to the host failed"),
+              N_("Run the task again with -vvv to see the connection's own error, and check WinRM on the host."),
+              True),
 }
 # Recognised in the exception's type names and text, first match wins. Kerberos first: its
 # messages name no HTTP status, but a 401 may follow them.

@@ -28,21 +28,21 @@ HRESULTS: dict[int, HResult] = {
         "SL_E_VL_BINDING_SERVICE_UNAVAILABLE",
         N_("no Key Management Service (KMS) host could be contacted"),
         N_("Check that the host is on the organisation's network (VPN connected off campus), that "
-        "the KMS host name resolves in DNS, and that TCP port 1688 (or the configured port) is "
-        "open from the host to the KMS host. Event ID 12288 in the Application log has details."),
+           "the KMS host name resolves in DNS, and that TCP port 1688 (or the configured port) is "
+           "open from the host to the KMS host. Event ID 12288 in the Application log has details."),
     ),
     0xC004F038: HResult(
         "SL_E_VL_NOT_ENOUGH_COUNT",
         N_("the count reported by the KMS host is insufficient"),
         N_("The KMS host activates Office only after 5 distinct clients have asked (Windows clients: "
-        "25). Add clients, and make sure cloned machines have distinct ClientMachineIDs "
-        "(sysprep /generalize the image)."),
+           "25). Add clients, and make sure cloned machines have distinct ClientMachineIDs "
+           "(sysprep /generalize the image)."),
     ),
     0xC004F039: HResult(
         "SL_E_VL_BINDING_SERVICE_NOT_ENABLED",
         N_("the Key Management Service (KMS) is not enabled"),
         N_("The KMS host did not answer the request: check that TCP 1688 is not blocked and that "
-        "the KMS service runs on the host."),
+           "the KMS service runs on the host."),
     ),
     0xC004F041: HResult(
         "SL_E_VL_KEY_MANAGEMENT_SERVICE_NOT_ACTIVATED",
@@ -53,7 +53,7 @@ HRESULTS: dict[int, HResult] = {
         "SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH",
         N_("the KMS host contacted cannot activate this product"),
         N_("Point the product at the KMS host that carries this Office version's host key, or ask "
-        "its administrator to install that version's Office Volume License Pack and host key."),
+           "its administrator to install that version's Office Volume License Pack and host key."),
     ),
     0xC004F06C: HResult(
         "SL_E_VL_INVALID_TIMESTAMP",
@@ -64,13 +64,13 @@ HRESULTS: dict[int, HResult] = {
         "SL_E_INVALID_PRODUCT_KEY",
         N_("the product key is invalid"),
         N_("Check the key for typos (and dashes pasted as en or em dashes); use the GVLK that "
-        "matches the installed product."),
+           "matches the installed product."),
     ),
     0xC004F069: HResult(
         "SL_E_MISMATCHED_PRODUCT_SKU",
         N_("the product SKU for this key is not found"),
         N_("The key belongs to a product whose licence is not installed: use the key of the "
-        "installed product."),
+           "installed product."),
     ),
     0xC004C008: HResult(
         "SL_E_CHPA_MAXIMUM_UNLOCK_EXCEEDED",
@@ -106,13 +106,13 @@ HRESULTS: dict[int, HResult] = {
         "SL_E_LUA_ACCESSDENIED",
         N_("the action requires administrator privilege"),
         N_("Connect with an account that is a local administrator on the host (for local accounts "
-        "over WinRM, remote UAC filtering applies: LocalAccountTokenFilterPolicy)."),
+           "over WinRM, remote UAC filtering applies: LocalAccountTokenFilterPolicy)."),
     ),
     0x8007232B: HResult(
         "DNS_ERROR_RCODE_NAME_ERROR",
         N_("DNS name does not exist (no _vlmcs._tcp SRV record found)"),
         N_("Give kms_host explicitly, or ask the DNS administrator to publish the KMS host's "
-        "_vlmcs._tcp SRV record."),
+           "_vlmcs._tcp SRV record."),
     ),
     0x8007232A: HResult(
         "DNS_ERROR_RCODE_SERVER_FAILURE",
@@ -133,7 +133,7 @@ HRESULTS: dict[int, HResult] = {
         "E_ACCESSDENIED",
         N_("access denied"),
         N_("Connect with an account that is a local administrator on the host (for local accounts "
-        "over WinRM, remote UAC filtering applies: LocalAccountTokenFilterPolicy)."),
+           "over WinRM, remote UAC filtering applies: LocalAccountTokenFilterPolicy)."),
     ),
     0x800706BA: HResult(
         "RPC_S_SERVER_UNAVAILABLE",
@@ -159,17 +159,17 @@ HRESULTS: dict[int, HResult] = {
         "ERROR_SERVICE_DISABLED",
         N_("the licensing service cannot be started because it is disabled"),
         N_("The Software Protection service (sppsvc), which licenses Windows and Office, is disabled "
-        "on the host. Set its start type back to the default, Automatic (Delayed Start) (registry "
-        "HKLM\\SYSTEM\\CurrentControlSet\\Services\\sppsvc, Start=2), and find the policy or "
-        "hardening script that disabled it."),
+           "on the host. Set its start type back to the default, Automatic (Delayed Start) (registry "
+           "HKLM\\SYSTEM\\CurrentControlSet\\Services\\sppsvc, Start=2), and find the policy or "
+           "hardening script that disabled it."),
     ),
     0x80041010: HResult(
         "WBEM_E_INVALID_CLASS",
         N_("the licensing WMI class is not registered (invalid class)"),
         N_("Re-register the licensing classes as an administrator: mofcomp "
-        "%WinDir%\\System32\\wbem\\sppwmi.mof (Office 2010, or Office on Windows 7: cscript "
-        "ospp.vbs /regmof), or repair Windows (DISM /Online /Cleanup-Image /RestoreHealth, then "
-        "sfc /scannow)."),
+           "%WinDir%\\System32\\wbem\\sppwmi.mof (Office 2010, or Office on Windows 7: cscript "
+           "ospp.vbs /regmof), or repair Windows (DISM /Online /Cleanup-Image /RestoreHealth, then "
+           "sfc /scannow)."),
     ),
     0x4004F00C: HResult("SL_I_OOB_GRACE_PERIOD", N_("initial grace period"), N_("Activate the product.")),
     0x4004F00D: HResult(
@@ -192,28 +192,28 @@ HRESULTS: dict[int, HResult] = {
 # table's hint is written for a client. docs/licensing-facts.md §6, §7.3, §12.4, §12.5, §12.7.
 HOST_HINTS: dict[int, str] = {
     0xC004F041: N_("This KMS host's host key is installed but not activated, so it refuses every request: activate "
-                "it (kms_host with activate: true, which needs Internet access to Microsoft's activation "
-                "servers), or by phone: slmgr /dti <Activation ID>, slui 4, then slmgr /atp <Confirmation ID> "
-                "<Activation ID>."),
+                   "it (kms_host with activate: true, which needs Internet access to Microsoft's activation "
+                   "servers), or by phone: slmgr /dti <Activation ID>, slui 4, then slmgr /atp <Confirmation ID> "
+                   "<Activation ID>."),
     0xC004F042: N_("A client asked for a product this KMS host holds no host key for: install that version's "
-                "Office Volume License Pack and its host key (CSVLK) on the host (kms_host office_versions and "
-                "host_keys), or point the client at the KMS host that has it."),
+                   "Office Volume License Pack and its host key (CSVLK) on the host (kms_host office_versions and "
+                   "host_keys), or point the client at the KMS host that has it."),
     0xC004F038: N_("The host has counted fewer distinct clients in the last 30 days than the product needs (5 for "
-                "Office and Windows Server, 25 for Windows clients): the count rises as clients ask; machines "
-                "cloned without sysprep /generalize share a machine ID and count once."),
+                   "Office and Windows Server, 25 for Windows clients): the count rises as clients ask; machines "
+                   "cloned without sysprep /generalize share a machine ID and count once."),
     0xC004C003: N_("Microsoft's activation servers blocked this host key: get a new KMS host key (CSVLK) from the "
-                "Volume Licensing Service Center (or the Microsoft 365 admin center) and give it in host_keys."),
+                   "Volume Licensing Service Center (or the Microsoft 365 admin center) and give it in host_keys."),
     0xC004C008: N_("This host key has been activated as often as Microsoft allows (up to 10 times on up to six "
-                "different computers): call the Microsoft Activation Center (slui 4 shows the number) "
-                "to have the limit raised, or use another host key."),
+                   "different computers): call the Microsoft Activation Center (slui 4 shows the number) "
+                   "to have the limit raised, or use another host key."),
     0xC004F069: N_("The licence this key belongs to is not installed on the host: for an Office host key, install "
-                "that version's Office Volume License Pack first (office_versions names the download); for a "
-                "Windows host key, use a CSVLK this Windows Server version can host (Microsoft's KMS "
-                "activation planning tables)."),
+                   "that version's Office Volume License Pack first (office_versions names the download); for a "
+                   "Windows host key, use a CSVLK this Windows Server version can host (Microsoft's KMS "
+                   "activation planning tables)."),
     0xC004F050: N_("The key is not a valid product key: check it against the Volume Licensing Service Center "
-                "(no typos, no en or em dashes), and that it is a KMS host key (CSVLK), not a client key."),
+                   "(no typos, no en or em dashes), and that it is a KMS host key (CSVLK), not a client key."),
     0xC004F015: N_("The licence of the key's product is not installed: install that Office version's Volume "
-                "License Pack on the host, then install the host key again."),
+                   "License Pack on the host, then install the host key again."),
 }
 
 

@@ -75,6 +75,5 @@ def format_time(when: datetime, language: str | gettext.NullTranslations | None 
     """A UTC moment as the reader writes dates (``language``: a language or its translator):
     2026-12-07 21:05 UTC in English, 2026年12月7日 21:05 (UTC) in Traditional Chinese."""
     found = language if isinstance(language, gettext.NullTranslations) else translator(language)
-    _ = found.gettext
-    return _("%(year)d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d UTC") % {
+    return found.gettext("%(year)d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d UTC") % {
         "year": when.year, "month": when.month, "day": when.day, "hour": when.hour, "minute": when.minute}

@@ -860,6 +860,8 @@ def chart_svg(document: Mapping[str, Any]) -> str:
         '<line x1="%d" y1="%d" x2="%d" y2="%d" class="axis"/>' % (left, top + plot, width, top + plot),
     ]
     for index, bucket in enumerate(buckets):
+        hosts = t.ngettext("%(label)s: %(count)d host", "%(label)s: %(count)d hosts", bucket["count"]) % {
+            "label": bucket["label"], "count": bucket["count"]}
         h = plot * bucket["count"] / peak
         x = left + index * slot + (slot - bar_width) / 2
         y = top + plot - h
@@ -868,10 +870,7 @@ def chart_svg(document: Mapping[str, Any]) -> str:
             '<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"/>'
             '<text class="value" x="%.1f" y="%.1f">%d</text>'
             '<text class="label" x="%.1f" y="%d">%s</text></g>' % (
-                _e(bucket["kind"]), _e(t.ngettext("%(label)s: %(count)d host", "%(label)s: %(count)d hosts",
-                                                   bucket["count"]) % {"label": bucket["label"],
-                                                                       "count": bucket["count"]}),
-                x, y, bar_width, h,
+                _e(bucket["kind"]), _e(hosts), x, y, bar_width, h,
                 x + bar_width / 2, y - 6, bucket["count"], x + bar_width / 2, top + plot + 18, _e(bucket["label"]))
         )
     parts.append("</svg>")
@@ -1055,6 +1054,8 @@ def _kms_host_rows(document: Mapping[str, Any]) -> list[str]:
             continue
         keys = t.gettext(", ").join(_host_key_words(k, t) for k in server["host_keys"]) or t.gettext("none")
         activates = server["activates"]
+        firewall = {True: t.gettext("open"), False: t.gettext("closed")}.get(server["firewall_open"]) or t.gettext(
+            "unknown")
         reach = t.gettext(", ").join(t.gettext(name) for name, on in (
             (N_("Office"), activates["office"]), (N_("Windows Server"), activates["windows_server"]),
             (N_("Windows clients"), activates["windows_clients"])) if on)
@@ -1065,8 +1066,7 @@ def _kms_host_rows(document: Mapping[str, Any]) -> list[str]:
                 _e(t.gettext("unknown") if server["current_count"] is None else server["current_count"]),
                 _e(reach or t.gettext("nothing yet")), _e(server["listening_port"]),
                 _e(t.gettext("yes") if server["dns_publishing"] else t.gettext("no")),
-                _e({True: t.gettext("open"), False: t.gettext("closed")}.get(server["firewall_open"],
-                                                                           t.gettext("unknown")))))
+                _e(firewall)))
         for failure in server["traced_failures"]:
             rows.append('<tr class="traced" data-reason="%s"><td></td><td colspan="6">%s</td></tr>' % (
                 _e(failure["reason"]), _e(t.gettext("%(text)s (%(code)s %(name)s): %(clients)s") % {

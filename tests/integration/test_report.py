@@ -153,6 +153,8 @@ def test_the_zh_tw_report_renders_every_character_in_chromium(zh_tw_report, tmp_
     assert all(any("CJK TC" in f.family for f in n.fonts) for n in chinese), [
         (n.text, [f.family for f in n.fonts]) for n in chinese if not any("CJK TC" in f.family for f in n.fonts)]
     assert render.ink(rendered.screenshot) > 0.01
+
+
 def test_run_writes_three_files_and_keeps_the_one_line_summaries(report_run):
     lab, run, reports = report_run
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]  # an unreachable host is reported, not fatal

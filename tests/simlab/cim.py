@@ -154,8 +154,16 @@ class CimError(Exception):
     def __init__(self, hresult: int | None, message: str | None = None) -> None:
         self.hresult = hresult
         self.message = message or MESSAGES.get(hresult or 0, "0x%08X" % (hresult or 0))
+        # Windows' own text for the code (MESSAGES), which Windows writes in its display language;
+        # a message the error was given (a fault's, the lab's own) is shown as given.
+        self.windows_text = message is None and (hresult or 0) in MESSAGES
         self.error_data = True  # False: WMI gave no MSFT_WmiError, only its message ID
         super().__init__(self.message)
+
+    def shown(self, translate: Callable[[str], str]) -> str:
+        """The message as the host shows it: Windows' text through ``translate`` (a host's
+        text(), tests/simlab/locales.py)."""
+        return translate(self.message) if self.windows_text else self.message
 
 
 def _same_slot(one: dict[str, Any], other: dict[str, Any]) -> bool:

@@ -14,6 +14,12 @@ SetKeyManagementServiceMachine / SetKeyManagementServicePort on every instance w
 contains KMS (no key filter); /act calls Activate on every instance with PartialProductKey <> NULL;
 /dstatus lists instances with a ProductKeyID. They print ospp.vbs-style console text. Anything else
 is not answered here.
+
+That text is the same on a host in any display language (HostState.locale): ospp.vbs's messages
+are English constants in the script, and its ERROR DESCRIPTION is read from the slerror.xml beside
+it, not from Windows (Microsoft's ospp.vbs: MSG_ERRDESC, getResource on currentDir & "slerror.xml";
+tests/simlab/locales.py cites it); the source document shows that English output on a Traditional
+Chinese Windows. Only the banner of cscript (not printed with //nologo) is in Windows' language.
 """
 
 from __future__ import annotations

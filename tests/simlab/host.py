@@ -52,7 +52,8 @@ Host settings that act like faults: ``ospp_service`` true / false (osppsvc not i
 OfficeSoftwareProtection* are WBEM_E_INVALID_CLASS) / "disabled" (they fail 0x80070422) /
 "unregistered" (the service is installed, its classes are WBEM_E_INVALID_CLASS);
 ``powershell`` ("2.0" ... "5.1", the emulation's version); a product's or a KMS stand-in's
-``activation_error`` (the HRESULT the KMS host answers with).
+``activation_error`` (the HRESULT the KMS host answers with). ``locale`` ("en-US" or "zh-TW") is
+the language Windows writes its captions and error texts in (tests/simlab/locales.py).
 """
 
 from __future__ import annotations
@@ -65,11 +66,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from xml.sax.saxutils import escape
 
-from tests.simlab import console, registry, win32, wql
+from tests.simlab import console, locales, registry, win32, wql
 from tests.simlab.cim import NAMESPACES, CimError, CimProvider
 from tests.simlab.eventlog import LOGS, PROVIDERS, EventLog
 from tests.simlab.network import Network, ResolveError
 from tests.simlab.powershell import session
+from tests.simlab.powershell.commands import TERM_NOT_RECOGNIZED
 from tests.simlab.powershell.runtime import Unsupported
 from tests.simlab.scenario import OSPP_INSTALLED, HostState
 from tests.simlab.wsman import CommandRequest, CommandResult
@@ -84,10 +86,6 @@ VERSIONS = {"2.0": ("2.0", "2.0.50727.8806"), "3.0": ("3.0", "4.0.30319.1"), "4.
 # (docs/licensing-facts.md §10.3; its absence on Windows 7 is UNCONFIRMED there, a third-party
 # report).
 DNSCLIENT_SINCE = (6, 2)
-# What Windows PowerShell 2.0 says when a script reaches ConvertTo-Json (PowerShell 3.0+).
-NO_CONVERTTO_JSON = ("The term 'ConvertTo-Json' is not recognized as the name of a cmdlet, function, "
-                     "script file, or operable program. Check the spelling of the name, or if a path "
-                     "was included, verify that the path is correct and try again.")
 NOT_RECOGNIZED = ("The term '%s' is not recognized as the name of a cmdlet, function, script file, or "
                   "operable program.")
 
@@ -117,8 +115,12 @@ PROCESS_KILLED = "Exception of type 'System.OutOfMemoryException' was thrown."
 PRE_RUN_FAULTS = ("clixml_error", "dropped_unrun")
 
 
-def pre_run_failure(fault: str) -> CommandResult:
-    return powershell_error(NO_CONVERTTO_JSON) if fault == "clixml_error" else CommandResult(lost=True)
+def pre_run_failure(fault: str, locale: str = locales.DEFAULT) -> CommandResult:
+    """A PRE_RUN_FAULTS fault's result: for clixml_error what Windows PowerShell 2.0 says when a
+    script reaches ConvertTo-Json (PowerShell 3.0+), in the host's display language."""
+    if fault == "clixml_error":
+        return powershell_error(locales.text(locale, TERM_NOT_RECOGNIZED) % "ConvertTo-Json")
+    return CommandResult(lost=True)
 
 
 class WindowsHost:
@@ -182,7 +184,7 @@ class WindowsHost:
                 record["console"] = script.strip()
                 self.script_block_log.append(script)
                 return CommandResult(stdout=(console.answer(self, script) or "").encode("utf-8"))
-            stdin = request.stdin.decode(session.OEM, errors="replace") if request.stdin else None
+            stdin = request.stdin.decode(self.oem_codec, errors="replace") if request.stdin else None
             record["stdin"] = stdin
             return self._run(script, stdin)
 
@@ -209,14 +211,14 @@ class WindowsHost:
         faults = self.state.faults
         struck = next((f for f in PRE_RUN_FAULTS if faults.get(f) is True), None)
         if struck:
-            return pre_run_failure(struck)
+            return pre_run_failure(struck, self.state.locale)
         self._invoked = False
         self._abort_at_invoke = next((f for f in PRE_RUN_FAULTS if faults.get(f) == "invoke"), None)
         started = time.thread_time()
         try:
             outcome = session.run_script(self, script, [], stdin)
         except _Abort as abort:
-            return pre_run_failure(abort.fault)
+            return pre_run_failure(abort.fault, self.state.locale)
         except Unsupported as exc:
             self.emulation_errors.append(str(exc))
             return powershell_error(str(exc))
@@ -226,7 +228,7 @@ class WindowsHost:
             self.powershell_cpu_seconds += time.thread_time() - started
         struck = next((f for f in PRE_RUN_FAULTS if faults.get(f) == "read" and not self._invoked), None)
         if struck:  # a command that called no method changed nothing: as if it had not run
-            return pre_run_failure(struck)
+            return pre_run_failure(struck, self.state.locale)
         text = outcome.stdout
         if self._strikes_after("reply_lost"):
             return CommandResult(stdout=text, stderr=outcome.stderr, exit_code=outcome.exit_code, lost=True)
@@ -238,7 +240,7 @@ class WindowsHost:
         if self._strikes_after("killed_after_run"):
             return CommandResult(stdout=b"", stderr=b"", exit_code=1)
         if self._strikes_after("error_after_run"):
-            return powershell_error(PROCESS_KILLED)
+            return powershell_error(self.text(PROCESS_KILLED))
         return CommandResult(stdout=text, stderr=outcome.stderr, exit_code=outcome.exit_code)
 
     def _strikes_after(self, fault: str) -> bool:
@@ -255,6 +257,17 @@ class WindowsHost:
     @property
     def powershell_version(self) -> str:
         return VERSIONS[self.state.powershell][0]
+
+    def text(self, message: str) -> str:
+        """A message of Windows' (the lab's en-US text, placeholders unfilled) in this host's
+        display language (tests/simlab/locales.py)."""
+        return locales.text(self.state.locale, message)
+
+    @property
+    def oem_codec(self) -> str:
+        """The console's OEM code page (a Python codec): what a command's standard input is read
+        in, and its output written in until a script sets [Console]::OutputEncoding."""
+        return locales.oem_codec(self.state.locale)
 
     @property
     def clr_version(self) -> str:
@@ -366,7 +379,7 @@ class WindowsHost:
 
     def events(self, logs: list[str], providers: list[str] | None, ids: list[int] | None) -> list[dict[str, Any]]:
         if self.state.faults.get("eventlog_service") == "unavailable":
-            raise OSError(1722, "The RPC server is unavailable")
+            raise OSError(1722, self.text("The RPC server is unavailable"))
         unknown = [log for log in logs if log.lower() not in {name.lower() for name in LOGS}]
         if unknown:
             raise Unsupported("the event log %s" % unknown[0])

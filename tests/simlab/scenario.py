@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from tests.simlab import kmshost
+from tests.simlab import kmshost, locales
 
 SCENARIO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios")
 
@@ -32,7 +32,7 @@ HOST_KEYS = {
     "computer_name", "office", "products", "dns_kms_host", "dns_domain", "inventory_vars", "faults",
     "registry", "network", "events", "spp_service", "powershell", "parameter_names", "dns_search_list",
     "dns_connection_suffixes", "dns_srv_domain", "product_shows_service_kms", "class_lacks",
-    "office_volume_license_packs", "firewall_rules", "kms_clients_seen", "groups",
+    "office_volume_license_packs", "firewall_rules", "kms_clients_seen", "groups", "locale",
 }
 # The Windows PowerShell versions a lab host can have (tests/simlab/powershell).
 POWERSHELL_VERSIONS = ("2.0", "3.0", "4.0", "5.1")
@@ -159,6 +159,10 @@ class HostState:
     kms_clients: list[dict[str, Any]] = field(default_factory=list)
     # Inventory groups the host is in besides ``simlab`` (lab.py), e.g. [kms_hosts].
     groups: list[str] = field(default_factory=list)
+    # The Windows display language, "en-US" or "zh-TW": the caption, architecture, error texts and
+    # console code page the host shows in it (tests/simlab/locales.py). ``os`` keeps the en-US
+    # caption: the edition, as the lab itself reads it.
+    locale: str = locales.DEFAULT
 
 
 # The classes of the Software Protection Platform's WMI providers: sppsvc's (SppWmi,
@@ -367,12 +371,25 @@ def _host(entry: dict[str, Any], defaults: dict[str, Any], catalogue: dict[str, 
         raise ScenarioError("host %s: powershell must be one of %s, not %r"
                             % (name, ", ".join(POWERSHELL_VERSIONS), state.powershell))
     state.groups = [str(g) for g in merged.get("groups") or []]
+    state.locale = _locale(state, merged.get("locale", locales.DEFAULT))
     _kms_host(state, merged)
     state.services = _services(state)
     # Values of SoftwareLicensingService the scenario gives (docs/licensing-facts.md §1.5), e.g.
     # RemainingWindowsReArmCount.
     state.services["SoftwareLicensingService"].update(merged.get("spp_service") or {})
     return state
+
+
+def _locale(state: HostState, locale: Any) -> str:
+    """The host's display language (tests/simlab/locales.py), with a caption it has a name for."""
+    try:
+        locales.check(locale)
+    except ValueError as exc:
+        raise ScenarioError("host %s: %s" % (state.name, exc)) from None
+    if locales.caption(locale, state.os["caption"]) is None:
+        raise ScenarioError("host %s: the lab knows no %s name for the edition in %r (tests/simlab/locales.py)"
+                            % (state.name, locale, state.os["caption"]))
+    return locale
 
 
 def _kms_host(state: HostState, merged: dict[str, Any]) -> None:

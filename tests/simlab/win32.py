@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from tests.simlab import locales
+from tests.simlab.powershell.runtime import Unsupported
 from tests.simlab.scenario import OSPP_INSTALLED, HostState
 
 MB = 1024 * 1024
@@ -29,12 +31,17 @@ def instances(class_name: str, state: HostState, now: datetime) -> list[dict[str
     cores = int(cpu["cores"]) // sockets
     threads = int(cpu.get("threads", cpu["cores"])) // sockets
     if class_name == "Win32_OperatingSystem":
+        # Caption (and Name, which begins with it) and OSArchitecture in the host's display
+        # language: "This property can be localized" (tests/simlab/locales.py).
+        caption = locales.caption(state.locale, os_["caption"])
+        if caption is None:  # scenario.py refuses such a host; a test changed its os since
+            raise Unsupported("the %s name of the edition in %r" % (state.locale, os_["caption"]))
         return [{
-            "Name": "%s|C:\\WINDOWS|\\Device\\Harddisk0\\Partition2" % os_["caption"],
-            "Caption": os_["caption"],
+            "Name": "%s|C:\\WINDOWS|\\Device\\Harddisk0\\Partition2" % caption,
+            "Caption": caption,
             "Version": os_["version"],
             "BuildNumber": str(os_["build"]),
-            "OSArchitecture": os_["architecture"],
+            "OSArchitecture": locales.architecture(state.locale, os_["architecture"]),
             "SystemDrive": "C:",
             "CSName": state.computer_name,
             "TotalVisibleMemorySize": state.memory_mb * 1024,

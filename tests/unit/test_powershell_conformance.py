@@ -65,6 +65,11 @@ class BareMachine:
         pass
 
     console_encoding_settable = True
+    oem_codec = "cp437"  # an en-US Windows (tests/simlab/locales.py)
+
+    @staticmethod
+    def text(message: str) -> str:
+        return message  # en-US: Windows' messages as the lab writes them
 
     def now(self) -> datetime:
         return datetime(2026, 12, 7, 10, 0, 0, tzinfo=timezone.utc)

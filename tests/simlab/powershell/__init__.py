@@ -49,7 +49,9 @@ cannot read must not look like a syntax error).
 
 The machine a script runs on provides (host.WindowsHost): computer_name, powershell_version,
 clr_version, language_version(), environment(), now(), log_script_block(text) (event 4104),
-log_pipeline_execution(lines) (event 4103), console_encoding_settable, primary_dns_suffix,
+log_pipeline_execution(lines) (event 4103), console_encoding_settable, oem_codec (the console's
+OEM code page), text(message) (a message of Windows' in the machine's display language,
+tests/simlab/locales.py), primary_dns_suffix,
 has_dns_client, dns_search_list, connection_suffixes, resolve(name), connect(address, port, timeout),
 srv_records(name), services(), registry_key(path), event_providers(), events(logs,
 providers, ids), and the WMI side: CimError, exec_query(wql), enumerate_instances(class,

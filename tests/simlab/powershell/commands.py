@@ -183,6 +183,11 @@ def logged_value(value: Any) -> str:
 
 
 REGISTRY: dict[str, Cmdlet] = {}
+# CommandNotFoundException's message (PowerShell's DiscoveryExceptions resources); every message
+# below is in the machine's display language (machine.text, tests/simlab/locales.py).
+TERM_NOT_RECOGNIZED = ("The term '%s' is not recognized as the name of a cmdlet, function, script file, or "
+                       "operable program. Check the spelling of the name, or if a path was included, verify that "
+                       "the path is correct and try again.")
 
 
 def cmdlet(name: str, class_name: str, params: list[Param], since: tuple[int, int] = (1, 0),
@@ -354,8 +359,9 @@ def new_object(call: Call) -> list:
             % rt.to_string(call.get("typename"))), "TypeNotFound", "InvalidType") from None
     except dotnet.NetError as error:
         inner = error.exception
-        message = 'Exception calling ".ctor" with "%d" argument(s): "%s"' % (len(values), inner.message)
-        wrapper = dotnet.exception("System.Management.Automation.MethodInvocationException", message, inner=inner)
+        wrapper = dotnet.exception("System.Management.Automation.MethodInvocationException",
+                                   dotnet.method_exception(call.machine, ".ctor", len(values), inner.message),
+                                   inner=inner)
         raise call.terminate(wrapper, "ConstructorInvokedThrowException", "InvalidOperation") from None
 
 
@@ -384,11 +390,9 @@ def get_command(call: Call) -> list:
         if call.frame.scope.function(text.lower()) is not None or find(text, call.run) is not None:
             found.append(CommandInfo(REGISTRY[text.lower()].name if text.lower() in REGISTRY else text))
         else:
-            call.error(dotnet.exception(
-                "System.Management.Automation.CommandNotFoundException",
-                "The term '%s' is not recognized as the name of a cmdlet, function, script file, or operable "
-                "program. Check the spelling of the name, or if a path was included, verify that the path is "
-                "correct and try again." % text), "CommandNotFoundException", "ObjectNotFound", text)
+            call.error(dotnet.exception("System.Management.Automation.CommandNotFoundException",
+                                        call.machine.text(TERM_NOT_RECOGNIZED) % text),
+                       "CommandNotFoundException", "ObjectNotFound", text)
     return found
 
 
@@ -749,7 +753,7 @@ CIM_CATEGORY = {"AccessDenied": "PermissionDenied", "InvalidClass": "MetadataErr
 
 
 def _cim_error(call: Call, error: Any) -> None:
-    exception = cim_exception(error.hresult, error.message, error.error_data)
+    exception = cim_exception(error.hresult, error.shown(call.machine.text), error.error_data)
     native = exception.extra["NativeErrorCode"].name
     error_id = exception.extra["MessageId"] or native
     call.error(exception, error_id, CIM_CATEGORY.get(native, "NotSpecified"))
@@ -953,7 +957,7 @@ def get_service(call: Call) -> list:
         match = [s for s in services if s["Name"].lower() == text.lower()]
         if not match:
             call.error(dotnet.exception("Microsoft.PowerShell.Commands.ServiceCommandException",
-                                        "Cannot find any service with service name '%s'." % text),
+                                        call.machine.text("Cannot find any service with service name '%s'.") % text),
                        "NoServiceFoundForGivenName", "ObjectNotFound", text)
         found.extend(ServiceController(s) for s in match)
     return found
@@ -976,13 +980,14 @@ def restart_service(call: Call) -> list:
         outcome = call.machine.restart_service(text)
         if outcome == "not_found":
             call.error(dotnet.exception("Microsoft.PowerShell.Commands.ServiceCommandException",
-                                        "Cannot find any service with service name '%s'." % text),
+                                        call.machine.text("Cannot find any service with service name '%s'.") % text),
                        "NoServiceFoundForGivenName", "ObjectNotFound", text)
             continue
         entry = next(s for s in call.machine.services() if s["Name"].lower() == text.lower())
         if outcome == "cannot_start":
-            message = "Service '%s (%s)' cannot be started due to the following error: Cannot start service %s on " \
-                "computer '.'." % (entry["DisplayName"], entry["Name"], entry["Name"])
+            template = call.machine.text("Service '%(display)s (%(name)s)' cannot be started due to the following "
+                                         "error: Cannot start service %(name)s on computer '.'.")
+            message = template % {"display": entry["DisplayName"], "name": entry["Name"]}
             call.error(dotnet.exception("Microsoft.PowerShell.Commands.ServiceCommandException", message),
                        "CouldNotStartService", "OpenError", text)
             continue
@@ -1042,7 +1047,7 @@ def _registry_path(call: Call) -> str:
 
 def _path_missing(call: Call, path: str) -> None:
     call.error(dotnet.exception("System.Management.Automation.ItemNotFoundException",
-                                "Cannot find path '%s' because it does not exist." % path),
+                                call.machine.text("Cannot find path '%s' because it does not exist.") % path),
                "PathNotFound", "ObjectNotFound", path)
 
 
@@ -1167,9 +1172,9 @@ def get_win_event(call: Call) -> list:
     registered = call.machine.event_providers()
     for provider in providers or []:
         if provider.lower() not in {p.lower() for p in registered}:
-            call.error(dotnet.exception("System.Exception", "There is not an event provider on the localhost "
-                                        "computer that matches \"%s\"." % provider),
-                       "NoMatchingProvidersFound", "ObjectNotFound", provider)
+            message = call.machine.text('There is not an event provider on the localhost computer that matches "%s".')
+            call.error(dotnet.exception("System.Exception", message % provider), "NoMatchingProvidersFound",
+                       "ObjectNotFound", provider)
             return []
     try:
         found = call.machine.events(logs, providers, ids)
@@ -1182,8 +1187,8 @@ def get_win_event(call: Call) -> list:
     if newest is not None:
         found = found[:newest]
     if not found:
-        call.error(dotnet.exception("System.Exception", "No events were found that match the specified selection "
-                                    "criteria."), "NoMatchingEventsFound", "ObjectNotFound")
+        message = call.machine.text("No events were found that match the specified selection criteria.")
+        call.error(dotnet.exception("System.Exception", message), "NoMatchingEventsFound", "ObjectNotFound")
         return []
     return [EventRecord(e) for e in found]
 
@@ -1229,7 +1234,8 @@ def resolve_dns_name(call: Call) -> list:
         raise Unsupported("Resolve-DnsName -Type %s" % kind)
     records = call.machine.srv_records(name)
     if records is None:
-        call.error(dotnet.exception("System.ComponentModel.Win32Exception", "%s : DNS name does not exist" % name,
+        call.error(dotnet.exception("System.ComponentModel.Win32Exception",
+                                    call.machine.text("%s : DNS name does not exist") % name,
                                     hresult=-2147467259, extra={"NativeErrorCode": 9003, "ErrorCode": -2147467259}),
                    "DNS_ERROR_RCODE_NAME_ERROR", "ResourceUnavailable", name)
         return []

@@ -96,6 +96,13 @@ class NetError(Exception):
         self.exception = exc
 
 
+def method_exception(machine: Any, method: str, count: int, message: str) -> str:
+    """A MethodInvocationException's message (PowerShell's ExtendedTypeSystem resources), in the
+    machine's display language."""
+    template = machine.text('Exception calling "%(method)s" with "%(count)d" argument(s): "%(message)s"')
+    return template % {"method": method, "count": count, "message": message}
+
+
 def socket_error(code: int, message: str) -> NetError:
     """System.Net.Sockets.SocketException: ErrorCode and NativeErrorCode are the Winsock code
     (learn.microsoft.com/dotnet/api/system.net.sockets.socketexception.errorcode)."""
@@ -180,8 +187,11 @@ class Encoding(DotNet):
         self.bases = ("System.Text.Encoding",)
 
     def members(self) -> dict[str, Callable[[], Any]]:
-        return {"webname": lambda: {"utf-16-le": "utf-16"}.get(self.name, self.name),
-                "codepage": lambda: {"utf-8": 65001, "ascii": 20127, "utf-16-le": 1200}.get(self.name, 0)}
+        # The OEM code pages' names and numbers: 437 "IBM437", 950 "big5" (learn.microsoft.com/windows/
+        # win32/intl/code-page-identifiers).
+        names = {"utf-16-le": "utf-16", "cp437": "IBM437", "cp950": "big5"}
+        numbers = {"utf-8": 65001, "ascii": 20127, "utf-16-le": 1200, "cp437": 437, "cp950": 950}
+        return {"webname": lambda: names.get(self.name, self.name), "codepage": lambda: numbers.get(self.name, 0)}
 
     def methods(self) -> dict[str, Callable[..., Any]]:
         return {"getstring": self.get_string, "getbytes": self.get_bytes}
@@ -325,20 +335,22 @@ class WaitHandle(DotNet):
         """True once the attempt finished (connected or failed), False when the time ran out
         (learn.microsoft.com/dotnet/api/system.threading.waithandle.waitone)."""
         result = self.result
+        machine = result.client.machine
         if not result.done:
             timeout = rt.to_integer(milliseconds, "System.Int32")
-            outcome = result.client.machine.connect(result.address.text, result.port,
-                                                    None if timeout < 0 else timeout / 1000.0)
+            outcome = machine.connect(result.address.text, result.port, None if timeout < 0 else timeout / 1000.0)
             if outcome == "timeout":
                 return False
             result.done = True
+            # The system's message for the code, in the machine's display language.
             if outcome == "refused":  # the message ends with the end point (SocketException.Message)
                 endpoint = ("[%s]:%d" if result.address.family == "InterNetworkV6" else "%s:%d") % (
                     result.address.text, result.port)
-                result.error = socket_error(10061, "No connection could be made because the target machine "
-                                                   "actively refused it " + endpoint)
+                result.error = socket_error(10061, machine.text("No connection could be made because the target "
+                                                                "machine actively refused it") + " " + endpoint)
             elif outcome != "connected":
-                result.error = socket_error(10047, "An address incompatible with the requested protocol was used")
+                result.error = socket_error(10047, machine.text("An address incompatible with the requested "
+                                                                "protocol was used"))
         return True
 
 
@@ -581,9 +593,12 @@ def set_static_member(run: Any, type_name: str, name: str, value: Any) -> None:
             # handle of its own that fails: IOException "The handle is invalid." (Console.
             # OutputEncoding, learn.microsoft.com/dotnet/api/system.console.outputencoding:
             # "IOException: An I/O error occurred"), wrapped as an ExceptionWhenSetting error.
-            inner = exception("System.IO.IOException", "The handle is invalid.", hresult=-2147024890)
+            # (Both messages in the machine's display language.)
+            inner = exception("System.IO.IOException", run.machine.text("The handle is invalid."),
+                              hresult=-2147024890)
+            setting = run.machine.text('Exception setting "%(property)s": "%(message)s"')
             wrapper = exception("System.Management.Automation.SetValueInvocationException",
-                                'Exception setting "OutputEncoding": "The handle is invalid."', inner=inner)
+                                setting % {"property": "OutputEncoding", "message": inner.message}, inner=inner)
             raise PSThrow(rt.error_record(wrapper, "ExceptionWhenSetting"), statement=True)
         if not isinstance(value, Encoding):
             raise PSThrow(rt.error_record(exception("System.ArgumentNullException", "Value cannot be null."),
@@ -1025,8 +1040,8 @@ class Members:
             return self._call(obj, name, arguments, static)
         except NetError as error:
             inner = error.exception
-            message = 'Exception calling "%s" with "%d" argument(s): "%s"' % (name, len(arguments), inner.message)
-            wrapper = exception("System.Management.Automation.MethodInvocationException", message, inner=inner)
+            wrapper = exception("System.Management.Automation.MethodInvocationException",
+                                method_exception(self.run.machine, name, len(arguments), inner.message), inner=inner)
             record = rt.error_record(wrapper, inner.type_name.rsplit(".", 1)[-1], "NotSpecified")
             raise PSThrow(record, statement=True) from None
 

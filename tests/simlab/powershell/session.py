@@ -15,10 +15,6 @@ from tests.simlab.powershell import runtime as rt
 from tests.simlab.powershell.compiler import Frame, Scope, ScriptBlock, compile_script, evaluate_arguments
 from tests.simlab.powershell.runtime import PSThrow, Unsupported
 
-# Console code pages of an en-US Windows: output and input in the OEM code page 437 until a
-# script sets [Console]::OutputEncoding (learn.microsoft.com/dotnet/api/system.console.outputencoding).
-OEM = "cp437"
-
 
 @dataclass
 class Outcome:
@@ -65,8 +61,11 @@ class Run:
         self.errors: list[rt.ErrorRecord] = []  # the error stream, in order
         self.error_variable: list[rt.ErrorRecord] = []  # $Error
         self.members = dotnet.Members(self)
-        self.output_encoding: Any = dotnet.Encoding(OEM)
-        self.input_encoding: Any = dotnet.Encoding(OEM)
+        # Output and input in the console's OEM code page (machine.oem_codec: 437 on an en-US Windows,
+        # 950 on a Traditional Chinese one) until a script sets [Console]::OutputEncoding
+        # (learn.microsoft.com/dotnet/api/system.console.outputencoding).
+        self.output_encoding: Any = dotnet.Encoding(machine.oem_codec)
+        self.input_encoding: Any = dotnet.Encoding(machine.oem_codec)
         self.global_scope = Scope(None)
         self.script_scope = self.global_scope
         self._env = {k.lower(): (k, v) for k, v in machine.environment().items()}
@@ -139,10 +138,8 @@ class Run:
         if cmdlet is None:
             raise PSThrow(rt.error_record(dotnet.exception(
                 "System.Management.Automation.CommandNotFoundException",
-                "The term '%s' is not recognized as the name of a cmdlet, function, script file, or operable "
-                "program. Check the spelling of the name, or if a path was included, verify that the path is "
-                "correct and try again." % name), "CommandNotFoundException", "ObjectNotFound", name),
-                statement=True)
+                self.machine.text(commands.TERM_NOT_RECOGNIZED) % name), "CommandNotFoundException", "ObjectNotFound",
+                name), statement=True)
         return cmdlet.invoke(frame, arguments, items)
 
     def create_script_block(self, text: str) -> ScriptBlock:
@@ -162,7 +159,7 @@ class Run:
                                                    "Value cannot be empty.\r\nParameter name: hostNameOrAddress"))
         addresses = self.machine.resolve(host)
         if not addresses:
-            raise dotnet.socket_error(11001, "No such host is known")
+            raise dotnet.socket_error(11001, self.machine.text("No such host is known"))
         return [dotnet.IPAddress(a, family_of(a)) for a in addresses]
 
 
