@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils import hostops, i18n, licensing, words
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.i18n import N_
+
 DOCUMENTATION = r"""
 name: office_kms_fleet
 short_description: A play's office_kms outcome, a line per host and the counts for set_stats
@@ -32,6 +35,12 @@ description:
     counted as failed and also as changed: no change goes unreported."
   - The filter reads only its input; gather the results with one pass over C(hostvars), as
     in the example, so that each host's variables are computed once.
+  - "With O(language=zh-TW) every line is in Traditional Chinese, composed from each result's
+    codes - its products and what was done to each, the HRESULT of a failure with what it means
+    and what to do, the kind of connection failure, the system requirement shortfalls as data
+    (C(requirements.shortfall_facts), C(requirements.unknown_facts)) - never from the
+    module's English C(msg). In English (the default) the lines are the modules' own
+    messages."
 options:
   _input:
     description:
@@ -54,6 +63,16 @@ options:
   state:
     description: The C(state) the task was given, repeated in C(stats) as C(state).
     type: str
+  language:
+    description: The language of the lines, V(en) or V(zh-TW) (the role's C(office_kms_report_language)).
+    type: str
+    default: en
+    choices: [en, zh-TW]
+  check_mode:
+    description: Whether the task ran in check mode (C(ansible_check_mode)), so that a change is worded as one
+      that would be made.
+    type: bool
+    default: false
 author:
   - volume_licensing.kms contributors
 """
@@ -157,9 +176,97 @@ def _left_line(host: str, result: Mapping[str, Any]) -> str:
     return "%s: %s: %s" % (host, word, _text(result["msg"]))
 
 
+# The applications of a result, in the reader's words.
+APPLICATION_WORDS = {"office": N_("Office"), "windows": N_("Windows")}
+
+
+def _names(items: Iterable[Mapping[str, Any]], t: Any) -> str:
+    return t.gettext(", ").join(licensing.label(item) for item in items)
+
+
+def _section_words(result: Mapping[str, Any], application: str, section: Mapping[str, Any], t: Any,
+                   check_mode: bool) -> str:
+    """One application's outcome from its products, what was done to each and its error code."""
+    mine = [p for p in result.get("products") or [] if p.get("application") == application]
+    if section.get("failed"):
+        failed = [p for p in mine if p.get("failed")]
+        cause = words.error_words(hostops.code(section.get("error_code")), t) or \
+            t.gettext("a step failed without an error code (see the task's message)")
+        return t.gettext("%(products)s failed: %(cause)s") % {"products": _names(failed, t) or
+                                                              t.gettext(APPLICATION_WORDS[application]), "cause": cause}
+    untouched = [u for u in result.get("untouched") or [] if u.get("application") == application]
+    parts = []
+    changed = [p for p in mine if p.get("changed")]
+    if changed:
+        parts.append((t.gettext("would change: %(products)s") if check_mode else
+                      t.gettext("changed: %(products)s")) % {"products": _names(changed, t)})
+    compliant = [p for p in mine if not p.get("changed")]
+    if compliant:
+        parts.append(t.gettext("compliant: %(products)s") % {"products": _names(compliant, t)})
+    if untouched:
+        parts.append(t.gettext("left alone: %(products)s") % {"products": _names(untouched, t)})
+    if parts:
+        return t.gettext("; ").join(parts)
+    if application == "windows":
+        return t.gettext("Windows reports no product with a key installed: nothing to activate")
+    return t.gettext("no Office volume licence with a product key on this host: nothing to activate")
+
+
+def _requirement_words(result: Mapping[str, Any], t: Any) -> str:
+    """A host activated although below its system requirements (requirements: warn), and the
+    facts that could not be checked."""
+    reqs = result.get("requirements") or {}
+    text = ""
+    if reqs.get("shortfall_facts"):
+        text += t.gettext(" (WARNING: below %(name)s requirements: %(shortfalls)s)") % {
+            "name": reqs.get("name"), "shortfalls": t.gettext("; ").join(
+                words.shortfall_words(f, t) for f in reqs["shortfall_facts"])}
+    unknown = [words.unknown_words(f, t) for f in reqs.get("unknown_facts") or []]
+    unknown += [t.gettext("Office %(version)s not checked: this collection has no system requirements table for "
+                          "it") % {"version": v} for v in reqs.get("unknown_versions") or []]
+    if unknown:
+        text += t.gettext(" (NOT CHECKED: %(facts)s)") % {"facts": t.gettext("; ").join(unknown)}
+    return text
+
+
+def _translated_line(host: str, result: Mapping[str, Any], active: bool, t: Any, check_mode: bool) -> str:
+    """A host's line in the reader's language, from the result's codes (see DOCUMENTATION)."""
+    sections = {name: s for name, s in (result.get("applications") or {}).items() if isinstance(s, Mapping)}
+    ordered = sorted(sections, key=lambda name: name != "office")
+    labelled = t.gettext(" | ").join(
+        t.gettext("%(application)s: %(outcome)s") % {
+            "application": t.gettext(APPLICATION_WORDS.get(name, name)),
+            "outcome": _section_words(result, name, sections[name], t, check_mode)} for name in ordered)
+    if ordered == ["office"]:  # Office alone (the role's way without office_kms_windows): no label
+        labelled = _section_words(result, "office", sections["office"], t, check_mode)
+    if active:
+        if not result:
+            return t.gettext("%(host)s: office_kms did not run on this host") % {"host": host}
+        return "%s%s" % (t.gettext("%(host)s: %(outcome)s") % {
+            "host": host, "outcome": labelled or t.gettext("nothing to report")}, _requirement_words(result, t))
+    word = t.gettext("UNREACHABLE") if result.get("unreachable") else t.gettext("FAILED")
+    if not result:
+        return t.gettext("%(host)s: %(word)s before office_kms ran (see the failed task above)") % {
+            "host": host, "word": word}
+    reqs = result.get("requirements") or {}
+    if not sections and reqs.get("shortfall_facts"):
+        cause = t.gettext("below %(name)s's system requirements: %(shortfalls)s") % {
+            "name": reqs.get("name"), "shortfalls": t.gettext("; ").join(
+                words.shortfall_words(f, t) for f in reqs["shortfall_facts"])}
+    elif sections:
+        cause = labelled
+    else:
+        cause = words.failure_words(result, t) or (
+            t.gettext("the host could not be reached (see the task's message)") if result.get("unreachable")
+            else t.gettext("the task failed without an error code (see the task's message)"))
+    return t.gettext("%(host)s: %(word)s: %(cause)s") % {"host": host, "word": word, "cause": cause}
+
+
 def office_kms_fleet(results: Mapping[str, Any] | None, hosts: Iterable[str], active: Iterable[str],
-                     state: str | None = None) -> dict[str, Any]:
+                     state: str | None = None, *, language: str = i18n.DEFAULT, check_mode: bool = False
+                     ) -> dict[str, Any]:
     """A line per host and the set_stats counts (see DOCUMENTATION), in one pass over ``hosts``."""
+    t = None if language == i18n.DEFAULT else i18n.translator(language)
     results = results or {}
     still = set(active)
     lines: list[str] = []
@@ -170,11 +277,15 @@ def office_kms_fleet(results: Mapping[str, Any] | None, hosts: Iterable[str], ac
         result = results.get(host)
         if not isinstance(result, Mapping):
             result = {}
-        if host in still:
+        if t is not None:
+            lines.append(_text(_translated_line(host, result, host in still, t, check_mode)))
+        elif host in still:
             lines.append(_active_line(host, result))
-            ok += not result.get("changed")
         else:
             lines.append(_left_line(host, result))
+        if host in still:
+            ok += not result.get("changed")
+        else:
             failed.append(host)
         if result.get("changed"):
             changed.append(host)

@@ -333,6 +333,28 @@ requirements:
       type: list
       elements: str
       sample: ["2027"]
+    shortfall_facts:
+      description:
+        - RV(requirements.shortfalls) as data, one entry each, in the same order - C(fact)
+          (C(cpu_max_clock_mhz), C(cpu_cores), C(memory_mb), C(system_drive_free_mb),
+          C(os_version)), C(value) (the host's figure), C(needed) (the requirement's; for
+          C(os_version) a dictionary of C(version), C(name) and C(edition)), and C(drive) for
+          the free space, C(caption) and C(office) for the Windows version.
+        - What the role's summary words in the reader's language.
+      type: list
+      elements: dict
+      sample: [{fact: cpu_cores, value: 1, needed: 2}]
+    unknown_facts:
+      description:
+        - Each fact of RV(requirements.unknown) that the host did not report usably, as data -
+          C(fact), C(source) (its CIM class and property), C(why) (C(not_reported),
+          C(empty), C(zero) or C(not_a_number)), C(reported) (what was reported, as shown),
+          and C(needed). Office versions without a table are in
+          RV(requirements.unknown_versions) instead.
+      type: list
+      elements: dict
+      sample: [{fact: cpu_max_clock_mhz, source: Win32_Processor.MaxClockSpeed, why: zero, reported: "0",
+                needed: 1600}]
 kms_host:
   description:
     - O(kms_host) as checked (an IP address in canonical form, an IPv6 literal without brackets,

@@ -36,6 +36,13 @@ from ansible_collections.volume_licensing.kms.plugins.plugin_utils.options impor
     DEFAULT_MAX_CLOCK_SKEW_SECONDS,
     KMS_VALIDITY_DAYS,
 )
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.words import (
+    Translator,
+    error_words,
+    hint_words,
+    transport_words,
+)
+from ansible_collections.volume_licensing.kms.plugins.plugin_utils.words import sentence as _sentence
 
 # Bump when a key of the JSON document is renamed, removed or changes meaning; adding a key
 # keeps the number.
@@ -157,7 +164,6 @@ STATUS_LABELS = {
 # The statuses whose RemainingGracePeriod is a grace period (docs/licensing-facts.md §2.1): not
 # Unlicensed or Notification, where it is 0, nor Licensed, where it is the activation's days.
 GRACE = (2, 3, 4, 6)
-Translator = Any  # gettext.NullTranslations: gettext() and ngettext()
 
 
 def _t(translator: Translator | None) -> Translator:
@@ -188,26 +194,6 @@ def outcome_label(outcome: str, expiring_days: int, translator: Translator | Non
         else _t(translator).gettext(OUTCOME_LABELS[outcome])
 
 
-def error_words(code: int | None, translator: Translator | None = None, host_side: bool = False) -> str | None:
-    """"0xC004F074 SL_E_VL_BINDING_SERVICE_UNAVAILABLE: what it means. What to do." in the
-    reader's words, from the HRESULT alone (hresult.py's table); None for no code."""
-    if code is None:
-        return None
-    t = _t(translator)
-    entry = hresult.lookup(code)
-    if entry is None:
-        return t.gettext("%(code)s (an error code this collection does not know)") % {"code": hresult.to_hex(code)}
-    hint = hint_words(code, t, host_side)
-    facts = {"code": hresult.to_hex(code), "name": entry.name, "meaning": t.gettext(entry.meaning), "hint": hint}
-    return (t.gettext("%(code)s %(name)s: %(meaning)s. %(hint)s") if hint
-            else t.gettext("%(code)s %(name)s: %(meaning)s.")) % facts
-
-
-def hint_words(code: int | None, translator: Translator | None = None, host_side: bool = False) -> str | None:
-    hint = hresult.hint_of(code, host_side)
-    return _t(translator).gettext(hint) if hint else None
-
-
 def _failure_reason(result: Mapping[str, Any], translator: Translator, unreachable: bool) -> str:
     """Why the info task has no answer for this host, from its codes: the HRESULT, else the
     kind of connection failure (hostops.TRANSPORT_FAILURES), else that it failed or was not
@@ -216,18 +202,12 @@ def _failure_reason(result: Mapping[str, Any], translator: Translator, unreachab
     code = hostops.code(result.get("error_code"))
     if code is not None:
         return t.gettext("the info task failed on the host with %(error)s") % {"error": error_words(code, t)}
-    kind = result.get("transport_error")
-    if kind in hostops.TRANSPORT_FAILURES:
-        words, hint, _unreachable = hostops.TRANSPORT_FAILURES[kind]
-        return t.gettext("%(what)s. %(hint)s") % {"what": _sentence(t.gettext(words)), "hint": t.gettext(hint)}
+    transport = transport_words(result.get("transport_error"), t)
+    if transport is not None:
+        return transport
     if unreachable:
         return t.gettext("the host could not be reached (Ansible could not connect to it; see the message)")
     return t.gettext("the info task failed on the host without an error code (see the message)")
-
-
-def _sentence(text: str) -> str:
-    """A clause as the start of a sentence (a capital first letter, where the script has one)."""
-    return text[:1].upper() + text[1:]
 
 
 def _no_kms_office_reason(result: Mapping[str, Any], translator: Translator) -> str:

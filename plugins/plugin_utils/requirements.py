@@ -423,14 +423,31 @@ def _unknown(fact: str, why: str, needed: str) -> str:
     return "%s unknown (%s %s), needs %s" % (fact, FACT_SOURCES[fact], why, needed)
 
 
-def _why_unknown(value: Any, kind: str = "a whole number of 0 or more") -> str:
+# Why a fact is unknown, as a code (the verdict's unknown_facts), and in words (unknown).
+WHY_UNKNOWN = {"not_reported": "not reported", "empty": "reported empty", "zero": "reported as 0",
+               "not_a_number": "reported as %s, not %s"}
+
+
+def _why_code(value: Any, kind: str = "a whole number of 0 or more") -> str:
     if value is None:
-        return "not reported"
+        return "not_reported"
     if isinstance(value, str) and not value.strip():
-        return "reported empty"
+        return "empty"
     if kind.startswith("a whole") and value == 0 and not isinstance(value, bool):
-        return "reported as 0"  # SMBIOS and WMI write 0 for a figure they do not know
-    return "reported as %s, not %s" % (_shown(value), kind)
+        return "zero"  # SMBIOS and WMI write 0 for a figure they do not know
+    return "not_a_number"
+
+
+def _why_unknown(value: Any, kind: str = "a whole number of 0 or more") -> str:
+    code = _why_code(value, kind)
+    return WHY_UNKNOWN[code] % (_shown(value), kind) if code == "not_a_number" else WHY_UNKNOWN[code]
+
+
+def _unknown_fact(fact: str, value: Any, kind: str, needed: Any, **extra: Any) -> dict[str, Any]:
+    """An unknown fact as data: which, its CIM source, why (_why_code), what was reported
+    (shown), and what the requirement needs."""
+    return {"fact": fact, "source": FACT_SOURCES[fact], "why": _why_code(value, kind),
+            "reported": None if value is None else _shown(value), "needed": needed, **extra}
 
 
 def _host_os(host: dict[str, Any]) -> tuple[int, ...] | None:
@@ -449,8 +466,31 @@ def _needs(minimum: tuple[tuple[int, ...], str, str | None, str]) -> str:
     return "Windows %s or later%s" % (minimum[1], " (%s)" % minimum[2] if minimum[2] else "")
 
 
+def _needs_fact(minimum: tuple[tuple[int, ...], str, str | None, str]) -> dict[str, Any]:
+    return {"version": minimum[1], "name": minimum[2], "edition": minimum[3]}
+
+
 def _os_check(host: dict[str, Any], requirement: Requirement) -> tuple[str | None, str | None]:
-    """(shortfall, unknown) of the Windows version check, each None when there is none.
+    """(shortfall, unknown) of the Windows version check, each None when there is none (see
+    _os_facts for the same as data)."""
+    short, unknown = _os_facts(host, requirement)
+    if short is not None:
+        return ("Windows %s (%s), needs %s for %s" % (
+            short["value"], short["caption"] or "unknown edition", _needs(short["minimum"]), short["office"]), None)
+    if unknown is None:
+        return None, None
+    kind = "a Windows version" if unknown["fact"] == "os_version" else "a Windows edition"
+    needed = _needs(unknown["minimum"])
+    if unknown["fact"] == "os_caption":
+        needed = "%s on a %s edition" % (needed, unknown["minimum"][3])
+    return None, _unknown(unknown["fact"], _why_unknown(host.get(unknown["fact"]), kind), needed)
+
+
+OsFact = dict[str, Any] | None
+
+
+def _os_facts(host: dict[str, Any], requirement: Requirement) -> tuple[OsFact, OsFact]:
+    """(shortfall, unknown) of the Windows version check as data, each None when there is none.
 
     The caption tells a client edition from a server one. Without it, a host below the
     minimum of every edition falls short, one that meets every minimum passes, and one below
@@ -469,16 +509,17 @@ def _os_check(host: dict[str, Any], requirement: Requirement) -> tuple[str | Non
     lowest = min(minimums, key=lambda m: _padded(m[0]))
     version = _host_os(host)
     if version is None:
-        return None, _unknown("os_version", _why_unknown(host.get("os_version"), "a Windows version"), _needs(lowest))
+        return None, dict(_unknown_fact("os_version", host.get("os_version"), "a Windows version",
+                                        _needs_fact(lowest)), minimum=lowest)
     below = [m for m in minimums if version_less(version, m[0])]
     if not below:
         return None, None
     if known_edition or len(below) == 2:
-        return ("Windows %s (%s), needs %s for %s" % (
-            host.get("os_version"), caption if known_edition else "unknown edition", _needs(lowest),
-            requirement.name or "Office " + requirement.office)), None
-    return None, _unknown("os_caption", _why_unknown(caption, "a Windows edition"),
-                          "%s on a %s edition" % (_needs(below[0]), below[0][3]))
+        return {"fact": "os_version", "value": host.get("os_version"), "caption": caption if known_edition else None,
+                "needed": _needs_fact(lowest), "office": requirement.name or "Office " + requirement.office,
+                "minimum": lowest}, None
+    return None, dict(_unknown_fact("os_caption", caption, "a Windows edition", _needs_fact(below[0])),
+                      minimum=below[0])
 
 
 def check(host: dict[str, Any], requirement: Requirement) -> tuple[list[str], list[str]]:
@@ -486,9 +527,19 @@ def check(host: dict[str, Any], requirement: Requirement) -> tuple[list[str], li
     every fact the check needed but could not use (not reported, or not a number or a
     version), naming the fact. An unknown fact is never a shortfall; a requirement figure
     that is None is not checked."""
+    found, unknown, _found_facts, _unknown_facts = check_facts(host, requirement)
+    return found, unknown
+
+
+def check_facts(host: dict[str, Any], requirement: Requirement
+                ) -> tuple[list[str], list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+    """check()'s shortfalls and unknown facts, in words and as data (the verdict's
+    shortfall_facts and unknown_facts: what a reader's language words, i18n.py)."""
     host = host if isinstance(host, dict) else {}
     found: list[str] = []
     unknown: list[str] = []
+    found_facts: list[dict[str, Any]] = []
+    unknown_facts: list[dict[str, Any]] = []
 
     def below(fact: str, needed: int | None, unit: str, positive: bool = True) -> int | None:
         """The fact when it is below ``needed``, else None; an unknown fact is noted. A figure
@@ -498,7 +549,11 @@ def check(host: dict[str, Any], requirement: Requirement) -> tuple[list[str], li
         value = _fact(host.get(fact), positive=positive)
         if value is None:
             unknown.append(_unknown(fact, _why_unknown(host.get(fact)), ("%d %s" % (needed, unit)).strip()))
-        return value if value is not None and value < needed else None
+            unknown_facts.append(_unknown_fact(fact, host.get(fact), "a whole number of 0 or more", needed))
+        if value is not None and value < needed:
+            found_facts.append({"fact": fact, "value": value, "needed": needed})
+            return value
+        return None
 
     mhz = below("cpu_max_clock_mhz", requirement.cpu_mhz, "MHz")
     if mhz is not None:
@@ -513,10 +568,14 @@ def check(host: dict[str, Any], requirement: Requirement) -> tuple[list[str], li
     if free is not None:
         found.append("%d MB free on %s, needs %d MB"
                      % (free, host.get("system_drive") or "the system drive", requirement.free_disk_mb))
+        found_facts[-1]["drive"] = host.get("system_drive")
     short, unchecked = _os_check(host, requirement)
     found += [short] if short else []
     unknown += [unchecked] if unchecked else []
-    return found, unknown
+    short_fact, unchecked_fact = _os_facts(host, requirement)
+    found_facts += [{k: v for k, v in short_fact.items() if k != "minimum"}] if short_fact else []
+    unknown_facts += [{k: v for k, v in unchecked_fact.items() if k != "minimum"}] if unchecked_fact else []
+    return found, unknown, found_facts, unknown_facts
 
 
 def shortfalls(host: dict[str, Any], requirement: Requirement) -> list[str]:
@@ -544,8 +603,9 @@ def verdict(products: list[dict[str, Any]], installs: list[dict[str, Any]], host
             cpu_cores=None, memory_mb=None, free_disk_mb=None, source=""), overrides)
     if requirement is None:
         return {"office": None, "name": None, "source": None, "shortfalls": [], "unknown": [],
-                "unknown_versions": []}
-    found, unknown = check(host, requirement)
+                "unknown_versions": [], "shortfall_facts": [], "unknown_facts": []}
+    found, unknown, found_facts, unknown_facts = check_facts(host, requirement)
     return {"office": requirement.office, "name": requirement.name or "Office " + requirement.office,
             "source": requirement.source or None, "shortfalls": found,
-            "unknown": [_not_checked(v, overrides) for v in unlisted] + unknown, "unknown_versions": unlisted}
+            "unknown": [_not_checked(v, overrides) for v in unlisted] + unknown, "unknown_versions": unlisted,
+            "shortfall_facts": found_facts, "unknown_facts": unknown_facts}

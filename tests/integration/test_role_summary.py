@@ -135,3 +135,32 @@ def test_a_number_the_role_cannot_use_fails_every_host_naming_the_variable_befor
             assert message.endswith(". Nothing was sent to %s." % host)
             assert lab.commands(host) == [] and lab.requests(host) == []
         assert sorted(run.summary()) == hosts
+
+
+def test_the_summary_in_traditional_chinese_says_what_each_host_result_says(lab, ansible):
+    """-e office_kms_report_language=zh-TW through ansible-playbook: a line per host, composed
+    from the host's result codes, with the same outcome as the task (changed, compliant, the
+    failure's HRESULT, the requirement shortfall)."""
+    run = ansible(lab, ACTIVATE, "-e", "office_kms_report_language=zh-TW")
+    no_traceback(run)
+    found = [r for r in run.records if r["task"].endswith(" : " + ROLE_SUMMARY)]
+    assert len(found) == 1, run.stdout[-3000:]
+    lines = {line.split("：", 1)[0]: line for line in found[0]["result"]["msg"]}
+    assert sorted(lines) == sorted(lab.host_names)
+    for host, line in lines.items():
+        assert re.search("[\u4e00-\u9fff]", line), line
+        record = run.result(host, ACT)
+        result = record["result"]
+        if record["status"] == "failed":
+            assert line.startswith(host + "：失敗："), line
+            if result.get("error_code"):
+                assert result["error_code"] in line, (line, result["error_code"])
+            if (result.get("requirements") or {}).get("shortfall_facts") and not result.get("applications"):
+                assert "系統需求" in line, line
+        elif result.get("changed"):
+            assert "已變更：" in line, line
+        else:
+            assert "已變更" not in line, line
+    assert "pc15-clock-skew" in lines and "0xC004F06C" in lines["pc15-clock-skew"]
+    assert "低於 Office LTSC 2024 的系統需求" in lines["pc10-underpowered"] or \
+        "低於 Office LTSC 2021 的系統需求" in lines["pc10-underpowered"], lines["pc10-underpowered"]

@@ -168,3 +168,65 @@ def test_a_windows_only_result():
 
 def test_the_filter_is_registered_under_its_name():
     assert FilterModule().filters() == {"office_kms_fleet": office_kms_fleet}
+
+
+# -- in Traditional Chinese: composed from the results' codes, never from msg ----------------------
+OFFICE = {"application": "office", "family": "ProPlus2024Volume", "name": "Office 24, ProPlus", "changed": False}
+WINDOWS = {"application": "windows", "family": None, "name": "Windows(R), Education edition", "changed": False}
+PC10_FACTS = {"name": "Office LTSC 2021", "shortfalls": SHORTFALLS, "unknown": [],
+              "shortfall_facts": [{"fact": "cpu_cores", "value": 1, "needed": 2},
+                                  {"fact": "memory_mb", "value": 2048, "needed": 4096}], "unknown_facts": []}
+
+
+def zh(results, active, **kwargs):
+    return office_kms_fleet(results, list(results), active, state="activated", language="zh-TW", **kwargs)["lines"]
+
+
+def with_products(base, *products, untouched=()):
+    return dict(base, products=[dict(p) for p in products], untouched=[dict(u) for u in untouched])
+
+
+def test_zh_tw_lines_are_composed_from_codes_not_from_the_messages():
+    results = {
+        "pc07": with_products(COMPLIANT, OFFICE),
+        "pc19": with_products(CHANGED, dict(OFFICE, changed=True)),
+        "pc16": with_products(WINDOWS_FAILED, dict(OFFICE, changed=True), dict(WINDOWS, failed=True, changed=True)),
+        "pc10": result(BELOW, failed=True, requirements=PC10_FACTS),
+        "pc21": dict(UNREACHABLE, transport_error="refused"),
+        "pc22": {},
+    }
+    lines = zh(results, ["pc07", "pc19"])
+    assert lines == [
+        "pc07：已符合設定：ProPlus2024Volume",
+        "pc19：已變更：ProPlus2024Volume",
+        "pc16：失敗：Office：已變更：ProPlus2024Volume｜Windows：Windows(R), Education edition 失敗："
+        "0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT：" + lines[2].split("SL_E_VL_NOT_ENOUGH_COUNT：", 1)[1],
+        "pc10：失敗：低於 Office LTSC 2021 的系統需求：CPU 1 核心，需要 2 核心；記憶體 2048 MB，需要 4096 MB",
+        lines[4],
+        "pc22：在 office_kms 執行前即失敗（請見上方失敗的工作）",
+    ]
+    assert lines[4].startswith("pc21：無法連線：") and "WinRM" in lines[4]
+    for line, msg in zip(lines, [r.get("msg") for r in results.values()], strict=True):
+        assert msg is None or msg.split(":")[0] not in line.split("：", 1)[1]  # not the module's English words
+    assert all(any("\u4e00" <= c <= "\u9fff" for c in line) for line in lines)
+
+
+def test_zh_tw_check_mode_warnings_and_unknown_facts():
+    warned = dict(with_products(CHANGED, dict(OFFICE, changed=True)), requirements={
+        "name": "Office LTSC 2024", "shortfall_facts": [{"fact": "cpu_max_clock_mhz", "value": 1100, "needed": 1600}],
+        "unknown_facts": [{"fact": "system_drive_free_mb", "source": "Win32_LogicalDisk.FreeSpace",
+                           "why": "not_reported", "reported": None, "needed": 4096}],
+        "unknown_versions": ["2027"]})
+    [line] = zh({"pc08": warned}, ["pc08"], check_mode=True)
+    assert line == ("pc08：將會變更：ProPlus2024Volume"
+                    "（警告：低於 Office LTSC 2024 的系統需求：CPU 1100 MHz，需要 1600 MHz）"
+                    "（未檢查：system_drive_free_mb 不明（Win32_LogicalDisk.FreeSpace 未回報），需要 4096 MB 可用空間；"
+                    "未檢查 Office 2027：本集合沒有該版本的系統需求表）")
+
+
+def test_english_stays_the_modules_own_messages():
+    results = {"pc07": with_products(COMPLIANT, OFFICE)}
+    assert office_kms_fleet(results, ["pc07"], ["pc07"], language="en")["lines"] == [
+        "pc07: compliant: ProPlus2024Volume"]
+    with pytest.raises(ValueError, match="language must be one of"):
+        office_kms_fleet(results, ["pc07"], ["pc07"], language="fr")

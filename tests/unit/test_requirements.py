@@ -446,7 +446,18 @@ def test_every_fact_unknown_gives_every_fact_named():
 
 def test_no_office_version_checks_nothing():
     assert req.verdict([], [], UNKNOWN) == {"office": None, "name": None, "source": None, "shortfalls": [],
-                                            "unknown": [], "unknown_versions": []}
+                                            "unknown": [], "unknown_versions": [], "shortfall_facts": [],
+                                            "unknown_facts": []}
+
+
+def test_the_facts_say_as_data_what_the_words_say():
+    """shortfall_facts and unknown_facts (what the role's zh-TW summary words): one per
+    shortfall and per unknown fact, in the same order, with the figures."""
+    verdict = req.verdict(LTSC_2024, [], UNKNOWN)
+    assert [f["fact"] for f in verdict["unknown_facts"]] == [u.split(" ")[0] for u in verdict["unknown"]]
+    assert verdict["unknown_facts"][0] == {"fact": "cpu_max_clock_mhz", "source": "Win32_Processor.MaxClockSpeed",
+                                           "why": "not_reported", "reported": None, "needed": 1600}
+    assert verdict["unknown_facts"][-1]["needed"] == {"version": "10.0", "name": "Windows 10", "edition": "client"}
 
 
 @pytest.mark.parametrize("facts", [None, [], "host", 42])
@@ -660,3 +671,12 @@ def test_enforce_and_warn_name_an_office_version_without_a_table_and_carry_on(mo
     assert stops is False and "failed" not in result
     [warning] = result["warnings"]
     assert "2027" in warning and "no system requirements table" in warning
+
+
+def test_the_shortfall_facts_of_an_underpowered_pc():
+    verdict = req.verdict(LTSC_2024, [], PC10)
+    assert [(f["fact"], f["value"], f["needed"]) for f in verdict["shortfall_facts"]] == [
+        ("cpu_max_clock_mhz", 1100, 1600), ("cpu_cores", 1, 2), ("memory_mb", 2048, 4096),
+        ("system_drive_free_mb", 2500, 4096)]
+    assert verdict["shortfall_facts"][-1]["drive"] == "C:"
+    assert len(verdict["shortfall_facts"]) == len(verdict["shortfalls"])
