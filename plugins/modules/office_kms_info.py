@@ -304,9 +304,16 @@ host:
       type: str
       sample: PC01
     os_caption:
-      description: The Windows edition.
+      description: The Windows edition, as Windows words it in its display language.
       type: str
       sample: Microsoft Windows 11 Education
+    os_product_type:
+      description:
+        - C(Win32_OperatingSystem.ProductType) - 1 a Windows client (Work Station), 2 a domain
+          controller, 3 a server; null when not reported. The collection tells clients from
+          servers by this code, not by the caption, which Windows localises.
+      type: int
+      sample: 1
     os_version:
       description: The Windows version.
       type: str

@@ -131,7 +131,7 @@ def read_program(applications: tuple[str, ...] | list[str] = ("office",), kms_ho
     ops = [
         hostops.host_facts("facts"),
         cim_query("os", "Win32_OperatingSystem", ["Caption", "Version", "BuildNumber", "OSArchitecture",
-                                                  "SystemDrive"]),
+                                                  "SystemDrive", "ProductType"]),
         cim_query("cpu", "Win32_Processor", ["MaxClockSpeed", "NumberOfCores"]),
         # Installed memory (the DIMMs), as Office's requirements count it.
         cim_query("memory", "Win32_PhysicalMemory", ["Capacity"]),

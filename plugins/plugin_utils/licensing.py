@@ -334,6 +334,9 @@ def host_facts(doc: dict[str, Any], controller_now: datetime) -> dict[str, Any]:
         "os_version": os_info.get("version"),
         "os_build": str(os_info.get("buildnumber")) if os_info.get("buildnumber") is not None else None,
         "os_architecture": os_info.get("osarchitecture"),
+        # Win32_OperatingSystem.ProductType: 1 Work Station, 2 Domain Controller, 3 Server; a code,
+        # where the caption is localised text (docs/licensing-facts.md §12.4).
+        "os_product_type": os_info.get("producttype") if isinstance(os_info.get("producttype"), int) else None,
         "cpu_max_clock_mhz": _cim_count([c.get("maxclockspeed") for c in cpus], max),
         "cpu_cores": _cim_count([c.get("numberofcores") for c in cpus], sum),
         "memory_mb": _cim_count(as_list(memory), sum, 1024 * 1024),

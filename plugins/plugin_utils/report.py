@@ -416,6 +416,7 @@ def host_entry(name: str, result: Mapping[str, Any] | None,
         "error_code": result.get("error_code") if error else None,
         "computer_name": facts.get("computer_name"),
         "os_caption": facts.get("os_caption"),
+        "os_product_type": facts.get("os_product_type"),
         "os_build": facts.get("os_build"),
         "client_machine_id": facts.get("client_machine_id"),
         "ospp_client_machine_id": facts.get("ospp_client_machine_id"),
@@ -475,6 +476,14 @@ def _served_by(product: Mapping[str, Any], names: set[str]) -> bool:
     return bool(target) and (target in names or target.split(".", 1)[0] in names)
 
 
+def _is_server(entry: Mapping[str, Any]) -> bool:
+    """Whether a host runs Windows Server: Win32_OperatingSystem.ProductType 2 or 3 (a code),
+    else "Server" in its caption (Windows Server's captions are not localised)."""
+    if entry.get("os_product_type") in (1, 2, 3):
+        return entry["os_product_type"] != 1
+    return "server" in str(entry.get("os_caption") or "").lower()
+
+
 def traced_failures(name: str, result: Mapping[str, Any], entries: list[dict[str, Any]],
                     aliases: Iterable[str] = (), translator: Translator | None = None) -> list[dict[str, Any]]:
     """The clients' failures this KMS host explains: each client product not activated whose
@@ -506,8 +515,7 @@ def traced_failures(name: str, result: Mapping[str, Any], entries: list[dict[str
         reason, words = TRACED_REASONS.get(code, ("refused", TRACED_OTHER))
         described = hresult.describe(code)
         required = licensing.THRESHOLDS["windows_clients"] if product == "Windows" and any(
-            "server" not in str(e.get("os_caption") or "").lower() for e in entries if e["host"] in clients) \
-            else licensing.THRESHOLDS["office"]
+            not _is_server(e) for e in entries if e["host"] in clients) else licensing.THRESHOLDS["office"]
         counts = sorted(told.get(key, ()))
         t = _t(translator)
         text = t.gettext(words) % {

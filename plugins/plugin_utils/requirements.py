@@ -492,15 +492,20 @@ OsFact = dict[str, Any] | None
 def _os_facts(host: dict[str, Any], requirement: Requirement) -> tuple[OsFact, OsFact]:
     """(shortfall, unknown) of the Windows version check as data, each None when there is none.
 
-    The caption tells a client edition from a server one. Without it, a host below the
-    minimum of every edition falls short, one that meets every minimum passes, and one below
-    only some (or below the only edition with a figure) is unknown."""
+    Win32_OperatingSystem.ProductType tells a client edition (1) from a server one (2, 3);
+    where it is not reported, the caption does ("Server" in it: Windows Server's captions are
+    not localised). Without either, a host below the minimum of every edition falls short, one
+    that meets every minimum passes, and one below only some (or below the only edition with a
+    figure) is unknown."""
     caption = host.get("os_caption")
-    known_edition = isinstance(caption, str) and bool(caption.strip())
+    product_type = host.get("os_product_type")
+    known_type = product_type in (1, 2, 3) and not isinstance(product_type, bool)
+    known_edition = known_type or (isinstance(caption, str) and bool(caption.strip()))
     editions = [(requirement.min_client_os, requirement.client_os_name, "client"),
                 (requirement.min_server_os, requirement.server_os_name, "server")]
     if known_edition:
-        editions = [editions[1] if "server" in caption.lower() else editions[0]]
+        server = product_type != 1 if known_type else "server" in caption.lower()
+        editions = [editions[1] if server else editions[0]]
     # (parsed, text, name, edition) of each edition that has a figure
     minimums = [(parse_version(text), text, name, edition) for text, name, edition in editions if text is not None]
     minimums = [m for m in minimums if m[0] is not None]

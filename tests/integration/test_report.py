@@ -62,6 +62,10 @@ def zh_tw_report(tmp_path_factory):
         run = run_playbook(lab, PLAYBOOK, workdir, "-e", "office_kms_report_dir=%s" % reports,
                            "-e", "office_kms_report_language=zh-TW", host_vars={DOWN: {"ansible_port": 1}})
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    # The console's line per host speaks the language too (office_kms_summary).
+    lines = [r["result"]["msg"] for r in run.records if r["task"] == "Summarise each host in one line"]
+    assert len(lines) == 20 and all(CJK.search(line) for line in lines), lines
+    assert any(line.startswith("失敗：") for line in lines), lines  # the unreachable host
     return reports
 
 

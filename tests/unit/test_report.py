@@ -255,7 +255,7 @@ TOP_KEYS = {"schema", "generator", "generated_at", "language", "settings", "summ
 SUMMARY_KEYS = {"hosts", "outcomes", "flagged", "failed_hosts", "unreachable_hosts", "kms_hosts"}
 HOST_KEYS = {
     "host", "outcome", "outcome_label", "reason", "flags", "message", "error_code", "computer_name", "os_caption",
-    "os_build",
+    "os_build", "os_product_type",
     "client_machine_id", "ospp_client_machine_id", "clock_skew_seconds", "kms_reachable", "kms_reachability_error",
     "remaining_days", "office", "products", "dns_discovery", "remaining_windows_rearm_count",
 }

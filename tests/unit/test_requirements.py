@@ -680,3 +680,13 @@ def test_the_shortfall_facts_of_an_underpowered_pc():
         ("system_drive_free_mb", 2500, 4096)]
     assert verdict["shortfall_facts"][-1]["drive"] == "C:"
     assert len(verdict["shortfall_facts"]) == len(verdict["shortfalls"])
+
+
+@pytest.mark.parametrize(("product_type", "short"), [(3, True), (2, True), (1, False), (None, False)])
+def test_the_edition_is_told_by_product_type_not_the_localised_caption(product_type, short):
+    """Win32_OperatingSystem.ProductType (1 Work Station, 2 Domain Controller, 3 Server) decides
+    client or server; the caption, localised text on a zh-TW Windows client, only without it."""
+    server_2019 = host({"os_caption": "Microsoft Windows 10 企業版", "os_version": "10.0", "os_build": "17763",
+                        "os_product_type": product_type})
+    found = req.shortfalls(server_2019, req.REQUIREMENTS["2024"])
+    assert bool(found) is short, found

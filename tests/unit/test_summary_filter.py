@@ -112,3 +112,19 @@ def test_a_refusal_and_an_unanswered_request_say_so():
         {"host": HOST, "products": [silent], "office": []})
     assert "refused" not in office_kms_summary({"host": HOST, "products": [dict(refused, license_status={
         "code": 1, "name": "Licensed"})], "office": []})
+
+
+def test_office_kms_summary_in_traditional_chinese_from_codes():
+    refused = {"application": "office", "family": "ProPlus2024Volume", "kms_client": True, "remaining_days": 25,
+               "license_status": {"code": 5, "name": "Notification"},
+               "last_kms_exchange": {"answered": True, "activated": False, "kms_host": "kms.example.edu",
+                                     "hresult": "0xC004F038", "error_name": "SL_E_VL_NOT_ENOUGH_COUNT",
+                                     "kms_count": 3, "required_count": 5}}
+    line = office_kms_summary({"host": HOST, "products": [refused], "office": []}, language="zh-TW")
+    assert "ProPlus2024Volume 通知模式" in line and "剩餘 25 天" in line
+    assert "（遭 kms.example.edu 拒絕：0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT，計數 3，需要 5）" in line
+    failed = office_kms_summary({"failed": True, "msg": "Failed to inspect pc (step: x): Access denied",
+                                 "error_code": "0x80070005"}, language="zh-TW")
+    assert failed.startswith("失敗：0x80070005 E_ACCESSDENIED：") and "Access denied" not in failed
+    assert office_kms_summary({"host": HOST, "products": [refused], "office": []}) == office_kms_summary(
+        {"host": HOST, "products": [refused], "office": []}, language="en")
