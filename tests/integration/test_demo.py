@@ -76,6 +76,12 @@ def test_make_demo_works_from_a_fresh_copy(tmp_path):
     [report_path] = re.findall(r"^fleet report: (\S+kms-report\.html)", output, re.M)
     assert report_path.startswith(str(checkout)) and (checkout / "reports" / "kms-report.json").exists()
     assert "<html" in (checkout / "reports" / "kms-report.html").read_text()
+    # The same report in Traditional Chinese, and the one line that makes it.
+    [zh_path, zh_line] = re.findall(r"^in Traditional Chinese \(zh-TW\): (\S+kms-report\.html), written by: (.+)$",
+                                    output, re.M)[0]
+    assert zh_path == str(checkout / "reports" / "zh-TW" / "kms-report.html")
+    assert zh_line == "ansible-playbook -i inventory.yml playbooks/report.yml -e office_kms_report_language=zh-TW"
+    assert '<html lang="zh-Hant-TW">' in Path(zh_path).read_text(encoding="utf-8")
 
 
 def recap(output: str) -> dict[str, dict[str, int]]:
