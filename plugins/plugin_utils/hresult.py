@@ -42,7 +42,7 @@ HRESULTS: dict[int, HResult] = {
         "SL_E_VL_BINDING_SERVICE_NOT_ENABLED",
         N_("the Key Management Service (KMS) is not enabled"),
         N_("The KMS host did not answer the request: check that TCP 1688 is not blocked and that "
-           "the KMS service runs on the host."),
+           "the KMS service runs on the KMS host."),
     ),
     0xC004F041: HResult(
         "SL_E_VL_KEY_MANAGEMENT_SERVICE_NOT_ACTIVATED",
@@ -75,7 +75,8 @@ HRESULTS: dict[int, HResult] = {
     0xC004C008: HResult(
         "SL_E_CHPA_MAXIMUM_UNLOCK_EXCEEDED",
         N_("the product key has exceeded its unlock limit"),
-        N_("Contact the Microsoft Activation Center for the key's owner."),
+        N_("Its owner (the organisation's licensing contact) must ask the Microsoft Activation Center for more "
+           "activations."),
     ),
     0xC004C003: HResult(
         "SL_E_CHPA_PRODUCT_KEY_BLOCKED",
@@ -138,7 +139,7 @@ HRESULTS: dict[int, HResult] = {
     0x800706BA: HResult(
         "RPC_S_SERVER_UNAVAILABLE",
         N_("the RPC server is unavailable"),
-        N_("Check the host firewall and stale _vlmcs SRV records."),
+        N_("Check that the KMS host's firewall lets TCP 1688 in, and remove stale _vlmcs SRV records."),
     ),
     0xC004F009: HResult(
         "SL_E_GRACE_TIME_EXPIRED",

@@ -1015,7 +1015,8 @@ def _flag_items(kind: str, items: list[dict[str, Any]], t: Translator) -> list[s
         return [words(N_("%(query)s: %(hosts)s"), query=i["query"], hosts=t.gettext(", ").join(i["hosts"]))
                 for i in items]
     if kind == "rearms_exhausted":
-        return [words(N_("%(host)s: %(product)s (%(count)s 0)"), host=i["host"], product=i["product"], count=i["count"])
+        return [words(N_("%(host)s: %(product)s (%(count)s is 0)"), host=i["host"], product=i["product"],
+                      count=i["count"])
                 for i in items]
     return [words(N_("%(host)s: %(error)s"), host=i["host"], error=i.get("error") or t.gettext("not reachable"))
             for i in items]
