@@ -8,6 +8,7 @@ report outcome, flag and reason must not."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,12 +90,18 @@ def fleets(tmp_path_factory) -> dict[str, Fleet]:
     return found
 
 
+# A moment as the report words it (i18n.format_time): the two runs' events are minutes apart.
+WORDED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC|\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d \(UTC\)")
+
+
 def decisions(value: Any) -> Any:
-    """``value`` without Windows' words and the run's times."""
+    """``value`` without Windows' words and the run's times (keys, and moments inside text)."""
     if isinstance(value, dict):
         return {k: decisions(v) for k, v in value.items() if k not in WORDS | TIMES}
     if isinstance(value, list):
         return [decisions(v) for v in value]
+    if isinstance(value, str):
+        return WORDED_TIME.sub("<time>", value)
     return value
 
 
