@@ -233,12 +233,13 @@ def _translated_line(host: str, result: Mapping[str, Any], active: bool, t: Any,
     """A host's line in the reader's language, from the result's codes (see DOCUMENTATION)."""
     sections = {name: s for name, s in (result.get("applications") or {}).items() if isinstance(s, Mapping)}
     ordered = sorted(sections, key=lambda name: name != "office")
-    labelled = t.gettext(" | ").join(
-        t.gettext("%(application)s: %(outcome)s") % {
-            "application": t.gettext(APPLICATION_WORDS.get(name, name)),
-            "outcome": _section_words(result, name, sections[name], t, check_mode)} for name in ordered)
     if ordered == ["office"]:  # Office alone (the role's way without office_kms_windows): no label
         labelled = _section_words(result, "office", sections["office"], t, check_mode)
+    else:
+        labelled = t.gettext(" | ").join(
+            t.gettext("%(application)s: %(outcome)s") % {
+                "application": t.gettext(APPLICATION_WORDS.get(name, name)),
+                "outcome": _section_words(result, name, sections[name], t, check_mode)} for name in ordered)
     if active:
         if not result:
             return t.gettext("%(host)s: office_kms did not run on this host") % {"host": host}
@@ -256,9 +257,7 @@ def _translated_line(host: str, result: Mapping[str, Any], active: bool, t: Any,
     elif sections:
         cause = labelled
     else:
-        cause = words.failure_words(result, t) or (
-            t.gettext("the host could not be reached (see the task's message)") if result.get("unreachable")
-            else t.gettext("the task failed without an error code (see the task's message)"))
+        cause = words.failure_cause(result, t)
     return t.gettext("%(host)s: %(word)s: %(cause)s") % {"host": host, "word": word, "cause": cause}
 
 

@@ -100,10 +100,7 @@ def _translated_product(p: dict[str, Any], t: Any) -> str:
 def _translated(result: dict[str, Any], t: Any) -> str:
     """The line in the reader's language, from the result's codes and figures."""
     if result.get("failed") or result.get("unreachable"):
-        cause = words.failure_words(result, t) or (
-            t.gettext("the host could not be reached (see the task's message)") if result.get("unreachable")
-            else t.gettext("the task failed without an error code (see the task's message)"))
-        return t.gettext("FAILED: %(cause)s") % {"cause": cause}
+        return t.gettext("FAILED: %(cause)s") % {"cause": words.failure_cause(result, t)}
     host = result.get("host") or {}
     caption = (host.get("os_caption") or "Windows").replace("Microsoft ", "")
     parts = ["%s %s" % (caption, host.get("os_build") or "")]

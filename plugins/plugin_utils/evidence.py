@@ -175,7 +175,7 @@ SILENT_KMS_HOST = N_("the KMS host accepted the TCP connection but did not answe
                      "a firewall or IPS that inspects RPC traffic) drops the request")
 
 
-def describe(exchange: dict[str, Any], application: str = "office", connected: bool = False) -> str:
+def describe(exchange: dict[str, Any], application: str = "office") -> str:
     """One exchange in words, e.g. "last KMS exchange 2026-11-30 10:02 with
     kms.campus.example:1688: 0xC004F038 SL_E_VL_NOT_ENOUGH_COUNT, the KMS host counts 3
     clients and activates Office from 5"."""
@@ -184,9 +184,6 @@ def describe(exchange: dict[str, Any], application: str = "office", connected: b
     if exchange.get("kms_port"):
         where = "%s:%d" % ("[%s]" % where if ":" in where else where, exchange["kms_port"])
     if not exchange.get("answered"):
-        if connected:
-            return ("last KMS request %s to %s got no answer (event 12288 without 12289) although the host can "
-                    "open a TCP connection to it: %s" % (when, where, SILENT_KMS_HOST))
         return ("last KMS request %s to %s got no answer (event 12288 without 12289: the KMS host was not "
                 "reached or did not answer)" % (when, where))
     count = exchange.get("kms_count")

@@ -40,6 +40,7 @@ from ansible_collections.volume_licensing.kms.plugins.plugin_utils.words import 
     Translator,
     error_words,
     hint_words,
+    translator_of,
     transport_words,
 )
 from ansible_collections.volume_licensing.kms.plugins.plugin_utils.words import sentence as _sentence
@@ -166,10 +167,6 @@ STATUS_LABELS = {
 GRACE = (2, 3, 4, 6)
 
 
-def _t(translator: Translator | None) -> Translator:
-    return translator if translator is not None else i18n.translator(None)
-
-
 def _product_label(product: Mapping[str, Any]) -> str:
     return product.get("family") or product.get("name") or product.get("sku_id") or "?"
 
@@ -181,7 +178,7 @@ def _status(product: Mapping[str, Any]) -> tuple[int | None, str]:
 
 def status_label(code: int | None, translator: Translator | None = None) -> str:
     """A LicenseStatus value in the reader's words; an unknown value keeps its number."""
-    t = _t(translator)
+    t = translator_of(translator)
     if code is None:
         return t.gettext("Unknown")
     if code in STATUS_LABELS:
@@ -190,8 +187,8 @@ def status_label(code: int | None, translator: Translator | None = None) -> str:
 
 
 def outcome_label(outcome: str, expiring_days: int, translator: Translator | None = None) -> str:
-    return _t(translator).gettext(OUTCOME_LABELS[outcome]) % {"days": expiring_days} if outcome == "expiring" \
-        else _t(translator).gettext(OUTCOME_LABELS[outcome])
+    label = translator_of(translator).gettext(OUTCOME_LABELS[outcome])
+    return label % {"days": expiring_days} if outcome == "expiring" else label
 
 
 def _failure_reason(result: Mapping[str, Any], translator: Translator, unreachable: bool) -> str:
@@ -238,7 +235,7 @@ def classify(result: Mapping[str, Any] | None, expiring_days: int = DEFAULT_EXPI
     and one has fewer than ``expiring_days`` whole days left, the rule office_kms applies with
     renew_below_days); activated.
     """
-    t = _t(translator)
+    t = translator_of(translator)
     if result is None:
         return "unreachable", t.gettext("no result was recorded for this host (it left the play before the report)")
     if result.get("unreachable"):
@@ -329,7 +326,7 @@ def why_not_activated(product: Mapping[str, Any], reachability: Mapping[str, Any
     exchange with the HRESULT's meaning and what to do, else what its status says. A request
     that got no answer from a KMS host the host can connect to (``reachability``, the info
     task's TCP test) is a KMS host that does not answer, not a network problem."""
-    t = _t(translator)
+    t = translator_of(translator)
     exchange = product.get("last_kms_exchange") or None
     application = product.get("application") or "office"
     if exchange is not None and not exchange.get("activated"):
@@ -358,7 +355,7 @@ def connected_to(exchange: Mapping[str, Any], reachability: Mapping[str, Any] | 
 
 def _product_entry(product: Mapping[str, Any], reachability: Mapping[str, Any] | None = None,
                    translator: Translator | None = None) -> dict[str, Any]:
-    t = _t(translator)
+    t = translator_of(translator)
     code, _name = _status(product)
     exchange = product.get("last_kms_exchange") or None
     error = last_error(product)
@@ -398,7 +395,7 @@ def _product_entry(product: Mapping[str, Any], reachability: Mapping[str, Any] |
 def host_entry(name: str, result: Mapping[str, Any] | None,
                expiring_days: int = DEFAULT_EXPIRING_DAYS, translator: Translator | None = None) -> dict[str, Any]:
     """The report's record of one host (flags are filled in by find_flags())."""
-    t = _t(translator)
+    t = translator_of(translator)
     outcome, reason = classify(result, expiring_days, t)
     result = result or {}
     facts = result.get("host") or {}
@@ -517,7 +514,7 @@ def traced_failures(name: str, result: Mapping[str, Any], entries: list[dict[str
         required = licensing.THRESHOLDS["windows_clients"] if product == "Windows" and any(
             not _is_server(e) for e in entries if e["host"] in clients) else licensing.THRESHOLDS["office"]
         counts = sorted(told.get(key, ()))
-        t = _t(translator)
+        t = translator_of(translator)
         text = t.gettext(words) % {
             "n": len(clients), "product": product, "host": name, "required": required,
             "told": "-".join(str(c) for c in sorted({counts[0], counts[-1]})) if counts else t.gettext("too few"),
@@ -542,8 +539,8 @@ def kms_host_entry(name: str, result: Mapping[str, Any] | None, entries: list[di
     result = result or {}
     if not result or result.get("unreachable") or result.get("failed") or "is_kms_host" not in result:
         outcome = "unreachable" if not result or result.get("unreachable") else "failed"
-        return {"host": name, "outcome": outcome, "reason": _failure_reason(result, _t(translator), not result
-                                                                            or bool(result.get("unreachable"))),
+        return {"host": name, "outcome": outcome,
+                "reason": _failure_reason(result, translator_of(translator), outcome == "unreachable"),
                 "message": result.get("msg") or "no result (not reached)",
                 "error_code": result.get("error_code"), "traced_failures": []}
     products = result.get("host_products") or []

@@ -466,14 +466,16 @@ def _needs(minimum: tuple[tuple[int, ...], str, str | None, str]) -> str:
     return "Windows %s or later%s" % (minimum[1], " (%s)" % minimum[2] if minimum[2] else "")
 
 
+OsFact = dict[str, Any] | None
+
+
 def _needs_fact(minimum: tuple[tuple[int, ...], str, str | None, str]) -> dict[str, Any]:
     return {"version": minimum[1], "name": minimum[2], "edition": minimum[3]}
 
 
-def _os_check(host: dict[str, Any], requirement: Requirement) -> tuple[str | None, str | None]:
-    """(shortfall, unknown) of the Windows version check, each None when there is none (see
-    _os_facts for the same as data)."""
-    short, unknown = _os_facts(host, requirement)
+def _os_words(host: dict[str, Any], short: OsFact, unknown: OsFact) -> tuple[str | None, str | None]:
+    """(shortfall, unknown) of the Windows version check in words, from _os_facts' data, each
+    None when there is none."""
     if short is not None:
         return ("Windows %s (%s), needs %s for %s" % (
             short["value"], short["caption"] or "unknown edition", _needs(short["minimum"]), short["office"]), None)
@@ -484,9 +486,6 @@ def _os_check(host: dict[str, Any], requirement: Requirement) -> tuple[str | Non
     if unknown["fact"] == "os_caption":
         needed = "%s on a %s edition" % (needed, unknown["minimum"][3])
     return None, _unknown(unknown["fact"], _why_unknown(host.get(unknown["fact"]), kind), needed)
-
-
-OsFact = dict[str, Any] | None
 
 
 def _os_facts(host: dict[str, Any], requirement: Requirement) -> tuple[OsFact, OsFact]:
@@ -574,10 +573,10 @@ def check_facts(host: dict[str, Any], requirement: Requirement
         found.append("%d MB free on %s, needs %d MB"
                      % (free, host.get("system_drive") or "the system drive", requirement.free_disk_mb))
         found_facts[-1]["drive"] = host.get("system_drive")
-    short, unchecked = _os_check(host, requirement)
+    short_fact, unchecked_fact = _os_facts(host, requirement)
+    short, unchecked = _os_words(host, short_fact, unchecked_fact)
     found += [short] if short else []
     unknown += [unchecked] if unchecked else []
-    short_fact, unchecked_fact = _os_facts(host, requirement)
     found_facts += [{k: v for k, v in short_fact.items() if k != "minimum"}] if short_fact else []
     unknown_facts += [{k: v for k, v in unchecked_fact.items() if k != "minimum"}] if unchecked_fact else []
     return found, unknown, found_facts, unknown_facts

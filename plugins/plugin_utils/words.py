@@ -86,6 +86,16 @@ def failure_words(result: Mapping[str, Any], translator: Translator | None = Non
     return transport_words(result.get("transport_error"), translator)
 
 
+def failure_cause(result: Mapping[str, Any], translator: Translator | None = None) -> str:
+    """failure_words, else that the host could not be reached or that the task failed without
+    a code (the task's own message says more): what the role's and the report playbook's lines
+    say of a failed or unreachable host."""
+    t = translator_of(translator)
+    return failure_words(result, t) or (
+        t.gettext("the host could not be reached (see the task's message)") if result.get("unreachable")
+        else t.gettext("the task failed without an error code (see the task's message)"))
+
+
 def _needed_windows(needed: Mapping[str, Any], t: Translator) -> str:
     version = t.gettext("Windows %(version)s or later") % {"version": needed.get("version")}
     return "%s (%s)" % (version, needed["name"]) if needed.get("name") else version
